@@ -1,0 +1,142 @@
+//! The built-in knowledge base: edge kinds with their ATT&CK technique, base success probability
+//! per attacker skill and the mitigations that apply; the techniques, mitigations and node kinds it knows.
+
+mod builtin;
+
+pub use builtin::{EDGE_KINDS, MITIGATIONS, NODE_KINDS, TECHNIQUES};
+
+/// Attacker skill: picks the column of an edge kind's base probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Skill {
+    Low,
+    Medium,
+    High,
+}
+
+impl Skill {
+    pub const ALL: [Skill; 3] = [Skill::Low, Skill::Medium, Skill::High];
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn name(self) -> &'static str {
+        ["low", "medium", "high"][self.index()]
+    }
+    pub fn parse(s: &str) -> Option<Skill> {
+        Skill::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// One kind of attack step (an edge kind): what it means and how likely it succeeds.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct EdgeKind {
+    /// The name used in models, e.g. `exploits`.
+    pub name: &'static str,
+    /// Area of the estate: network, identity, cloud, endpoint, cicd, saas, data.
+    pub area: &'static str,
+    /// What the step is, in one line.
+    pub description: &'static str,
+    /// The ATT&CK technique this step is (id as in ATT&CK v18.1, e.g. `T1190`).
+    pub technique: &'static str,
+    /// Other ATT&CK techniques the same step is often carried out with (for hunting).
+    pub also: &'static [&'static str],
+    /// Base success probability for a low, medium and high skill attacker, before controls.
+    pub base: [f64; 3],
+    /// Why these probabilities, in one line.
+    pub rationale: &'static str,
+    /// ATT&CK mitigations (M-ids) that address this step.
+    pub mitigations: &'static [&'static str],
+}
+
+impl EdgeKind {
+    pub fn base(&self, skill: Skill) -> f64 {
+        self.base[skill.index()]
+    }
+}
+
+/// An ATT&CK technique or sub-technique the knowledge base knows by id and name.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Technique {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// ATT&CK tactic short names, e.g. `initial-access`.
+    pub tactics: &'static [&'static str],
+}
+
+/// An ATT&CK mitigation (course of action).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Mitigation {
+    pub id: &'static str,
+    pub name: &'static str,
+}
+
+pub fn edge_kind(name: &str) -> Option<&'static EdgeKind> {
+    EDGE_KINDS.iter().find(|k| k.name == name)
+}
+
+pub fn technique(id: &str) -> Option<&'static Technique> {
+    TECHNIQUES.iter().find(|t| t.id == id)
+}
+
+pub fn mitigation(id: &str) -> Option<&'static Mitigation> {
+    MITIGATIONS.iter().find(|m| m.id == id)
+}
+
+/// The parent of a sub-technique (`T1078.004` → `T1078`), or the id itself.
+pub fn parent_technique(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(parent, _)| parent)
+}
+
+/// Whether a control listed for `listed` covers an edge using `used`: the same technique, or
+/// `used` is a sub-technique of `listed` (a control against T1078 covers T1078.004).
+pub fn technique_covers(listed: &str, used: &str) -> bool {
+    listed == used || (!listed.contains('.') && parent_technique(used) == listed)
+}
+
+/// Whether `id` has the shape of an ATT&CK technique id: `T` + 4 digits, optional `.` + 3 digits.
+pub fn is_technique_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => b[0] == b'T' && digits(&b[1..5]),
+        9 => b[0] == b'T' && digits(&b[1..5]) && b[5] == b'.' && digits(&b[6..9]),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn technique_coverage_follows_the_subtechnique_tree() {
+        assert!(technique_covers("T1078", "T1078.004"));
+        assert!(technique_covers("T1078.004", "T1078.004"));
+        assert!(!technique_covers("T1078.004", "T1078"));
+        assert!(!technique_covers("T1078", "T1021"));
+        assert!(is_technique_id("T1078.004") && is_technique_id("T1190"));
+        assert!(!is_technique_id("T190") && !is_technique_id("t1190") && !is_technique_id("T1078.04"));
+    }
+
+    #[test]
+    fn every_edge_kind_refers_to_known_techniques_and_mitigations() {
+        assert!(EDGE_KINDS.len() >= 25, "at least 25 edge kinds");
+        for kind in EDGE_KINDS {
+            assert!(technique(kind.technique).is_some(), "{}: {}", kind.name, kind.technique);
+            for t in kind.also {
+                assert!(technique(t).is_some(), "{}: {t}", kind.name);
+            }
+            for m in kind.mitigations {
+                assert!(mitigation(m).is_some(), "{}: {m}", kind.name);
+            }
+            for p in kind.base {
+                assert!((0.0..=1.0).contains(&p), "{}", kind.name);
+            }
+            assert!(kind.base[0] <= kind.base[1] && kind.base[1] <= kind.base[2], "{}", kind.name);
+        }
+        let mut names: Vec<_> = EDGE_KINDS.iter().map(|k| k.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), EDGE_KINDS.len(), "edge kind names are unique");
+    }
+}

@@ -1,0 +1,229 @@
+//! Bounded parsing of one model file (YAML or JSON) into a tree of values that keep their spans.
+//! Size, node count, alias expansion and nesting depth are all capped before any typing happens.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Budget, Options, Spanned};
+
+use crate::source::{FileId, Loc, Problem};
+
+/// Limits on one file. The defaults hold a 50,000-edge model comfortably and stop hostile input.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseLimits {
+    pub max_file_bytes: u64,
+    pub max_depth: usize,
+    pub max_nodes: usize,
+    pub max_aliases: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits { max_file_bytes: 64 << 20, max_depth: 32, max_nodes: 4_000_000, max_aliases: 10_000 }
+    }
+}
+
+/// A YAML value with the span of the text it came from.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub value: Value,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Value {
+    /// What the value is, in the words of an error message ("a string", "a mapping").
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses `text` (YAML 1.2; JSON is accepted as YAML) within `limits`.
+pub fn parse(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node, Problem> {
+    let mut budget = Budget::default();
+    budget.max_depth = limits.max_depth;
+    budget.max_nodes = limits.max_nodes;
+    budget.max_events = limits.max_nodes.saturating_mul(3);
+    budget.max_aliases = limits.max_aliases;
+    budget.max_anchors = limits.max_aliases;
+    budget.max_total_scalar_bytes = limits.max_file_bytes as usize;
+    budget.max_documents = 1;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    if text.trim().is_empty() {
+        return Ok(Node { value: Value::Null, loc: Loc { file, offset: 0, len: 0 } });
+    }
+    match serde_saphyr::from_str_with_options::<Spanned<RawValue>>(text, options) {
+        Ok(spanned) => Ok(to_node(spanned, file)),
+        Err(err) => {
+            let loc = err.location().and_then(|l| {
+                let span = l.span();
+                span.byte_offset().map(|off| Loc {
+                    file,
+                    offset: off as u32,
+                    len: span.byte_len().unwrap_or(1).max(1) as u32,
+                })
+            });
+            Err(Problem::error(format!("cannot parse this file: {}", first_line(&err.to_string())), loc)
+                .with_label("here"))
+        }
+    }
+}
+
+fn first_line(message: &str) -> String {
+    // serde-saphyr appends its own snippet; we render ours with miette instead.
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+/// The value as serde-saphyr gives it: children still wrapped in its `Spanned`.
+enum RawValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<RawValue>>),
+    Map(Vec<(Spanned<RawValue>, Spanned<RawValue>)>),
+}
+
+fn to_node(spanned: Spanned<RawValue>, file: FileId) -> Node {
+    let span = spanned.referenced.span();
+    let offset = span.byte_offset().unwrap_or(0) as u32;
+    let len = span.byte_len().unwrap_or(0).max(1) as u32;
+    let value = match spanned.value {
+        RawValue::Null => Value::Null,
+        RawValue::Bool(b) => Value::Bool(b),
+        RawValue::Int(i) => Value::Int(i),
+        RawValue::Float(f) => Value::Float(f),
+        RawValue::Str(s) => Value::Str(s),
+        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| to_node(i, file)).collect()),
+        RawValue::Map(entries) => Value::Map(
+            entries.into_iter().map(|(k, v)| (to_node(k, file), to_node(v, file))).collect(),
+        ),
+    };
+    Node { value, loc: Loc { file, offset, len } }
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawValue;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+        RawValue::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
+        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<RawValue, E> {
+        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<RawValue, E> {
+        Err(E::custom("binary values are not allowed in a model"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<RawValue>>()? {
+            items.push(item);
+        }
+        Ok(RawValue::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<RawValue>>()? {
+            let value = map.next_value::<Spanned<RawValue>>()?;
+            entries.push((key, value));
+        }
+        Ok(RawValue::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, node: &Node) -> String {
+        text[node.loc.offset as usize..(node.loc.offset + node.loc.len) as usize].to_string()
+    }
+
+    #[test]
+    fn keeps_spans_of_nested_values() {
+        let text = "nodes:\n  - {id: web, kind: service}\n  - id: db\n    p: 0.5\n";
+        let root = parse(text, 0, &ParseLimits::default()).unwrap();
+        let Value::Map(top) = &root.value else { panic!() };
+        let Value::Seq(nodes) = &top[0].1.value else { panic!() };
+        let Value::Map(second) = &nodes[1].value else { panic!() };
+        assert_eq!(at(text, &second[0].1), "db");
+        assert_eq!(at(text, &second[1].0), "p");
+        assert!(matches!(second[1].1.value, Value::Float(f) if f == 0.5));
+    }
+
+    #[test]
+    fn parses_json_and_exponent_floats() {
+        let root = parse("{\"a\": [1, 2e6, \"x\"]}", 0, &ParseLimits::default()).unwrap();
+        let Value::Map(top) = &root.value else { panic!() };
+        let Value::Seq(items) = &top[0].1.value else { panic!() };
+        assert!(matches!(items[1].value, Value::Float(f) if f == 2e6));
+    }
+
+    #[test]
+    fn rejects_alias_bombs_and_deep_nesting() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..12 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(parse(&bomb, 0, &ParseLimits::default()).is_err());
+        let deep = "[".repeat(500) + &"]".repeat(500);
+        assert!(parse(&deep, 0, &ParseLimits::default()).is_err());
+    }
+}
