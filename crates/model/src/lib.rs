@@ -2,5 +2,15 @@
 //! Owns the types every later stage reads, the loader, its diagnostics and the knowledge base.
 
 pub mod kb;
+mod load;
+mod read;
 pub mod source;
+mod suggest;
+mod types;
+mod validate;
 pub mod yaml;
+
+pub use load::{LoadOptions, Loaded, SKIPPED_DIRS, load};
+pub use source::{Loc, Problem, Problems, Severity, Sources};
+pub use suggest::{closest, did_you_mean};
+pub use types::*;

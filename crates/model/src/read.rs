@@ -1,0 +1,600 @@
+//! Typing of parsed files into the model: keys, shapes, units and value ranges.
+//! Problems are collected, never thrown, so one run reports every mistake in every file.
+
+use crate::kb::Skill;
+use crate::source::{Loc, Problem};
+use crate::suggest::did_you_mean;
+use crate::types::*;
+use crate::yaml::{Node as YNode, Value};
+
+/// The allowed range of a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Range {
+    /// A probability or an efficacy: [0, 1].
+    Probability,
+    /// Money, a frequency, a cost: ≥ 0.
+    NonNegative,
+}
+
+impl Range {
+    fn check(self, v: f64) -> Result<(), String> {
+        if !v.is_finite() {
+            return Err(format!("{v} is not a finite number"));
+        }
+        match self {
+            Range::Probability if !(0.0..=1.0).contains(&v) => {
+                Err(format!("{v} is outside [0, 1]; probabilities and efficacies are fractions"))
+            }
+            Range::NonNegative if v < 0.0 => Err(format!("{v} is negative")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The fields of one YAML mapping, after its keys were checked against the allowed set.
+pub struct Fields<'a> {
+    pub loc: Loc,
+    entries: Vec<(&'a str, &'a YNode)>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn get(&self, key: &str) -> Option<&'a YNode> {
+        self.entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
+/// Reads typed values out of a parsed file, collecting every problem it meets.
+#[derive(Default)]
+pub struct Reader {
+    pub problems: Vec<Problem>,
+}
+
+impl Reader {
+    pub fn error(&mut self, message: impl Into<String>, loc: Loc) {
+        self.problems.push(Problem::error(message, Some(loc)));
+    }
+
+    /// A mapping whose keys are all in `allowed`; unknown keys are errors with a suggestion.
+    pub fn fields<'a>(&mut self, node: &'a YNode, what: &str, allowed: &[&str]) -> Option<Fields<'a>> {
+        let Value::Map(entries) = &node.value else {
+            self.error(format!("{what} must be a mapping, found {}", node.value.describe()), node.loc);
+            return None;
+        };
+        let mut fields = Fields { loc: node.loc, entries: Vec::with_capacity(entries.len()) };
+        for (key, value) in entries {
+            let Value::Str(name) = &key.value else {
+                self.error(format!("keys of {what} must be strings, found {}", key.value.describe()), key.loc);
+                continue;
+            };
+            if allowed.contains(&name.as_str()) {
+                fields.entries.push((name.as_str(), value));
+            } else {
+                let help = did_you_mean(name, allowed.iter().copied())
+                    .unwrap_or_else(|| format!("allowed keys: {}", allowed.join(", ")));
+                self.problems.push(
+                    Problem::error(format!("unknown key `{name}` in {what}"), Some(key.loc))
+                        .with_label("not a key of this item")
+                        .with_help(help),
+                );
+            }
+        }
+        Some(fields)
+    }
+
+    /// The items of a list; `null` is an empty list.
+    pub fn list<'a>(&mut self, node: &'a YNode, what: &str) -> &'a [YNode] {
+        match &node.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            other => {
+                self.error(format!("{what} must be a list, found {}", other.describe()), node.loc);
+                &[]
+            }
+        }
+    }
+
+    pub fn string(&mut self, node: &YNode, what: &str) -> Option<Spanned<String>> {
+        match &node.value {
+            Value::Str(s) if !s.trim().is_empty() => Some(Spanned { value: s.clone(), loc: node.loc }),
+            Value::Str(_) => {
+                self.error(format!("{what} must not be empty"), node.loc);
+                None
+            }
+            other => {
+                self.error(format!("{what} must be a string, found {}", other.describe()), node.loc);
+                None
+            }
+        }
+    }
+
+    pub fn required<'a>(&mut self, fields: &Fields<'a>, key: &str, what: &str) -> Option<&'a YNode> {
+        let found = fields.get(key);
+        if found.is_none() {
+            self.problems.push(
+                Problem::error(format!("{what} is missing the required key `{key}`"), Some(fields.loc))
+                    .with_label(format!("needs `{key}`")),
+            );
+        }
+        found
+    }
+
+    pub fn required_string(&mut self, fields: &Fields, key: &str, what: &str) -> Option<Spanned<String>> {
+        let node = self.required(fields, key, what)?;
+        self.string(node, &format!("`{key}` of {what}"))
+    }
+
+    pub fn optional_string(&mut self, fields: &Fields, key: &str, what: &str) -> Option<String> {
+        let node = fields.get(key)?;
+        self.string(node, &format!("`{key}` of {what}")).map(|s| s.value)
+    }
+
+    /// A list of strings; a single string is a list of one.
+    pub fn strings(&mut self, fields: &Fields, key: &str, what: &str) -> Vec<Spanned<String>> {
+        let Some(node) = fields.get(key) else { return Vec::new() };
+        let what = format!("`{key}` of {what}");
+        if let Value::Str(_) = node.value {
+            return self.string(node, &what).into_iter().collect();
+        }
+        let items = self.list(node, &what);
+        items.iter().filter_map(|item| self.string(item, &format!("an item of {what}"))).collect()
+    }
+
+    pub fn number(&mut self, node: &YNode, what: &str, range: Range) -> Option<f64> {
+        let v = match node.value {
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f,
+            ref other => {
+                self.error(format!("{what} must be a number, found {}", other.describe()), node.loc);
+                return None;
+            }
+        };
+        match range.check(v) {
+            Ok(()) => Some(v),
+            Err(why) => {
+                self.error(format!("{what}: {why}"), node.loc);
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, node: &YNode, what: &str) -> Option<bool> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            ref other => {
+                self.error(format!("{what} must be true or false, found {}", other.describe()), node.loc);
+                None
+            }
+        }
+    }
+
+    /// A number or a 90% interval `{low, high}` (also `[low, high]`).
+    pub fn estimate(&mut self, node: &YNode, what: &str, range: Range) -> Option<Spanned<Estimate>> {
+        let (low_node, high_node) = match &node.value {
+            Value::Int(_) | Value::Float(_) => {
+                let v = self.number(node, what, range)?;
+                return Some(Spanned { value: Estimate::Point(v), loc: node.loc });
+            }
+            Value::Map(_) => {
+                let f = self.fields(node, what, &["low", "high"])?;
+                let low = self.required(&f, "low", what);
+                let high = self.required(&f, "high", what);
+                (low?, high?)
+            }
+            Value::Seq(items) if items.len() == 2 => (&items[0], &items[1]),
+            other => {
+                self.error(
+                    format!("{what} must be a number or an interval {{low, high}}, found {}", other.describe()),
+                    node.loc,
+                );
+                return None;
+            }
+        };
+        let low = self.number(low_node, &format!("`low` of {what}"), range);
+        let high = self.number(high_node, &format!("`high` of {what}"), range);
+        let (low, high) = (low?, high?);
+        if low > high {
+            self.problems.push(
+                Problem::error(format!("{what}: interval has low {low} > high {high}"), Some(node.loc))
+                    .with_label("low must not exceed high")
+                    .with_help("an interval is {low: 5th percentile, high: 95th percentile}"),
+            );
+            return None;
+        }
+        let value = if low == high { Estimate::Point(low) } else { Estimate::Interval { low, high } };
+        Some(Spanned { value, loc: node.loc })
+    }
+
+    pub fn cost(&mut self, node: &YNode, what: &str) -> Cost {
+        if let Value::Int(_) | Value::Float(_) = node.value {
+            return Cost { once: self.number(node, what, Range::NonNegative).unwrap_or(0.0), yearly: 0.0 };
+        }
+        let Some(f) = self.fields(node, what, &["once", "yearly"]) else { return Cost::default() };
+        let mut amount = |key: &str| {
+            f.get(key)
+                .and_then(|n| self.number(n, &format!("`{key}` of {what}"), Range::NonNegative))
+                .unwrap_or(0.0)
+        };
+        Cost { once: amount("once"), yearly: amount("yearly") }
+    }
+
+    /// A count of something with a unit suffix, e.g. `2q`, `7d`; a plain number uses `default_unit`.
+    pub fn quantity(&mut self, node: &YNode, what: &str, units: &[(&str, f64)], default_unit: f64) -> Option<f64> {
+        let unit_list = || units.iter().map(|(u, _)| *u).collect::<Vec<_>>().join(", ");
+        match &node.value {
+            Value::Int(i) if *i >= 0 => Some(*i as f64 * default_unit),
+            Value::Str(s) => {
+                let s = s.trim();
+                let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+                let (digits, unit) = s.split_at(split);
+                let factor = units.iter().find(|(u, _)| *u == unit.trim()).map(|(_, f)| *f);
+                match (digits.parse::<f64>(), factor) {
+                    (Ok(n), Some(f)) if n.is_finite() => Some(n * f),
+                    _ => {
+                        self.problems.push(
+                            Problem::error(format!("{what}: cannot read `{s}`"), Some(node.loc))
+                                .with_help(format!("write a number with a unit: {}", unit_list())),
+                        );
+                        None
+                    }
+                }
+            }
+            other => {
+                self.error(
+                    format!("{what} must be a number with a unit ({}), found {}", unit_list(), other.describe()),
+                    node.loc,
+                );
+                None
+            }
+        }
+    }
+
+    /// A name from a fixed set of choices.
+    pub fn choice<'c>(&mut self, node: &YNode, what: &str, choices: &[&'c str]) -> Option<&'c str> {
+        let s = self.string(node, what)?;
+        if let Some(c) = choices.iter().find(|c| **c == s.value) {
+            return Some(c);
+        }
+        let help = did_you_mean(&s.value, choices.iter().copied())
+            .unwrap_or_else(|| format!("one of: {}", choices.join(", ")));
+        self.problems.push(
+            Problem::error(format!("{what}: unknown value `{}`", s.value), Some(s.loc)).with_help(help),
+        );
+        None
+    }
+}
+
+const QUARTER_UNITS: &[(&str, f64)] = &[("q", 1.0), ("m", 1.0 / 3.0), ("y", 4.0)];
+const AGE_UNITS: &[(&str, f64)] = &[("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0), ("w", 604800.0)];
+
+/// Everything one file contributes to the model.
+#[derive(Default)]
+pub struct FileContents {
+    pub settings: Vec<(&'static str, Loc, SettingValue)>,
+    pub entry_points: Vec<EntryPoint>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    pub controls: Vec<Control>,
+    pub actors: Vec<Actor>,
+    /// Actors written without `targets`; the loader gives them every crown jewel.
+    pub actors_targeting_all: Vec<String>,
+    pub initiatives: Vec<Initiative>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SettingValue {
+    Text(String),
+    Number(f64),
+    Count(u64),
+}
+
+const TOP_KEYS: &[&str] =
+    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives"];
+
+impl Reader {
+    pub fn file(&mut self, root: &YNode) -> FileContents {
+        let mut out = FileContents::default();
+        if let Value::Null = root.value {
+            return out;
+        }
+        let Some(top) = self.fields(root, "a model file", TOP_KEYS) else { return out };
+        if let Some(n) = top.get("settings") {
+            self.settings(n, &mut out);
+        }
+        for &key in &TOP_KEYS[1..] {
+            let Some(n) = top.get(key) else { continue };
+            for item in self.list(n, &format!("`{key}`")) {
+                match key {
+                    "entry_points" => self.entry_point(item, &mut out),
+                    "nodes" => self.node(item, &mut out),
+                    "edges" => self.edge(item, &mut out),
+                    "controls" => self.control(item, &mut out),
+                    "actors" => self.actor(item, &mut out),
+                    _ => self.initiative(item, &mut out),
+                }
+            }
+        }
+        out
+    }
+
+    fn settings(&mut self, node: &YNode, out: &mut FileContents) {
+        const KEYS: &[&str] = &["currency", "respond", "trials", "years", "seed", "tolerance", "attack"];
+        let Some(f) = self.fields(node, "settings", KEYS) else { return };
+        for &key in KEYS {
+            let Some(n) = f.get(key) else { continue };
+            let what = format!("settings `{key}`");
+            let value = match key {
+                "currency" => self.string(n, &what).and_then(|s| {
+                    let ok = s.value.len() == 3 && s.value.chars().all(|c| c.is_ascii_uppercase());
+                    if !ok {
+                        self.problems.push(
+                            Problem::error(format!("{what}: `{}` is not an ISO 4217 code", s.value), Some(s.loc))
+                                .with_help("three capital letters, e.g. USD, EUR, GBP"),
+                        );
+                    }
+                    ok.then_some(SettingValue::Text(s.value))
+                }),
+                "attack" => self.string(n, &what).map(|s| SettingValue::Text(s.value)),
+                "respond" => self.number(n, &what, Range::Probability).map(SettingValue::Number),
+                "tolerance" => self.number(n, &what, Range::NonNegative).map(SettingValue::Number),
+                "seed" => self.whole(n, &what, 0).map(SettingValue::Count),
+                _ => self.whole(n, &what, 1).map(SettingValue::Count),
+            };
+            if let Some(v) = value {
+                out.settings.push((key, n.loc, v));
+            }
+        }
+    }
+
+    fn whole(&mut self, node: &YNode, what: &str, min: u64) -> Option<u64> {
+        match node.value {
+            Value::Int(i) if i >= min as i64 => Some(i as u64),
+            Value::Float(f) if f >= min as f64 && f.fract() == 0.0 && f < 1e15 => Some(f as u64),
+            _ => {
+                self.error(format!("{what} must be a whole number ≥ {min}"), node.loc);
+                None
+            }
+        }
+    }
+
+    fn entry_point(&mut self, node: &YNode, out: &mut FileContents) {
+        let what = "an entry point";
+        let Some(f) = self.fields(node, what, &["id", "kind", "name"]) else { return };
+        let id = self.required_string(&f, "id", what);
+        let kind = self
+            .required(&f, "kind", what)
+            .and_then(|n| self.choice(n, "entry point `kind`", &EntryKind::NAMES))
+            .and_then(EntryKind::parse);
+        let name = self.optional_string(&f, "name", what);
+        if let Some(id) = id {
+            // Kept even with a bad kind, so references to it are not reported as dangling too.
+            let kind = kind.unwrap_or(EntryKind::Internet);
+            out.entry_points.push(EntryPoint { id: id.value, kind, name, loc: id.loc });
+        }
+    }
+
+    fn node(&mut self, node: &YNode, out: &mut FileContents) {
+        let what = "a node";
+        const KEYS: &[&str] = &["id", "kind", "name", "zone", "owner", "tags", "crown_jewel", "loss"];
+        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let id = self.required_string(&f, "id", what);
+        let kind = self.required_string(&f, "kind", what);
+        let crown_jewel = f.get("crown_jewel").and_then(|n| self.bool(n, "`crown_jewel`")).unwrap_or(false);
+        let loss = f.get("loss").map(|n| self.losses(n)).unwrap_or_default();
+        let node = Node {
+            id: String::new(),
+            kind: String::new(),
+            name: self.optional_string(&f, "name", what),
+            zone: self.optional_string(&f, "zone", what),
+            owner: self.optional_string(&f, "owner", what),
+            tags: self.strings(&f, "tags", what).into_iter().map(|s| s.value).collect(),
+            crown_jewel,
+            loss,
+            loc: f.loc,
+        };
+        if let Some(id) = id {
+            // Kept even without a kind, so references to it are not reported as dangling too.
+            let kind = kind.unwrap_or(Spanned { value: String::new(), loc: id.loc });
+            let kind_ok = kind.value.is_empty() || crate::kb::NODE_KINDS.contains(&kind.value.as_str());
+            if !kind_ok {
+                let help = did_you_mean(&kind.value, crate::kb::NODE_KINDS.iter().copied())
+                    .unwrap_or_else(|| format!("known node kinds: {}", crate::kb::NODE_KINDS.join(", ")));
+                self.problems.push(
+                    Problem::error(format!("unknown node kind `{}`", kind.value), Some(kind.loc)).with_help(help),
+                );
+            }
+            out.nodes.push(Node { id: id.value, kind: kind.value, loc: id.loc, ..node });
+        }
+    }
+
+    fn losses(&mut self, node: &YNode) -> Vec<Loss> {
+        let Some(f) = self.fields(node, "`loss`", &LOSS_TYPES) else { return Vec::new() };
+        LOSS_TYPES
+            .iter()
+            .filter_map(|kind| {
+                let n = f.get(kind)?;
+                let amount = self.estimate(n, &format!("loss `{kind}`"), Range::NonNegative)?;
+                Some(Loss { kind, amount })
+            })
+            .collect()
+    }
+
+    fn edge(&mut self, node: &YNode, out: &mut FileContents) {
+        let what = "an edge";
+        const KEYS: &[&str] = &["id", "from", "to", "kind", "p", "technique", "requires", "fix_cost", "name"];
+        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let id = f.get("id").and_then(|n| self.string(n, "edge `id`"));
+        let from = self.required_string(&f, "from", what);
+        let to = self.required_string(&f, "to", what);
+        let kind = self.required_string(&f, "kind", what);
+        let p = f.get("p").and_then(|n| self.estimate(n, "edge `p`", Range::Probability));
+        let technique = f.get("technique").and_then(|n| self.string(n, "edge `technique`"));
+        let requires = self.strings(&f, "requires", what);
+        let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::NonNegative));
+        if let (Some(from), Some(to), Some(kind)) = (from, to, kind) {
+            out.edges.push(Edge {
+                loc: id.as_ref().map_or(f.loc, |i| i.loc),
+                id: id.map(|i| i.value),
+                from,
+                to,
+                kind,
+                p,
+                technique,
+                requires,
+                fix_cost: fix_cost.unwrap_or(1.0),
+            });
+        }
+    }
+
+    fn efficacies(&mut self, node: &YNode, what: &str) -> Vec<Efficacy> {
+        let Value::Map(entries) = &node.value else {
+            self.error(
+                format!("{what} must map technique ids to efficacies, found {}", node.value.describe()),
+                node.loc,
+            );
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .filter_map(|(k, v)| {
+                let technique = self.string(k, &format!("a technique in {what}"))?;
+                let value = self.estimate(v, &format!("efficacy of {} in {what}", technique.value), Range::Probability)?;
+                Some(Efficacy { technique, value })
+            })
+            .collect()
+    }
+
+    fn control(&mut self, node: &YNode, out: &mut FileContents) {
+        let what = "a control";
+        const KEYS: &[&str] =
+            &["id", "name", "mitigates", "detects", "scope", "status", "cost", "owner", "check"];
+        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let id = self.required_string(&f, "id", what);
+        let mitigates = f.get("mitigates").map(|n| self.efficacies(n, "`mitigates`")).unwrap_or_default();
+        let detects = f.get("detects").map(|n| self.efficacies(n, "`detects`")).unwrap_or_default();
+        if f.get("mitigates").is_none() && f.get("detects").is_none() {
+            self.problems.push(
+                Problem::error("a control must `mitigates` or `detects` at least one technique", Some(f.loc))
+                    .with_help("e.g. mitigates: {T1566: 0.9}"),
+            );
+        }
+        let scope = match f.get("scope") {
+            Some(_) => self.strings(&f, "scope", what).into_iter().map(parse_selector).collect(),
+            None => vec![Spanned { value: Selector::Any, loc: f.loc }],
+        };
+        let status = match f.get("status").and_then(|n| self.choice(n, "control `status`", &["deployed", "planned"])) {
+            Some("planned") => ControlStatus::Planned,
+            _ => ControlStatus::Deployed,
+        };
+        let cost = f.get("cost").map(|n| self.cost(n, "control `cost`")).unwrap_or_default();
+        let check = f.get("check").and_then(|n| self.check(n));
+        let name = self.optional_string(&f, "name", what);
+        let owner = self.optional_string(&f, "owner", what);
+        if let Some(id) = id {
+            out.controls.push(Control {
+                id: id.value,
+                name,
+                mitigates,
+                detects,
+                scope,
+                status,
+                cost,
+                owner,
+                check,
+                loc: id.loc,
+            });
+        }
+    }
+
+    fn check(&mut self, node: &YNode) -> Option<Check> {
+        let what = "a control's `check`";
+        let f = self.fields(node, what, &["policy", "evidence", "max_age", "package"])?;
+        let policy = self.required_string(&f, "policy", what);
+        let evidence = self.strings(&f, "evidence", what);
+        let package = self.optional_string(&f, "package", what);
+        let max_age_secs = f
+            .get("max_age")
+            .and_then(|n| self.quantity(n, "`max_age`", AGE_UNITS, 1.0))
+            .map(|s| s.round() as u64);
+        Some(Check { policy: policy?, evidence, package, max_age_secs, loc: f.loc })
+    }
+
+    fn actor(&mut self, node: &YNode, out: &mut FileContents) {
+        let what = "an actor";
+        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets"];
+        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let id = self.required_string(&f, "id", what);
+        let frequency = self
+            .required(&f, "frequency", what)
+            .and_then(|n| self.estimate(n, "actor `frequency` (attempts per year)", Range::NonNegative));
+        let entry = self.strings(&f, "entry", what);
+        if entry.is_empty() {
+            self.problems.push(
+                Problem::error("an actor needs at least one `entry` point", Some(f.loc))
+                    .with_help("e.g. entry: [internet, phishing]"),
+            );
+        }
+        let skill = f
+            .get("skill")
+            .and_then(|n| self.choice(n, "actor `skill`", &["low", "medium", "high"]))
+            .and_then(Skill::parse)
+            .unwrap_or(Skill::Medium);
+        let targets = self.strings(&f, "targets", what);
+        let name = self.optional_string(&f, "name", what);
+        if let (Some(id), Some(frequency)) = (id, frequency) {
+            if f.get("targets").is_none() {
+                out.actors_targeting_all.push(id.value.clone());
+            }
+            out.actors.push(Actor { id: id.value, name, frequency, entry, skill, targets, loc: id.loc });
+        }
+    }
+
+    fn initiative(&mut self, node: &YNode, out: &mut FileContents) {
+        let what = "an initiative";
+        const KEYS: &[&str] = &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner"];
+        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let id = self.required_string(&f, "id", what);
+        let deploys = self.strings(&f, "deploys", what);
+        let removes = self.strings(&f, "removes", what);
+        if deploys.is_empty() && removes.is_empty() {
+            self.problems.push(
+                Problem::error("an initiative must `deploys` a control or `removes` an edge", Some(f.loc))
+                    .with_help("e.g. deploys: [jit-access]"),
+            );
+        }
+        let cost = f.get("cost").map(|n| self.cost(n, "initiative `cost`")).unwrap_or_default();
+        let duration = f
+            .get("duration")
+            .and_then(|n| self.quantity(n, "`duration`", QUARTER_UNITS, 1.0))
+            .map(|q| q.ceil().max(1.0) as u32)
+            .unwrap_or(1);
+        let depends_on = self.strings(&f, "depends_on", what);
+        let name = self.optional_string(&f, "name", what);
+        let owner = self.optional_string(&f, "owner", what);
+        if let Some(id) = id {
+            out.initiatives.push(Initiative {
+                id: id.value,
+                name,
+                deploys,
+                removes,
+                cost,
+                duration_quarters: duration,
+                depends_on,
+                owner,
+                loc: id.loc,
+            });
+        }
+    }
+}
+
+fn parse_selector(s: Spanned<String>) -> Spanned<Selector> {
+    let v = s.value.trim();
+    let value = match v.split_once(':') {
+        _ if v == "*" => Selector::Any,
+        Some(("tag", x)) => Selector::Tag(x.trim().to_string()),
+        Some(("kind", x)) => Selector::Kind(x.trim().to_string()),
+        Some(("zone", x)) => Selector::Zone(x.trim().to_string()),
+        Some(("owner", x)) => Selector::Owner(x.trim().to_string()),
+        _ => Selector::Id(v.to_string()),
+    };
+    Spanned { value, loc: s.loc }
+}

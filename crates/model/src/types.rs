@@ -1,0 +1,266 @@
+//! The model's types after loading: what DESIGN.md's "The model" section describes, with spans.
+//! Every item remembers where it was written (`loc`) so later stages can point back at the YAML.
+
+use crate::kb::Skill;
+use crate::source::{Loc, Sources};
+
+/// A value that is either known or a 90% interval (5th–95th percentile).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Estimate {
+    Point(f64),
+    Interval { low: f64, high: f64 },
+}
+
+impl Estimate {
+    pub fn is_uncertain(&self) -> bool {
+        matches!(self, Estimate::Interval { low, high } if low < high)
+    }
+    pub fn low(&self) -> f64 {
+        match *self {
+            Estimate::Point(v) => v,
+            Estimate::Interval { low, .. } => low,
+        }
+    }
+    pub fn high(&self) -> f64 {
+        match *self {
+            Estimate::Point(v) => v,
+            Estimate::Interval { high, .. } => high,
+        }
+    }
+}
+
+/// An estimate with the place it was written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+/// A reference to another item by id, with the place of the reference.
+pub type Ref = Spanned<String>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub currency: String,
+    /// Containment rate: the fraction of detected attempts that are stopped.
+    pub respond: f64,
+    pub trials: u64,
+    pub seed: u64,
+    /// Simulated years for the annual-loss distribution.
+    pub years: u64,
+    /// Risk tolerance (money): the loss the organisation accepts at the 1-in-20 level, if stated.
+    pub tolerance: Option<f64>,
+    /// Path of an ATT&CK STIX bundle to validate techniques against, if given.
+    pub attack: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { currency: "USD".into(), respond: 0.5, trials: 100_000, seed: 1, years: 100_000, tolerance: None, attack: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    Internet,
+    Email,
+    Insider,
+    Supplier,
+    Physical,
+}
+
+impl EntryKind {
+    pub const NAMES: [&'static str; 5] = ["internet", "email", "insider", "supplier", "physical"];
+    pub fn parse(s: &str) -> Option<EntryKind> {
+        use EntryKind::*;
+        Some(match s {
+            "internet" => Internet,
+            "email" => Email,
+            "insider" => Insider,
+            "supplier" => Supplier,
+            "physical" => Physical,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryPoint {
+    pub id: String,
+    pub kind: EntryKind,
+    pub name: Option<String>,
+    pub loc: Loc,
+}
+
+/// Loss types; several on one jewel add up per loss event.
+pub const LOSS_TYPES: [&str; 6] =
+    ["confidentiality", "integrity", "availability", "regulatory", "response", "reputation"];
+
+#[derive(Debug, Clone)]
+pub struct Loss {
+    pub kind: &'static str,
+    pub amount: Spanned<Estimate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub zone: Option<String>,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub crown_jewel: bool,
+    pub loss: Vec<Loss>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub id: Option<String>,
+    pub from: Ref,
+    pub to: Ref,
+    pub kind: Spanned<String>,
+    /// Replaces the knowledge base's base probability for every actor.
+    pub p: Option<Spanned<Estimate>>,
+    /// Replaces the kind's technique.
+    pub technique: Option<Spanned<String>>,
+    /// AND condition: the edge fires only if all these nodes are held too.
+    pub requires: Vec<Ref>,
+    /// Cost to remove this edge, for minimum-cost cuts (default 1).
+    pub fix_cost: f64,
+    pub loc: Loc,
+}
+
+impl Edge {
+    /// A name for messages: its id, or `from -> to`.
+    pub fn label(&self) -> String {
+        self.id.clone().unwrap_or_else(|| format!("{} -> {}", self.from.value, self.to.value))
+    }
+}
+
+/// Which nodes a control covers: selectors on an edge's target node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    Any,
+    Id(String),
+    Tag(String),
+    Kind(String),
+    Zone(String),
+    Owner(String),
+}
+
+impl Selector {
+    pub fn matches(&self, node: &Node) -> bool {
+        match self {
+            Selector::Any => true,
+            Selector::Id(id) => &node.id == id,
+            Selector::Tag(t) => node.tags.iter().any(|x| x == t),
+            Selector::Kind(k) => &node.kind == k,
+            Selector::Zone(z) => node.zone.as_deref() == Some(z.as_str()),
+            Selector::Owner(o) => node.owner.as_deref() == Some(o.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlStatus {
+    Deployed,
+    Planned,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cost {
+    pub once: f64,
+    pub yearly: f64,
+}
+
+/// A control's assurance check: a Rego policy over evidence files.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub policy: Spanned<String>,
+    pub evidence: Vec<Spanned<String>>,
+    pub package: Option<String>,
+    /// Evidence older than this many seconds is stale.
+    pub max_age_secs: Option<u64>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Efficacy {
+    pub technique: Spanned<String>,
+    pub value: Spanned<Estimate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub id: String,
+    pub name: Option<String>,
+    pub mitigates: Vec<Efficacy>,
+    pub detects: Vec<Efficacy>,
+    pub scope: Vec<Spanned<Selector>>,
+    pub status: ControlStatus,
+    pub cost: Cost,
+    pub owner: Option<String>,
+    pub check: Option<Check>,
+    pub loc: Loc,
+}
+
+impl Control {
+    pub fn covers(&self, node: &Node) -> bool {
+        self.scope.iter().any(|s| s.value.matches(node))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub name: Option<String>,
+    /// Attempts per year.
+    pub frequency: Spanned<Estimate>,
+    pub entry: Vec<Ref>,
+    pub skill: Skill,
+    /// Targets; empty in the YAML means every crown jewel, and the loader fills them in.
+    pub targets: Vec<Ref>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Initiative {
+    pub id: String,
+    pub name: Option<String>,
+    pub deploys: Vec<Ref>,
+    pub removes: Vec<Ref>,
+    pub cost: Cost,
+    pub duration_quarters: u32,
+    pub depends_on: Vec<Ref>,
+    pub owner: Option<String>,
+    pub loc: Loc,
+}
+
+/// A loaded, validated model.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub settings: Settings,
+    pub entry_points: Vec<EntryPoint>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    pub controls: Vec<Control>,
+    pub actors: Vec<Actor>,
+    pub initiatives: Vec<Initiative>,
+    pub sources: Sources,
+}
+
+impl Model {
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+    pub fn crown_jewels(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.crown_jewel)
+    }
+}
