@@ -10,7 +10,7 @@ mod types;
 mod validate;
 pub mod yaml;
 
-pub use load::{LoadOptions, Loaded, SKIPPED_DIRS, load};
+pub use load::{LoadOptions, Loaded, SKIPPED_DIRS, load, load_str};
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;

@@ -61,6 +61,16 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
         }
     }
     problems.append(&mut reader.problems);
+    finish(sources, contents, problems, unreadable_files)
+}
+
+/// Merges the files' contents, validates the whole, and sorts the problems by place.
+fn finish(
+    sources: Sources,
+    contents: Vec<FileContents>,
+    mut problems: Vec<Problem>,
+    unreadable_files: usize,
+) -> Result<Loaded, Problems> {
     let mut model = merge(contents, &mut problems);
     // Only validate the merged whole when every file parsed: otherwise references into the
     // broken file would be reported as dangling, burying the real problem.
@@ -74,6 +84,20 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
     }
     model.sources = sources;
     Ok(Loaded { model, warnings: problems })
+}
+
+/// Loads and validates a model given as one YAML text (for tests, generators and tools).
+pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded, Problems> {
+    let mut sources = Sources::default();
+    let id = sources.add(PathBuf::from(name), text.into());
+    let mut reader = Reader::default();
+    let parsed = yaml::parse(text, id, &options.limits);
+    let root = match parsed {
+        Ok(root) => root,
+        Err(p) => return Err(Problems { sources, list: vec![p] }),
+    };
+    let contents = vec![reader.file(&root)];
+    finish(sources, contents, reader.problems, 0)
 }
 
 /// The model files under `path`, sorted, skipping hidden entries and [`SKIPPED_DIRS`].

@@ -200,6 +200,13 @@ impl Reader {
             );
             return None;
         }
+        if range == Range::NonNegative && low <= 0.0 && low < high {
+            self.problems.push(
+                Problem::error(format!("{what}: interval low must be above 0"), Some(node.loc))
+                    .with_help("money and frequency intervals are lognormal; use a small positive low such as 1"),
+            );
+            return None;
+        }
         let value = if low == high { Estimate::Point(low) } else { Estimate::Interval { low, high } };
         Some(Spanned { value, loc: node.loc })
     }

@@ -1,0 +1,191 @@
+//! Compilation of a model into the attack graph: dense ids, CSR adjacency, and each edge's
+//! probability after controls, as the product of its base and one factor per covering control.
+
+use std::collections::HashMap;
+
+use riskpath_model::kb::{self, Skill};
+use riskpath_model::{ControlStatus, Estimate, Model};
+
+use crate::dist;
+
+/// Which controls count and which edges exist: the "world as deployed", or a what-if.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Posture {
+    /// Per model control: does it count (deployed and its check passes)?
+    pub active: Vec<bool>,
+    /// Per model edge: removed (e.g. by an initiative)?
+    pub removed: Vec<bool>,
+}
+
+impl Posture {
+    /// Deployed controls count, planned ones do not; every edge exists.
+    pub fn as_deployed(model: &Model) -> Self {
+        Posture {
+            active: model.controls.iter().map(|c| c.status == ControlStatus::Deployed).collect(),
+            removed: vec![false; model.edges.len()],
+        }
+    }
+}
+
+/// One covering control's effect on one edge: `(1 − prevent) × (1 − detect × respond)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlFactor {
+    /// Index into `model.controls`.
+    pub control: usize,
+    pub prevent: Option<Estimate>,
+    pub detect: Option<Estimate>,
+}
+
+impl ControlFactor {
+    /// The factor for given prevent and detect efficacies.
+    pub fn value(prevent: f64, detect: f64, respond: f64) -> f64 {
+        (1.0 - prevent) * (1.0 - detect * respond)
+    }
+    /// The factor's expected value (inputs independent, so means multiply).
+    pub fn mean(&self, respond: f64) -> f64 {
+        let prevent = self.prevent.map_or(0.0, |e| dist::probability_mean(&e));
+        let detect = self.detect.map_or(0.0, |e| dist::probability_mean(&e));
+        Self::value(prevent, detect, respond)
+    }
+}
+
+/// Where an edge's base probability comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Base {
+    /// The knowledge base's probability per skill for the edge kind.
+    Kind([f64; 3]),
+    /// The edge's own `p`, for every actor.
+    Override(Estimate),
+}
+
+impl Base {
+    pub fn estimate(&self, skill: Skill) -> Estimate {
+        match *self {
+            Base::Kind(p) => Estimate::Point(p[skill.index()]),
+            Base::Override(e) => e,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledEdge {
+    /// Index into `model.edges`.
+    pub model_index: usize,
+    pub from: u32,
+    pub to: u32,
+    pub kind: &'static kb::EdgeKind,
+    pub technique: String,
+    pub base: Base,
+    pub factors: Vec<ControlFactor>,
+    /// Required nodes (dense ids): the edge fires only when all are held.
+    pub requires: Vec<u32>,
+    /// Expected success probability per skill (low, medium, high) after controls.
+    pub p: [f64; 3],
+}
+
+impl CompiledEdge {
+    pub fn p(&self, skill: Skill) -> f64 {
+        self.p[skill.index()]
+    }
+    /// Does any input of this edge's probability vary between trials?
+    pub fn is_uncertain(&self) -> bool {
+        matches!(self.base, Base::Override(e) if e.is_uncertain())
+            || self.factors.iter().any(|f| {
+                f.prevent.is_some_and(|e| e.is_uncertain()) || f.detect.is_some_and(|e| e.is_uncertain())
+            })
+    }
+}
+
+/// The attack graph: entry points and nodes with dense ids, edges in CSR order by source.
+#[derive(Debug, Clone)]
+pub struct AttackGraph {
+    /// Model id of each dense node; entry points come first.
+    pub ids: Vec<String>,
+    pub entry_count: usize,
+    /// `out[offsets[n]..offsets[n+1]]` are the edges leaving node `n` (indices into `edges`).
+    pub offsets: Vec<u32>,
+    pub edges: Vec<CompiledEdge>,
+    /// Containment rate used in the detect factor.
+    pub respond: f64,
+    index: HashMap<String, u32>,
+}
+
+impl AttackGraph {
+    pub fn node_count(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+    pub fn out_edges(&self, node: u32) -> std::ops::Range<usize> {
+        self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize
+    }
+    pub fn is_entry(&self, node: u32) -> bool {
+        (node as usize) < self.entry_count
+    }
+}
+
+/// Compiles `model` under `posture` into an attack graph.
+pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
+    let ids: Vec<String> = model
+        .entry_points
+        .iter()
+        .map(|e| e.id.clone())
+        .chain(model.nodes.iter().map(|n| n.id.clone()))
+        .collect();
+    let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
+    let node_of: HashMap<&str, &riskpath_model::Node> = model.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let respond = model.settings.respond;
+
+    let mut edges: Vec<CompiledEdge> = model
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !posture.removed[*i])
+        .map(|(i, e)| {
+            let kind = kb::edge_kind(&e.kind.value).expect("validated edge kind");
+            let technique = e.technique.as_ref().map_or(kind.technique.to_string(), |t| t.value.clone());
+            let base = match &e.p {
+                Some(p) => Base::Override(p.value),
+                None => Base::Kind(kind.base),
+            };
+            let target = node_of.get(e.to.value.as_str());
+            let factors: Vec<ControlFactor> = model
+                .controls
+                .iter()
+                .enumerate()
+                .filter(|(c, control)| posture.active[*c] && target.is_some_and(|n| control.covers(n)))
+                .filter_map(|(c, control)| {
+                    let find = |list: &[riskpath_model::Efficacy]| {
+                        list.iter().find(|x| kb::technique_covers(&x.technique.value, &technique)).map(|x| x.value.value)
+                    };
+                    let prevent = find(&control.mitigates);
+                    let detect = find(&control.detects);
+                    (prevent.is_some() || detect.is_some()).then_some(ControlFactor { control: c, prevent, detect })
+                })
+                .collect();
+            let controls_mean: f64 = factors.iter().map(|f| f.mean(respond)).product();
+            let p = Skill::ALL.map(|s| dist::probability_mean(&base.estimate(s)) * controls_mean);
+            CompiledEdge {
+                model_index: i,
+                from: index[&e.from.value],
+                to: index[&e.to.value],
+                kind,
+                technique,
+                base,
+                factors,
+                requires: e.requires.iter().map(|r| index[&r.value]).collect(),
+                p,
+            }
+        })
+        .collect();
+    edges.sort_by_key(|e| (e.from, e.model_index));
+    let mut offsets = vec![0u32; ids.len() + 1];
+    for e in &edges {
+        offsets[e.from as usize + 1] += 1;
+    }
+    for i in 0..ids.len() {
+        offsets[i + 1] += offsets[i];
+    }
+    AttackGraph { entry_count: model.entry_points.len(), ids, offsets, edges, respond, index }
+}

@@ -1,0 +1,154 @@
+//! The distributions behind uncertain inputs, fitted to 90% intervals (5th–95th percentile).
+//! Probabilities: logit-normal; money and frequencies: lognormal (the riskquant convention).
+
+use riskpath_model::Estimate;
+
+/// The 95th percentile of the standard normal: a 90% interval spans ±Z95 standard deviations.
+pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// Probabilities are kept inside (0, 1) by this margin before taking logits.
+const P_EPS: f64 = 1e-9;
+
+/// Inverse of the standard normal CDF (Acklam's rational approximation, |relative error| < 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2,
+        1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
+    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2,
+        6.680131188771972e1, -1.328068155288572e1];
+    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838,
+        -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(P_EPS, 1.0 - P_EPS);
+    (p / (1.0 - p)).ln()
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// A normal on some scale (logit or log), fitted so that `low`/`high` are its 5th/95th percentiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fitted {
+    pub mu: f64,
+    pub sigma: f64,
+}
+
+impl Fitted {
+    fn from_scaled(low: f64, high: f64) -> Self {
+        Fitted { mu: (low + high) / 2.0, sigma: (high - low) / (2.0 * Z95) }
+    }
+    /// Logit-normal for a probability interval.
+    pub fn logit_normal(low: f64, high: f64) -> Self {
+        Self::from_scaled(logit(low), logit(high))
+    }
+    /// Lognormal for a positive interval (money, frequency): `μ = (ln lo + ln hi)/2`,
+    /// `σ = (ln hi − ln lo)/(2·1.6449)`.
+    pub fn lognormal(low: f64, high: f64) -> Self {
+        Self::from_scaled(low.ln(), high.ln())
+    }
+    /// The lognormal's mean, `exp(μ + σ²/2)`.
+    pub fn lognormal_mean(&self) -> f64 {
+        (self.mu + self.sigma * self.sigma / 2.0).exp()
+    }
+    /// The value at quantile `u` on the normal scale.
+    pub fn normal_at(&self, u: f64) -> f64 {
+        self.mu + self.sigma * normal_quantile(u)
+    }
+}
+
+/// Sample of a probability estimate at uniform `u`: the estimate's logit-normal quantile.
+pub fn probability_at(e: &Estimate, u: f64) -> f64 {
+    match *e {
+        Estimate::Point(v) => v,
+        Estimate::Interval { low, high } => logistic(Fitted::logit_normal(low, high).normal_at(u)),
+    }
+}
+
+/// Sample of a positive estimate (money, frequency) at uniform `u`: its lognormal quantile.
+pub fn amount_at(e: &Estimate, u: f64) -> f64 {
+    match *e {
+        Estimate::Point(v) => v,
+        Estimate::Interval { low, high } => Fitted::lognormal(low, high).normal_at(u).exp(),
+    }
+}
+
+/// Expected value of a probability estimate (logit-normal mean by Simpson's rule on ±10σ).
+pub fn probability_mean(e: &Estimate) -> f64 {
+    match *e {
+        Estimate::Point(v) => v,
+        Estimate::Interval { low, high } => {
+            let f = Fitted::logit_normal(low, high);
+            let n = 400;
+            let h = 20.0 / n as f64;
+            let g = |i: usize| {
+                let z = -10.0 + h * i as f64;
+                logistic(f.mu + f.sigma * z) * (-z * z / 2.0).exp()
+            };
+            let mut sum = g(0) + g(n);
+            for i in 1..n {
+                sum += g(i) * if i % 2 == 1 { 4.0 } else { 2.0 };
+            }
+            (sum * h / 3.0 / (2.0 * std::f64::consts::PI).sqrt()).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// Expected value of a positive estimate (lognormal mean).
+pub fn amount_mean(e: &Estimate) -> f64 {
+    match *e {
+        Estimate::Point(v) => v,
+        Estimate::Interval { low, high } => Fitted::lognormal(low, high).lognormal_mean(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_matches_known_values() {
+        assert!((normal_quantile(0.95) - Z95).abs() < 1e-8);
+        assert!((normal_quantile(0.5)).abs() < 1e-12);
+        assert!((normal_quantile(0.001) + 3.090_232_306_167_813).abs() < 1e-7);
+    }
+
+    #[test]
+    fn fitted_intervals_hit_their_percentiles() {
+        let e = Estimate::Interval { low: 0.2, high: 0.7 };
+        assert!((probability_at(&e, 0.05) - 0.2).abs() < 1e-7);
+        assert!((probability_at(&e, 0.95) - 0.7).abs() < 1e-7);
+        let m = Estimate::Interval { low: 1e6, high: 1e7 };
+        assert!((amount_at(&m, 0.05) / 1e6 - 1.0).abs() < 1e-7);
+        assert!((amount_at(&m, 0.95) / 1e7 - 1.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn means_match_direct_integration() {
+        // riskquant's first README scenario: 0.01/yr × lognormal(1e6..1e7) = $40,400.
+        let m = Estimate::Interval { low: 1e6, high: 1e7 };
+        assert_eq!(format!("{:.3e}", 0.01 * amount_mean(&m)), "4.040e4");
+        // The logit-normal mean against a plain midpoint sum over quantiles.
+        let e = Estimate::Interval { low: 0.05, high: 0.6 };
+        let n = 200_000;
+        let direct: f64 = (0..n).map(|i| probability_at(&e, (i as f64 + 0.5) / n as f64)).sum::<f64>() / n as f64;
+        assert!((probability_mean(&e) - direct).abs() < 1e-4, "{} vs {direct}", probability_mean(&e));
+    }
+}

@@ -1,0 +1,88 @@
+//! How one edge's probability was derived: its base, each covering control's factor, the result.
+//! The same arithmetic as compilation, laid out for a human who wants to check it.
+
+use riskpath_model::kb::{self, Skill};
+use riskpath_model::{ControlStatus, Estimate, Model};
+
+use crate::compile::{AttackGraph, Base, ControlFactor};
+use crate::dist;
+
+/// One control that could apply to the edge.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ControlTerm {
+    pub control: String,
+    /// Whether it counts in this posture (deployed and passing); if not, why.
+    pub counted: bool,
+    pub status: ControlStatus,
+    pub prevent: Option<f64>,
+    pub detect: Option<f64>,
+    /// `(1 − prevent) × (1 − detect × respond)` with the inputs' means.
+    pub factor: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EdgeExplanation {
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    pub technique: String,
+    pub technique_name: Option<String>,
+    /// "knowledge base" or "edge p".
+    pub base_source: &'static str,
+    /// Mean base probability per skill (low, medium, high).
+    pub base: [f64; 3],
+    pub respond: f64,
+    pub controls: Vec<ControlTerm>,
+    /// Mean probability per skill after the counted controls.
+    pub p: [f64; 3],
+    pub requires: Vec<String>,
+}
+
+/// Explains compiled edge `edge` of `graph`, listing also the controls that would match but do not count.
+pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExplanation {
+    let e = &graph.edges[edge];
+    let me = &model.edges[e.model_index];
+    let target = model.node(&me.to.value);
+    let respond = graph.respond;
+    let controls = model
+        .controls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| target.is_some_and(|n| c.covers(n)))
+        .filter_map(|(ci, c)| {
+            let find = |list: &[riskpath_model::Efficacy]| {
+                list.iter().find(|x| kb::technique_covers(&x.technique.value, &e.technique)).map(|x| x.value.value)
+            };
+            let (prevent, detect) = (find(&c.mitigates), find(&c.detects));
+            if prevent.is_none() && detect.is_none() {
+                return None;
+            }
+            let factor = ControlFactor { control: ci, prevent, detect };
+            let mean = |x: Option<Estimate>| x.map(|v| dist::probability_mean(&v));
+            Some(ControlTerm {
+                control: c.id.clone(),
+                counted: e.factors.iter().any(|f| f.control == ci),
+                status: c.status,
+                prevent: mean(prevent),
+                detect: mean(detect),
+                factor: factor.mean(respond),
+            })
+        })
+        .collect();
+    EdgeExplanation {
+        from: me.from.value.clone(),
+        to: me.to.value.clone(),
+        kind: me.kind.value.clone(),
+        technique: e.technique.clone(),
+        technique_name: kb::technique(&e.technique).map(|t| t.name.to_string()),
+        base_source: match e.base {
+            Base::Kind(_) => "knowledge base",
+            Base::Override(_) => "edge p",
+        },
+        base: Skill::ALL.map(|s| dist::probability_mean(&e.base.estimate(s))),
+        respond,
+        controls,
+        p: e.p,
+        requires: e.requires.iter().map(|&r| graph.ids[r as usize].clone()).collect(),
+    }
+}

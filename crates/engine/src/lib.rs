@@ -1,0 +1,10 @@
+//! The riskpath engine: compiles a model into an attack graph and computes on it.
+//! Owns probabilities after controls, attack paths, the Monte Carlo simulation and FAIR risk.
+
+pub mod compile;
+pub mod dist;
+pub mod explain;
+pub mod paths;
+pub mod rng;
+
+pub use compile::{AttackGraph, Posture, compile};

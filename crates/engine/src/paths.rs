@@ -1,0 +1,190 @@
+//! The most likely attack paths: Dijkstra and Yen's k shortest simple paths on weights −ln p,
+//! from any of an actor's entry points to a target. AND edges carry their requirements as side conditions.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
+
+use riskpath_model::kb::Skill;
+
+use crate::compile::AttackGraph;
+
+/// One attack path: nodes from an entry point to the target, and the edges between them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttackPath {
+    pub nodes: Vec<u32>,
+    /// Indices into `graph.edges`.
+    pub edges: Vec<usize>,
+    /// Product of the edges' probabilities (side conditions not included).
+    pub probability: f64,
+    /// Per edge with unmet `requires`: the edge's position in `edges` and the nodes it also needs.
+    pub side_conditions: Vec<(usize, Vec<u32>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cost(f64);
+impl Eq for Cost {}
+impl PartialOrd for Cost {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Cost {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// Edge weights for one skill: −ln p, or None for an edge that can never fire.
+fn weights(graph: &AttackGraph, skill: Skill) -> Vec<Option<f64>> {
+    graph.edges.iter().map(|e| (e.p(skill) > 0.0).then(|| -e.p(skill).ln())).collect()
+}
+
+struct Search<'g> {
+    graph: &'g AttackGraph,
+    weight: Vec<Option<f64>>,
+}
+
+impl Search<'_> {
+    /// Cheapest path from any of `sources` to `target`, avoiding banned nodes and edges.
+    /// Returns (cost, nodes, edges).
+    fn dijkstra(
+        &self,
+        sources: &[u32],
+        target: u32,
+        banned_nodes: &[bool],
+        banned_edges: &HashSet<usize>,
+    ) -> Option<(f64, Vec<u32>, Vec<usize>)> {
+        let n = self.graph.node_count();
+        let mut dist = vec![f64::INFINITY; n];
+        let mut via: Vec<Option<usize>> = vec![None; n];
+        let mut heap = BinaryHeap::new();
+        for &s in sources {
+            if !banned_nodes[s as usize] {
+                dist[s as usize] = 0.0;
+                heap.push(std::cmp::Reverse((Cost(0.0), s)));
+            }
+        }
+        while let Some(std::cmp::Reverse((Cost(d), u))) = heap.pop() {
+            if d > dist[u as usize] {
+                continue;
+            }
+            if u == target {
+                break;
+            }
+            for ei in self.graph.out_edges(u) {
+                let Some(w) = self.weight[ei] else { continue };
+                let v = self.graph.edges[ei].to;
+                if banned_nodes[v as usize] || banned_edges.contains(&ei) {
+                    continue;
+                }
+                let nd = d + w;
+                if nd < dist[v as usize] {
+                    dist[v as usize] = nd;
+                    via[v as usize] = Some(ei);
+                    heap.push(std::cmp::Reverse((Cost(nd), v)));
+                }
+            }
+        }
+        if !dist[target as usize].is_finite() {
+            return None;
+        }
+        let (mut nodes, mut edges) = (vec![target], Vec::new());
+        let mut at = target;
+        while let Some(ei) = via[at as usize] {
+            edges.push(ei);
+            at = self.graph.edges[ei].from;
+            nodes.push(at);
+        }
+        nodes.reverse();
+        edges.reverse();
+        Some((dist[target as usize], nodes, edges))
+    }
+}
+
+/// The `k` most likely simple paths from `entries` to `target` for an attacker of `skill`.
+pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target: u32, k: usize) -> Vec<AttackPath> {
+    let search = Search { graph, weight: weights(graph, skill) };
+    let n = graph.node_count();
+    let no_nodes = vec![false; n];
+    let Some(first) = search.dijkstra(entries, target, &no_nodes, &HashSet::new()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(f64, Vec<u32>, Vec<usize>)> = vec![first];
+    let mut candidates: BinaryHeap<std::cmp::Reverse<(Cost, Vec<usize>, Vec<u32>)>> = BinaryHeap::new();
+    let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
+    seen.insert(found[0].2.clone());
+    while found.len() < k {
+        let (_, last_nodes, last_edges) = found.last().expect("one path found").clone();
+        // Spur from a virtual source before the entry point: start from an entry no found path starts from.
+        let used_starts: HashSet<u32> = found.iter().map(|p| p.1[0]).collect();
+        let other_entries: Vec<u32> = entries.iter().copied().filter(|e| !used_starts.contains(e)).collect();
+        if let Some(path) = search.dijkstra(&other_entries, target, &no_nodes, &HashSet::new()) {
+            if seen.insert(path.2.clone()) {
+                candidates.push(std::cmp::Reverse((Cost(path.0), path.2, path.1)));
+            }
+        }
+        for i in 0..last_edges.len() {
+            let spur = last_nodes[i];
+            let root_nodes = &last_nodes[..=i];
+            let root_edges = &last_edges[..i];
+            let banned_edges: HashSet<usize> =
+                found.iter().filter(|p| p.1.len() > i && p.1[..=i] == *root_nodes).map(|p| p.2[i]).collect();
+            let mut banned_nodes = no_nodes.clone();
+            for &r in &last_nodes[..i] {
+                banned_nodes[r as usize] = true;
+            }
+            let Some((_, spur_nodes, spur_edges)) = search.dijkstra(&[spur], target, &banned_nodes, &banned_edges)
+            else {
+                continue;
+            };
+            let edges: Vec<usize> = root_edges.iter().chain(&spur_edges).copied().collect();
+            if !seen.insert(edges.clone()) {
+                continue;
+            }
+            let nodes: Vec<u32> = root_nodes[..i].iter().chain(&spur_nodes).copied().collect();
+            let cost: f64 = edges.iter().map(|&e| search.weight[e].unwrap_or(f64::INFINITY)).sum();
+            candidates.push(std::cmp::Reverse((Cost(cost), edges, nodes)));
+        }
+        let Some(std::cmp::Reverse((Cost(cost), edges, nodes))) = candidates.pop() else { break };
+        found.push((cost, nodes, edges));
+    }
+    found.into_iter().map(|(_, nodes, edges)| finish(graph, skill, nodes, edges)).collect()
+}
+
+fn finish(graph: &AttackGraph, skill: Skill, nodes: Vec<u32>, edges: Vec<usize>) -> AttackPath {
+    let probability = edges.iter().map(|&e| graph.edges[e].p(skill)).product();
+    let side_conditions = edges
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, &e)| {
+            let unmet: Vec<u32> =
+                graph.edges[e].requires.iter().copied().filter(|r| !nodes[..=pos].contains(r)).collect();
+            (!unmet.is_empty()).then_some((pos, unmet))
+        })
+        .collect();
+    AttackPath { nodes, edges, probability, side_conditions }
+}
+
+/// The most likely paths for one (actor, target) scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioPaths {
+    /// Index into `model.actors`.
+    pub actor: usize,
+    /// Dense id of the target.
+    pub target: u32,
+    pub paths: Vec<AttackPath>,
+}
+
+/// The `k` most likely paths of every (actor, target) pair of the model.
+pub fn all_scenarios(model: &riskpath_model::Model, graph: &AttackGraph, k: usize) -> Vec<ScenarioPaths> {
+    let mut out = Vec::new();
+    for (ai, actor) in model.actors.iter().enumerate() {
+        let entries: Vec<u32> = actor.entry.iter().filter_map(|e| graph.index_of(&e.value)).collect();
+        for t in &actor.targets {
+            let Some(target) = graph.index_of(&t.value) else { continue };
+            let paths = k_most_likely(graph, actor.skill, &entries, target, k);
+            out.push(ScenarioPaths { actor: ai, target, paths });
+        }
+    }
+    out
+}

@@ -1,0 +1,2 @@
+//! Renderers for riskpath results.
+//! Terminal text and the versioned JSON document.

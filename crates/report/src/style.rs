@@ -1,0 +1,121 @@
+//! Terminal styling: ANSI colour only when writing to a terminal, and line wrapping at 100 columns.
+//! Every text renderer styles through here so `NO_COLOR` and pipes are honoured in one place.
+
+/// Whether to colour; decide once per run with [`Style::detect`].
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    pub fn detect() -> Self {
+        use std::io::IsTerminal;
+        Style { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
+    }
+    pub fn plain() -> Self {
+        Style { color: false }
+    }
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+    pub fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+    pub fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+    pub fn red(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+    pub fn yellow(&self, text: &str) -> String {
+        self.paint("33", text)
+    }
+    pub fn green(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+    pub fn cyan(&self, text: &str) -> String {
+        self.paint("36", text)
+    }
+}
+
+/// Terminal width the text renderers aim for.
+pub const WIDTH: usize = 100;
+
+/// Joins `parts` with `sep`, breaking lines before `width` and indenting continuations by `indent`.
+/// Widths count characters of the unstyled parts, so pass the plain text.
+pub fn wrap_joined(parts: &[String], sep: &str, first_prefix: &str, indent: usize, width: usize) -> String {
+    let mut out = String::from(first_prefix);
+    let mut line_len = first_prefix.chars().count();
+    for (i, part) in parts.iter().enumerate() {
+        let piece = if i + 1 < parts.len() { format!("{part}{sep}") } else { part.clone() };
+        let len = piece.chars().count();
+        if line_len + len > width && line_len > indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            line_len = indent;
+        }
+        out.push_str(&piece);
+        line_len += len;
+    }
+    out
+}
+
+/// Money in a compact human form: `$1.2M`, `€350k`, `12 USD` for unknown currencies.
+pub fn money(amount: f64, currency: &str) -> String {
+    let symbol = match currency {
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "JPY" => "¥",
+        _ => "",
+    };
+    let (value, suffix) = match amount.abs() {
+        a if a >= 1e9 => (amount / 1e9, "B"),
+        a if a >= 1e6 => (amount / 1e6, "M"),
+        a if a >= 1e3 => (amount / 1e3, "k"),
+        _ => (amount, ""),
+    };
+    let digits = if value.abs() >= 100.0 || suffix.is_empty() { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
+    if symbol.is_empty() {
+        format!("{value:.digits$}{suffix} {currency}")
+    } else {
+        format!("{symbol}{value:.digits$}{suffix}")
+    }
+}
+
+/// A probability as a percentage with sensible precision.
+pub fn percent(p: f64) -> String {
+    let pct = p * 100.0;
+    match pct {
+        x if x == 0.0 => "0%".into(),
+        x if x < 0.01 => "<0.01%".into(),
+        x if x < 1.0 => format!("{x:.2}%"),
+        x if x < 10.0 => format!("{x:.1}%"),
+        x => format!("{x:.0}%"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_money_and_percent() {
+        assert_eq!(money(40_400.0, "USD"), "$40.4k");
+        assert_eq!(money(26_600_000.0, "USD"), "$26.6M");
+        assert_eq!(money(1_010_000.0, "EUR"), "€1.01M");
+        assert_eq!(money(950.0, "CHF"), "950 CHF");
+        assert_eq!(percent(0.1234), "12%");
+        assert_eq!(percent(0.01234), "1.2%");
+        assert_eq!(percent(0.001234), "0.12%");
+    }
+
+    #[test]
+    fn wraps_long_chains() {
+        let parts: Vec<String> = (0..30).map(|i| format!("node-{i}")).collect();
+        let text = wrap_joined(&parts, " → ", "  ", 4, 40);
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(text.lines().count() > 1);
+    }
+}
