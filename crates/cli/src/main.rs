@@ -1,1 +1,121 @@
-fn main() {}
+//! The `riskpath` command: argument parsing and dispatch to one module per command.
+//! Exit codes: 0 success, 1 findings (validation problems, failing checks), 2 usage or model errors.
+
+mod analyze;
+mod common;
+mod explain;
+mod init;
+mod kb;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use common::Failure;
+
+/// riskpath: attack paths, risk in money and the roadmap that cuts it, from your estate as code.
+///
+/// Describe assets, identities, trust relations, entry points, controls and attackers in YAML
+/// (see `riskpath init`), then ask where attackers get in and what it costs.
+#[derive(Parser, Debug)]
+#[command(name = "riskpath", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyze a model: most likely attack paths per actor and crown jewel.
+    Analyze(analyze::Args),
+    /// Check a model and report every problem with file, line and column (exit 1 on errors).
+    Validate(ValidateArgs),
+    /// Show the built-in knowledge base: edge kinds, their ATT&CK techniques and base probabilities.
+    Kb(kb::Args),
+    /// Show how a number was derived.
+    Explain {
+        #[command(subcommand)]
+        what: explain::What,
+    },
+    /// Write a small, commented starter model into DIR.
+    Init(init::Args),
+}
+
+/// Where to find a model and how carefully to parse it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Model directory (searched recursively for *.yaml, *.yml, *.json) or a single model file.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Largest model file accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_file_size: u64,
+}
+
+#[derive(clap::Args, Debug)]
+struct ValidateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// How to print problems: with source snippets, or one line each (`file:line:col: error: …`).
+    #[arg(long, value_enum, default_value_t = ProblemFormat::Pretty)]
+    format: ProblemFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ProblemFormat {
+    Pretty,
+    Short,
+}
+
+/// Output formats shared by the analysis commands.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn validate(args: ValidateArgs) -> Result<(), Failure> {
+    let color = common::stderr_color();
+    match riskpath_model::load(&args.model.dir, &common::load_options(&args.model)) {
+        Ok(loaded) => {
+            common::print_problems(&loaded.warnings, args.format == ProblemFormat::Short, color);
+            let m = &loaded.model;
+            println!(
+                "ok: {} nodes, {} entry points, {} edges, {} controls, {} actors, {} initiatives in {} files",
+                m.nodes.len(),
+                m.entry_points.len(),
+                m.edges.len(),
+                m.controls.len(),
+                m.actors.len(),
+                m.initiatives.len(),
+                m.sources.files().len()
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            common::print_problems(&problems, args.format == ProblemFormat::Short, color);
+            Err(Failure::findings(format!("{} error(s) in the model", problems.error_count())))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Validate(args) => validate(args),
+        Command::Kb(args) => kb::run(args),
+        Command::Explain { what } => explain::run(what),
+        Command::Init(args) => init::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("riskpath: {}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -5,6 +5,8 @@ pub mod compile;
 pub mod dist;
 pub mod explain;
 pub mod paths;
+pub mod risk;
 pub mod rng;
+pub mod sim;
 
 pub use compile::{AttackGraph, Posture, compile};

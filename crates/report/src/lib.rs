@@ -1,2 +1,6 @@
-//! Renderers for riskpath results.
-//! Terminal text and the versioned JSON document.
+//! Renderers for riskpath results: terminal text and the versioned JSON document.
+//! Renderers only format; every number they show was computed by the engine.
+
+pub mod json;
+pub mod style;
+pub mod text;

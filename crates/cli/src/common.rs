@@ -1,0 +1,85 @@
+//! What every command shares: loading a model with its diagnostics, failures with exit codes,
+//! and writing output atomically (temp file + rename) so a failed run leaves no partial file.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use riskpath_model::{LoadOptions, Loaded, Problems};
+
+use crate::ModelArgs;
+
+/// A command's failure: the exit code and a one-line message for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Exit 1: the command ran and found problems (invalid model in `validate`, failing checks).
+    pub fn findings(message: impl Into<String>) -> Self {
+        Failure { code: 1, message: message.into() }
+    }
+    /// Exit 2: bad usage, unreadable or invalid input, or an I/O error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure { code: 2, message: message.into() }
+    }
+}
+
+pub fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+pub fn load_options(args: &ModelArgs) -> LoadOptions {
+    let mut options = LoadOptions::default();
+    options.limits.max_file_bytes = args.max_file_size;
+    options
+}
+
+pub fn print_problems(problems: &Problems, short: bool, color: bool) {
+    if problems.list.is_empty() {
+        return;
+    }
+    let text = if short { problems.render_short() } else { problems.render(color) };
+    eprint!("{text}");
+}
+
+/// Loads the model, printing warnings; a model with errors is a usage failure (exit 2).
+pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
+    let color = stderr_color();
+    match riskpath_model::load(&args.dir, &load_options(args)) {
+        Ok(loaded) => {
+            print_problems(&loaded.warnings, false, color);
+            Ok(loaded)
+        }
+        Err(problems) => {
+            print_problems(&problems, false, color);
+            Err(Failure::usage(format!(
+                "{} error(s) in the model; nothing was written",
+                problems.error_count()
+            )))
+        }
+    }
+}
+
+/// Writes `content` to `path` atomically, or to stdout when no path is given.
+pub fn write_output(path: Option<&Path>, content: &str) -> Result<(), Failure> {
+    let Some(path) = path else {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(content.as_bytes())
+            .and_then(|_| out.flush())
+            .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
+            .map_err(|e| Failure::usage(format!("cannot write to stdout: {e}")));
+    };
+    let fail = |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(content.as_bytes()).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}

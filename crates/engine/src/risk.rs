@@ -1,0 +1,266 @@
+//! FAIR risk in money: P(compromise) per scenario and the annual loss distribution.
+//! Per simulated year and actor, λ ~ lognormal(frequency), K ~ Poisson(λ) attempts, each an
+//! independent trial; each crown jewel held is a loss event with a lognormal magnitude per loss type.
+
+use rand_distr::{Distribution, Poisson};
+use rayon::prelude::*;
+use riskpath_model::kb::Skill;
+use riskpath_model::{Estimate, Model};
+
+use crate::compile::{AttackGraph, Posture, compile};
+use crate::dist;
+use crate::rng::{Stream, key, unit, word};
+use crate::sim::{Run, SimGraph, proportion};
+
+/// Random-stream domains of the risk computation (distinct from the simulation's).
+mod domain {
+    pub const SCENARIO: u64 = 10;
+    pub const ATTEMPTS: u64 = 11;
+    pub const FREQUENCY: u64 = 12;
+    pub const POISSON: u64 = 13;
+    pub const LOSS: u64 = 14;
+}
+
+/// How much to simulate, and with which seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskConfig {
+    /// Trials per actor for P(compromise).
+    pub trials: u64,
+    /// Simulated years for the annual loss distribution.
+    pub years: u64,
+    pub seed: u64,
+}
+
+impl RiskConfig {
+    pub fn from_settings(model: &Model) -> Self {
+        let s = &model.settings;
+        RiskConfig { trials: s.trials, years: s.years, seed: s.seed }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScenarioRisk {
+    /// Index into `model.actors`.
+    #[serde(skip)]
+    pub actor: usize,
+    /// Dense id of the target in the graph.
+    #[serde(skip)]
+    pub target: u32,
+    /// P(the target is held after one attempt).
+    pub probability: f64,
+    pub std_error: f64,
+    /// Mean annual loss from this actor reaching this target.
+    pub ale: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LecPoint {
+    pub loss: f64,
+    /// P(annual loss > loss).
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskResult {
+    pub config: RiskConfig,
+    /// Mean annual loss (ALE) and its Monte Carlo standard error.
+    pub ale: f64,
+    pub ale_std_error: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub lec: Vec<LecPoint>,
+    pub scenarios: Vec<ScenarioRisk>,
+    /// Per crown jewel (dense id): its share of the ALE.
+    pub targets: Vec<(u32, f64)>,
+    /// Simulated annual losses, sorted ascending.
+    pub annual: Vec<f64>,
+}
+
+/// Simulation graphs for each skill an actor of the model has, built once.
+pub struct SkillGraphs {
+    graphs: [Option<SimGraph>; 3],
+}
+
+impl SkillGraphs {
+    pub fn new(model: &Model, graph: &AttackGraph) -> Self {
+        let graphs = Skill::ALL.map(|s| {
+            model.actors.iter().any(|a| a.skill == s).then(|| SimGraph::from_attack_graph(graph, model, s))
+        });
+        SkillGraphs { graphs }
+    }
+    pub fn get(&self, skill: Skill) -> &SimGraph {
+        self.graphs[skill.index()].as_ref().expect("built for every actor skill")
+    }
+}
+
+/// Compiles the model under `posture` and computes its risk.
+pub fn assess(model: &Model, posture: &Posture, config: RiskConfig) -> RiskResult {
+    let graph = compile(model, posture);
+    assess_graph(model, &graph, config)
+}
+
+/// Risk of an already compiled graph.
+pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> RiskResult {
+    let sims = SkillGraphs::new(model, graph);
+    let mut scenarios = Vec::new();
+    let years = config.years as usize;
+    let mut annual = vec![0.0; years];
+    let jewels: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
+    let mut jewel_totals = vec![0.0; jewels.len()];
+    for (ai, actor) in model.actors.iter().enumerate() {
+        let sim = sims.get(actor.skill);
+        let entries: Vec<u32> = actor.entry.iter().filter_map(|e| graph.index_of(&e.value)).collect();
+        let targets: Vec<u32> = actor.targets.iter().filter_map(|t| graph.index_of(&t.value)).collect();
+        let run = Run { graph: sim, entries: &entries, trials: config.trials, seed: config.seed, stream: key(&[domain::SCENARIO, ai as u64]) };
+        let hits = run.hit_counts(&targets);
+        let losses: Vec<Vec<Estimate>> = targets
+            .iter()
+            .map(|&t| {
+                let node = model.node(&graph.ids[t as usize]).expect("target is a node");
+                node.loss.iter().map(|l| l.amount.value).collect()
+            })
+            .collect();
+        let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &losses, config);
+        for (y, loss) in fair.annual.iter().enumerate() {
+            annual[y] += loss;
+        }
+        for (ti, &t) in targets.iter().enumerate() {
+            let (probability, std_error) = proportion(hits[ti], config.trials);
+            let ale = fair.per_target[ti] / config.years as f64;
+            scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
+            if let Some(j) = jewels.iter().position(|&x| x == t) {
+                jewel_totals[j] += ale;
+            }
+        }
+    }
+    let n = years as f64;
+    let ale = annual.iter().sum::<f64>() / n;
+    let var = annual.iter().map(|x| (x - ale) * (x - ale)).sum::<f64>() / (n - 1.0).max(1.0);
+    let mut sorted = annual;
+    sorted.sort_by(f64::total_cmp);
+    RiskResult {
+        config,
+        ale,
+        ale_std_error: (var / n).sqrt(),
+        p50: quantile(&sorted, 0.50),
+        p90: quantile(&sorted, 0.90),
+        p95: quantile(&sorted, 0.95),
+        p99: quantile(&sorted, 0.99),
+        lec: exceedance_curve(&sorted),
+        scenarios,
+        targets: jewels.into_iter().zip(jewel_totals).collect(),
+        annual: sorted,
+    }
+}
+
+/// One actor's simulated years: annual loss per year, and total loss per target over all years.
+pub struct ActorYears {
+    pub annual: Vec<f64>,
+    pub per_target: Vec<f64>,
+}
+
+/// The number of attempts in each simulated year: λ drawn per year, then Poisson(λ).
+pub fn attempts_per_year(actor: usize, frequency: &Estimate, config: RiskConfig) -> Vec<u64> {
+    let fk = key(&[config.seed, domain::FREQUENCY, actor as u64]);
+    (0..config.years)
+        .into_par_iter()
+        .map(|y| {
+            let lambda = dist::amount_at(frequency, unit(word(fk, y)));
+            if lambda <= 0.0 {
+                return 0;
+            }
+            let mut rng = Stream::new(&[config.seed, domain::POISSON, actor as u64, y]);
+            Poisson::new(lambda).map_or(0, |d| d.sample(&mut rng) as u64)
+        })
+        .collect()
+}
+
+/// Simulates `config.years` years of one actor: attempts, their trials, and the losses.
+pub fn simulate_actor_years(
+    actor: usize,
+    frequency: &Estimate,
+    sim: &SimGraph,
+    entries: &[u32],
+    targets: &[u32],
+    losses: &[Vec<Estimate>],
+    config: RiskConfig,
+) -> ActorYears {
+    let attempts = attempts_per_year(actor, frequency, config);
+    let mut offsets = Vec::with_capacity(attempts.len() + 1);
+    offsets.push(0u64);
+    for a in &attempts {
+        offsets.push(offsets.last().unwrap() + a);
+    }
+    let total = *offsets.last().unwrap();
+    let run = Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, actor as u64]) };
+    // held[b * targets + t]: lanes of batch b in which target t is held.
+    let held: Vec<u64> = run.map_batches(|b| targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>()).concat();
+    let loss_keys: Vec<Vec<u64>> = (0..targets.len())
+        .map(|t| (0..losses[t].len()).map(|l| key(&[config.seed, domain::LOSS, actor as u64, targets[t] as u64, l as u64])).collect())
+        .collect();
+    const YEARS_PER_CHUNK: u64 = 4096;
+    let chunks: Vec<(Vec<f64>, Vec<f64>)> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let range = c * YEARS_PER_CHUNK..((c + 1) * YEARS_PER_CHUNK).min(config.years);
+            let mut per_target = vec![0.0; targets.len()];
+            let annual = range
+                .map(|y| {
+                    let mut year_loss = 0.0;
+                    for j in offsets[y as usize]..offsets[y as usize + 1] {
+                        let (b, lane) = (j / 64, j % 64);
+                        for t in 0..targets.len() {
+                            if held[b as usize * targets.len() + t] >> lane & 1 == 1 {
+                                let loss: f64 = losses[t]
+                                    .iter()
+                                    .zip(&loss_keys[t])
+                                    .map(|(est, &k)| dist::amount_at(est, unit(word(k, j))))
+                                    .sum();
+                                per_target[t] += loss;
+                                year_loss += loss;
+                            }
+                        }
+                    }
+                    year_loss
+                })
+                .collect();
+            (annual, per_target)
+        })
+        .collect();
+    let mut out = ActorYears { annual: Vec::with_capacity(config.years as usize), per_target: vec![0.0; targets.len()] };
+    for (annual, per_target) in chunks {
+        out.annual.extend(annual);
+        for (acc, x) in out.per_target.iter_mut().zip(per_target) {
+            *acc += x;
+        }
+    }
+    out
+}
+
+/// Quantile with linear interpolation between order statistics (numpy's default), on sorted data.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, frac) = (pos.floor() as usize, pos.fract());
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// P(annual loss > x) on log-spaced thresholds, four per decade, spanning the non-zero losses.
+pub fn exceedance_curve(sorted: &[f64]) -> Vec<LecPoint> {
+    let Some(first_positive) = sorted.iter().position(|&x| x > 0.0) else { return Vec::new() };
+    let (lo, hi) = (sorted[first_positive], sorted[sorted.len() - 1]);
+    let (start, end) = (lo.log10().floor() as i32 * 4, hi.log10().ceil() as i32 * 4);
+    let n = sorted.len() as f64;
+    (start..=end)
+        .map(|i| {
+            let loss = 10f64.powf(i as f64 / 4.0);
+            let above = sorted.len() - sorted.partition_point(|&x| x <= loss);
+            LecPoint { loss, probability: above as f64 / n }
+        })
+        .collect()
+}

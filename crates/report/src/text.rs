@@ -1,0 +1,163 @@
+//! The terminal summary of an analysis: readable at 100 columns, colour only on a terminal.
+//! Sections render independently so commands can compose the ones they computed.
+
+use std::fmt::Write;
+
+use riskpath_engine::AttackGraph;
+use riskpath_engine::explain::EdgeExplanation;
+use riskpath_engine::paths::ScenarioPaths;
+use riskpath_engine::risk::RiskResult;
+use riskpath_model::Model;
+
+use crate::style::{Style, WIDTH, money, percent, wrap_joined};
+
+/// One line naming the model's size.
+pub fn model_line(model: &Model, style: &Style) -> String {
+    format!(
+        "{} {} nodes, {} entry points, {} edges, {} controls, {} actors, {} crown jewels ({} files)\n",
+        style.bold("Model:"),
+        model.nodes.len(),
+        model.entry_points.len(),
+        model.edges.len(),
+        model.controls.len(),
+        model.actors.len(),
+        model.crown_jewels().count(),
+        model.sources.files().len(),
+    )
+}
+
+/// The most likely attack paths of each scenario, `per_scenario` at most.
+pub fn paths_section(
+    model: &Model,
+    graph: &AttackGraph,
+    scenarios: &[ScenarioPaths],
+    per_scenario: usize,
+    style: &Style,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{}", style.bold("Most likely attack paths"));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim("(probability that every step of the path succeeds in one attempt; AND steps list what they also need)")
+    );
+    for s in scenarios {
+        let actor = &model.actors[s.actor];
+        let _ = writeln!(
+            out,
+            "\n{} {} {}  {}",
+            style.cyan(&actor.id),
+            style.dim("→"),
+            style.bold(&graph.ids[s.target as usize]),
+            style.dim(&format!("({} skill)", actor.skill.name()))
+        );
+        if s.paths.is_empty() {
+            let _ = writeln!(out, "  {}", style.green("no path: the target cannot be reached from this actor's entry points"));
+            continue;
+        }
+        for (i, path) in s.paths.iter().take(per_scenario).enumerate() {
+            let prefix = format!("  {}. {:>6}  ", i + 1, percent(path.probability));
+            let names: Vec<String> = path.nodes.iter().map(|&n| graph.ids[n as usize].clone()).collect();
+            let chain = wrap_joined(&names, " → ", &prefix, prefix.chars().count(), WIDTH);
+            let _ = writeln!(out, "{chain}");
+            let indent = " ".repeat(prefix.chars().count());
+            let steps: Vec<String> = path
+                .edges
+                .iter()
+                .map(|&e| format!("{} {}", graph.edges[e].kind.name, graph.edges[e].technique))
+                .collect();
+            let _ = writeln!(out, "{}", style.dim(&wrap_joined(&steps, " · ", &indent, indent.len(), WIDTH)));
+            for (pos, req) in &path.side_conditions {
+                let needs: Vec<&str> = req.iter().map(|&r| graph.ids[r as usize].as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "{indent}{} {} → {} also needs {}",
+                    style.yellow("AND:"),
+                    graph.ids[path.nodes[*pos] as usize],
+                    graph.ids[path.nodes[*pos + 1] as usize],
+                    needs.join(", ")
+                );
+            }
+        }
+    }
+    out
+}
+
+/// How one edge's probability was derived, step by step.
+pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} → {}  ({})", style.bold("Edge"), x.from, x.to, x.kind);
+    let name = x.technique_name.as_deref().unwrap_or("");
+    let _ = writeln!(out, "technique   {} {name}", x.technique);
+    let _ = writeln!(out, "{:<12}{:>8} {:>8} {:>8}", "", "low", "medium", "high");
+    let row = |label: &str, v: [f64; 3]| format!("{label:<12}{:>8.4} {:>8.4} {:>8.4}", v[0], v[1], v[2]);
+    let _ = writeln!(out, "{}   ({})", row("base", x.base), x.base_source);
+    for c in &x.controls {
+        let eff = |label: &str, v: Option<f64>| v.map(|v| format!("{label} {v:.3}")).unwrap_or_default();
+        let detail = format!(
+            "{} {}{}",
+            eff("prevent", c.prevent),
+            eff("detect", c.detect),
+            if c.detect.is_some() { format!(" × respond {:.2}", x.respond) } else { String::new() }
+        );
+        let state = if c.counted { String::new() } else { style.yellow(" (not counted: planned or failing)") };
+        let _ = writeln!(out, "× {:<10}{:>8.4}   {}{}", c.control, c.factor, detail.trim(), state);
+    }
+    let _ = writeln!(out, "{}", style.bold(&row("= p", x.p)));
+    if !x.requires.is_empty() {
+        let _ = writeln!(out, "AND: fires only while {} {} held", x.requires.join(", "), if x.requires.len() == 1 { "is" } else { "are" });
+    }
+    let _ = writeln!(out, "{}", style.dim("p = base × Π (1 − prevent) × (1 − detect × respond); interval inputs at their means"));
+    out
+}
+
+/// The risk headline, the loss distribution and the top scenarios with P ± SE.
+pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: usize, style: &Style) -> String {
+    let cur = model.settings.currency.as_str();
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{}", style.bold("Risk in money (annual loss)"));
+    let _ = writeln!(
+        out,
+        "  ALE {}  (± {} s.e.)   median {}   P90 {}   P95 {}   P99 {}",
+        style.bold(&money(risk.ale, cur)),
+        money(risk.ale_std_error, cur),
+        money(risk.p50, cur),
+        money(risk.p90, cur),
+        money(risk.p95, cur),
+        money(risk.p99, cur),
+    );
+    if let Some(tol) = model.settings.tolerance {
+        let p = risk.annual.iter().filter(|&&x| x > tol).count() as f64 / risk.annual.len().max(1) as f64;
+        let line = format!("  P(annual loss > tolerance {}) = {}", money(tol, cur), percent(p));
+        let _ = writeln!(out, "{}", if p > 0.05 { style.red(&line) } else { style.green(&line) });
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "  seed {}, {} trials per actor, {} simulated years",
+            risk.config.seed, risk.config.trials, risk.config.years
+        ))
+    );
+    let mut order: Vec<usize> = (0..risk.scenarios.len()).collect();
+    order.sort_by(|&a, &b| risk.scenarios[b].ale.total_cmp(&risk.scenarios[a].ale).then(a.cmp(&b)));
+    let _ = writeln!(out, "\n{}", style.bold("Top scenarios"));
+    let _ = writeln!(out, "  {:<22} {:<30} {:>18} {:>14}", "actor", "target", "P(compromise)", "ALE");
+    for &i in order.iter().take(top) {
+        let s = &risk.scenarios[i];
+        let p = format!("{} ± {}", percent(s.probability), percent(s.std_error));
+        let _ = writeln!(
+            out,
+            "  {:<22} {:<30} {:>18} {:>14}",
+            clip(&model.actors[s.actor].id, 22),
+            clip(&graph.ids[s.target as usize], 30),
+            p,
+            money(s.ale, cur)
+        );
+    }
+    out
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
+}
