@@ -8,7 +8,8 @@ use riskpath_engine::risk::{RiskConfig, assess_graph};
 use riskpath_engine::{Posture, compile};
 use riskpath_report::json::AnalysisDoc;
 use riskpath_report::style::Style;
-use riskpath_report::text;
+use riskpath_decide::{Evaluator, classes, sensitivity};
+use riskpath_report::{decisions, text};
 
 use crate::common::{Failure, load_model, write_output};
 use crate::{Format, ModelArgs};
@@ -28,6 +29,12 @@ pub struct Args {
     pub paths: usize,
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+/// Trials per actor for what-if comparisons (classes, sensitivity, choke points, plans): fewer than
+/// for the headline, since common random numbers make differences precise.
+pub fn decision_trials(config: &RiskConfig) -> u64 {
+    config.trials.min(20_000)
 }
 
 /// Monte Carlo settings; each overrides the model's `settings`.
@@ -66,15 +73,22 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let scenarios = all_scenarios(model, &graph, args.paths);
     let config = args.sim.config(model)?;
     let risk = assess_graph(model, &graph, config);
+    let eval = Evaluator::new(model, Posture::as_deployed(model), decision_trials(&config), config.seed);
+    let classes = classes::rank(&eval, &graph, 2);
+    let tornado = sensitivity::tornado(&eval, 15);
     let content = match args.format {
         Format::Json => {
-            let doc = AnalysisDoc::new(model, &graph, &scenarios, Some(&risk));
+            let mut doc = AnalysisDoc::new(model, &graph, &scenarios, Some(&risk));
+            doc.classes = Some(classes);
+            doc.sensitivity = Some(tornado);
             serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
         Format::Text => {
             let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
             text::model_line(model, &style)
                 + &text::risk_section(model, &graph, &risk, 10, &style)
+                + &decisions::classes_section(&classes, 10, &model.settings.currency, &style)
+                + &decisions::tornado_section(&tornado, &model.settings.currency, &style)
                 + &text::paths_section(model, &graph, &scenarios, args.paths, &style)
         }
     };

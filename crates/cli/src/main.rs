@@ -4,8 +4,11 @@
 mod analyze;
 mod common;
 mod explain;
+mod r#gen;
+mod history;
 mod init;
 mod kb;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +43,13 @@ enum Command {
     },
     /// Write a small, commented starter model into DIR.
     Init(init::Args),
+    /// Write a synthetic model of a given size (for benchmarks and tests)
+    Gen(r#gen::Args),
+    /// Run every control's check (Rego over evidence), price the failing ones, record the run
+    /// (exit 1 when controls fail, or with `--fail-on regression` only when some regressed).
+    Verify(verify::Args),
+    /// List recorded verify runs and the ALE trend; `history verify` checks the hash chain.
+    History(history::Args),
 }
 
 /// Where to find a model and how carefully to parse it.
@@ -108,6 +118,9 @@ fn main() -> ExitCode {
         Command::Kb(args) => kb::run(args),
         Command::Explain { what } => explain::run(what),
         Command::Init(args) => init::run(args),
+        Command::Gen(args) => r#gen::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::History(args) => history::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

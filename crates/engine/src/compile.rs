@@ -123,6 +123,14 @@ impl AttackGraph {
     pub fn is_entry(&self, node: u32) -> bool {
         (node as usize) < self.entry_count
     }
+    /// Dense ids of an actor's entry points.
+    pub fn entries_of(&self, actor: &riskpath_model::Actor) -> Vec<u32> {
+        actor.entry.iter().filter_map(|e| self.index_of(&e.value)).collect()
+    }
+    /// Dense ids of an actor's targets.
+    pub fn targets_of(&self, actor: &riskpath_model::Actor) -> Vec<u32> {
+        actor.targets.iter().filter_map(|t| self.index_of(&t.value)).collect()
+    }
 }
 
 /// Compiles `model` under `posture` into an attack graph.

@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod dist;
 pub mod explain;
+pub mod r#gen;
 pub mod paths;
 pub mod risk;
 pub mod rng;

@@ -179,9 +179,8 @@ pub struct ScenarioPaths {
 pub fn all_scenarios(model: &riskpath_model::Model, graph: &AttackGraph, k: usize) -> Vec<ScenarioPaths> {
     let mut out = Vec::new();
     for (ai, actor) in model.actors.iter().enumerate() {
-        let entries: Vec<u32> = actor.entry.iter().filter_map(|e| graph.index_of(&e.value)).collect();
-        for t in &actor.targets {
-            let Some(target) = graph.index_of(&t.value) else { continue };
+        let entries = graph.entries_of(actor);
+        for target in graph.targets_of(actor) {
             let paths = k_most_likely(graph, actor.skill, &entries, target, k);
             out.push(ScenarioPaths { actor: ai, target, paths });
         }

@@ -111,10 +111,8 @@ pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> R
     let mut jewel_totals = vec![0.0; jewels.len()];
     for (ai, actor) in model.actors.iter().enumerate() {
         let sim = sims.get(actor.skill);
-        let entries: Vec<u32> = actor.entry.iter().filter_map(|e| graph.index_of(&e.value)).collect();
-        let targets: Vec<u32> = actor.targets.iter().filter_map(|t| graph.index_of(&t.value)).collect();
-        let run = Run { graph: sim, entries: &entries, trials: config.trials, seed: config.seed, stream: key(&[domain::SCENARIO, ai as u64]) };
-        let hits = run.hit_counts(&targets);
+        let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
+        let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
         let losses: Vec<Vec<Estimate>> = targets
             .iter()
             .map(|&t| {
@@ -153,6 +151,49 @@ pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> R
         targets: jewels.into_iter().zip(jewel_totals).collect(),
         annual: sorted,
     }
+}
+
+/// The mean annual loss computed from P(compromise) and the inputs' means:
+/// `ALE = Σ_actor λ̄ × Σ_target P(target held) × E[loss]`, exact in expectation because attempts,
+/// trial outcomes and loss magnitudes are independent. It needs only the scenario trials, which use
+/// the same random streams as [`assess`]: what-ifs compared with it share common random numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedLoss {
+    pub ale: f64,
+    pub scenarios: Vec<ScenarioRisk>,
+}
+
+/// Mean loss per attempt that reaches `target`: the sum of its loss types' means.
+pub fn mean_loss(model: &Model, target_id: &str) -> f64 {
+    model.node(target_id).map_or(0.0, |n| n.loss.iter().map(|l| dist::amount_mean(&l.amount.value)).sum())
+}
+
+/// Expected annual loss of an already compiled graph (see [`ExpectedLoss`]).
+pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64) -> ExpectedLoss {
+    let sims = SkillGraphs::new(model, graph);
+    let mut scenarios = Vec::new();
+    for (ai, actor) in model.actors.iter().enumerate() {
+        let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
+        let hits = scenario_hits(sims.get(actor.skill), ai, &entries, &targets, trials, seed);
+        let lambda = dist::amount_mean(&actor.frequency.value);
+        for (ti, &t) in targets.iter().enumerate() {
+            let (probability, std_error) = proportion(hits[ti], trials);
+            let ale = lambda * probability * mean_loss(model, &graph.ids[t as usize]);
+            scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
+        }
+    }
+    ExpectedLoss { ale: scenarios.iter().map(|s| s.ale).sum(), scenarios }
+}
+
+/// In how many of `trials` scenario trials actor `actor` holds each target (the scenario stream).
+pub fn scenario_hits(sim: &SimGraph, actor: usize, entries: &[u32], targets: &[u32], trials: u64, seed: u64) -> Vec<u64> {
+    let run = Run { graph: sim, entries, trials, seed, stream: scenario_stream(actor) };
+    run.hit_counts(targets)
+}
+
+/// The random stream of actor `actor`'s scenario trials.
+pub fn scenario_stream(actor: usize) -> u64 {
+    key(&[domain::SCENARIO, actor as u64])
 }
 
 /// One actor's simulated years: annual loss per year, and total loss per target over all years.

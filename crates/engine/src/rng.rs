@@ -16,7 +16,14 @@ pub fn mix64(mut z: u64) -> u64 {
 /// A key for one stream of words, from a seed and any number of counters (domain, batch, edge…).
 #[inline]
 pub fn key(parts: &[u64]) -> u64 {
-    parts.iter().fold(0x5851_F42D_4C95_7F2D, |k, &p| mix64(k ^ mix64(p.wrapping_add(GAMMA))))
+    parts.iter().fold(0x5851_F42D_4C95_7F2D, |k, &p| extend(k, p))
+}
+
+/// The key of `parts` followed by `part`, from the key of `parts`:
+/// `extend(key(&[a, b]), c) == key(&[a, b, c])`. Lets hot loops reuse a common prefix.
+#[inline(always)]
+pub fn extend(k: u64, part: u64) -> u64 {
+    mix64(k ^ mix64(part.wrapping_add(GAMMA)))
 }
 
 /// Word `i` of the stream with key `k`.
@@ -80,6 +87,7 @@ mod tests {
         assert_eq!(word(key(&[1, 2, 3]), 7), word(key(&[1, 2, 3]), 7));
         assert_ne!(key(&[1, 2, 3]), key(&[1, 3, 2]));
         assert_ne!(key(&[1, 2]), key(&[1, 2, 0]));
+        assert_eq!(extend(extend(key(&[1, 2]), 3), 4), key(&[1, 2, 3, 4]));
     }
 
     #[test]

@@ -207,6 +207,23 @@ impl SimGraph {
     pub fn node_count(&self) -> usize {
         self.node_count
     }
+    /// Edges leaving `node` (indices into this graph's edges).
+    pub fn out_edges(&self, node: u32) -> std::ops::Range<usize> {
+        self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize
+    }
+    pub fn edge_from(&self, edge: usize) -> u32 {
+        self.from[edge]
+    }
+    pub fn edge_to(&self, edge: usize) -> u32 {
+        self.to[edge]
+    }
+    pub fn edge_requires(&self, edge: usize) -> &[u32] {
+        &self.reqs[self.req_offsets[edge] as usize..self.req_offsets[edge + 1] as usize]
+    }
+    /// The edge's index in the model (or in the edge list it was built from).
+    pub fn stable_id(&self, edge: usize) -> u32 {
+        self.stable_id[edge]
+    }
     pub fn edge_count(&self) -> usize {
         self.to.len()
     }
@@ -237,19 +254,24 @@ pub struct Run<'a> {
     pub stream: u64,
 }
 
-/// One batch of 64 trials after the fixpoint: which lanes hold which node.
+/// One batch of 64 trials after the fixpoint: which lanes hold which node, and which edges are live.
 pub struct Batch<'s> {
     pub index: u64,
     /// Lanes that are real trials (all but possibly the last batch: all 64).
     pub lanes: u64,
-    held: &'s [u64],
+    run: &'s Run<'s>,
+    scratch: &'s mut Scratch,
 }
 
 impl Batch<'_> {
     /// The lanes (trials) in which `node` is held.
     #[inline]
     pub fn held(&self, node: u32) -> u64 {
-        self.held[node as usize] & self.lanes
+        self.scratch.held[node as usize] & self.lanes
+    }
+    /// The lanes in which edge `edge` (index in the `SimGraph`) is live, drawn on demand.
+    pub fn live(&mut self, edge: usize) -> u64 {
+        self.run.live(self.scratch, edge, self.index) & self.lanes
     }
 }
 
@@ -422,7 +444,7 @@ impl Run<'_> {
     }
 
     /// Simulates every batch (in parallel) and returns `visit`'s result per batch, in batch order.
-    pub fn map_batches<T: Send>(&self, visit: impl Fn(&Batch) -> T + Sync) -> Vec<T> {
+    pub fn map_batches<T: Send>(&self, visit: impl Fn(&mut Batch) -> T + Sync) -> Vec<T> {
         const CHUNK: u64 = 8;
         let batches = self.batch_count();
         let chunks = batches.div_ceil(CHUNK);
@@ -434,7 +456,7 @@ impl Run<'_> {
                     (c * CHUNK..((c + 1) * CHUNK).min(batches))
                         .map(|b| {
                             self.batch(s, b);
-                            visit(&Batch { index: b, lanes: self.lanes_of(b), held: &s.held })
+                            visit(&mut Batch { index: b, lanes: self.lanes_of(b), run: self, scratch: s })
                         })
                         .collect()
                 },

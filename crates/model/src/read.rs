@@ -473,7 +473,7 @@ impl Reader {
     fn control(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a control";
         const KEYS: &[&str] =
-            &["id", "name", "mitigates", "detects", "scope", "status", "cost", "owner", "check"];
+            &["id", "name", "mitigates", "detects", "scope", "implements", "status", "cost", "owner", "check"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let mitigates = f.get("mitigates").map(|n| self.efficacies(n, "`mitigates`")).unwrap_or_default();
@@ -496,6 +496,7 @@ impl Reader {
         let check = f.get("check").and_then(|n| self.check(n));
         let name = self.optional_string(&f, "name", what);
         let owner = self.optional_string(&f, "owner", what);
+        let implements = self.strings(&f, "implements", what);
         if let Some(id) = id {
             out.controls.push(Control {
                 id: id.value,
@@ -503,6 +504,7 @@ impl Reader {
                 mitigates,
                 detects,
                 scope,
+                implements,
                 status,
                 cost,
                 owner,

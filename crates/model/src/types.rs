@@ -201,6 +201,8 @@ pub struct Control {
     pub mitigates: Vec<Efficacy>,
     pub detects: Vec<Efficacy>,
     pub scope: Vec<Spanned<Selector>>,
+    /// ATT&CK mitigations (M-ids) this control implements.
+    pub implements: Vec<Spanned<String>>,
     pub status: ControlStatus,
     pub cost: Cost,
     pub owner: Option<String>,

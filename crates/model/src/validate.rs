@@ -177,6 +177,16 @@ fn check_controls(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
         for eff in control.mitigates.iter().chain(&control.detects) {
             check_technique(&eff.technique, problems);
         }
+        for m in &control.implements {
+            if kb::mitigation(&m.value).is_none() {
+                problems.push(
+                    Problem::error(format!("unknown ATT&CK mitigation `{}`", m.value), Some(m.loc))
+                        .with_help_opt(did_you_mean(&m.value, kb::MITIGATIONS.iter().map(|m| m.id)).or_else(|| {
+                            Some("mitigation ids look like M1032; `riskpath kb --format json` lists them".into())
+                        })),
+                );
+            }
+        }
         for sel in &control.scope {
             let (matches, what) = match &sel.value {
                 Selector::Any => continue,

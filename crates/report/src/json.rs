@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use riskpath_decide::classes::EndemicClass;
+use riskpath_decide::sensitivity::TornadoBar;
 use riskpath_engine::AttackGraph;
 use riskpath_engine::risk::{LecPoint, RiskResult};
 use riskpath_engine::paths::{AttackPath, ScenarioPaths};
@@ -29,6 +31,12 @@ pub struct AnalysisDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<TargetDoc>>,
     pub paths: Vec<PathDoc>,
+    /// Endemic classes, most valuable first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<EndemicClass>>,
+    /// The sensitivity tornado, widest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Vec<TornadoBar>>,
 }
 
 /// The annual loss distribution.
@@ -97,6 +105,8 @@ impl AnalysisDoc {
             }),
             targets: risk.map(|r| r.targets.iter().map(|&(t, ale)| TargetDoc { id: name(t), ale }).collect()),
             paths: path_docs(model, graph, scenarios),
+            classes: None,
+            sensitivity: None,
         }
     }
 }

@@ -1,0 +1,184 @@
+//! `riskpath history`: the recorded `verify` runs and the ALE trend; `riskpath history verify`
+//! recomputes the hash chain and names any record that was altered, inserted or deleted.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use riskpath_assure::history::{self, Store, Stored};
+use riskpath_report::style::{Style, money};
+
+use crate::Format;
+use crate::common::{Failure, write_output};
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Option<Action>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Show the last N runs.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub last: usize,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Action {
+    /// Recompute the hash chain; exit 1 naming each altered, inserted or deleted record.
+    Verify(StoreArgs),
+}
+
+/// Which history to read: a model directory's, or a database given by path.
+#[derive(clap::Args, Debug)]
+pub struct StoreArgs {
+    /// Model directory (its history is DIR/.riskpath/history.db).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// History database, instead of the model directory's.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn path(&self) -> Result<PathBuf, Failure> {
+        match (&self.db, &self.dir) {
+            (Some(db), _) => Ok(db.clone()),
+            (None, Some(dir)) => Ok(history::default_path(dir)),
+            (None, None) => Err(Failure::usage("give the model DIR or --db PATH")),
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    match args.action {
+        Some(Action::Verify(store)) => verify(&store),
+        None => list(&args),
+    }
+}
+
+fn open(store: &StoreArgs) -> Result<Store, Failure> {
+    Store::open_existing(&store.path()?).map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn verify(args: &StoreArgs) -> Result<(), Failure> {
+    let store = open(args)?;
+    let report = store.verify_chain().map_err(|e| Failure::usage(e.to_string()))?;
+    let path = store.path().display().to_string();
+    if report.problems.is_empty() {
+        let head = report.head.as_deref().unwrap_or("none");
+        println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records);
+        println!("(keep the head hash elsewhere, e.g. in CI logs, to detect removal of the newest records)");
+        return Ok(());
+    }
+    for p in &report.problems {
+        println!("record #{}: {}", p.seq, p.message);
+    }
+    let first = report.problems[0].seq;
+    Err(Failure::findings(format!(
+        "the history in {path} was tampered with: {} problem(s), first at record #{first}",
+        report.problems.len()
+    )))
+}
+
+/// A sparkline of `values`: one block character per value, scaled between their min and max.
+fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    values
+        .iter()
+        .map(|&v| if hi > lo { BARS[(((v - lo) / (hi - lo)) * 7.0).round() as usize] } else { BARS[3] })
+        .collect()
+}
+
+fn list(args: &Args) -> Result<(), Failure> {
+    let store = open(&args.store)?;
+    let records = store.records().map_err(|e| Failure::usage(e.to_string()))?;
+    let shown: &[Stored] = &records[records.len().saturating_sub(args.last.max(1))..];
+    let content = match args.format {
+        Format::Json => {
+            let runs: Vec<serde_json::Value> = shown
+                .iter()
+                .map(|s| {
+                    let r = &s.record;
+                    serde_json::json!({
+                        "seq": r.seq, "time": r.time, "hash": s.hash, "model_hash": r.model_hash,
+                        "currency": r.currency, "ale": r.ale, "ale_design": r.ale_design,
+                        "counts": r.counts, "regressions": r.regressions,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({"schema_version": 1, "db": store.path().display().to_string(), "runs": runs});
+            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+        }
+        Format::Text => text(&store.path().display().to_string(), &records, shown, &Style::detect()),
+    };
+    write_output(None, &content)
+}
+
+fn text(db: &str, all: &[Stored], shown: &[Stored], style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {db}  {}", style.bold("History"), style.dim(&format!("({} run(s))", all.len())));
+    if shown.is_empty() {
+        let _ = writeln!(out, "no runs recorded yet");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim("   run  time                  ALE verified     change  pass fail stale err  model     regressions")
+    );
+    let mut previous_ale = all.iter().position(|s| s.record.seq == shown[0].record.seq).and_then(|i| i.checked_sub(1)).map(|i| all[i].record.ale);
+    for s in shown {
+        let r = &s.record;
+        let change = match previous_ale {
+            Some(p) if (r.ale - p).abs() > 0.0 => {
+                let sign = if r.ale > p { "+" } else { "−" };
+                let text = format!("{sign}{}", money((r.ale - p).abs(), &r.currency));
+                if r.ale > p { style.red(&format!("{text:>10}")) } else { style.green(&format!("{text:>10}")) }
+            }
+            _ => format!("{:>10}", ""),
+        };
+        previous_ale = Some(r.ale);
+        let c = &r.counts;
+        let regressions = r.regressions.join(", ");
+        let regressions = if regressions.chars().count() > 22 { regressions.chars().take(21).collect::<String>() + "…" } else { regressions };
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:<20}  {:>12} {change}  {:>4} {:>4} {:>5} {:>3}  {}  {}",
+            format!("#{}", r.seq),
+            r.time.replace('T', " "),
+            money(r.ale, &r.currency),
+            c.pass,
+            c.fail,
+            c.stale,
+            c.error,
+            &r.model_hash[..8],
+            style.red(&regressions)
+        );
+    }
+    let ales: Vec<f64> = shown.iter().map(|s| s.record.ale).collect();
+    let (first, last) = (&shown[0].record, &shown[shown.len() - 1].record);
+    let _ = writeln!(
+        out,
+        "\nALE trend  {}  {} → {}  (as designed now: {})",
+        sparkline(&ales),
+        money(first.ale, &first.currency),
+        money(last.ale, &last.currency),
+        money(last.ale_design, &last.currency)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(sparkline(&[1.0, 2.0, 3.0]), "▁▅█");
+        assert_eq!(sparkline(&[5.0, 5.0]), "▄▄");
+    }
+}

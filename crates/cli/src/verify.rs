@@ -1,0 +1,137 @@
+//! `riskpath verify`: run every control's check, price what the failing ones cost, record the run
+//! in the hash-chained history, and report as text, JSON, JUnit or SARIF with CI exit codes.
+
+mod render;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use clap::ValueEnum;
+use riskpath_assure::check::{CheckOptions, check_controls};
+use riskpath_assure::doc::{Run, RunInfo};
+use riskpath_assure::history::{self, Store};
+use riskpath_assure::{Limits, model_hash, price, timestamp};
+use riskpath_report::style::Style;
+
+use crate::ModelArgs;
+use crate::analyze::SimArgs;
+use crate::common::{Failure, load_model, write_output};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// History database [default: DIR/.riskpath/history.db].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Exit 1 on any failing, stale or erroring control (`failure`), or only when a control that
+    /// passed in the previous run no longer does (`regression`).
+    #[arg(long, value_enum, default_value_t = FailOn::Failure)]
+    pub fail_on: FailOn,
+    /// Wall-clock limit on evaluating one policy, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub policy_timeout: u64,
+    /// Largest evidence file accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub max_evidence_size: u64,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+    Junit,
+    Sarif,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Failure,
+    Regression,
+}
+
+/// The directory that policies and evidence patterns are relative to.
+fn model_base(path: &Path) -> PathBuf {
+    if path.is_file() {
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    } else {
+        path.to_path_buf()
+    }
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    if args.policy_timeout == 0 {
+        return Err(Failure::usage("--policy-timeout must be at least 1 ms"));
+    }
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let config = args.sim.config(model)?;
+    let now = SystemTime::now();
+    let base = model_base(&args.model.dir);
+    let limits = Limits {
+        policy_timeout: Duration::from_millis(args.policy_timeout),
+        max_evidence_bytes: args.max_evidence_size,
+        ..Limits::default()
+    };
+    let results = check_controls(model, &CheckOptions { base: &base, now, limits });
+    let impact = price(model, &results, config);
+    let run = Run {
+        model,
+        model_path: args.model.dir.display().to_string(),
+        model_hash: model_hash(model),
+        time: timestamp(now),
+        results: &results,
+        impact: &impact,
+    };
+
+    let db = args.db.clone().unwrap_or_else(|| history::default_path(&args.model.dir));
+    let mut store = Store::open(&db).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut previous_seq = None;
+    let stored = store
+        .append(|previous| {
+            previous_seq = previous.map(|p| p.seq);
+            let regressions = history::regressions(previous, results.iter().map(|r| (r.id.as_str(), r.state)));
+            run.record(regressions)
+        })
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let info = RunInfo { db: db.display().to_string(), seq: stored.record.seq, hash: stored.hash.clone(), previous_seq };
+    let doc = run.doc(&stored.record.regressions, Some(info));
+
+    let content = match args.format {
+        VerifyFormat::Text => {
+            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            render::text(&doc, &style)
+        }
+        VerifyFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
+        VerifyFormat::Junit => render::junit(&doc),
+        VerifyFormat::Sarif => {
+            serde_json::to_string_pretty(&render::sarif(&doc)).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+        }
+    };
+    write_output(args.output.as_deref(), &content)?;
+
+    let failing = doc.summary.failing();
+    let regressions = doc.regressions.len();
+    let money = riskpath_report::style::money(doc.risk.ale_increase, &doc.currency);
+    match args.fail_on {
+        FailOn::Failure if failing > 0 => Err(Failure::findings(format!(
+            "{failing} control(s) do not hold ({regressions} regression(s)); they add {money}/yr to the ALE"
+        ))),
+        FailOn::Regression if regressions > 0 => Err(Failure::findings(format!(
+            "{regressions} control(s) regressed since run #{}",
+            previous_seq.unwrap_or_default()
+        ))),
+        _ => Ok(()),
+    }
+}

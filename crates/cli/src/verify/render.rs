@@ -1,0 +1,359 @@
+//! Renderers of a `verify` document: terminal text (100 columns, colour only on a terminal),
+//! JUnit XML (one testcase per control) and SARIF 2.1.0 (failing controls at their place in the model).
+
+use std::fmt::Write;
+
+use riskpath_assure::State;
+use riskpath_assure::doc::{ControlDoc, Location, VerifyDoc};
+use riskpath_report::style::{Style, WIDTH, money};
+
+fn per_year(amount: f64, currency: &str) -> String {
+    format!("+{}/yr", money(amount, currency))
+}
+
+fn mark(state: State, style: &Style) -> String {
+    match state {
+        State::Pass => style.green("✓"),
+        State::Fail | State::Error => style.red("✗"),
+        State::Stale => style.yellow("!"),
+        State::Unchecked | State::Planned => style.dim("·"),
+    }
+}
+
+fn state_word(state: State, style: &Style) -> String {
+    let word = format!("{:<9}", state.name());
+    match state {
+        State::Pass => style.green(&word),
+        State::Fail | State::Error => style.red(&word),
+        State::Stale => style.yellow(&word),
+        State::Unchecked | State::Planned => style.dim(&word),
+    }
+}
+
+/// Word-wraps `text` to `width` columns, every line starting with `indent` spaces and the first
+/// with `bullet`.
+fn wrap(text: &str, indent: usize, bullet: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = format!("{}{bullet}", " ".repeat(indent));
+    let start = line.chars().count();
+    let mut len = start;
+    for word in text.split_whitespace() {
+        let wlen = word.chars().count();
+        if len > start && len + 1 + wlen > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = " ".repeat(start);
+            len = start;
+        }
+        if len > start {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += wlen;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+pub fn text(doc: &VerifyDoc, style: &Style) -> String {
+    let mut out = String::new();
+    let s = &doc.summary;
+    let total = s.pass + s.fail + s.stale + s.error + s.unchecked + s.planned;
+    let _ = writeln!(
+        out,
+        "{} {}  {}",
+        style.bold("riskpath verify"),
+        doc.model.path,
+        style.dim(&format!("model {} · {}", &doc.model.hash[..12], doc.time))
+    );
+    let mut parts = vec![format!("{} pass", s.pass)];
+    for (n, word) in [(s.fail, "fail"), (s.stale, "stale"), (s.error, "error"), (s.unchecked, "unchecked"), (s.planned, "planned")] {
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    let _ = writeln!(out, "{total} controls: {}", parts.join(", "));
+
+    let id_width = doc.controls.iter().map(|c| c.id.chars().count()).max().unwrap_or(0).clamp(8, 32);
+    let row = |out: &mut String, c: &ControlDoc| {
+        let money_col = c.ale_increase.map(|a| per_year(a, &doc.currency)).unwrap_or_default();
+        let policy = c.policy.as_deref().unwrap_or("");
+        let head = format!("  {} {:<id_width$} {} {:<14}", mark(c.state, style), c.id, state_word(c.state, style), money_col);
+        let plain_len = 2 + 2 + id_width + 1 + 9 + 1 + 14;
+        let room = WIDTH.saturating_sub(plain_len + 1);
+        let policy = if policy.chars().count() > room { String::new() } else { policy.to_string() };
+        let _ = writeln!(out, "{}", format!("{head} {}", style.dim(&policy)).trim_end());
+    };
+
+    if !doc.regressions.is_empty() {
+        let since = doc.regressions[0].passed_in.map(|n| format!("passed in run #{n}")).unwrap_or("passed before".into());
+        let _ = writeln!(out, "\n{}  {}", style.bold(&style.red("Regressions")), style.dim(&format!("{since}, not holding now")));
+        for r in &doc.regressions {
+            let c = doc.controls.iter().find(|c| c.id == r.id).expect("regression is a control");
+            row(&mut out, c);
+        }
+    }
+
+    let _ = writeln!(out, "\n{}", style.bold("Controls"));
+    for c in &doc.controls {
+        row(&mut out, c);
+        if c.state.is_failing() {
+            for m in &c.messages {
+                out.push_str(&wrap(m, 6, "- ", WIDTH));
+            }
+        }
+        for w in &c.warnings {
+            out.push_str(&style.yellow(&wrap(&format!("warning: {w}"), 6, "- ", WIDTH)));
+        }
+    }
+
+    let r = &doc.risk;
+    let failing = s.failing();
+    let _ = writeln!(out, "\n{}", style.bold("Risk"));
+    let _ = writeln!(
+        out,
+        "  ALE as designed  {:>9}  {}",
+        money(r.ale_design, &doc.currency),
+        style.dim(&format!("± {} · every deployed control holding", money(r.ale_design_std_error, &doc.currency)))
+    );
+    let verdict = if failing == 0 {
+        style.green("every checked control holds")
+    } else {
+        style.red(&format!("{} from {failing} control(s) that do not hold", per_year(r.ale_increase, &doc.currency)))
+    };
+    let _ = writeln!(out, "  ALE as verified  {:>9}  {verdict}", money(r.ale_verified, &doc.currency));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "  seed {} · {} trials · {} years; increases are common-random-number differences",
+            doc.seed, doc.trials, doc.years
+        ))
+    );
+    if let Some(h) = &doc.history {
+        let _ = writeln!(out, "\n{}", style.dim(&format!("run #{} recorded in {} (hash {})", h.seq, h.db, &h.hash[..16])));
+    }
+    out
+}
+
+/// XML text with the five entities escaped and characters XML 1.0 forbids dropped.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one testsuite, one testcase per control. Fail and stale are `<failure>`, error is
+/// `<error>`, unchecked and planned are `<skipped>`.
+pub fn junit(doc: &VerifyDoc) -> String {
+    let s = &doc.summary;
+    let tests = doc.controls.len();
+    let failures = s.fail + s.stale;
+    let skipped = s.unchecked + s.planned;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"riskpath verify\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\">",
+        s.error
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"controls: {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\" timestamp=\"{}\">",
+        xml(&doc.model.path),
+        s.error,
+        xml(doc.time.trim_end_matches('Z'))
+    );
+    let _ = writeln!(out, "    <properties>");
+    for (name, value) in [
+        ("model_hash", doc.model.hash.clone()),
+        ("currency", doc.currency.clone()),
+        ("ale_design", format!("{}", doc.risk.ale_design)),
+        ("ale_verified", format!("{}", doc.risk.ale_verified)),
+        ("seed", doc.seed.to_string()),
+    ] {
+        let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", xml(&value));
+    }
+    let _ = writeln!(out, "    </properties>");
+    for c in &doc.controls {
+        let _ = write!(
+            out,
+            "    <testcase name=\"{}\" classname=\"riskpath.controls\" file=\"{}\" line=\"{}\"",
+            xml(&c.id),
+            xml(&c.location.file),
+            c.location.line
+        );
+        let cost = c.ale_increase.map(|a| format!(" ({})", per_year(a, &doc.currency))).unwrap_or_default();
+        let first = c.messages.first().cloned().unwrap_or_default();
+        let regression = if c.regression { "regression: " } else { "" };
+        let body = c.messages.join("\n");
+        match c.state {
+            State::Pass => out.push_str("/>\n"),
+            State::Fail | State::Stale => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                    c.state.name(),
+                    xml(&format!("{regression}{first}{cost}")),
+                    xml(&body)
+                );
+            }
+            State::Error => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <error type=\"error\" message=\"{}\">{}</error>\n    </testcase>",
+                    xml(&format!("{regression}{first}{cost}")),
+                    xml(&body)
+                );
+            }
+            State::Unchecked | State::Planned => {
+                let why = if c.state == State::Planned { "planned: not deployed yet" } else { "no check: trusted as written" };
+                let _ = writeln!(out, ">\n      <skipped message=\"{why}\"/>\n    </testcase>");
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// A SARIF artifact URI for a path as the model was loaded (relative paths stay relative).
+fn uri(path: &str) -> String {
+    let encoded: String = path
+        .chars()
+        .map(|c| match c {
+            ' ' => "%20".to_string(),
+            '#' => "%23".to_string(),
+            '?' => "%3F".to_string(),
+            '%' => "%25".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    if path.starts_with('/') { format!("file://{encoded}") } else { encoded.trim_start_matches("./").to_string() }
+}
+
+fn physical(loc: &Location) -> serde_json::Value {
+    serde_json::json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(&loc.file)},
+            "region": {"startLine": loc.line, "startColumn": loc.column}
+        }
+    })
+}
+
+const RULES: [(&str, &str, &str, &str); 3] = [
+    ("control-fails", "ControlFails", "A deployed control fails its check", "error"),
+    ("control-stale", "ControlStale", "A deployed control's evidence is older than its max_age", "warning"),
+    ("control-check-error", "ControlCheckError", "A deployed control's check could not run", "error"),
+];
+
+/// SARIF 2.1.0: one result per failing, stale or erroring control, located at the control.
+pub fn sarif(doc: &VerifyDoc) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = RULES
+        .iter()
+        .map(|(id, name, text, level)| {
+            serde_json::json!({
+                "id": id,
+                "name": name,
+                "shortDescription": {"text": text},
+                "fullDescription": {"text": format!("{text}; riskpath counts it as absent and prices the erosion in money.")},
+                "defaultConfiguration": {"level": level}
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = doc
+        .controls
+        .iter()
+        .filter(|c| c.state.is_failing())
+        .map(|c| {
+            let rule = match c.state {
+                State::Fail => 0,
+                State::Stale => 1,
+                _ => 2,
+            };
+            let (rule_id, _, _, level) = RULES[rule];
+            let cost = c.ale_increase.map(|a| format!(" Its erosion adds {} to the ALE.", per_year(a, &doc.currency))).unwrap_or_default();
+            let regression = if c.regression { " Regression: it passed in the previous run." } else { "" };
+            let what = match c.state {
+                State::Fail => "fails its check",
+                State::Stale => "has stale evidence",
+                _ => "could not be checked",
+            };
+            let text = format!("Control `{}` {what}: {}.{cost}{regression}", c.id, c.messages.join("; ").trim_end_matches('.'));
+            let mut related = Vec::new();
+            if let Some(check) = &c.check_location {
+                let mut l = physical(check);
+                l["id"] = 1.into();
+                l["message"] = serde_json::json!({"text": "the control's check"});
+                related.push(l);
+            }
+            let mut result = serde_json::json!({
+                "ruleId": rule_id,
+                "ruleIndex": rule,
+                "level": level,
+                "message": {"text": text},
+                "locations": [physical(&c.location)],
+                "partialFingerprints": {"riskpathControl/v1": c.id},
+                "properties": {
+                    "control": c.id,
+                    "state": c.state,
+                    "regression": c.regression,
+                    "messages": c.messages,
+                }
+            });
+            if let Some(a) = c.ale_increase {
+                result["properties"]["ale_increase"] = a.into();
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = related.into();
+            }
+            result
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "riskpath",
+                "version": doc.tool.version,
+                "semanticVersion": doc.tool.version,
+                "rules": rules
+            }},
+            "invocations": [{"executionSuccessful": true, "endTimeUtc": doc.time}],
+            "results": results,
+            "properties": {
+                "model_hash": doc.model.hash,
+                "currency": doc.currency,
+                "ale_design": doc.risk.ale_design,
+                "ale_verified": doc.risk.ale_verified
+            }
+        }]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_and_escapes() {
+        let text = wrap(&"word ".repeat(60), 6, "- ", 40);
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(text.starts_with("      - word"));
+        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(uri("examples/acme/security.yaml"), "examples/acme/security.yaml");
+        assert_eq!(uri("/tmp/my model/x.yaml"), "file:///tmp/my%20model/x.yaml");
+    }
+}

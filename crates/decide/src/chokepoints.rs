@@ -1,0 +1,283 @@
+//! Choke points: (a) the minimum-cost edge cut between entry points and crown jewels (max-flow,
+//! capacity = an edge's fix cost); (b) per node and edge, the share of simulated breaches it dominates.
+
+use std::collections::HashMap;
+
+use petgraph::algo::dinics;
+use petgraph::algo::dominators::simple_fast;
+use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
+use riskpath_engine::compile::AttackGraph;
+use riskpath_engine::risk::{SkillGraphs, scenario_stream};
+use riskpath_engine::sim::Run;
+use riskpath_model::Model;
+
+use crate::eval::Evaluator;
+
+/// One edge of a cut.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CutEdge {
+    /// Index into `model.edges`.
+    #[serde(skip)]
+    pub model_edge: usize,
+    pub id: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub fix_cost: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MinCut {
+    pub cost: f64,
+    pub edges: Vec<CutEdge>,
+}
+
+/// The cheapest set of edges (by `fix_cost`) whose removal separates every source from every sink,
+/// over the edges some actor can use (p > 0). AND conditions are ignored, so the cut also holds
+/// when they are met: it over-approximates what an attacker can do, never under.
+pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
+    let n = graph.node_count();
+    let mut net: DiGraph<(), f64> = DiGraph::with_capacity(n + 2, graph.edges.len() + sources.len() + sinks.len());
+    for _ in 0..n + 2 {
+        net.add_node(());
+    }
+    let (source, sink) = (NodeIndex::new(n), NodeIndex::new(n + 1));
+    let usable: Vec<usize> = (0..graph.edges.len()).filter(|&e| graph.edges[e].p.iter().any(|&p| p > 0.0)).collect();
+    let big = 1.0 + usable.iter().map(|&e| model.edges[graph.edges[e].model_index].fix_cost).sum::<f64>();
+    for &e in &usable {
+        let ce = &graph.edges[e];
+        let cap = model.edges[ce.model_index].fix_cost;
+        net.add_edge(NodeIndex::new(ce.from as usize), NodeIndex::new(ce.to as usize), cap);
+    }
+    for &s in sources {
+        net.add_edge(source, NodeIndex::new(s as usize), big);
+    }
+    for &t in sinks {
+        net.add_edge(NodeIndex::new(t as usize), sink, big);
+    }
+    let (_, flows) = dinics(&net, source, sink);
+    // Source side of the cut: reachable from the source in the residual network.
+    let mut reached = vec![false; n + 2];
+    let mut stack = vec![source];
+    reached[source.index()] = true;
+    while let Some(u) = stack.pop() {
+        for edge in net.edges_directed(u, petgraph::Direction::Outgoing) {
+            use petgraph::visit::EdgeRef;
+            let v = edge.target();
+            if !reached[v.index()] && flows[edge.id().index()] < *edge.weight() - 1e-12 {
+                reached[v.index()] = true;
+                stack.push(v);
+            }
+        }
+        for edge in net.edges_directed(u, petgraph::Direction::Incoming) {
+            use petgraph::visit::EdgeRef;
+            let v = edge.source();
+            if !reached[v.index()] && flows[edge.id().index()] > 1e-12 {
+                reached[v.index()] = true;
+                stack.push(v);
+            }
+        }
+    }
+    let mut edges: Vec<CutEdge> = usable
+        .iter()
+        .filter(|&&e| reached[graph.edges[e].from as usize] && !reached[graph.edges[e].to as usize])
+        .map(|&e| {
+            let me = &model.edges[graph.edges[e].model_index];
+            CutEdge {
+                model_edge: graph.edges[e].model_index,
+                id: me.id.clone(),
+                from: me.from.value.clone(),
+                to: me.to.value.clone(),
+                fix_cost: me.fix_cost,
+            }
+        })
+        .collect();
+    edges.sort_by_key(|c| c.model_edge);
+    edges.dedup_by_key(|c| c.model_edge);
+    MinCut { cost: edges.iter().map(|c| c.fix_cost).sum(), edges }
+}
+
+/// A node or an edge of the attack graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Item {
+    /// Dense node id.
+    Node(u32),
+    /// Index into `model.edges`.
+    Edge(usize),
+}
+
+/// Per scenario (actor, target): how many sampled breaches succeeded, and how many each item dominated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dominance {
+    /// (actor index, target dense id) → successful trials.
+    pub successes: HashMap<(usize, u32), u64>,
+    /// (actor index, target dense id, item) → successful trials in which the item dominates the target.
+    pub dominated: HashMap<(usize, u32, Item), u64>,
+}
+
+/// Counts, over `trials` scenario trials per actor, the items that dominate each reached target in
+/// the live graph of that trial (every path from the entry points to the target passes them).
+/// Live AND edges count as plain edges here, so this under-states what removal stops; the
+/// re-simulation in [`rank_choke_points`] gives the exact figure.
+pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials: u64, seed: u64) -> Dominance {
+    let mut out = Dominance::default();
+    for (ai, actor) in model.actors.iter().enumerate() {
+        let sim = sims.get(actor.skill);
+        let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
+        let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(ai) };
+        let per_batch = run.map_batches(|b| {
+            let mut found: Vec<(u32, Item)> = Vec::new();
+            let mut wins: Vec<u32> = Vec::new();
+            let any: u64 = targets.iter().fold(0, |m, &t| m | b.held(t));
+            // Liveness of every edge out of a held node, drawn once for all lanes.
+            let live: Vec<u64> = (0..sim.edge_count())
+                .map(|e| if b.held(sim.edge_from(e)) != 0 { b.live(e) } else { 0 })
+                .collect();
+            let mut lanes = any;
+            while lanes != 0 {
+                let lane = lanes.trailing_zeros();
+                lanes &= lanes - 1;
+                let bit = 1u64 << lane;
+                lane_dominators(graph, sim, &entries, &targets, &live, |n| b.held(n) & bit != 0, bit, &mut found, &mut wins);
+            }
+            (found, wins)
+        });
+        for (found, wins) in per_batch {
+            for t in wins {
+                *out.successes.entry((ai, t)).or_default() += 1;
+            }
+            for (t, item) in found {
+                *out.dominated.entry((ai, t, item)).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Dominators of each held target in one lane's live graph; edges become nodes so they can dominate.
+#[allow(clippy::too_many_arguments)]
+fn lane_dominators(
+    graph: &AttackGraph,
+    sim: &riskpath_engine::sim::SimGraph,
+    entries: &[u32],
+    targets: &[u32],
+    live: &[u64],
+    held: impl Fn(u32) -> bool,
+    bit: u64,
+    found: &mut Vec<(u32, Item)>,
+    wins: &mut Vec<u32>,
+) {
+    let mut g: DiGraph<Item, ()> = DiGraph::new();
+    let root = g.add_node(Item::Node(u32::MAX));
+    let mut index: HashMap<u32, NodeIndex> = HashMap::new();
+    let mut node = |g: &mut DiGraph<Item, ()>, n: u32| *index.entry(n).or_insert_with(|| g.add_node(Item::Node(n)));
+    for &e in entries {
+        let v = node(&mut g, e);
+        g.add_edge(root, v, ());
+    }
+    for e in 0..sim.edge_count() {
+        let (from, to) = (sim.edge_from(e), sim.edge_to(e));
+        let fires = live[e] & bit != 0 && held(from) && held(to) && sim.edge_requires(e).iter().all(|&r| held(r));
+        if fires {
+            let (u, v) = (node(&mut g, from), node(&mut g, to));
+            let x = g.add_node(Item::Edge(sim.stable_id(e) as usize));
+            g.add_edge(u, x, ());
+            g.add_edge(x, v, ());
+        }
+    }
+    let doms = simple_fast(&g, root);
+    for &t in targets {
+        if !held(t) {
+            continue;
+        }
+        let Some(&tn) = index.get(&t) else { continue };
+        wins.push(t);
+        let mut at = doms.immediate_dominator(tn);
+        while let Some(d) = at {
+            match g[d] {
+                Item::Node(n) if n != u32::MAX && !graph.is_entry(n) => found.push((t, Item::Node(n))),
+                Item::Edge(e) => found.push((t, Item::Edge(e))),
+                _ => {}
+            }
+            at = doms.immediate_dominator(d);
+        }
+    }
+}
+
+/// A choke point with its measured effect.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChokePoint {
+    /// "node" or "edge".
+    pub kind: &'static str,
+    /// Node id, or the edge's id or `from -> to`.
+    pub id: String,
+    /// Share of sampled successful breaches (all scenarios) that it dominates.
+    pub dominated_share: f64,
+    /// Share of the expected loss (ALE) carried by breaches it dominates.
+    pub risk_share: f64,
+    /// Re-simulated with common random numbers: ALE before minus ALE with it removed.
+    pub ale_reduction: f64,
+    /// Re-simulated: share of breach probability (summed over scenarios) that removal stops.
+    pub breaches_stopped: f64,
+}
+
+/// The model edges that disappear with an item: the edge itself, or every edge touching or requiring a node.
+pub fn edges_of_item(model: &Model, graph: &AttackGraph, item: Item) -> Vec<usize> {
+    match item {
+        Item::Edge(e) => vec![e],
+        Item::Node(n) => {
+            let id = &graph.ids[n as usize];
+            (0..model.edges.len())
+                .filter(|&e| {
+                    let me = &model.edges[e];
+                    &me.from.value == id || &me.to.value == id || me.requires.iter().any(|r| &r.value == id)
+                })
+                .collect()
+        }
+    }
+}
+
+/// Ranks items by the risk share they dominate and confirms the top `confirm` by re-simulation.
+pub fn rank_choke_points(
+    eval: &Evaluator,
+    graph: &AttackGraph,
+    dominance: &Dominance,
+    scenario_ale: &HashMap<(usize, u32), f64>,
+    confirm: usize,
+) -> Vec<ChokePoint> {
+    let model = eval.model;
+    let total_successes: u64 = dominance.successes.values().sum();
+    let total_ale: f64 = scenario_ale.values().sum();
+    let mut by_item: HashMap<Item, (u64, f64)> = HashMap::new();
+    for (&(a, t, item), &count) in &dominance.dominated {
+        let wins = dominance.successes.get(&(a, t)).copied().unwrap_or(0).max(1);
+        let ale = scenario_ale.get(&(a, t)).copied().unwrap_or(0.0);
+        let slot = by_item.entry(item).or_default();
+        slot.0 += count;
+        slot.1 += ale * count as f64 / wins as f64;
+    }
+    let mut ranked: Vec<(Item, u64, f64)> = by_item.into_iter().map(|(i, (c, r))| (i, c, r)).collect();
+    ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+    ranked.truncate(confirm);
+    let before = eval.loss(&eval.baseline);
+    let p_before: f64 = before.scenarios.iter().map(|s| s.probability).sum();
+    ranked
+        .par_iter()
+        .map(|&(item, count, risk)| {
+            let after = eval.without_edges(&edges_of_item(model, graph, item));
+            let p_after: f64 = after.scenarios.iter().map(|s| s.probability).sum();
+            let (kind, id) = match item {
+                Item::Node(n) => ("node", graph.ids[n as usize].clone()),
+                Item::Edge(e) => ("edge", model.edges[e].label()),
+            };
+            ChokePoint {
+                kind,
+                id,
+                dominated_share: count as f64 / total_successes.max(1) as f64,
+                risk_share: if total_ale > 0.0 { risk / total_ale } else { 0.0 },
+                ale_reduction: before.ale - after.ale,
+                breaches_stopped: if p_before > 0.0 { 1.0 - p_after / p_before } else { 0.0 },
+            }
+        })
+        .collect()
+}

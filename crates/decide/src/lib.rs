@@ -1,0 +1,11 @@
+//! riskpath decisions: what to fix first and why — choke points, endemic classes, sensitivity
+//! and the multi-year plan, each measured by re-simulation with common random numbers.
+
+pub mod chokepoints;
+pub mod classes;
+pub mod eval;
+pub mod plan;
+pub mod roadmap;
+pub mod sensitivity;
+
+pub use eval::Evaluator;

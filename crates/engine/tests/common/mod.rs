@@ -1,0 +1,98 @@
+//! Shared oracles for the engine's integration tests: model loading from YAML text and exact
+//! enumeration of all worlds of a small attack graph.
+#![allow(dead_code)]
+
+use riskpath_model::Model;
+
+/// Loads a model from YAML text, panicking with the loader's problems if it is invalid.
+pub fn model(yaml: &str) -> Model {
+    match riskpath_model::load_str("test.yaml", yaml, &Default::default()) {
+        Ok(loaded) => loaded.model,
+        Err(problems) => {
+            let messages: Vec<&str> = problems.list.iter().map(|p| p.message.as_str()).collect();
+            panic!("test model does not load: {messages:?}")
+        }
+    }
+}
+
+/// One edge of an exact-enumeration graph: (from, to, p, requires).
+pub type Edge = (u32, u32, f64, Vec<u32>);
+
+/// The nodes held in one world (a bitmask of live edges): the monotone Horn fixpoint from `entries`.
+pub fn held_in_world(node_count: usize, edges: &[Edge], entries: &[u32], live: u64) -> Vec<bool> {
+    let mut held = vec![false; node_count];
+    for &e in entries {
+        held[e as usize] = true;
+    }
+    loop {
+        let mut changed = false;
+        for (i, (from, to, _, reqs)) in edges.iter().enumerate() {
+            if live >> i & 1 == 1
+                && held[*from as usize]
+                && !held[*to as usize]
+                && reqs.iter().all(|&r| held[r as usize])
+            {
+                held[*to as usize] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return held;
+        }
+    }
+}
+
+/// Exact P(node held) for every node, by enumerating all 2^m worlds (m ≤ 24).
+pub fn exact_probabilities(node_count: usize, edges: &[Edge], entries: &[u32]) -> Vec<f64> {
+    assert!(edges.len() <= 24, "enumeration is for small graphs");
+    let mut prob = vec![0.0; node_count];
+    for live in 0u64..(1 << edges.len()) {
+        let mut weight = 1.0;
+        for (i, e) in edges.iter().enumerate() {
+            weight *= if live >> i & 1 == 1 { e.2 } else { 1.0 - e.2 };
+        }
+        if weight == 0.0 {
+            continue;
+        }
+        for (n, h) in held_in_world(node_count, edges, entries, live).into_iter().enumerate() {
+            if h {
+                prob[n] += weight;
+            }
+        }
+    }
+    prob
+}
+
+/// Exact P(all of `nodes` held together).
+pub fn exact_joint(node_count: usize, edges: &[Edge], entries: &[u32], nodes: &[u32]) -> f64 {
+    let mut total = 0.0;
+    for live in 0u64..(1 << edges.len()) {
+        let weight: f64 =
+            edges.iter().enumerate().map(|(i, e)| if live >> i & 1 == 1 { e.2 } else { 1.0 - e.2 }).product();
+        if weight == 0.0 {
+            continue;
+        }
+        let held = held_in_world(node_count, edges, entries, live);
+        if nodes.iter().all(|&n| held[n as usize]) {
+            total += weight;
+        }
+    }
+    total
+}
+
+/// Standard error of a proportion `p` estimated from `n` trials.
+pub fn se(p: f64, n: u64) -> f64 {
+    let p = p.clamp(0.0, 1.0);
+    (p * (1.0 - p) / n as f64).sqrt()
+}
+
+/// Asserts a Monte Carlo proportion is within 4 standard errors of the exact value, plus a slack
+/// of `2/n` for values near 0 or 1 where the normal approximation fails.
+pub fn assert_proportion(what: &str, estimate: f64, exact: f64, n: u64) {
+    let tol = 4.0 * se(exact, n) + 2.0 / n as f64;
+    assert!(
+        (estimate - exact).abs() <= tol,
+        "{what}: estimate {estimate} vs exact {exact} (|diff| {} > tol {tol}, n = {n})",
+        (estimate - exact).abs()
+    );
+}

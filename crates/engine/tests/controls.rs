@@ -1,0 +1,192 @@
+//! Oracle: the full pipeline (YAML → compile → risk::assess) against hand-computed edge
+//! probabilities, p = base × Π(1 − prevent) × (1 − detect × respond), and exact enumeration.
+
+mod common;
+
+use common::{Edge, assert_proportion, exact_probabilities};
+use riskpath_engine::compile::{Posture, compile};
+use riskpath_engine::risk::{RiskConfig, assess};
+use riskpath_model::kb::{self, Skill};
+
+const MODEL: &str = r#"
+settings:
+  respond: 0.4
+  trials: 200000
+  years: 1000
+  seed: 7
+entry_points:
+  - {id: internet, kind: internet}
+  - {id: mail, kind: email}
+nodes:
+  - {id: web, kind: service, tags: [edge]}
+  - {id: staff, kind: identity, tags: [employee]}
+  - {id: app, kind: service, zone: core}
+  - id: bucket
+    kind: bucket
+    crown_jewel: true
+    loss: {confidentiality: {low: 1e5, high: 1e6}}
+edges:
+  - {id: e1, from: internet, to: web, kind: exploits, p: 0.6}
+  - {id: e2, from: mail, to: staff, kind: phishes, p: 0.5}
+  - {id: e3, from: web, to: app, kind: authenticates, p: 0.7}
+  - {id: e4, from: staff, to: app, kind: authenticates, technique: T1078.004, p: 0.8}
+  - {id: e5, from: app, to: bucket, kind: reads, p: 0.9, requires: [staff]}
+  - {id: e6, from: web, to: bucket, kind: exploits}
+controls:
+  - id: waf
+    mitigates: {T1190: 0.5}
+    detects: {T1190: 0.4}
+    scope: [web, bucket]
+  - id: mfa
+    mitigates: {T1078: 0.7}
+    detects: {T1078: 0.2}
+    scope: [zone:core]
+  - id: edr
+    detects: {T1078.004: 0.5}
+    scope: [kind:service]
+  - id: dlp
+    mitigates: {T1530: 0.3}
+    detects: {T1530: 0.6}
+    scope: [bucket]
+  - id: jit
+    status: planned
+    mitigates: {T1530: 0.99}
+    scope: [bucket]
+  - id: filter
+    mitigates: {T1566: 0.6}
+    scope: [tag:employee]
+actors:
+  - {id: crime, frequency: 2, entry: [internet, mail], skill: medium, targets: [bucket]}
+  - {id: apt, frequency: 1, entry: [internet, mail], skill: high, targets: [bucket]}
+"#;
+
+const RESPOND: f64 = 0.4;
+
+fn factor(prevent: f64, detect: f64) -> f64 {
+    (1.0 - prevent) * (1.0 - detect * RESPOND)
+}
+
+/// Hand-computed p per model edge (e1..e6) for a skill, with the planned control `jit` off or on.
+fn hand_p(skill: Skill, jit: bool) -> [f64; 6] {
+    let waf = factor(0.5, 0.4); // T1190 on web and bucket
+    let mfa = factor(0.7, 0.2); // T1078 and its sub-techniques on app (zone core)
+    let edr = factor(0.0, 0.5); // T1078.004 only, on services
+    let dlp = factor(0.3, 0.6); // T1530 on bucket
+    let jit = if jit { factor(0.99, 0.0) } else { 1.0 };
+    let filter = factor(0.6, 0.0); // T1566 on staff
+    let exploits = kb::edge_kind("exploits").unwrap().base(skill);
+    [
+        0.6 * waf,
+        0.5 * filter,
+        0.7 * mfa, // edr lists T1078.004, which does not cover the parent T1078
+        0.8 * mfa * edr,
+        0.9 * dlp * jit,
+        exploits * waf,
+    ]
+}
+
+#[test]
+fn hand_computation_matches_known_numbers() {
+    let p = hand_p(Skill::Medium, false);
+    let expected = [0.252, 0.2, 0.1932, 0.17664, 0.4788, 0.063];
+    for (a, b) in p.iter().zip(expected) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn compiled_edge_probabilities_follow_the_formula() {
+    let model = common::model(MODEL);
+    for jit in [false, true] {
+        let mut posture = Posture::as_deployed(&model);
+        assert_eq!(posture.active, vec![true, true, true, true, false, true], "planned controls are off");
+        posture.active[4] = jit;
+        let graph = compile(&model, &posture);
+        assert_eq!(graph.edges.len(), 6);
+        assert!((graph.respond - RESPOND).abs() < 1e-15);
+        for skill in Skill::ALL {
+            let hand = hand_p(skill, jit);
+            for e in &graph.edges {
+                let want = hand[e.model_index];
+                assert!(
+                    (e.p(skill) - want).abs() < 1e-12,
+                    "edge e{} skill {:?} jit {jit}: compiled {} vs hand {want}",
+                    e.model_index + 1,
+                    skill,
+                    e.p(skill)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn respond_defaults_to_one_half() {
+    let model = common::model(
+        r#"
+entry_points: [{id: internet, kind: internet}]
+nodes:
+  - {id: db, kind: datastore, crown_jewel: true, loss: {confidentiality: 1e6}}
+edges:
+  - {from: internet, to: db, kind: exploits, p: 0.8}
+controls:
+  - {id: ids, detects: {T1190: 0.6}, scope: [db]}
+"#,
+    );
+    let graph = compile(&model, &Posture::as_deployed(&model));
+    assert!((graph.edges[0].p(Skill::Low) - 0.8 * (1.0 - 0.6 * 0.5)).abs() < 1e-12);
+}
+
+fn exact_for(model: &riskpath_model::Model, skill: Skill, jit: bool) -> (Vec<f64>, usize) {
+    let mut posture = Posture::as_deployed(model);
+    posture.active[4] = jit;
+    let graph = compile(model, &posture);
+    let hand = hand_p(skill, jit);
+    let idx = |id: &str| graph.index_of(id).unwrap();
+    let edges: Vec<Edge> = model
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (idx(&e.from.value), idx(&e.to.value), hand[i], e.requires.iter().map(|r| idx(&r.value)).collect()))
+        .collect();
+    let entries = [idx("internet"), idx("mail")];
+    (exact_probabilities(graph.node_count(), &edges, &entries), idx("bucket") as usize)
+}
+
+#[test]
+fn scenario_probabilities_match_exact_enumeration() {
+    let model = common::model(MODEL);
+    for jit in [false, true] {
+        let mut posture = Posture::as_deployed(&model);
+        posture.active[4] = jit;
+        let config = RiskConfig { trials: 200_000, years: 1000, seed: 7 };
+        let result = assess(&model, &posture, config);
+        assert_eq!(result.scenarios.len(), 2);
+        for (s, skill) in result.scenarios.iter().zip([Skill::Medium, Skill::High]) {
+            let (exact, bucket) = exact_for(&model, skill, jit);
+            assert_eq!(s.target as usize, bucket);
+            assert_proportion(&format!("P(bucket) for {skill:?}, jit {jit}"), s.probability, exact[bucket], config.trials);
+            assert!((s.std_error - common::se(s.probability, config.trials)).abs() < 1e-12);
+        }
+    }
+}
+
+/// Sanity of the exact oracle itself on this model: the AND edge needs `staff`, so the bucket is
+/// reached either through web (e6) or through app with staff held (e5).
+#[test]
+fn exact_oracle_agrees_with_a_closed_form() {
+    let model = common::model(MODEL);
+    let (exact, bucket) = exact_for(&model, Skill::Medium, false);
+    let [p1, p2, p3, p4, p5, p6] = hand_p(Skill::Medium, false);
+    // Condition on web (e1) and staff (e2).
+    let app = |web: bool, staff: bool| 1.0 - (1.0 - if web { p3 } else { 0.0 }) * (1.0 - if staff { p4 } else { 0.0 });
+    let mut total = 0.0;
+    for (web, pw) in [(true, p1), (false, 1.0 - p1)] {
+        for (staff, ps) in [(true, p2), (false, 1.0 - p2)] {
+            let via_web = if web { p6 } else { 0.0 };
+            let via_app = if staff { app(web, staff) * p5 } else { 0.0 };
+            total += pw * ps * (1.0 - (1.0 - via_web) * (1.0 - via_app));
+        }
+    }
+    assert!((exact[bucket] - total).abs() < 1e-12, "{} vs {total}", exact[bucket]);
+}
