@@ -129,6 +129,17 @@ fn run(check: &Check, options: &CheckOptions, result: &mut ControlResult) {
         Ok(files) => files,
         Err(errors) => return fail(result, errors),
     };
+    // A file over the per-file limit is reported as such by `evidence::load`, not here.
+    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len().min(limits.max_evidence_bytes)).sum();
+    if total > limits.max_evidence_total_bytes {
+        return fail(
+            result,
+            vec![format!(
+                "the evidence files add up to {total} bytes, more than the {}-byte limit for one check",
+                limits.max_evidence_total_bytes
+            )],
+        );
+    }
     let mut documents = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for path in &files {

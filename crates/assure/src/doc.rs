@@ -26,7 +26,8 @@ pub struct VerifyDoc {
     pub risk: RiskDoc,
     /// Controls that passed in the previous recorded run and fail, are stale or err now.
     pub regressions: Vec<RegressionDoc>,
-    /// Regressions first, then other failing controls by money at stake, then the rest in model order.
+    /// Regressions first, then other failing controls by money at stake, then passing, unchecked
+    /// and planned controls, each group in model order.
     pub controls: Vec<ControlDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<RunInfo>,
@@ -209,7 +210,13 @@ impl Run<'_> {
             .collect();
         // Regressions, then other failing controls, each by money at stake; then the rest.
         controls.sort_by(|(ia, a), (ib, b)| {
-            let rank = |d: &ControlDoc| if d.regression { 0 } else if d.state.is_failing() { 1 } else { 2 };
+            let rank = |d: &ControlDoc| match d.state {
+                _ if d.regression => 0,
+                s if s.is_failing() => 1,
+                State::Pass => 2,
+                State::Unchecked => 3,
+                _ => 4,
+            };
             rank(a)
                 .cmp(&rank(b))
                 .then_with(|| b.ale_increase.unwrap_or(0.0).total_cmp(&a.ale_increase.unwrap_or(0.0)))

@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_policy_bytes: usize,
     /// Largest evidence file, in bytes.
     pub max_evidence_bytes: u64,
+    /// Most evidence bytes one check may read, all files together.
+    pub max_evidence_total_bytes: u64,
     /// Most evidence files one check may read.
     pub max_evidence_files: usize,
     /// Deepest nesting accepted in YAML evidence (JSON is capped at 128 by the parser).
@@ -39,6 +41,7 @@ impl Default for Limits {
             policy_timeout: check::DEFAULT_POLICY_TIMEOUT,
             max_policy_bytes: 1 << 20,
             max_evidence_bytes: 16 << 20,
+            max_evidence_total_bytes: 64 << 20,
             max_evidence_files: 1_000,
             max_evidence_depth: 64,
             max_evidence_nodes: 2_000_000,

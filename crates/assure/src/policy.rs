@@ -83,7 +83,7 @@ fn evaluate_here(name: &str, text: &str, package: &str, input: serde_json::Value
     let mut engine = load(name, text, timer)?;
     let packages = engine.get_packages().map_err(|e| located(name, &e.to_string()))?;
     let wanted = format!("data.{package}");
-    if !packages.iter().any(|p| *p == wanted) {
+    if !packages.contains(&wanted) {
         let found = packages.iter().map(|p| p.trim_start_matches("data.")).collect::<Vec<_>>().join(", ");
         return Err(format!(
             "{name}: no `package {package}` in the policy (it declares `{found}`); rules go in package main by \

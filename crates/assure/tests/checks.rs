@@ -343,3 +343,20 @@ fn failing_controls_count_as_absent_and_are_priced() {
     // Common random numbers: the same inputs give the same numbers.
     assert_eq!(price(&model, &results, config), impact);
 }
+
+#[test]
+fn evidence_of_one_check_is_bounded_in_total() {
+    let check = "{policy: checks/p.rego, evidence: [\"evidence/*.json\"]}";
+    let dir = setup(&[("mfa", check)], &[("checks/p.rego", PASSING_V1.as_bytes())]);
+    std::fs::create_dir_all(dir.path().join("evidence")).unwrap();
+    for i in 0..3 {
+        std::fs::write(dir.path().join(format!("evidence/{i}.json")), format!("{{\"users\": [], \"pad\": \"{}\"}}", "x".repeat(600))).unwrap();
+    }
+    let limits = Limits { max_evidence_total_bytes: 1_000, ..Limits::default() };
+    let r = run_with(dir.path(), limits).pop().unwrap();
+    assert_eq!(r.state, State::Error);
+    assert!(r.messages[0].contains("more than the 1000-byte limit for one check"), "{:?}", r.messages);
+    let r = run_with(dir.path(), Limits { max_evidence_files: 2, ..Limits::default() }).pop().unwrap();
+    assert_eq!(r.state, State::Error);
+    assert!(r.messages[0].contains("match more than 2 files"), "{:?}", r.messages);
+}

@@ -8,6 +8,7 @@
 //! - `fair`: FAIR annual loss, years × scenarios, through `risk::assess` on a loaded model; writes
 //!   the scenario parameters for `bench/fair_numpy.py`.
 
+mod proto;
 mod scalar;
 
 use std::io::Write;
@@ -76,6 +77,16 @@ enum Command {
     /// A hash of every batch's held lanes (all nodes) and some edges' live lanes, on several
     /// synthetic graphs: to check that an engine change keeps results bit-identical.
     Digest,
+    Proto {
+        #[arg(long)]
+        edges: usize,
+        #[arg(long)]
+        mode: u8,
+        #[arg(long)]
+        trials: u64,
+        #[arg(long, default_value_t = 0)]
+        width: usize,
+    },
 }
 
 fn main() {
@@ -88,6 +99,44 @@ fn main() {
         Command::Linear { max_edges, budget } => linear(cli.threads, max_edges, budget),
         Command::Fair { years, actors, jewels, dir } => fair(cli.threads, years, actors, jewels, &dir),
         Command::Digest => digest(),
+        Command::Proto { edges, mode, trials, width } => match width {
+            0 => proto_run(edges, mode, trials),
+            1 => proto_w::<1>(edges, mode, trials),
+            2 => proto_w::<2>(edges, mode, trials),
+            4 => proto_w::<4>(edges, mode, trials),
+            8 => proto_w::<8>(edges, mode, trials),
+            11 => proto_b::<1>(edges, mode, trials),
+            12 => proto_b::<2>(edges, mode, trials),
+            14 => proto_b::<4>(edges, mode, trials),
+            t @ 20..=90 => {
+                let nodes = default_nodes(edges);
+                let list = synthetic(nodes, edges, 3, 1);
+                let target = busiest_target(&list, 3);
+                let g = proto::G::new(&list, mode);
+                let mut s = proto::SB::<1>::new(&g);
+                let t0 = Instant::now();
+                let mut hits = 0u64;
+                for b in 0..trials / 64 {
+                    hits += proto::batch_pq(&g, &mut s, &[0, 1, 2], 1, 0, b, target, (t - 20) as u32).count_ones() as u64;
+                }
+                println!("pq T={} seconds={:.3} hits={hits} pops_per_node_batch={:.2}", t - 20, t0.elapsed().as_secs_f64(), s.pops as f64 / (nodes as f64 * (trials / 64) as f64));
+            }
+            101 => proto_s::<1>(edges, mode, trials, true),
+            102 => proto_s::<2>(edges, mode, trials, true),
+            104 => proto_s::<4>(edges, mode, trials, true),
+            111 => proto_s::<1>(edges, mode, trials, false),
+            112 => proto_s::<2>(edges, mode, trials, false),
+            114 => proto_s::<4>(edges, mode, trials, false),
+            99 => {
+                let list = synthetic(default_nodes(edges), edges, 3, 1);
+                let g = proto::G::new(&list, 0);
+                let t = Instant::now();
+                let x = proto::draw_only(&g, trials / 64);
+                let secs = t.elapsed().as_secs_f64();
+                println!("draw_only ns_per_edge_batch={:.2} {x}", secs * 1e9 / (edges as f64 * (trials / 64) as f64));
+            }
+            _ => panic!("width"),
+        },
     }
 }
 
@@ -112,6 +161,17 @@ fn status_bytes(field: &str) -> u64 {
         .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// CPU seconds used by this process so far (user + system, all threads; Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Resets the peak-RSS counter (VmHWM) to the current RSS; false if the kernel refuses.
@@ -347,4 +407,97 @@ fn digest() {
             println!("digest nodes={nodes} edges={edges} seed={seed} trials={trials} hash={h:016x} held_total={hits}");
         }
     }
+}
+
+fn proto_run(edges: usize, mode: u8, trials: u64) {
+    let nodes = default_nodes(edges);
+    let list = synthetic(nodes, edges, 3, 1);
+    let target = busiest_target(&list, 3);
+    let t = Instant::now();
+    let g = proto::G::new(&list, mode);
+    let build = t.elapsed().as_secs_f64();
+    let mut s = proto::S::new(&g);
+    let batches = trials / 64;
+    let t = Instant::now();
+    let mut hits = 0u64;
+    for b in 0..batches {
+        hits += g.batch(&mut s, &[0, 1, 2], 1, 0, b, target).count_ones() as u64;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "proto mode={mode} edges={edges} batches={batches} build_s={build:.3} seconds={secs:.3} rate={:.3e} hits={hits} pops_per_node_batch={:.2} sweeps_per_batch={:.1}",
+        edges as f64 * (batches * 64) as f64 / secs,
+        s.pops as f64 / (nodes as f64 * batches as f64),
+        s.sweeps as f64 / batches as f64
+    );
+}
+
+fn proto_w<const W: usize>(edges: usize, mode: u8, trials: u64) {
+    let nodes = default_nodes(edges);
+    let list = synthetic(nodes, edges, 3, 1);
+    let target = busiest_target(&list, 3);
+    let g = proto::G::new(&list, mode);
+    let mut s = proto::SW::<W>::new(&g);
+    let groups = trials / 64 / W as u64;
+    let t = Instant::now();
+    let c = cpu_seconds();
+    let mut hits = 0u64;
+    for b in 0..groups {
+        hits += g.batch_w::<W>(&mut s, &[0, 1, 2], 1, 0, b * W as u64, target).iter().map(|x| x.count_ones() as u64).sum::<u64>();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "protoW width={W} mode={mode} edges={edges} batches={} seconds={secs:.3} cpu={:.3} rate={:.3e} hits={hits} pops_per_node_group={:.2}",
+        groups * W as u64,
+        cpu_seconds() - c,
+        edges as f64 * (groups * W as u64 * 64) as f64 / secs,
+        s.pops as f64 / (nodes as f64 * groups as f64),
+    );
+}
+
+fn proto_b<const W: usize>(edges: usize, mode: u8, trials: u64) {
+    let nodes = default_nodes(edges);
+    let list = synthetic(nodes, edges, 3, 1);
+    let target = busiest_target(&list, 3);
+    let g = proto::G::new(&list, mode);
+    let mut s = proto::SB::<W>::new(&g);
+    let groups = trials / 64 / W as u64;
+    let t = Instant::now();
+    let c = cpu_seconds();
+    let mut hits = 0u64;
+    for b in 0..groups {
+        hits += g.batch_b::<W>(&mut s, &[0, 1, 2], 1, 0, b * W as u64, target).iter().map(|x| x.count_ones() as u64).sum::<u64>();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "protoB width={W} mode={mode} edges={edges} batches={} seconds={secs:.3} cpu={:.3} rate={:.3e} hits={hits} pops_per_node_group={:.2}",
+        groups * W as u64,
+        cpu_seconds() - c,
+        edges as f64 * (groups * W as u64 * 64) as f64 / secs,
+        s.pops as f64 / (nodes as f64 * groups as f64),
+    );
+}
+
+fn proto_s<const W: usize>(edges: usize, mode: u8, trials: u64, branchy: bool) {
+    let nodes = default_nodes(edges);
+    let list = synthetic(nodes, edges, 3, 1);
+    let target = busiest_target(&list, 3);
+    let g = proto::G::new(&list, mode);
+    let mut s = proto::SB::<W>::new(&g);
+    let mut bits = Vec::new();
+    let groups = trials / 64 / W as u64;
+    let t = Instant::now();
+    let c = cpu_seconds();
+    let mut hits = 0u64;
+    for b in 0..groups {
+        hits += proto::batch_sweep::<W>(&g, &mut s, &mut bits, &[0, 1, 2], 1, 0, b * W as u64, target, branchy).iter().map(|x| x.count_ones() as u64).sum::<u64>();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "protoS width={W} branchy={branchy} mode={mode} edges={edges} batches={} seconds={secs:.3} cpu={:.3} rate={:.3e} hits={hits} pops_per_node_group={:.2}",
+        groups * W as u64,
+        cpu_seconds() - c,
+        edges as f64 * (groups * W as u64 * 64) as f64 / secs,
+        s.pops as f64 / (nodes as f64 * groups as f64),
+    );
 }

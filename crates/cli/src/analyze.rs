@@ -31,11 +31,10 @@ pub struct Args {
     pub sim: SimArgs,
 }
 
-/// Trials per actor for what-if comparisons (classes, sensitivity, choke points, plans): fewer than
-/// for the headline, since common random numbers make differences precise.
-pub fn decision_trials(config: &RiskConfig) -> u64 {
-    config.trials.min(20_000)
-}
+/// Most simulated attacker attempts (years × mean frequency) one run may take on.
+const MAX_ATTEMPTS: f64 = 2e9;
+
+
 
 /// Monte Carlo settings; each overrides the model's `settings`.
 #[derive(clap::Args, Debug, Clone, Copy)]
@@ -49,9 +48,18 @@ pub struct SimArgs {
     /// Random seed: the same seed gives the same numbers, whatever the thread count.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Trials per actor for each what-if (classes, sensitivity, choke points, plans); common random
+    /// numbers keep differences precise with far fewer trials than the headline needs.
+    #[arg(long, default_value_t = 4096)]
+    pub decision_trials: u64,
 }
 
 impl SimArgs {
+    /// The what-if evaluator for decisions, on the run's seed.
+    pub fn evaluator<'m>(&self, model: &'m riskpath_model::Model, baseline: Posture, config: &RiskConfig) -> Evaluator<'m> {
+        Evaluator::new(model, baseline, self.decision_trials.clamp(64, config.trials.max(64)), config.seed)
+    }
+
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
         let base = RiskConfig::from_settings(model);
         let config = RiskConfig {
@@ -61,6 +69,19 @@ impl SimArgs {
         };
         if config.trials == 0 || config.years == 0 {
             return Err(Failure::usage("--trials and --years must be at least 1"));
+        }
+        // Every simulated attempt is a trial: refuse runs that would take hours rather than hang.
+        let attempts: f64 = model
+            .actors
+            .iter()
+            .map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64)
+            .sum();
+        if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
+            return Err(Failure::usage(format!(
+                "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor; \
+                 the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
+                config.trials
+            )));
         }
         Ok(config)
     }
@@ -73,7 +94,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let scenarios = all_scenarios(model, &graph, args.paths);
     let config = args.sim.config(model)?;
     let risk = assess_graph(model, &graph, config);
-    let eval = Evaluator::new(model, Posture::as_deployed(model), decision_trials(&config), config.seed);
+    let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
     let classes = classes::rank(&eval, &graph, 2);
     let tornado = sensitivity::tornado(&eval, 15);
     let content = match args.format {

@@ -62,6 +62,11 @@ pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
     }
 }
 
+/// Pretty JSON with a final newline.
+pub fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
+}
+
 /// Writes `content` to `path` atomically, or to stdout when no path is given.
 pub fn write_output(path: Option<&Path>, content: &str) -> Result<(), Failure> {
     let Some(path) = path else {

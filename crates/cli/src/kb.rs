@@ -1,31 +1,93 @@
-//! `riskpath kb`: the built-in knowledge base — edge kinds with ATT&CK techniques, base
-//! probabilities per skill and rationale; techniques and mitigations — as text or JSON.
+//! `riskpath kb`: the knowledge base — the built-in edge kinds, techniques and mitigations (the
+//! default), the control catalog, ATT&CK bundle import and what an ATT&CK group can do in a model.
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use riskpath_model::kb::{self, EDGE_KINDS, MITIGATIONS, TECHNIQUES};
+use riskpath_model::attack::{self, Catalog, Origin};
+use riskpath_model::kb::{self, CATALOG, EDGE_KINDS, MITIGATIONS, TECHNIQUES};
 use riskpath_report::style::Style;
 
-use crate::Format;
-use crate::common::{Failure, write_output};
+use crate::common::{Failure, load_model, write_output};
+use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<KbCommand>,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KbCommand {
+    /// The built-in knowledge base (the default): edge kinds, ATT&CK techniques, base probabilities.
+    List(ListArgs),
+    /// The built-in control catalog, for controls that say `uses: catalog/<name>`.
+    Catalog(ListArgs),
+    /// Read an ATT&CK STIX bundle and write its compact cache (default: next to the bundle).
+    ImportAttack(ImportArgs),
+    /// Which of a model's edges an ATT&CK group can walk, and which techniques it is not known to use.
+    Group(GroupArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The ATT&CK STIX 2.x bundle, e.g. enterprise-attack.json from github.com/mitre-attack/attack-stix-data.
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// Where to write the cache [default: BUNDLE's directory, <stem>.riskpath-cache.json].
+    #[arg(short, long, value_name = "CACHE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GroupArgs {
+    /// The group: ATT&CK id (G0016), name or alias (APT29).
+    #[arg(value_name = "GROUP")]
+    pub group: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// ATT&CK bundle or cache to use instead of the model's `settings.attack`.
+    #[arg(long, value_name = "BUNDLE")]
+    pub attack: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
+    match args.command {
+        None => list(args.list),
+        Some(KbCommand::List(a)) => list(a),
+        Some(KbCommand::Catalog(a)) => catalog(a),
+        Some(KbCommand::ImportAttack(a)) => import_attack(a),
+        Some(KbCommand::Group(a)) => group(a),
+    }
+}
+
+fn to_json(doc: &serde_json::Value) -> Result<String, Failure> {
+    Ok(serde_json::to_string_pretty(doc).map_err(|e| Failure::usage(e.to_string()))? + "\n")
+}
+
+fn list(args: ListArgs) -> Result<(), Failure> {
     let content = match args.format {
-        Format::Json => {
-            let doc = serde_json::json!({
-                "schema_version": 1,
-                "edge_kinds": EDGE_KINDS,
-                "techniques": TECHNIQUES,
-                "mitigations": MITIGATIONS,
-            });
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
-        }
+        Format::Json => to_json(&serde_json::json!({
+            "schema_version": 1,
+            "edge_kinds": EDGE_KINDS,
+            "techniques": TECHNIQUES,
+            "mitigations": MITIGATIONS,
+            "catalog": CATALOG,
+        }))?,
         Format::Text => render(&Style::detect()),
     };
     write_output(None, &content)
@@ -59,13 +121,255 @@ fn render(style: &Style) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} ATT&CK techniques and {} mitigations known; `riskpath kb --format json` lists them.",
+        "\n{} ATT&CK techniques and {} mitigations known; `riskpath kb --format json` lists them.\n\
+         {} catalog controls: `riskpath kb catalog`.",
         TECHNIQUES.len(),
-        MITIGATIONS.len()
+        MITIGATIONS.len(),
+        CATALOG.len()
     );
     out
 }
 
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
+}
+
+fn catalog(args: ListArgs) -> Result<(), Failure> {
+    let content = match args.format {
+        Format::Json => to_json(&serde_json::json!({"schema_version": 1, "catalog": CATALOG}))?,
+        Format::Text => {
+            let style = Style::detect();
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{}",
+                style.bold(&format!(
+                    "{} catalog controls · use one with `uses: catalog/<name>`; prevent / detect as 90% intervals",
+                    CATALOG.len()
+                ))
+            );
+            let interval = |x: &kb::CatalogEfficacy| format!("{} {:.2}–{:.2}", x.technique, x.low, x.high);
+            for c in CATALOG {
+                let _ = writeln!(out, "\n{}  {}", style.cyan(&format!("catalog/{}", c.name)), style.dim(c.title));
+                let mitigations: Vec<String> = c
+                    .implements
+                    .iter()
+                    .map(|m| format!("{m} {}", kb::mitigation(m).map_or("", |x| x.name)))
+                    .collect();
+                let _ = writeln!(out, "  implements  {}", mitigations.join(", "));
+                if !c.mitigates.is_empty() {
+                    let parts: Vec<String> = c.mitigates.iter().map(interval).collect();
+                    let _ = writeln!(out, "{}", riskpath_report::style::wrap_joined(&parts, ", ", "  prevents    ", 14, 100));
+                }
+                if !c.detects.is_empty() {
+                    let parts: Vec<String> = c.detects.iter().map(interval).collect();
+                    let _ = writeln!(out, "{}", riskpath_report::style::wrap_joined(&parts, ", ", "  detects     ", 14, 100));
+                }
+                let _ = writeln!(out, "  {}", style.dim(&truncate(c.rationale, 96)));
+            }
+            out
+        }
+    };
+    write_output(None, &content)
+}
+
+fn millis(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
+}
+
+fn import_attack(args: ImportArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let catalog = attack::import(&args.bundle).map_err(|e| Failure::usage(e.to_string()))?;
+    let import_ms = millis(started);
+    let cache = args.output.clone().unwrap_or_else(|| attack::default_cache_path(&args.bundle));
+    if cache == args.bundle {
+        return Err(Failure::usage("the cache would overwrite the bundle; choose another path with -o"));
+    }
+    attack::write_cache(&catalog, &cache).map_err(|e| Failure::usage(e.to_string()))?;
+    let cache_bytes = std::fs::metadata(&cache).map(|m| m.len()).unwrap_or(0);
+    // How long a later load takes: what `settings.attack` costs on every run.
+    let started = Instant::now();
+    let reloaded = attack::open(&if args.output.is_some() { cache.clone() } else { args.bundle.clone() }, None, false)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let cache_load_ms = millis(started);
+    if !matches!(reloaded.origin, Origin::Cache(_)) {
+        return Err(Failure::usage(format!("the cache {} was written but is not used when loading", cache.display())));
+    }
+    let counts = catalog.counts();
+    let content = match args.format {
+        Format::Json => to_json(&serde_json::json!({
+            "schema_version": 1,
+            "bundle": args.bundle,
+            "version": catalog.version,
+            "cache": cache,
+            "cache_bytes": cache_bytes,
+            "counts": counts,
+            "import_ms": import_ms,
+            "cache_load_ms": cache_load_ms,
+        }))?,
+        Format::Text => {
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "imported {} in {import_ms:.0} ms{}",
+                args.bundle.display(),
+                catalog.version.as_deref().map_or(String::new(), |v| format!(" (ATT&CK {v})"))
+            );
+            let _ = writeln!(
+                out,
+                "  {} techniques and {} sub-techniques ({} and {} current), {} mitigations ({} current), {} groups ({} current)",
+                counts.techniques,
+                counts.subtechniques,
+                counts.current_techniques,
+                counts.current_subtechniques,
+                counts.mitigations,
+                counts.current_mitigations,
+                counts.groups,
+                counts.current_groups
+            );
+            let _ = writeln!(
+                out,
+                "  relationships: {} mitigates, {} uses (group → technique), {} subtechnique-of; {} revoked ({} with a replacement), {} deprecated",
+                counts.mitigates, counts.uses, counts.subtechnique_of, counts.revoked, counts.revoked_by, counts.deprecated
+            );
+            let _ = writeln!(
+                out,
+                "cache {} ({} kB) loads in {cache_load_ms:.1} ms",
+                cache.display(),
+                cache_bytes.div_ceil(1024)
+            );
+            let hint = if args.output.is_some() { cache.display().to_string() } else { args.bundle.display().to_string() };
+            let _ = writeln!(out, "use it in a model with `settings: {{attack: {hint}}}` (relative to the model directory)");
+            out
+        }
+    };
+    write_output(None, &content)
+}
+
+/// The ATT&CK catalog for a model command: `--attack`, else the model's `settings.attack`.
+pub fn catalog_for(loaded: &riskpath_model::Loaded, explicit: Option<&Path>) -> Result<Option<Catalog>, Failure> {
+    if let Some(path) = explicit {
+        let opened = attack::open(path, None, false).map_err(|e| Failure::usage(e.to_string()))?;
+        return Ok(Some(opened.catalog));
+    }
+    Ok(loaded.attack.as_ref().map(|o| o.catalog.clone()))
+}
+
+/// How a group relates to an edge's technique.
+fn reason(used: &[String], technique: &str) -> Option<String> {
+    if used.iter().any(|u| u == technique) {
+        return Some(format!("uses {technique}"));
+    }
+    let parent = kb::parent_technique(technique);
+    if parent != technique && used.iter().any(|u| u == parent) {
+        return Some(format!("uses its parent {parent}"));
+    }
+    let subs: Vec<&str> =
+        used.iter().filter(|u| u.contains('.') && kb::parent_technique(u) == technique).map(String::as_str).collect();
+    (!subs.is_empty()).then(|| format!("uses {}", subs.join(", ")))
+}
+
+fn group(args: GroupArgs) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let Some(catalog) = catalog_for(&loaded, args.attack.as_deref())? else {
+        return Err(Failure::usage(
+            "ATT&CK groups need the ATT&CK bundle: set `settings.attack` in the model or pass --attack BUNDLE",
+        ));
+    };
+    let Some(group) = catalog.group(&args.group) else {
+        let names = catalog.groups.iter().flat_map(|g| [g.id.as_str(), g.name.as_str()]);
+        let help = riskpath_model::did_you_mean(&args.group, names).map_or(String::new(), |h| format!("; {h}"));
+        return Err(Failure::usage(format!("unknown ATT&CK group `{}`{help}", args.group)));
+    };
+    let used = catalog.group_techniques(group);
+    let name_of = |t: &str| catalog.technique_name(t).or_else(|| kb::technique(t).map(|x| x.name.to_string()));
+    struct Row {
+        label: String,
+        kind: String,
+        technique: String,
+        reason: Option<String>,
+    }
+    let rows: Vec<Row> = model
+        .edges
+        .iter()
+        .map(|e| {
+            let technique = e.technique.as_ref().map_or_else(
+                || kb::edge_kind(&e.kind.value).map_or(String::new(), |k| k.technique.to_string()),
+                |t| t.value.clone(),
+            );
+            Row { label: e.label(), kind: e.kind.value.clone(), reason: reason(&used, &technique), technique }
+        })
+        .collect();
+    let mut lacks: Vec<(String, usize)> = Vec::new();
+    for r in rows.iter().filter(|r| r.reason.is_none()) {
+        match lacks.iter_mut().find(|(t, _)| *t == r.technique) {
+            Some((_, n)) => *n += 1,
+            None => lacks.push((r.technique.clone(), 1)),
+        }
+    }
+    lacks.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let walkable = rows.iter().filter(|r| r.reason.is_some()).count();
+    let actors: Vec<&str> = model
+        .actors
+        .iter()
+        .filter(|a| a.attack_group.as_ref().and_then(|g| catalog.group(&g.value)).is_some_and(|g| g.id == group.id))
+        .map(|a| a.id.as_str())
+        .collect();
+    let content = match args.format {
+        Format::Json => to_json(&serde_json::json!({
+            "schema_version": 1,
+            "group": {"id": group.id, "name": group.name, "aliases": group.aliases, "status": group.status,
+                      "techniques": used},
+            "actors": actors,
+            "walkable": walkable,
+            "edges": rows.iter().map(|r| serde_json::json!({
+                "edge": r.label, "kind": r.kind, "technique": r.technique,
+                "name": name_of(&r.technique), "allowed": r.reason.is_some(), "reason": r.reason,
+            })).collect::<Vec<_>>(),
+            "lacks": lacks.iter().map(|(t, n)| serde_json::json!({
+                "technique": t, "name": name_of(t), "edges": n,
+            })).collect::<Vec<_>>(),
+        }))?,
+        Format::Text => {
+            let style = Style::detect();
+            let mut out = String::new();
+            let aliases = if group.aliases.is_empty() { String::new() } else { format!(" ({})", group.aliases.join(", ")) };
+            let _ = writeln!(out, "{}", style.bold(&format!("{} {}{}", group.id, group.name, truncate(&aliases, 70))));
+            let _ = writeln!(
+                out,
+                "known to use {} techniques in ATT&CK; can walk {walkable} of {} edges of the model{}",
+                used.len(),
+                rows.len(),
+                if actors.is_empty() { String::new() } else { format!(" (actors: {})", actors.join(", ")) }
+            );
+            for r in &rows {
+                let (mark, why) = match &r.reason {
+                    Some(why) => (style.green("✓"), why.clone()),
+                    None => (style.red("✗"), "not known to use it".to_string()),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {mark} {:<40} {:<20} {:<10} {}",
+                    truncate(&r.label, 40),
+                    r.kind,
+                    r.technique,
+                    style.dim(&why)
+                );
+            }
+            if !lacks.is_empty() {
+                let _ = writeln!(out, "\n{}", style.bold("techniques of the model the group is not known to use"));
+                for (t, n) in &lacks {
+                    let _ = writeln!(
+                        out,
+                        "  {t:<10} {:<60} {n} edge{}",
+                        truncate(&name_of(t).unwrap_or_default(), 60),
+                        if *n == 1 { "" } else { "s" }
+                    );
+                }
+            }
+            out
+        }
+    };
+    write_output(None, &content)
 }

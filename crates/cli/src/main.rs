@@ -2,12 +2,15 @@
 //! Exit codes: 0 success, 1 findings (validation problems, failing checks), 2 usage or model errors.
 
 mod analyze;
+mod chokepoints;
 mod common;
 mod explain;
+mod gaps;
 mod r#gen;
 mod history;
 mod init;
 mod kb;
+mod plan;
 mod verify;
 
 use std::path::PathBuf;
@@ -32,10 +35,18 @@ struct Cli {
 enum Command {
     /// Analyze a model: most likely attack paths per actor and crown jewel.
     Analyze(analyze::Args),
+    /// Choke points: the cheapest cut between entry points and crown jewels, and what dominates breaches.
+    Chokepoints(chokepoints::Args),
+    /// Plan the multi-year roadmap of initiatives under a yearly budget.
+    Plan(plan::Args),
     /// Check a model and report every problem with file, line and column (exit 1 on errors).
     Validate(ValidateArgs),
-    /// Show the built-in knowledge base: edge kinds, their ATT&CK techniques and base probabilities.
+    /// Knowledge base: built-in edge kinds and techniques (default), control catalog, ATT&CK import
+    /// (`kb import-attack`) and what an ATT&CK group can do in a model (`kb group`).
     Kb(kb::Args),
+    /// ATT&CK mitigations missing against the techniques that carry the most risk (text, JSON or
+    /// an ATT&CK Navigator layer).
+    Gaps(gaps::Args),
     /// Show how a number was derived.
     Explain {
         #[command(subcommand)]
@@ -115,7 +126,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Validate(args) => validate(args),
+        Command::Chokepoints(args) => chokepoints::run(args),
+        Command::Plan(args) => plan::run(args),
         Command::Kb(args) => kb::run(args),
+        Command::Gaps(args) => gaps::run(args),
         Command::Explain { what } => explain::run(what),
         Command::Init(args) => init::run(args),
         Command::Gen(args) => r#gen::run(args),

@@ -11,10 +11,10 @@ use riskpath_assure::check::{CheckOptions, check_controls};
 use riskpath_assure::doc::{Run, RunInfo};
 use riskpath_assure::history::{self, Store};
 use riskpath_assure::{Limits, model_hash, price, timestamp};
+use riskpath_engine::risk::RiskConfig;
 use riskpath_report::style::Style;
 
 use crate::ModelArgs;
-use crate::analyze::SimArgs;
 use crate::common::{Failure, load_model, write_output};
 
 #[derive(clap::Args, Debug)]
@@ -40,8 +40,42 @@ pub struct Args {
     /// Largest evidence file accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     pub max_evidence_size: u64,
-    #[command(flatten)]
-    pub sim: SimArgs,
+    /// Trials per actor for P(compromise) [default: settings.trials, else 100000].
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Simulated years for the annual loss distribution [default: settings.years, else 100000].
+    #[arg(long)]
+    pub years: Option<u64>,
+    /// Random seed; every assessment of the run uses it (common random numbers).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Most simulated attacker attempts (years × mean frequency) one assessment may take on.
+const MAX_ATTEMPTS: f64 = 2e9;
+
+impl Args {
+    fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
+        let base = RiskConfig::from_settings(model);
+        let config = RiskConfig {
+            trials: self.trials.unwrap_or(base.trials),
+            years: self.years.unwrap_or(base.years),
+            seed: self.seed.unwrap_or(base.seed),
+        };
+        if config.trials == 0 || config.years == 0 {
+            return Err(Failure::usage("--trials and --years must be at least 1"));
+        }
+        let attempts: f64 =
+            model.actors.iter().map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64).sum();
+        if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
+            return Err(Failure::usage(format!(
+                "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor per assessment; \
+                 the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
+                config.trials
+            )));
+        }
+        Ok(config)
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +110,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let config = args.sim.config(model)?;
+    let config = args.config(model)?;
     let now = SystemTime::now();
     let base = model_base(&args.model.dir);
     let limits = Limits {

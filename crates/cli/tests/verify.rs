@@ -109,7 +109,7 @@ fn all_passing_exits_0_and_records_the_run() {
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("3 controls: 2 pass, 1 unchecked"), "{text}");
-    assert!(text.contains("✓ mfa") && text.contains("· dlp"), "{text}");
+    assert!(text.contains("✓ mfa") && text.contains("· 1 unchecked (no check, trusted as written): dlp"), "{text}");
     assert!(text.contains("run #1 recorded in"), "{text}");
     assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
@@ -345,4 +345,25 @@ fn malformed_rego_is_an_error_with_its_location() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("✗ waf") && text.contains("- checks/waf.rego:4:7: expecting"), "{text}");
+}
+
+#[test]
+fn the_acme_example_has_passing_failing_and_stale_controls() {
+    let acme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
+    let db = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["verify", acme.to_str().unwrap(), "--format", "json", "--db"])
+        .arg(db.path().join("h.db"))
+        .args(SIM)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(control(&doc, "branch-protection")["state"], "fail");
+    assert_eq!(control(&doc, "backup-vault-lock")["state"], "stale");
+    for id in ["edr", "phr-mfa-eng", "waf", "imdsv2", "pod-security", "okta-threatinsight", "tailscale-posture", "oauth-app-allowlist", "cf-access-posture"] {
+        assert_eq!(control(&doc, id)["state"], "pass", "{id}: {}", control(&doc, id)["messages"]);
+    }
+    assert_eq!(doc["summary"]["error"], 0);
+    assert!(control(&doc, "branch-protection")["ale_increase"].as_f64().unwrap() > 0.0);
 }

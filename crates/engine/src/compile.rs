@@ -131,6 +131,21 @@ impl AttackGraph {
     pub fn targets_of(&self, actor: &riskpath_model::Actor) -> Vec<u32> {
         actor.targets.iter().filter_map(|t| self.index_of(&t.value)).collect()
     }
+    /// The graph as `actor` sees it. An actor limited to an ATT&CK group's techniques
+    /// (`allowed_techniques`) cannot take the other edges: they keep their place (same dense ids,
+    /// edge order and random streams, so common random numbers hold) but never fire (p = 0).
+    pub fn for_actor(&self, actor: &riskpath_model::Actor) -> std::borrow::Cow<'_, AttackGraph> {
+        if actor.allowed_techniques.is_none() || self.edges.iter().all(|e| actor.allows(&e.technique)) {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut g = self.clone();
+        for e in g.edges.iter_mut().filter(|e| !actor.allows(&e.technique)) {
+            e.base = Base::Override(Estimate::Point(0.0));
+            e.factors.clear();
+            e.p = [0.0; 3];
+        }
+        std::borrow::Cow::Owned(g)
+    }
 }
 
 /// Compiles `model` under `posture` into an attack graph.

@@ -90,11 +90,85 @@ pub fn amount_at(e: &Estimate, u: f64) -> f64 {
     }
 }
 
+/// A probability estimate's quantile function tabulated at 1/4096 steps, interpolated linearly in
+/// between and computed exactly in the outer 32/4096 tails: sampling without a `ln`/`exp` per draw.
+/// The interpolation error is below 1e-5 in probability (a test measures it), far under any
+/// Monte Carlo error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbabilityTable {
+    estimate: Estimate,
+    points: Vec<f64>,
+}
+
+impl ProbabilityTable {
+    const STEPS: usize = 4096;
+    /// Steps at each end computed exactly, where the quantile function bends too fast to interpolate.
+    const EXACT_TAIL: usize = 32;
+
+    pub fn new(estimate: Estimate) -> Self {
+        let n = Self::STEPS;
+        let points = (0..=n)
+            .map(|i| match i {
+                0 => probability_at(&estimate, 0.5 / (n as f64 * 64.0)),
+                i if i == n => probability_at(&estimate, 1.0 - 0.5 / (n as f64 * 64.0)),
+                i => probability_at(&estimate, i as f64 / n as f64),
+            })
+            .collect();
+        ProbabilityTable { estimate, points }
+    }
+
+    /// The sample at uniform `u` in (0, 1).
+    #[inline]
+    pub fn at(&self, u: f64) -> f64 {
+        let x = u * Self::STEPS as f64;
+        let i = x as usize;
+        if i < Self::EXACT_TAIL || i >= Self::STEPS - Self::EXACT_TAIL {
+            return probability_at(&self.estimate, u);
+        }
+        let frac = x - i as f64;
+        self.points[i] + (self.points[i + 1] - self.points[i]) * frac
+    }
+}
+
+/// Memoises a pure function of an interval's bounds per thread: compiling a what-if recomputes
+/// the same means and tables many times.
+fn memo<T: Clone + 'static>(
+    cache: &'static std::thread::LocalKey<std::cell::RefCell<std::collections::HashMap<(u64, u64), T>>>,
+    low: f64,
+    high: f64,
+    compute: impl FnOnce() -> T,
+) -> T {
+    let key = (low.to_bits(), high.to_bits());
+    if let Some(v) = cache.with(|c| c.borrow().get(&key).cloned()) {
+        return v;
+    }
+    let v = compute();
+    cache.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 100_000 {
+            c.clear();
+        }
+        c.insert(key, v.clone());
+    });
+    v
+}
+
+thread_local! {
+    static MEANS: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> = Default::default();
+    static TABLES: std::cell::RefCell<std::collections::HashMap<(u64, u64), std::sync::Arc<ProbabilityTable>>> =
+        Default::default();
+}
+
+/// The tabulated quantile function of a probability estimate, shared between what-ifs.
+pub fn probability_table(e: &Estimate) -> std::sync::Arc<ProbabilityTable> {
+    memo(&TABLES, e.low(), e.high(), || std::sync::Arc::new(ProbabilityTable::new(*e)))
+}
+
 /// Expected value of a probability estimate (logit-normal mean by Simpson's rule on ±10σ).
 pub fn probability_mean(e: &Estimate) -> f64 {
     match *e {
         Estimate::Point(v) => v,
-        Estimate::Interval { low, high } => {
+        Estimate::Interval { low, high } => memo(&MEANS, low, high, || {
             let f = Fitted::logit_normal(low, high);
             let n = 400;
             let h = 20.0 / n as f64;
@@ -107,7 +181,7 @@ pub fn probability_mean(e: &Estimate) -> f64 {
                 sum += g(i) * if i % 2 == 1 { 4.0 } else { 2.0 };
             }
             (sum * h / 3.0 / (2.0 * std::f64::consts::PI).sqrt()).clamp(0.0, 1.0)
-        }
+        }),
     }
 }
 
@@ -138,6 +212,17 @@ mod tests {
         let m = Estimate::Interval { low: 1e6, high: 1e7 };
         assert!((amount_at(&m, 0.05) / 1e6 - 1.0).abs() < 1e-7);
         assert!((amount_at(&m, 0.95) / 1e7 - 1.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn tables_match_the_exact_quantiles() {
+        let e = Estimate::Interval { low: 0.02, high: 0.6 };
+        let t = ProbabilityTable::new(e);
+        let worst = (0..100_000)
+            .map(|i| (i as f64 + 0.5) / 100_000.0)
+            .map(|u| ((t.at(u) - probability_at(&e, u)).abs(), u))
+            .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a });
+        assert!(worst.0 < 1e-5, "worst error {} at u={}", worst.0, worst.1);
     }
 
     #[test]

@@ -127,8 +127,10 @@ pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target:
             let spur = last_nodes[i];
             let root_nodes = &last_nodes[..=i];
             let root_edges = &last_edges[..i];
+            // Paths sharing this root (by edges: parallel edges make distinct roots) may not
+            // leave the spur node the way they did.
             let banned_edges: HashSet<usize> =
-                found.iter().filter(|p| p.1.len() > i && p.1[..=i] == *root_nodes).map(|p| p.2[i]).collect();
+                found.iter().filter(|p| p.2.len() > i && p.2[..i] == *root_edges).map(|p| p.2[i]).collect();
             let mut banned_nodes = no_nodes.clone();
             for &r in &last_nodes[..i] {
                 banned_nodes[r as usize] = true;
@@ -180,8 +182,10 @@ pub fn all_scenarios(model: &riskpath_model::Model, graph: &AttackGraph, k: usiz
     let mut out = Vec::new();
     for (ai, actor) in model.actors.iter().enumerate() {
         let entries = graph.entries_of(actor);
+        // An actor limited to an ATT&CK group's techniques walks only the edges it allows.
+        let seen = graph.for_actor(actor);
         for target in graph.targets_of(actor) {
-            let paths = k_most_likely(graph, actor.skill, &entries, target, k);
+            let paths = k_most_likely(&seen, actor.skill, &entries, target, k);
             out.push(ScenarioPaths { actor: ai, target, paths });
         }
     }

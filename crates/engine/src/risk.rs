@@ -78,9 +78,12 @@ pub struct RiskResult {
     pub annual: Vec<f64>,
 }
 
-/// Simulation graphs for each skill an actor of the model has, built once.
+/// Simulation graphs for each skill an actor of the model has, built once, plus one per actor
+/// limited to an ATT&CK group's techniques (see [`AttackGraph::for_actor`]).
 pub struct SkillGraphs {
     graphs: [Option<SimGraph>; 3],
+    /// Per model actor: its own graph when its group rules out some edges.
+    limited: Vec<Option<SimGraph>>,
 }
 
 impl SkillGraphs {
@@ -88,10 +91,23 @@ impl SkillGraphs {
         let graphs = Skill::ALL.map(|s| {
             model.actors.iter().any(|a| a.skill == s).then(|| SimGraph::from_attack_graph(graph, model, s))
         });
-        SkillGraphs { graphs }
+        let limited = model
+            .actors
+            .iter()
+            .map(|a| match graph.for_actor(a) {
+                std::borrow::Cow::Owned(g) => Some(SimGraph::from_attack_graph(&g, model, a.skill)),
+                std::borrow::Cow::Borrowed(_) => None,
+            })
+            .collect();
+        SkillGraphs { graphs, limited }
     }
+    /// The graph of a skill, ignoring any actor's ATT&CK group limit.
     pub fn get(&self, skill: Skill) -> &SimGraph {
         self.graphs[skill.index()].as_ref().expect("built for every actor skill")
+    }
+    /// The graph actor `actor` (index into `model.actors`) attacks: its skill, and its group's limit.
+    pub fn for_actor(&self, actor: usize, skill: Skill) -> &SimGraph {
+        self.limited.get(actor).and_then(Option::as_ref).unwrap_or_else(|| self.get(skill))
     }
 }
 
@@ -110,7 +126,7 @@ pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> R
     let jewels: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
     let mut jewel_totals = vec![0.0; jewels.len()];
     for (ai, actor) in model.actors.iter().enumerate() {
-        let sim = sims.get(actor.skill);
+        let sim = sims.for_actor(ai, actor.skill);
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
         let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
         let losses: Vec<Vec<Estimate>> = targets
@@ -174,7 +190,7 @@ pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64)
     let mut scenarios = Vec::new();
     for (ai, actor) in model.actors.iter().enumerate() {
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-        let hits = scenario_hits(sims.get(actor.skill), ai, &entries, &targets, trials, seed);
+        let hits = scenario_hits(sims.for_actor(ai, actor.skill), ai, &entries, &targets, trials, seed);
         let lambda = dist::amount_mean(&actor.frequency.value);
         for (ti, &t) in targets.iter().enumerate() {
             let (probability, std_error) = proportion(hits[ti], trials);

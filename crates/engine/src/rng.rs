@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+pub const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// The SplitMix64 finaliser: a bijective mix with full avalanche.
 #[inline(always)]

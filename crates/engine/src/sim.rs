@@ -9,6 +9,16 @@
 //! expansion of `p_e`, most significant bit first, stopping as soon as every lane is decided
 //! (about 8 random words per edge and batch, whatever `p`). It is only drawn for edges whose source
 //! is held in some lane, and the draw is a pure function of (seed, stream, edge, batch).
+//!
+//! Propagation sweeps the nodes in id order, again and again until nothing changes, visiting
+//! only nodes with *pending* lanes (held but not yet pushed along their out-edges; a bitset marks
+//! them). A visited node pushes just its pending lanes, masked by each out-edge's live lanes, into
+//! the edge's target; a target that gains lanes becomes pending, and is visited later in the same
+//! sweep if its id is higher. The out-edges of a node are drawn together, the first time it is
+//! visited in a batch. Visits go through memory in address order and touch only the new lanes, so
+//! cache misses, not arithmetic, bound the cost; see BENCHMARKS.md. The fixpoint does not depend on
+//! the order, and every draw is a pure function of its counters, so any order gives bit-identical
+//! results.
 
 use rayon::prelude::*;
 use riskpath_model::Estimate;
@@ -16,7 +26,7 @@ use riskpath_model::kb::Skill;
 
 use crate::compile::{AttackGraph, Base};
 use crate::dist;
-use crate::rng::{key, unit, word};
+use crate::rng::{extend, key, unit, word};
 
 /// Random-stream domains: each use of randomness has its own, so streams never overlap.
 pub mod domain {
@@ -58,13 +68,16 @@ pub struct SimGraph {
     stable_id: Vec<u32>,
     req_offsets: Vec<u32>,
     reqs: Vec<u32>,
-    /// Per node: the edges that require it (re-evaluated when it becomes held).
+    /// Per node: the edges that require it (re-evaluated when it becomes held), and their sources.
     dep_offsets: Vec<u32>,
     deps: Vec<u32>,
+    dep_from: Vec<u32>,
     program_of: Vec<u32>,
     programs: Vec<Program>,
     /// Uncertain inputs: the estimate and the stable key its samples are drawn with.
     inputs: Vec<(Estimate, u64)>,
+    /// Per input: its quantile function, tabulated for fast sampling.
+    input_tables: Vec<std::sync::Arc<dist::ProbabilityTable>>,
     respond: f64,
 }
 
@@ -124,9 +137,11 @@ impl SimGraph {
             reqs: Vec::new(),
             dep_offsets: Vec::new(),
             deps: Vec::new(),
+            dep_from: Vec::new(),
             program_of: Vec::new(),
             programs: Vec::new(),
             inputs: Vec::new(),
+            input_tables: Vec::new(),
             respond,
         }
     }
@@ -165,6 +180,7 @@ impl SimGraph {
                 count[r] += 1;
             }
         }
+        self.dep_from = self.deps.iter().map(|&e| self.from[e as usize]).collect();
     }
 
     fn input(&mut self, estimate: Estimate, stable_key: u64) -> Term {
@@ -175,6 +191,7 @@ impl SimGraph {
             return Term::Input(i as u32);
         }
         self.inputs.push((estimate, stable_key));
+        self.input_tables.push(dist::probability_table(&estimate));
         Term::Input(self.inputs.len() as u32 - 1)
     }
 
@@ -239,6 +256,7 @@ impl SimGraph {
             + self.reqs.len() * 4
             + self.dep_offsets.len() * 4
             + self.deps.len() * 4
+            + self.dep_from.len() * 4
             + self.program_of.len() * 4
     }
 }
@@ -267,7 +285,7 @@ impl Batch<'_> {
     /// The lanes (trials) in which `node` is held.
     #[inline]
     pub fn held(&self, node: u32) -> u64 {
-        self.scratch.held[node as usize] & self.lanes
+        self.scratch.node[node as usize].held & self.lanes
     }
     /// The lanes in which edge `edge` (index in the `SimGraph`) is live, drawn on demand.
     pub fn live(&mut self, edge: usize) -> u64 {
@@ -275,14 +293,30 @@ impl Batch<'_> {
     }
 }
 
+/// Per-node state of a batch, together so that a visit touches one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeState {
+    held: u64,
+    /// Lanes held but not yet pushed along the out-edges; non-zero iff the node's bit is set.
+    pending: u64,
+    /// The generation (batch visit) in which the node's out-edges were drawn.
+    drawn: u32,
+}
+
 /// Per-thread working memory, reused across batches.
 struct Scratch {
-    held: Vec<u64>,
+    node: Vec<NodeState>,
+    /// Nodes with pending lanes, one bit each, and how many.
+    pending_bits: Vec<u64>,
+    pending_count: usize,
     touched: Vec<u32>,
+    /// Live lanes per edge, valid for the out-edges of nodes with `drawn == generation`.
     live: Vec<u64>,
-    live_stamp: Vec<u64>,
-    queued: Vec<bool>,
-    queue: Vec<u32>,
+    generation: u32,
+    /// The run's `key(&[seed, LIVE, stream])`, and `mix64` of the current batch's counter part:
+    /// together they give every edge's key in the batch with two `mix64`s.
+    prefix: u64,
+    batch_part: u64,
     input_samples: Vec<[f64; 64]>,
     input_stamp: Vec<u64>,
 }
@@ -290,148 +324,245 @@ struct Scratch {
 impl Scratch {
     fn new(g: &SimGraph) -> Self {
         Scratch {
-            held: vec![0; g.node_count],
+            node: vec![NodeState::default(); g.node_count],
+            pending_bits: vec![0; g.node_count.div_ceil(64)],
+            pending_count: 0,
             touched: Vec::new(),
             live: vec![0; g.edge_count()],
-            live_stamp: vec![u64::MAX; g.edge_count()],
-            queued: vec![false; g.node_count],
-            queue: Vec::new(),
+            generation: 0,
+            prefix: 0,
+            batch_part: 0,
             input_samples: vec![[0.0; 64]; g.inputs.len()],
             input_stamp: vec![u64::MAX; g.inputs.len()],
         }
     }
+
+    /// Starts a new batch: no node's out-edges are drawn yet.
+    fn next_generation(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.node.iter_mut().for_each(|n| n.drawn = 0);
+            self.generation = 1;
+        }
+    }
 }
 
-/// Liveness lanes of an edge with certain probability `threshold / 2^64`.
+/// Liveness lanes of an edge with certain probability `threshold / 2^64`: lane `l` is live when the
+/// uniform whose bit `i` is bit `l` of word `i` is below the threshold, decided at the first bit
+/// where the two differ. Words after every lane is decided, or after the threshold's last set
+/// bit, change nothing; so the words are taken four at a time, without a branch per word.
 #[inline]
 fn certain_lanes(threshold: u64, k: u64) -> u64 {
     let mut undecided = !0u64;
     let mut live = 0u64;
     let mut rest = threshold;
     let mut i = 0;
-    while rest != 0 {
-        let r = word(k, i);
-        i += 1;
-        if rest >> 63 == 1 {
-            live |= undecided & !r;
-            undecided &= r;
-        } else {
-            undecided &= !r;
-        }
-        rest <<= 1;
-        if undecided == 0 {
-            break;
+    while rest != 0 && undecided != 0 {
+        for _ in 0..4 {
+            let r = word(k, i);
+            i += 1;
+            // All ones where the threshold's bit is 1: there r = 0 decides live, r = 1 defers;
+            // where it is 0, r = 1 decides dead, r = 0 defers.
+            let bit = 0u64.wrapping_sub(rest >> 63);
+            live |= undecided & !r & bit;
+            undecided &= !(r ^ bit);
+            rest <<= 1;
         }
     }
     live
 }
 
-impl Run<'_> {
-    fn live(&self, s: &mut Scratch, e: usize, batch: u64) -> u64 {
-        if s.live_stamp[e] == batch {
-            return s.live[e];
+/// [`certain_lanes`] with a threshold per lane: the thresholds' bit-planes (bit `63 − i` of every
+/// lane's threshold, gathered into one word by a 64×64 bit transpose) meet the same words, so the
+/// same words decide the same lanes in the same way.
+fn varying_lanes(thresholds: &[u64; 64], k: u64) -> u64 {
+    if thresholds.iter().all(|&t| t == thresholds[0]) {
+        return certain_lanes(thresholds[0], k);
+    }
+    let mut planes = *thresholds;
+    planes.reverse();
+    transpose64(&mut planes);
+    let mut undecided = !0u64;
+    let mut live = 0u64;
+    let mut i = 0usize;
+    while i < 64 && undecided != 0 {
+        for _ in 0..4 {
+            let r = word(k, i as u64);
+            live |= undecided & !r & planes[i];
+            undecided &= !(r ^ planes[i]);
+            i += 1;
         }
-        let g = self.graph;
-        let k = key(&[self.seed, domain::LIVE, self.stream, g.stable_id[e] as u64, batch]);
-        let lanes = if g.program_of[e] != CERTAIN {
-            self.uncertain_lanes(s, g.program_of[e] as usize, k, batch)
-        } else if g.always[e] {
-            !0
-        } else {
-            certain_lanes(g.threshold[e], k)
-        };
-        s.live[e] = lanes;
-        s.live_stamp[e] = batch;
-        lanes
+    }
+    live
+}
+
+/// Transposes a 64×64 bit matrix in place (rows are words; Hacker's Delight, section 7–3).
+fn transpose64(a: &mut [u64; 64]) {
+    let mut j = 32usize;
+    let mut m: u64 = 0x0000_0000_FFFF_FFFF;
+    while j != 0 {
+        let mut k = 0usize;
+        while k < 64 {
+            let t = (a[k] ^ (a[k + j] >> j)) & m;
+            a[k] ^= t;
+            a[k + j] ^= t << j;
+            k = (k + j + 1) & !j;
+        }
+        j >>= 1;
+        m ^= m << j;
+    }
+}
+
+impl Run<'_> {
+    /// The live lanes of edge `e` in the scratch's current batch `batch` (drawing its source's
+    /// out-edges if they are not drawn yet).
+    fn live(&self, s: &mut Scratch, e: usize, batch: u64) -> u64 {
+        let from = self.graph.from[e];
+        if s.node[from as usize].drawn != s.generation {
+            self.draw_out_edges(s, from, batch);
+        }
+        s.live[e]
     }
 
-    /// Liveness lanes of an edge whose probability varies per trial: one uniform per lane.
+    /// Draws the live lanes of every out-edge of `u` in this batch. Edge `e`'s lanes come from the
+    /// stream `key(&[seed, LIVE, stream, stable_id(e), batch])`, computed from the batch's parts.
+    fn draw_out_edges(&self, s: &mut Scratch, u: u32, batch: u64) {
+        let g = self.graph;
+        s.node[u as usize].drawn = s.generation;
+        let prefix = s.prefix;
+        for e in g.offsets[u as usize] as usize..g.offsets[u as usize + 1] as usize {
+            // extend(extend(prefix, id), batch), with the batch half precomputed.
+            let k = crate::rng::mix64(extend(prefix, g.stable_id[e] as u64) ^ s.batch_part);
+            s.live[e] = if g.program_of[e] != CERTAIN {
+                self.uncertain_lanes(s, g.program_of[e] as usize, k, batch)
+            } else if g.always[e] {
+                !0
+            } else {
+                certain_lanes(g.threshold[e], k)
+            };
+        }
+    }
+
+    /// Liveness lanes of an edge whose probability varies per trial. Each lane compares the same
+    /// uniform as [`certain_lanes`] would with its own threshold, so an edge that becomes uncertain
+    /// in a what-if (a control with an interval efficacy) keeps its draws: common random numbers.
     fn uncertain_lanes(&self, s: &mut Scratch, program: usize, k: u64, batch: u64) -> u64 {
         let g = self.graph;
         let prog = &g.programs[program];
-        let mut lanes = 0u64;
-        for lane in 0..64 {
-            let mut p = self.term(s, prog.base, batch, lane);
-            for &(prevent, detect) in &prog.factors {
-                p *= (1.0 - self.term(s, prevent, batch, lane)) * (1.0 - self.term(s, detect, batch, lane) * g.respond);
-            }
-            if unit(word(k, 64 + lane as u64)) < p {
-                lanes |= 1 << lane;
+        let mut p = self.term_lanes(s, prog.base, batch);
+        for &(prevent, detect) in &prog.factors {
+            let (a, d) = (self.term_lanes(s, prevent, batch), self.term_lanes(s, detect, batch));
+            for lane in 0..64 {
+                p[lane] *= (1.0 - a[lane]) * (1.0 - d[lane] * g.respond);
             }
         }
-        lanes
+        varying_lanes(&p.map(|x| threshold_of(x).0), k)
     }
 
-    #[inline]
-    fn term(&self, s: &mut Scratch, t: Term, batch: u64, lane: usize) -> f64 {
+    /// A term's value in each lane of the batch; an input is sampled once per trial (lane).
+    fn term_lanes(&self, s: &mut Scratch, t: Term, batch: u64) -> [f64; 64] {
         match t {
-            Term::Fixed(v) => v,
+            Term::Fixed(v) => [v; 64],
             Term::Input(i) => {
                 let i = i as usize;
                 if s.input_stamp[i] != batch {
-                    let (est, stable) = self.graph.inputs[i];
+                    let stable = self.graph.inputs[i].1;
+                    let table = &self.graph.input_tables[i];
                     let k = key(&[self.seed, domain::INPUT, self.stream, stable]);
                     for (l, slot) in s.input_samples[i].iter_mut().enumerate() {
-                        *slot = dist::probability_at(&est, unit(word(k, batch * 64 + l as u64)));
+                        *slot = table.at(unit(word(k, batch * 64 + l as u64)));
                     }
                     s.input_stamp[i] = batch;
                 }
-                s.input_samples[i][lane]
+                s.input_samples[i]
             }
         }
     }
 
-    /// Runs one batch to its fixpoint, leaving held lanes in `s.held`.
+    /// Runs one batch to its fixpoint, leaving held lanes in `s.node[_].held`.
     fn batch(&self, s: &mut Scratch, batch: u64) {
-        let g = self.graph;
+        s.next_generation();
+        s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
+        s.batch_part = crate::rng::mix64(batch.wrapping_add(crate::rng::GAMMA));
         for &n in &s.touched {
-            s.held[n as usize] = 0;
+            s.node[n as usize].held = 0;
         }
         s.touched.clear();
         for &e in self.entries {
-            if s.held[e as usize] == 0 {
-                s.touched.push(e);
-            }
-            s.held[e as usize] = !0;
-            if !s.queued[e as usize] {
-                s.queued[e as usize] = true;
-                s.queue.push(e);
-            }
+            Self::gain(s, e as usize, !0);
         }
-        while let Some(u) = s.queue.pop() {
-            s.queued[u as usize] = false;
-            let out = g.offsets[u as usize] as usize..g.offsets[u as usize + 1] as usize;
-            let dependents = g.dep_offsets[u as usize] as usize..g.dep_offsets[u as usize + 1] as usize;
-            for e in out.chain(dependents.map(|d| g.deps[d] as usize)) {
-                self.fire(s, e, batch);
+        // Sweeps in id order over the pending nodes until none is left.
+        while s.pending_count > 0 {
+            for w in 0..s.pending_bits.len() {
+                while s.pending_bits[w] != 0 {
+                    let bits = s.pending_bits[w];
+                    s.pending_bits[w] = bits & (bits - 1);
+                    s.pending_count -= 1;
+                    self.visit(s, w * 64 + bits.trailing_zeros() as usize, batch);
+                }
+                if s.pending_count == 0 {
+                    break;
+                }
             }
         }
     }
 
+    /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it.
     #[inline]
-    fn fire(&self, s: &mut Scratch, e: usize, batch: u64) {
+    fn visit(&self, s: &mut Scratch, u: usize, batch: u64) {
         let g = self.graph;
-        let mut lanes = s.held[g.from[e] as usize];
-        for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-            lanes &= s.held[g.reqs[k as usize] as usize];
+        // Only the lanes gained since `u` was last visited: the others were pushed then.
+        let delta = std::mem::take(&mut s.node[u].pending);
+        if s.node[u].drawn != s.generation {
+            self.draw_out_edges(s, u as u32, batch);
         }
-        let v = g.to[e] as usize;
-        lanes &= !s.held[v];
-        if lanes == 0 {
+        for e in g.offsets[u] as usize..g.offsets[u + 1] as usize {
+            let mut lanes = delta & s.live[e];
+            if lanes == 0 {
+                continue;
+            }
+            for k in g.req_offsets[e]..g.req_offsets[e + 1] {
+                lanes &= s.node[g.reqs[k as usize] as usize].held;
+            }
+            Self::gain(s, g.to[e] as usize, lanes);
+        }
+        // AND edges that need `u`, in the lanes `u` just gained. One whose source was never
+        // visited in this batch is skipped: the source is pending (or holds nothing) and fires it,
+        // with `u`'s lanes held by then, when visited.
+        for d in g.dep_offsets[u] as usize..g.dep_offsets[u + 1] as usize {
+            let from = &s.node[g.dep_from[d] as usize];
+            if from.drawn != s.generation {
+                continue;
+            }
+            let e = g.deps[d] as usize;
+            let mut lanes = delta & from.held & s.live[e];
+            if lanes == 0 {
+                continue;
+            }
+            for k in g.req_offsets[e]..g.req_offsets[e + 1] {
+                lanes &= s.node[g.reqs[k as usize] as usize].held;
+            }
+            Self::gain(s, g.to[e] as usize, lanes);
+        }
+    }
+
+    /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending.
+    #[inline(always)]
+    fn gain(s: &mut Scratch, v: usize, lanes: u64) {
+        let n = &mut s.node[v];
+        let new = lanes & !n.held;
+        if new == 0 {
             return;
         }
-        lanes &= self.live(s, e, batch);
-        if lanes == 0 {
-            return;
-        }
-        if s.held[v] == 0 {
+        if n.held == 0 {
             s.touched.push(v as u32);
         }
-        s.held[v] |= lanes;
-        if !s.queued[v] {
-            s.queued[v] = true;
-            s.queue.push(v as u32);
+        n.held |= new;
+        if n.pending == 0 {
+            s.pending_bits[v / 64] |= 1 << (v % 64);
+            s.pending_count += 1;
         }
+        n.pending |= new;
     }
 
     pub fn batch_count(&self) -> u64 {
@@ -498,6 +629,37 @@ mod tests {
             let est = ones as f64 / (n * 64) as f64;
             let se = (p * (1.0 - p) / (n * 64) as f64).sqrt();
             assert!((est - p).abs() < 4.0 * se, "p={p} est={est}");
+        }
+    }
+
+    #[test]
+    fn transpose_gathers_bit_planes() {
+        let mut rows = [0u64; 64];
+        for (i, r) in rows.iter_mut().enumerate() {
+            *r = crate::rng::word(77, i as u64);
+        }
+        let mut planes = rows;
+        planes.reverse();
+        transpose64(&mut planes);
+        for (i, plane) in planes.iter().enumerate() {
+            let naive = rows.iter().enumerate().fold(0u64, |m, (lane, t)| m | ((t >> (63 - i)) & 1) << lane);
+            assert_eq!(*plane, naive, "plane {i}");
+        }
+    }
+
+    #[test]
+    fn varying_thresholds_decide_lanes_like_the_certain_draw() {
+        let (a, b) = (threshold_of(0.3).0, threshold_of(0.7).0);
+        for batch in 0..200 {
+            let k = key(&[5, batch]);
+            let mut mixed = [a; 64];
+            for lane in (0..64).step_by(2) {
+                mixed[lane] = b;
+            }
+            let even = 0x5555_5555_5555_5555u64;
+            let got = varying_lanes(&mixed, k);
+            assert_eq!(got & even, certain_lanes(b, k) & even);
+            assert_eq!(got & !even, certain_lanes(a, k) & !even);
         }
     }
 

@@ -158,7 +158,7 @@ fn deploying_a_control_with_point_efficacies_only_removes_lanes() {
 /// uniforms bit by bit against p (words 0.., `certain_lanes`) while the uncertain path draws one
 /// uniform per lane (words 64.., `uncertain_lanes`), so before/after draws are unrelated.
 #[test]
-#[ignore = "BUG in sim.rs: certain and uncertain edges draw liveness from different uniforms, breaking CRN"]
+
 fn deploying_a_control_with_an_interval_efficacy_only_removes_lanes() {
     let model = common::model(&MODEL.replace(
         "controls:\n",

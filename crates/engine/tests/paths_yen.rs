@@ -150,7 +150,7 @@ edges:
 
 /// Parallel edges (two edge kinds between the same two nodes) are distinct paths.
 #[test]
-#[ignore = "BUG in paths.rs: Yen bans spur edges by comparing root *nodes*, so with parallel edges it misses paths"]
+
 fn parallel_edges_are_distinct_paths() {
     // e0 ⇉ n0 ⇉ n1: four paths, 0.81, 0.72, 0.72, 0.64. Yen returns only three for k = 4.
     let edges = [(0, 1, 0.9), (0, 1, 0.8), (1, 2, 0.9), (1, 2, 0.8)];

@@ -2,8 +2,10 @@
 //! per attacker skill and the mitigations that apply; the techniques, mitigations and node kinds it knows.
 
 mod builtin;
+mod catalog;
 
 pub use builtin::{EDGE_KINDS, MITIGATIONS, NODE_KINDS, TECHNIQUES};
+pub use catalog::{CATALOG, CatalogControl, CatalogEfficacy, catalog_control};
 
 /// Attacker skill: picks the column of an edge kind's base probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -93,6 +95,15 @@ pub fn technique_covers(listed: &str, used: &str) -> bool {
     listed == used || (!listed.contains('.') && parent_technique(used) == listed)
 }
 
+/// Whether an actor whose ATT&CK group uses `used` (sorted technique ids) may take a step of
+/// `technique`: the group uses the technique itself, its parent, or one of its sub-techniques.
+pub fn group_allows(used: &[String], technique: &str) -> bool {
+    let has = |t: &str| used.binary_search_by(|u| u.as_str().cmp(t)).is_ok();
+    has(technique)
+        || (technique.contains('.') && has(parent_technique(technique)))
+        || (!technique.contains('.') && used.iter().any(|u| u.contains('.') && parent_technique(u) == technique))
+}
+
 /// Whether `id` has the shape of an ATT&CK technique id: `T` + 4 digits, optional `.` + 3 digits.
 pub fn is_technique_id(id: &str) -> bool {
     let b = id.as_bytes();
@@ -116,6 +127,14 @@ mod tests {
         assert!(!technique_covers("T1078", "T1021"));
         assert!(is_technique_id("T1078.004") && is_technique_id("T1190"));
         assert!(!is_technique_id("T190") && !is_technique_id("t1190") && !is_technique_id("T1078.04"));
+    }
+
+    #[test]
+    fn group_techniques_allow_parents_and_subtechniques_but_not_siblings() {
+        let used = vec!["T1078.004".to_string(), "T1566".to_string()];
+        assert!(group_allows(&used, "T1078.004") && group_allows(&used, "T1078"));
+        assert!(group_allows(&used, "T1566") && group_allows(&used, "T1566.001"));
+        assert!(!group_allows(&used, "T1078.002") && !group_allows(&used, "T1190"));
     }
 
     #[test]

@@ -5,19 +5,29 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::attack;
 use crate::read::{FileContents, Reader, SettingValue};
 use crate::source::{Loc, Problem, Problems, Sources};
 use crate::types::*;
-use crate::validate::validate;
+use crate::validate::{Knowledge, validate};
 use crate::yaml::{self, ParseLimits};
 
 /// Directories skipped while searching for model files (besides hidden ones).
 pub const SKIPPED_DIRS: &[&str] = &["evidence", "target", "node_modules"];
 
 /// How to load a model.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     pub limits: ParseLimits,
+    /// Write an ATT&CK cache when `settings.attack` names a bundle without a fresh one: into the
+    /// model's `.riskpath/` (a fresh cache there or next to the bundle is always read).
+    pub write_attack_cache: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { limits: ParseLimits::default(), write_attack_cache: true }
+    }
 }
 
 /// A valid model and the warnings found while loading it.
@@ -25,6 +35,8 @@ pub struct LoadOptions {
 pub struct Loaded {
     pub model: Model,
     pub warnings: Problems,
+    /// The ATT&CK catalog of `settings.attack`, and whether it came from a cache.
+    pub attack: Option<attack::Opened>,
 }
 
 /// Loads and validates the model at `path` (a directory searched recursively, or one file).
@@ -61,7 +73,19 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
         }
     }
     problems.append(&mut reader.problems);
-    finish(sources, contents, problems, unreadable_files)
+    let base = if meta_is_dir(path) { path.to_path_buf() } else { path.parent().unwrap_or(Path::new("")).to_path_buf() };
+    let attack_dirs = AttackDirs { base: &base, cache: Some(&base.join(".riskpath")) };
+    finish(sources, contents, problems, unreadable_files, attack_dirs, options)
+}
+
+fn meta_is_dir(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// Where `settings.attack` is resolved from, and where a cache may be written besides the bundle.
+struct AttackDirs<'a> {
+    base: &'a Path,
+    cache: Option<&'a Path>,
 }
 
 /// Merges the files' contents, validates the whole, and sorts the problems by place.
@@ -70,12 +94,28 @@ fn finish(
     contents: Vec<FileContents>,
     mut problems: Vec<Problem>,
     unreadable_files: usize,
+    dirs: AttackDirs,
+    options: &LoadOptions,
 ) -> Result<Loaded, Problems> {
-    let mut model = merge(contents, &mut problems);
+    let (mut model, attack_loc) = merge(contents, &mut problems);
+    let mut attack = None;
     // Only validate the merged whole when every file parsed: otherwise references into the
     // broken file would be reported as dangling, burying the real problem.
     if unreadable_files == 0 {
-        problems.extend(validate(&model));
+        let mut knowledge = Knowledge::Builtin;
+        if let Some(p) = &model.settings.attack {
+            let path = dirs.base.join(p);
+            let write = options.write_attack_cache && dirs.cache.is_some();
+            match attack::open(&path, dirs.cache, write) {
+                Ok(opened) => attack = Some(opened),
+                Err(e) => problems.push(
+                    Problem::error(format!("cannot load the ATT&CK bundle of `settings.attack`: {e}"), attack_loc)
+                        .with_help("the path is relative to the model directory; `riskpath kb import-attack BUNDLE` checks a bundle"),
+                ),
+            }
+            knowledge = attack.as_ref().map_or(Knowledge::Unavailable, |o| Knowledge::Attack(&o.catalog));
+        }
+        problems.extend(validate(&model, knowledge));
     }
     problems.sort_by_key(|p| p.loc.map(|l| (l.file, l.offset)));
     let problems = Problems { sources: sources.clone(), list: problems };
@@ -83,7 +123,15 @@ fn finish(
         return Err(problems);
     }
     model.sources = sources;
-    Ok(Loaded { model, warnings: problems })
+    if let Some(opened) = &attack {
+        for actor in &mut model.actors {
+            let group = actor.attack_group.as_ref().and_then(|g| opened.catalog.group(&g.value));
+            if let Some(group) = group {
+                actor.allowed_techniques = Some(opened.catalog.group_techniques(group));
+            }
+        }
+    }
+    Ok(Loaded { model, warnings: problems, attack })
 }
 
 /// Loads and validates a model given as one YAML text (for tests, generators and tools).
@@ -97,7 +145,9 @@ pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded,
         Err(p) => return Err(Problems { sources, list: vec![p] }),
     };
     let contents = vec![reader.file(&root)];
-    finish(sources, contents, reader.problems, 0)
+    // `settings.attack` is relative to where the text would live; no ATT&CK cache is written.
+    let base = Path::new(name).parent().unwrap_or(Path::new(""));
+    finish(sources, contents, reader.problems, 0, AttackDirs { base, cache: None }, options)
 }
 
 /// The model files under `path`, sorted, skipping hidden entries and [`SKIPPED_DIRS`].
@@ -118,7 +168,8 @@ fn model_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
         let is_model = entry.path().extension().and_then(|x| x.to_str()).is_some_and(|x| {
             matches!(x.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json")
         });
-        if entry.file_type().is_file() && is_model {
+        let is_cache = entry.file_name().to_string_lossy().ends_with(attack::CACHE_SUFFIX);
+        if entry.file_type().is_file() && is_model && !is_cache {
             files.push(entry.into_path());
         }
     }
@@ -138,7 +189,8 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<String, Problem> {
 }
 
 /// Concatenates the files' items and applies settings, reporting a setting given twice.
-fn merge(contents: Vec<FileContents>, problems: &mut Vec<Problem>) -> Model {
+/// Also returns where `settings.attack` was set, if it was.
+fn merge(contents: Vec<FileContents>, problems: &mut Vec<Problem>) -> (Model, Option<Loc>) {
     let mut model = Model::default();
     let mut seen: HashMap<&'static str, Loc> = HashMap::new();
     let mut targeting_all = Vec::new();
@@ -166,7 +218,8 @@ fn merge(contents: Vec<FileContents>, problems: &mut Vec<Problem>) -> Model {
     for actor in model.actors.iter_mut().filter(|a| targeting_all.contains(&a.id)) {
         actor.targets = jewels.iter().map(|(id, loc)| Ref { value: id.clone(), loc: *loc }).collect();
     }
-    model
+    let attack_loc = seen.get("attack").copied();
+    (model, attack_loc)
 }
 
 fn apply_setting(s: &mut Settings, key: &str, value: SettingValue) {

@@ -12,8 +12,10 @@ use crate::yaml::{Node as YNode, Value};
 pub enum Range {
     /// A probability or an efficacy: [0, 1].
     Probability,
-    /// Money, a frequency, a cost: ≥ 0.
-    NonNegative,
+    /// Money or a cost: ≥ 0 and at most 10^15.
+    Money,
+    /// Attempts per year: ≥ 0 and at most 10^6.
+    Frequency,
 }
 
 impl Range {
@@ -25,7 +27,9 @@ impl Range {
             Range::Probability if !(0.0..=1.0).contains(&v) => {
                 Err(format!("{v} is outside [0, 1]; probabilities and efficacies are fractions"))
             }
-            Range::NonNegative if v < 0.0 => Err(format!("{v} is negative")),
+            Range::Money | Range::Frequency if v < 0.0 => Err(format!("{v} is negative")),
+            Range::Money if v > 1e15 => Err(format!("{v} is beyond any plausible amount of money (max 1e15)")),
+            Range::Frequency if v > 1e6 => Err(format!("{v} attempts per year is beyond the supported 1e6")),
             _ => Ok(()),
         }
     }
@@ -200,12 +204,21 @@ impl Reader {
             );
             return None;
         }
-        if range == Range::NonNegative && low <= 0.0 && low < high {
-            self.problems.push(
-                Problem::error(format!("{what}: interval low must be above 0"), Some(node.loc))
-                    .with_help("money and frequency intervals are lognormal; use a small positive low such as 1"),
-            );
-            return None;
+        if range != Range::Probability && low < high {
+            if low <= 0.0 {
+                self.problems.push(
+                    Problem::error(format!("{what}: interval low must be above 0"), Some(node.loc))
+                        .with_help("money and frequency intervals are lognormal; use a small positive low such as 1"),
+                );
+                return None;
+            }
+            if high / low > 1e6 {
+                self.problems.push(
+                    Problem::error(format!("{what}: interval spans more than six orders of magnitude"), Some(node.loc))
+                        .with_help("a 90% interval that wide says nothing; narrow it or split the item"),
+                );
+                return None;
+            }
         }
         let value = if low == high { Estimate::Point(low) } else { Estimate::Interval { low, high } };
         Some(Spanned { value, loc: node.loc })
@@ -213,12 +226,12 @@ impl Reader {
 
     pub fn cost(&mut self, node: &YNode, what: &str) -> Cost {
         if let Value::Int(_) | Value::Float(_) = node.value {
-            return Cost { once: self.number(node, what, Range::NonNegative).unwrap_or(0.0), yearly: 0.0 };
+            return Cost { once: self.number(node, what, Range::Money).unwrap_or(0.0), yearly: 0.0 };
         }
         let Some(f) = self.fields(node, what, &["once", "yearly"]) else { return Cost::default() };
         let mut amount = |key: &str| {
             f.get(key)
-                .and_then(|n| self.number(n, &format!("`{key}` of {what}"), Range::NonNegative))
+                .and_then(|n| self.number(n, &format!("`{key}` of {what}"), Range::Money))
                 .unwrap_or(0.0)
         };
         Cost { once: amount("once"), yearly: amount("yearly") }
@@ -342,9 +355,9 @@ impl Reader {
                 }),
                 "attack" => self.string(n, &what).map(|s| SettingValue::Text(s.value)),
                 "respond" => self.number(n, &what, Range::Probability).map(SettingValue::Number),
-                "tolerance" => self.number(n, &what, Range::NonNegative).map(SettingValue::Number),
-                "seed" => self.whole(n, &what, 0).map(SettingValue::Count),
-                _ => self.whole(n, &what, 1).map(SettingValue::Count),
+                "tolerance" => self.number(n, &what, Range::Money).map(SettingValue::Number),
+                "seed" => self.whole(n, &what, 0, u64::MAX >> 11).map(SettingValue::Count),
+                _ => self.whole(n, &what, 1, 1_000_000_000).map(SettingValue::Count),
             };
             if let Some(v) = value {
                 out.settings.push((key, n.loc, v));
@@ -352,12 +365,12 @@ impl Reader {
         }
     }
 
-    fn whole(&mut self, node: &YNode, what: &str, min: u64) -> Option<u64> {
+    fn whole(&mut self, node: &YNode, what: &str, min: u64, max: u64) -> Option<u64> {
         match node.value {
-            Value::Int(i) if i >= min as i64 => Some(i as u64),
-            Value::Float(f) if f >= min as f64 && f.fract() == 0.0 && f < 1e15 => Some(f as u64),
+            Value::Int(i) if i >= min as i64 && i as u64 <= max => Some(i as u64),
+            Value::Float(f) if f >= min as f64 && f.fract() == 0.0 && f <= max as f64 => Some(f as u64),
             _ => {
-                self.error(format!("{what} must be a whole number ≥ {min}"), node.loc);
+                self.error(format!("{what} must be a whole number from {min} to {max}"), node.loc);
                 None
             }
         }
@@ -387,6 +400,21 @@ impl Reader {
         let kind = self.required_string(&f, "kind", what);
         let crown_jewel = f.get("crown_jewel").and_then(|n| self.bool(n, "`crown_jewel`")).unwrap_or(false);
         let loss = f.get("loss").map(|n| self.losses(n)).unwrap_or_default();
+        let id_text = f.get("id").map_or(String::new(), |n| match &n.value {
+            Value::Str(s) => format!(" `{s}`"),
+            _ => String::new(),
+        });
+        match (crown_jewel, f.get("loss")) {
+            (true, None) => self.problems.push(
+                Problem::error(format!("crown jewel{id_text} has no `loss`"), Some(f.get("crown_jewel").map_or(f.loc, |n| n.loc)))
+                    .with_help("say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}}"),
+            ),
+            (false, Some(n)) => self.problems.push(
+                Problem::warning(format!("node{id_text} has a `loss` but is not a crown jewel"), Some(n.loc))
+                    .with_help("add `crown_jewel: true` to count its loss"),
+            ),
+            _ => {}
+        }
         let node = Node {
             id: String::new(),
             kind: String::new(),
@@ -419,7 +447,7 @@ impl Reader {
             .iter()
             .filter_map(|kind| {
                 let n = f.get(kind)?;
-                let amount = self.estimate(n, &format!("loss `{kind}`"), Range::NonNegative)?;
+                let amount = self.estimate(n, &format!("loss `{kind}`"), Range::Money)?;
                 Some(Loss { kind, amount })
             })
             .collect()
@@ -436,7 +464,7 @@ impl Reader {
         let p = f.get("p").and_then(|n| self.estimate(n, "edge `p`", Range::Probability));
         let technique = f.get("technique").and_then(|n| self.string(n, "edge `technique`"));
         let requires = self.strings(&f, "requires", what);
-        let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::NonNegative));
+        let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::Money));
         if let (Some(from), Some(to), Some(kind)) = (from, to, kind) {
             out.edges.push(Edge {
                 loc: id.as_ref().map_or(f.loc, |i| i.loc),
@@ -473,15 +501,17 @@ impl Reader {
     fn control(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a control";
         const KEYS: &[&str] =
-            &["id", "name", "mitigates", "detects", "scope", "implements", "status", "cost", "owner", "check"];
+            &["id", "name", "uses", "mitigates", "detects", "scope", "implements", "status", "cost", "owner", "check"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
-        let mitigates = f.get("mitigates").map(|n| self.efficacies(n, "`mitigates`")).unwrap_or_default();
-        let detects = f.get("detects").map(|n| self.efficacies(n, "`detects`")).unwrap_or_default();
-        if f.get("mitigates").is_none() && f.get("detects").is_none() {
+        let uses = f.get("uses").and_then(|n| self.string(n, "control `uses`"));
+        let base = uses.as_ref().and_then(|u| self.catalog_entry(u));
+        let mut mitigates = f.get("mitigates").map(|n| self.efficacies(n, "`mitigates`")).unwrap_or_default();
+        let mut detects = f.get("detects").map(|n| self.efficacies(n, "`detects`")).unwrap_or_default();
+        if f.get("mitigates").is_none() && f.get("detects").is_none() && f.get("uses").is_none() {
             self.problems.push(
                 Problem::error("a control must `mitigates` or `detects` at least one technique", Some(f.loc))
-                    .with_help("e.g. mitigates: {T1566: 0.9}"),
+                    .with_help("e.g. mitigates: {T1566: 0.9}, or start from the catalog: uses: catalog/email-filtering"),
             );
         }
         let scope = match f.get("scope") {
@@ -494,9 +524,36 @@ impl Reader {
         };
         let cost = f.get("cost").map(|n| self.cost(n, "control `cost`")).unwrap_or_default();
         let check = f.get("check").and_then(|n| self.check(n));
-        let name = self.optional_string(&f, "name", what);
+        let mut name = self.optional_string(&f, "name", what);
         let owner = self.optional_string(&f, "owner", what);
-        let implements = self.strings(&f, "implements", what);
+        let mut implements = self.strings(&f, "implements", what);
+        let mut catalog = None;
+        if let (Some(base), Some(uses)) = (base, &uses) {
+            // The control's own entries replace the catalog's per technique, and come first so
+            // they win over a catalog entry for a parent technique too.
+            let inherit = |own: &mut Vec<Efficacy>, defaults: &[crate::kb::CatalogEfficacy]| {
+                for d in defaults {
+                    if !own.iter().any(|x| x.technique.value == d.technique) {
+                        let value = if d.low < d.high {
+                            Estimate::Interval { low: d.low, high: d.high }
+                        } else {
+                            Estimate::Point(d.low)
+                        };
+                        own.push(Efficacy {
+                            technique: Spanned { value: d.technique.to_string(), loc: uses.loc },
+                            value: Spanned { value, loc: uses.loc },
+                        });
+                    }
+                }
+            };
+            inherit(&mut mitigates, base.mitigates);
+            inherit(&mut detects, base.detects);
+            if f.get("implements").is_none() {
+                implements = base.implements.iter().map(|m| Spanned { value: m.to_string(), loc: uses.loc }).collect();
+            }
+            name = name.or_else(|| Some(base.title.to_string()));
+            catalog = Some(Spanned { value: base.name.to_string(), loc: uses.loc });
+        }
         if let Some(id) = id {
             out.controls.push(Control {
                 id: id.value,
@@ -505,6 +562,7 @@ impl Reader {
                 detects,
                 scope,
                 implements,
+                catalog,
                 status,
                 cost,
                 owner,
@@ -512,6 +570,36 @@ impl Reader {
                 loc: id.loc,
             });
         }
+    }
+
+    /// The catalog control named by `uses: catalog/<name>`, or an error with a suggestion.
+    fn catalog_entry(&mut self, uses: &Spanned<String>) -> Option<&'static crate::kb::CatalogControl> {
+        let names: Vec<String> = crate::kb::CATALOG.iter().map(|c| format!("catalog/{}", c.name)).collect();
+        let suggestion = || {
+            did_you_mean(&uses.value, names.iter().map(String::as_str))
+                .unwrap_or_else(|| "`riskpath kb catalog` lists the catalog".to_string())
+        };
+        let Some(name) = uses.value.trim().strip_prefix("catalog/") else {
+            let help = match crate::kb::catalog_control(uses.value.trim()) {
+                Some(c) => format!("write `catalog/{}`", c.name),
+                None => suggestion(),
+            };
+            self.problems.push(
+                Problem::error(format!("control `uses`: `{}` does not name a catalog control", uses.value), Some(uses.loc))
+                    .with_label("expected `catalog/<name>`")
+                    .with_help(help),
+            );
+            return None;
+        };
+        let found = crate::kb::catalog_control(name.trim());
+        if found.is_none() {
+            self.problems.push(
+                Problem::error(format!("unknown catalog control `{}`", uses.value), Some(uses.loc))
+                    .with_label("not in the built-in control catalog")
+                    .with_help(suggestion()),
+            );
+        }
+        found
     }
 
     fn check(&mut self, node: &YNode) -> Option<Check> {
@@ -529,12 +617,12 @@ impl Reader {
 
     fn actor(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an actor";
-        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets"];
+        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let frequency = self
             .required(&f, "frequency", what)
-            .and_then(|n| self.estimate(n, "actor `frequency` (attempts per year)", Range::NonNegative));
+            .and_then(|n| self.estimate(n, "actor `frequency` (attempts per year)", Range::Frequency));
         let entry = self.strings(&f, "entry", what);
         if entry.is_empty() {
             self.problems.push(
@@ -549,11 +637,22 @@ impl Reader {
             .unwrap_or(Skill::Medium);
         let targets = self.strings(&f, "targets", what);
         let name = self.optional_string(&f, "name", what);
+        let attack_group = f.get("attack_group").and_then(|n| self.string(n, "actor `attack_group`"));
         if let (Some(id), Some(frequency)) = (id, frequency) {
             if f.get("targets").is_none() {
                 out.actors_targeting_all.push(id.value.clone());
             }
-            out.actors.push(Actor { id: id.value, name, frequency, entry, skill, targets, loc: id.loc });
+            out.actors.push(Actor {
+                id: id.value,
+                name,
+                frequency,
+                entry,
+                skill,
+                targets,
+                attack_group,
+                allowed_techniques: None,
+                loc: id.loc,
+            });
         }
     }
 

@@ -203,6 +203,8 @@ pub struct Control {
     pub scope: Vec<Spanned<Selector>>,
     /// ATT&CK mitigations (M-ids) this control implements.
     pub implements: Vec<Spanned<String>>,
+    /// The built-in catalog control it is based on (`uses: catalog/<name>`), without the prefix.
+    pub catalog: Option<Spanned<String>>,
     pub status: ControlStatus,
     pub cost: Cost,
     pub owner: Option<String>,
@@ -226,7 +228,20 @@ pub struct Actor {
     pub skill: Skill,
     /// Targets; empty in the YAML means every crown jewel, and the loader fills them in.
     pub targets: Vec<Ref>,
+    /// The ATT&CK group (`G0016`, or a name or alias) whose known techniques limit this actor.
+    pub attack_group: Option<Spanned<String>>,
+    /// Resolved from `attack_group` by the loader: the techniques the group is known to use (sorted
+    /// ATT&CK ids). `None` means no limit.
+    pub allowed_techniques: Option<Vec<String>>,
     pub loc: Loc,
+}
+
+impl Actor {
+    /// Whether this actor may take a step of `technique`: always, unless its ATT&CK group limits it
+    /// (then the group uses the technique, its parent or one of its sub-techniques).
+    pub fn allows(&self, technique: &str) -> bool {
+        self.allowed_techniques.as_ref().is_none_or(|used| crate::kb::group_allows(used, technique))
+    }
 }
 
 #[derive(Debug, Clone)]

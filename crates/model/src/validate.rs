@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::attack::{Catalog, Status};
 use crate::kb;
 use crate::source::{Loc, Problem};
 use crate::suggest::did_you_mean;
@@ -91,52 +92,116 @@ impl<'m> Ids<'m> {
     }
 }
 
+/// What technique, mitigation and group ids are checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum Knowledge<'a> {
+    /// The built-in knowledge base (no `settings.attack`).
+    Builtin,
+    /// The ATT&CK bundle named by `settings.attack`.
+    Attack(&'a Catalog),
+    /// `settings.attack` could not be loaded (already reported): only the shape of ids is checked.
+    Unavailable,
+}
+
 /// All semantic problems of a merged model.
-pub fn validate(model: &Model) -> Vec<Problem> {
+pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     let mut problems = Vec::new();
     let ids = Ids::collect(model, &mut problems);
-    check_nodes(model, &mut problems);
-    check_edges(model, &ids, &mut problems);
-    check_controls(model, &ids, &mut problems);
-    check_actors(model, &ids, &mut problems);
+    check_edges(model, &ids, knowledge, &mut problems);
+    check_controls(model, &ids, knowledge, &mut problems);
+    check_actors(model, &ids, knowledge, &mut problems);
     check_initiatives(model, &ids, &mut problems);
     problems
 }
 
-fn check_nodes(model: &Model, problems: &mut Vec<Problem>) {
-    for node in &model.nodes {
-        if node.crown_jewel && node.loss.is_empty() {
-            problems.push(
-                Problem::error(format!("crown jewel `{}` has no `loss`", node.id), Some(node.loc))
-                    .with_help("say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}}"),
-            );
-        }
-        if !node.crown_jewel && !node.loss.is_empty() {
-            problems.push(
-                Problem::warning(format!("node `{}` has a `loss` but is not a crown jewel", node.id), Some(node.loc))
-                    .with_help("add `crown_jewel: true` to count its loss"),
-            );
-        }
-    }
-}
-
-fn check_technique(t: &Spanned<String>, problems: &mut Vec<Problem>) {
+fn check_technique(t: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Problem>) {
     if !kb::is_technique_id(&t.value) {
         problems.push(
             Problem::error(format!("`{}` is not an ATT&CK technique id", t.value), Some(t.loc))
                 .with_help("technique ids look like T1078 or T1078.004"),
         );
-    } else if kb::technique(&t.value).is_none() {
-        problems.push(
+        return;
+    }
+    match knowledge {
+        Knowledge::Unavailable => {}
+        Knowledge::Builtin if kb::technique(&t.value).is_none() => problems.push(
             Problem::error(format!("unknown ATT&CK technique `{}`", t.value), Some(t.loc))
                 .with_help_opt(did_you_mean(&t.value, kb::TECHNIQUES.iter().map(|t| t.id)).or_else(|| {
-                    Some("the built-in knowledge base does not know it; `riskpath kb` lists the techniques it knows".into())
+                    Some("the built-in knowledge base does not know it; `riskpath kb` lists the techniques it knows, \
+                          and `settings.attack` can point at the full ATT&CK bundle"
+                        .into())
                 })),
-        );
+        ),
+        Knowledge::Builtin => {}
+        Knowledge::Attack(catalog) => match catalog.technique(&t.value) {
+            None => problems.push(
+                Problem::error(format!("unknown ATT&CK technique `{}`: not in the ATT&CK bundle", t.value), Some(t.loc))
+                    .with_help_opt(did_you_mean(
+                        &t.value,
+                        catalog.techniques.iter().filter(|t| t.status.is_current()).map(|t| t.id.as_str()),
+                    )),
+            ),
+            Some(found) => {
+                let name = |id: &str| catalog.technique_name(id).unwrap_or_default();
+                stale_warning("technique", &t.value, &name(&t.value), &found.status, t.loc, |r| name(r), problems)
+            }
+        },
     }
 }
 
-fn check_edges(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
+fn check_mitigation(m: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Problem>) {
+    let unknown = |help: Option<String>| {
+        Problem::error(format!("unknown ATT&CK mitigation `{}`", m.value), Some(m.loc)).with_help_opt(help.or_else(|| {
+            Some("mitigation ids look like M1032; `riskpath kb --format json` lists them".into())
+        }))
+    };
+    match knowledge {
+        Knowledge::Unavailable => {}
+        Knowledge::Builtin if kb::mitigation(&m.value).is_none() => {
+            problems.push(unknown(did_you_mean(&m.value, kb::MITIGATIONS.iter().map(|m| m.id))))
+        }
+        Knowledge::Builtin => {}
+        Knowledge::Attack(catalog) => match catalog.mitigation(&m.value) {
+            None => problems.push(unknown(did_you_mean(
+                &m.value,
+                catalog.mitigations.iter().filter(|m| m.status.is_current()).map(|m| m.id.as_str()),
+            ))),
+            Some(found) => {
+                let name = |id: &str| catalog.mitigation(id).map_or(String::new(), |m| m.name.clone());
+                stale_warning("mitigation", &m.value, &found.name, &found.status, m.loc, name, problems)
+            }
+        },
+    }
+}
+
+/// A warning for a revoked or deprecated ATT&CK object, naming its replacement when ATT&CK does.
+fn stale_warning(
+    what: &str,
+    id: &str,
+    name: &str,
+    status: &Status,
+    loc: Loc,
+    name_of: impl Fn(&str) -> String,
+    problems: &mut Vec<Problem>,
+) {
+    let state = match (status.revoked, status.deprecated) {
+        (true, _) => "revoked",
+        (false, true) => "deprecated",
+        _ => return,
+    };
+    let help = match &status.revoked_by {
+        Some(r) => format!("ATT&CK replaced it with `{r}` ({}); use that instead", name_of(r)),
+        None if status.revoked => "the bundle names no replacement (no `revoked-by` relationship)".to_string(),
+        None => "ATT&CK no longer maintains it; pick a current one".to_string(),
+    };
+    problems.push(
+        Problem::warning(format!("ATT&CK {what} `{id}` ({name}) is {state}"), Some(loc))
+            .with_label(state)
+            .with_help(help),
+    );
+}
+
+fn check_edges(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Vec<Problem>) {
     use ItemKind::*;
     for edge in &model.edges {
         ids.expect(&edge.from, "edge source", &[Node, EntryPoint], problems);
@@ -164,7 +229,7 @@ fn check_edges(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
             );
         }
         if let Some(t) = &edge.technique {
-            check_technique(t, problems);
+            check_technique(t, knowledge, problems);
         }
         for r in &edge.requires {
             ids.expect(r, "required node", &[Node, EntryPoint], problems);
@@ -172,20 +237,13 @@ fn check_edges(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_controls(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
+fn check_controls(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Vec<Problem>) {
     for control in &model.controls {
         for eff in control.mitigates.iter().chain(&control.detects) {
-            check_technique(&eff.technique, problems);
+            check_technique(&eff.technique, knowledge, problems);
         }
         for m in &control.implements {
-            if kb::mitigation(&m.value).is_none() {
-                problems.push(
-                    Problem::error(format!("unknown ATT&CK mitigation `{}`", m.value), Some(m.loc))
-                        .with_help_opt(did_you_mean(&m.value, kb::MITIGATIONS.iter().map(|m| m.id)).or_else(|| {
-                            Some("mitigation ids look like M1032; `riskpath kb --format json` lists them".into())
-                        })),
-                );
-            }
+            check_mitigation(m, knowledge, problems);
         }
         for sel in &control.scope {
             let (matches, what) = match &sel.value {
@@ -223,8 +281,11 @@ fn check_controls(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_actors(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
+fn check_actors(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Vec<Problem>) {
     for actor in &model.actors {
+        if let Some(g) = &actor.attack_group {
+            check_group(g, knowledge, problems);
+        }
         for e in &actor.entry {
             ids.expect(e, "actor entry", &[ItemKind::EntryPoint], problems);
         }
@@ -238,6 +299,39 @@ fn check_actors(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
                 );
             }
         }
+    }
+}
+
+fn check_group(g: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Problem>) {
+    let catalog = match knowledge {
+        Knowledge::Unavailable => return,
+        Knowledge::Builtin => {
+            problems.push(
+                Problem::error("actor `attack_group` needs `settings.attack`", Some(g.loc))
+                    .with_label("ATT&CK groups come from the ATT&CK bundle")
+                    .with_help("set `settings: {attack: PATH}` to an ATT&CK STIX bundle (enterprise-attack.json, \
+                                from github.com/mitre-attack/attack-stix-data), relative to the model directory"),
+            );
+            return;
+        }
+        Knowledge::Attack(catalog) => catalog,
+    };
+    let Some(group) = catalog.group(&g.value) else {
+        let names = catalog.groups.iter().filter(|g| g.status.is_current()).flat_map(|g| [g.id.as_str(), g.name.as_str()]);
+        problems.push(
+            Problem::error(format!("unknown ATT&CK group `{}`", g.value), Some(g.loc))
+                .with_label("not an id, name or alias of a group in the ATT&CK bundle")
+                .with_help_opt(did_you_mean(&g.value, names).or_else(|| Some("`riskpath kb group ID DIR` shows a group".into()))),
+        );
+        return;
+    };
+    let name_of = |id: &str| catalog.group(id).map_or(String::new(), |g| g.name.clone());
+    stale_warning("group", &group.id, &group.name, &group.status, g.loc, name_of, problems);
+    if catalog.group_techniques(group).is_empty() {
+        problems.push(
+            Problem::warning(format!("ATT&CK lists no techniques for group `{}` ({})", group.id, group.name), Some(g.loc))
+                .with_help("an actor limited to it can take no step; pick another group or drop `attack_group`"),
+        );
     }
 }
 

@@ -71,20 +71,76 @@ pub fn parse(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node, Pro
         return Ok(Node { value: Value::Null, loc: Loc { file, offset: 0, len: 0 } });
     }
     match serde_saphyr::from_str_with_options::<Spanned<RawValue>>(text, options) {
-        Ok(spanned) => Ok(to_node(spanned, file)),
+        Ok(spanned) => Ok(to_node(spanned, text, file)),
         Err(err) => {
             let loc = err.location().and_then(|l| {
                 let span = l.span();
-                span.byte_offset().map(|off| Loc {
-                    file,
-                    offset: off as u32,
-                    len: span.byte_len().unwrap_or(1).max(1) as u32,
-                })
+                let offset = match span.byte_offset() {
+                    Some(off) => off as usize,
+                    None => offset_of_line_col(text, l.line() as usize, l.column() as usize)?,
+                };
+                Some(clamp_span(text, file, offset, span.byte_len().unwrap_or(1) as usize))
             });
-            Err(Problem::error(format!("cannot parse this file: {}", first_line(&err.to_string())), loc)
-                .with_label("here"))
+            let what = describe_error(&err);
+            Err(Problem::error(format!("cannot parse this file: {what}"), loc).with_label("here"))
         }
     }
+}
+
+/// The parser's message in a user's words: no library advice, no debug dumps.
+fn describe_error(err: &serde_saphyr::Error) -> String {
+    if let serde_saphyr::Error::Budget { breach, .. } = err {
+        let limit = format!("{breach:?}");
+        let what = limit.split([' ', '{', '(']).next().unwrap_or("");
+        return match what {
+            "Documents" => "a model file holds one YAML document (remove the extra `---`)".into(),
+            "Depth" => "nesting is deeper than the limit".into(),
+            "Aliases" | "Anchors" | "RecordedAnchorEvents" | "RecordedAnchorBytes" | "AliasAnchorRatio" => {
+                "too many YAML aliases or anchors (alias expansion limit)".into()
+            }
+            _ => format!("the file exceeds a parsing safety limit ({what})"),
+        };
+    }
+    let message = first_line(&err.to_string());
+    // serde-saphyr prefixes "error: line L column C: "; we show the place ourselves.
+    let message = match message.find(": ") {
+        Some(i) if message.starts_with("error: line ") => message[i + 2..].to_string(),
+        _ => message,
+    };
+    match message.find(", set DuplicateKeyPolicy") {
+        Some(i) => format!("{} (each key may appear once in a mapping)", &message[..i]),
+        None => message,
+    }
+}
+
+/// Byte offset of a 1-based line and character column.
+fn offset_of_line_col(text: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
+    };
+    let rest = &text[line_start..];
+    let in_line = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
+    Some(line_start + in_line)
+}
+
+/// A location of at least one character, inside the text and on character boundaries.
+fn clamp_span(text: &str, file: FileId, offset: usize, len: usize) -> Loc {
+    let mut start = offset.min(text.len());
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + len.max(1)).min(text.len());
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    if end <= start && start > 0 {
+        // An empty span at the very end: point at the last character instead.
+        start = text[..start].char_indices().last().map_or(0, |(i, _)| i);
+        end = text.len();
+    }
+    Loc { file, offset: start as u32, len: (end - start) as u32 }
 }
 
 fn first_line(message: &str) -> String {
@@ -103,22 +159,21 @@ enum RawValue {
     Map(Vec<(Spanned<RawValue>, Spanned<RawValue>)>),
 }
 
-fn to_node(spanned: Spanned<RawValue>, file: FileId) -> Node {
+fn to_node(spanned: Spanned<RawValue>, text: &str, file: FileId) -> Node {
     let span = spanned.referenced.span();
-    let offset = span.byte_offset().unwrap_or(0) as u32;
-    let len = span.byte_len().unwrap_or(0).max(1) as u32;
+    let loc = clamp_span(text, file, span.byte_offset().unwrap_or(0) as usize, span.byte_len().unwrap_or(0) as usize);
     let value = match spanned.value {
         RawValue::Null => Value::Null,
         RawValue::Bool(b) => Value::Bool(b),
         RawValue::Int(i) => Value::Int(i),
         RawValue::Float(f) => Value::Float(f),
         RawValue::Str(s) => Value::Str(s),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| to_node(i, file)).collect()),
+        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| to_node(i, text, file)).collect()),
         RawValue::Map(entries) => Value::Map(
-            entries.into_iter().map(|(k, v)| (to_node(k, file), to_node(v, file))).collect(),
+            entries.into_iter().map(|(k, v)| (to_node(k, text, file), to_node(v, text, file))).collect(),
         ),
     };
-    Node { value, loc: Loc { file, offset, len } }
+    Node { value, loc }
 }
 
 impl<'de> Deserialize<'de> for RawValue {

@@ -97,7 +97,7 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     }
 
     let _ = writeln!(out, "\n{}", style.bold("Controls"));
-    for c in &doc.controls {
+    for c in doc.controls.iter().filter(|c| !matches!(c.state, State::Unchecked | State::Planned)) {
         row(&mut out, c);
         if c.state.is_failing() {
             for m in &c.messages {
@@ -106,6 +106,16 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
         }
         for w in &c.warnings {
             out.push_str(&style.yellow(&wrap(&format!("warning: {w}"), 6, "- ", WIDTH)));
+        }
+    }
+    // Controls without a verdict are listed by name only.
+    for (state, why) in [(State::Unchecked, "no check, trusted as written"), (State::Planned, "not deployed, not checked")] {
+        let ids: Vec<String> = doc.controls.iter().filter(|c| c.state == state).map(|c| c.id.clone()).collect();
+        if !ids.is_empty() {
+            let prefix = format!("  · {} {} ({why}): ", ids.len(), state.name());
+            let line = riskpath_report::style::wrap_joined(&ids, ", ", &prefix, 6, WIDTH);
+            let line = line.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+            let _ = writeln!(out, "{}", style.dim(&line));
         }
     }
 

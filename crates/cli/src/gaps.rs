@@ -1,0 +1,401 @@
+//! `riskpath gaps`: for the techniques that carry the most risk, the ATT&CK mitigations that address
+//! them, which deployed controls implement and which are missing — as text, JSON or a Navigator layer.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use riskpath_decide::classes::{self, ClassKind};
+use riskpath_engine::{Posture, compile};
+use riskpath_model::attack::Catalog;
+use riskpath_model::kb;
+use riskpath_model::{ControlStatus, Model};
+use riskpath_report::style::{Style, money, percent};
+use serde::Serialize;
+
+use crate::ModelArgs;
+use crate::analyze::SimArgs;
+use crate::common::{Failure, load_model, write_output};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapsFormat {
+    Text,
+    Json,
+    /// An ATT&CK Navigator layer (format 4.5): techniques scored by risk, missing mitigations as comments.
+    Navigator,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[arg(long, value_enum, default_value_t = GapsFormat::Text)]
+    pub format: GapsFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Techniques to show in text output (JSON and Navigator list all).
+    #[arg(long, default_value_t = 15)]
+    pub top: usize,
+    /// ATT&CK bundle or cache to take mitigations from instead of the model's `settings.attack`.
+    #[arg(long, value_name = "BUNDLE")]
+    pub attack: Option<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Whether a mitigation is in place on the edges of a technique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Coverage {
+    Missing,
+    Partial,
+    Covered,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MitigationGap {
+    pub id: String,
+    pub name: String,
+    pub coverage: Coverage,
+    /// Edges of the technique whose target a deployed control implementing it covers.
+    pub covered_edges: usize,
+    /// Deployed (and counted) controls that implement it on some of the edges.
+    pub controls: Vec<String>,
+    /// Planned controls that would implement it there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub planned: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TechniqueGap {
+    pub technique: String,
+    pub name: String,
+    /// ALE drop if every edge of this technique were neutralised (common random numbers).
+    pub risk: f64,
+    /// `risk` as a share of the baseline ALE.
+    pub share: f64,
+    pub edges: usize,
+    pub mitigations: Vec<MitigationGap>,
+    /// Ids of the mitigations that are missing or partial, most relevant first.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingMitigation {
+    pub id: String,
+    pub name: String,
+    /// Sum of the risk of the techniques where it is missing or partial (techniques overlap, so
+    /// this ranks mitigations; it is not an ALE reduction).
+    pub risk: f64,
+    pub techniques: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GapsDoc {
+    pub schema_version: u32,
+    pub seed: u64,
+    pub trials: u64,
+    pub currency: String,
+    pub ale: f64,
+    /// Where the technique → mitigation links come from: `attack-bundle` or `builtin`.
+    pub mitigation_source: &'static str,
+    pub techniques: Vec<TechniqueGap>,
+    pub missing: Vec<MissingMitigation>,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let catalog = crate::kb::catalog_for(&loaded, args.attack.as_deref())?;
+    let model = &loaded.model;
+    let config = args.sim.config(model)?;
+    let posture = Posture::as_deployed(model);
+    let graph = compile(model, &posture);
+    let eval = args.sim.evaluator(model, posture.clone(), &config);
+    let ale = eval.loss(&eval.baseline).ale;
+    let ranked = classes::rank(&eval, &graph, 1);
+    let doc = gaps(model, &posture, catalog.as_ref(), &ranked, ale, eval.trials, config.seed);
+    let content = match args.format {
+        GapsFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
+        GapsFormat::Navigator => {
+            let layer = navigator(&doc, catalog.as_ref());
+            serde_json::to_string_pretty(&layer).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+        }
+        GapsFormat::Text => {
+            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            render(&doc, model, args.top, &style)
+        }
+    };
+    write_output(args.output.as_deref(), &content)
+}
+
+/// The gap analysis from ranked endemic classes (only technique classes are used).
+pub fn gaps(
+    model: &Model,
+    posture: &Posture,
+    catalog: Option<&Catalog>,
+    ranked: &[classes::EndemicClass],
+    ale: f64,
+    trials: u64,
+    seed: u64,
+) -> GapsDoc {
+    let mut techniques = Vec::new();
+    for class in ranked.iter().filter(|c| c.kind == ClassKind::Technique) {
+        let t = class.key.as_str();
+        let name = catalog
+            .and_then(|c| c.technique_name(t))
+            .or_else(|| kb::technique(t).map(|x| x.name.to_string()))
+            .unwrap_or_else(|| class.name.clone());
+        let addressing: Vec<(String, String)> = match catalog {
+            Some(c) => c.mitigations_for(t).into_iter().map(|m| (m.id.clone(), m.name.clone())).collect(),
+            None => {
+                let mut ids: Vec<&str> = Vec::new();
+                for &e in &class.edges {
+                    let kind = kb::edge_kind(&model.edges[e].kind.value);
+                    for m in kind.map_or(&[][..], |k| k.mitigations) {
+                        if !ids.contains(m) {
+                            ids.push(m);
+                        }
+                    }
+                }
+                ids.into_iter()
+                    .map(|m| (m.to_string(), kb::mitigation(m).map_or(String::new(), |x| x.name.to_string())))
+                    .collect()
+            }
+        };
+        let mitigations: Vec<MitigationGap> = addressing
+            .into_iter()
+            .map(|(id, name)| coverage(model, posture, &class.edges, id, name))
+            .collect();
+        // Missing first, then partial; within each, the order ATT&CK (or the edge kind) gives.
+        let mut missing: Vec<&MitigationGap> = mitigations.iter().filter(|m| m.coverage != Coverage::Covered).collect();
+        missing.sort_by_key(|m| m.coverage);
+        let missing = missing.into_iter().map(|m| m.id.clone()).collect();
+        techniques.push(TechniqueGap {
+            technique: t.to_string(),
+            name,
+            risk: class.ale_reduction,
+            share: class.share,
+            edges: class.edge_count,
+            mitigations,
+            missing,
+        });
+    }
+    techniques.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.technique.cmp(&b.technique)));
+
+    let mut by_mitigation: BTreeMap<String, MissingMitigation> = BTreeMap::new();
+    for t in &techniques {
+        for m in t.mitigations.iter().filter(|m| m.coverage != Coverage::Covered) {
+            let entry = by_mitigation.entry(m.id.clone()).or_insert_with(|| MissingMitigation {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                risk: 0.0,
+                techniques: Vec::new(),
+            });
+            entry.risk += t.risk.max(0.0);
+            entry.techniques.push(t.technique.clone());
+        }
+    }
+    let mut missing: Vec<MissingMitigation> = by_mitigation.into_values().collect();
+    missing.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.id.cmp(&b.id)));
+    GapsDoc {
+        schema_version: 1,
+        seed,
+        trials,
+        currency: model.settings.currency.clone(),
+        ale,
+        mitigation_source: if catalog.is_some() { "attack-bundle" } else { "builtin" },
+        techniques,
+        missing,
+    }
+}
+
+/// How far mitigation `id` is in place on `edges` (model indices): a control that counts in the
+/// posture, covers the edge's target and implements the mitigation.
+fn coverage(model: &Model, posture: &Posture, edges: &[usize], id: String, name: String) -> MitigationGap {
+    let mut covered_edges = 0;
+    let (mut controls, mut planned) = (Vec::new(), Vec::new());
+    for &e in edges {
+        let Some(target) = model.node(&model.edges[e].to.value) else { continue };
+        let mut covered = false;
+        for (ci, c) in model.controls.iter().enumerate() {
+            if !c.implements.iter().any(|m| m.value == id) || !c.covers(target) {
+                continue;
+            }
+            let list = if posture.active[ci] {
+                covered = true;
+                &mut controls
+            } else if c.status == ControlStatus::Planned {
+                &mut planned
+            } else {
+                continue;
+            };
+            if !list.contains(&c.id) {
+                list.push(c.id.clone());
+            }
+        }
+        covered_edges += covered as usize;
+    }
+    let coverage = match covered_edges {
+        0 => Coverage::Missing,
+        n if n < edges.len() => Coverage::Partial,
+        _ => Coverage::Covered,
+    };
+    MitigationGap { id, name, coverage, covered_edges, controls, planned }
+}
+
+fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
+    let cur = &doc.currency;
+    let mut out = String::new();
+    let source = match doc.mitigation_source {
+        "attack-bundle" => "mitigations from the ATT&CK bundle",
+        _ => "mitigations from the built-in edge kinds (set settings.attack for ATT&CK's full lists)",
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        style.bold(&format!("Mitigation gaps · techniques by the ALE they carry (of {}/yr)", money(doc.ale, cur)))
+    );
+    let _ = writeln!(out, "{}", style.dim(&format!("{source}; seed {}, {} trials per what-if", doc.seed, doc.trials)));
+    if !model.controls.iter().any(|c| !c.implements.is_empty()) {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.yellow(
+                "no control says which ATT&CK mitigations it implements (`implements:` or `uses: catalog/…`), \
+                 so every mitigation shows as missing"
+            )
+        );
+    }
+    let shown: Vec<&TechniqueGap> = doc.techniques.iter().filter(|t| t.risk > 0.0).take(top).collect();
+    if shown.is_empty() {
+        let _ = writeln!(out, "\nno technique carries measurable risk");
+    }
+    for t in &shown {
+        let _ = writeln!(
+            out,
+            "\n{} {}  {}",
+            style.cyan(&t.technique),
+            t.name,
+            style.dim(&format!(
+                "{}/yr ({}) · {} edge{}",
+                money(t.risk, cur),
+                percent(t.share),
+                t.edges,
+                if t.edges == 1 { "" } else { "s" }
+            ))
+        );
+        let line = |label: &str, items: Vec<String>| {
+            if items.is_empty() {
+                return String::new();
+            }
+            riskpath_report::style::wrap_joined(&items, ", ", &format!("    {label:<9}"), 13, 100) + "\n"
+        };
+        let pick = |c: Coverage| t.mitigations.iter().filter(move |m| m.coverage == c);
+        out += &style.red(&line("missing", pick(Coverage::Missing).map(|m| format!("{} {}", m.id, m.name)).collect()));
+        out += &style.yellow(&line(
+            "partial",
+            pick(Coverage::Partial)
+                .map(|m| format!("{} {} ({}: {}/{} edges)", m.id, m.name, m.controls.join(", "), m.covered_edges, t.edges))
+                .collect(),
+        ));
+        out += &style.green(&line(
+            "covered",
+            pick(Coverage::Covered).map(|m| format!("{} {} ({})", m.id, m.name, m.controls.join(", "))).collect(),
+        ));
+        if t.mitigations.is_empty() {
+            let _ = writeln!(out, "    {}", style.dim("ATT&CK lists no mitigation for it"));
+        }
+    }
+    let hidden = doc.techniques.iter().filter(|t| t.risk > 0.0).count().saturating_sub(shown.len());
+    if hidden > 0 {
+        let _ = writeln!(out, "{}", style.dim(&format!("\n… {hidden} more techniques (--top N, or --format json)")));
+    }
+    let missing: Vec<&MissingMitigation> = doc.missing.iter().filter(|m| m.risk > 0.0).take(top).collect();
+    if !missing.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("Missing mitigations, by the risk of the techniques they address"));
+        for m in missing {
+            let _ = writeln!(
+                out,
+                "  {:<6} {:<42} {:>10}/yr  {}",
+                m.id,
+                truncate(&m.name, 42),
+                money(m.risk, cur),
+                style.dim(&truncate(&m.techniques.join(", "), 36))
+            );
+        }
+    }
+    out
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
+}
+
+/// An ATT&CK Navigator layer (format 4.5) of the gaps: each technique scored by its risk (ALE per
+/// year, rounded), with the missing mitigations as its comment.
+pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value {
+    use serde_json::json;
+    let mut entries = Vec::new();
+    let mut expanded: Vec<String> = Vec::new();
+    let mitigation_name = |id: &str| {
+        doc.techniques.iter().flat_map(|t| &t.mitigations).find(|m| m.id == id).map_or(String::new(), |m| m.name.clone())
+    };
+    for t in &doc.techniques {
+        let comment = if t.missing.is_empty() {
+            if t.mitigations.is_empty() { "no ATT&CK mitigation".to_string() } else { "all mitigations in place".to_string() }
+        } else {
+            let list: Vec<String> = t.missing.iter().map(|m| format!("{m} {}", mitigation_name(m))).collect();
+            format!("missing: {}", list.join("; "))
+        };
+        entries.push(json!({
+            "techniqueID": t.technique,
+            "score": t.risk.max(0.0).round(),
+            "comment": comment,
+            "enabled": true,
+            "showSubtechniques": false,
+            "metadata": [
+                {"name": "ALE share", "value": percent(t.share)},
+                {"name": "edges", "value": t.edges.to_string()},
+            ],
+        }));
+        // Navigator hides sub-techniques unless their parent is expanded.
+        if let Some((parent, _)) = t.technique.split_once('.') {
+            if !expanded.iter().any(|p| p == parent) {
+                expanded.push(parent.to_string());
+            }
+        }
+    }
+    for parent in expanded {
+        match entries.iter_mut().find(|e| e["techniqueID"] == parent.as_str()) {
+            Some(e) => e["showSubtechniques"] = json!(true),
+            None => entries.push(json!({"techniqueID": parent, "enabled": true, "showSubtechniques": true})),
+        }
+    }
+    let max = doc.techniques.iter().map(|t| t.risk.max(0.0).round()).fold(0.0, f64::max).max(1.0);
+    let version = catalog
+        .and_then(|c| c.version.clone())
+        .map(|v| v.split('.').next().unwrap_or("18").to_string())
+        .unwrap_or_else(|| "18".into());
+    json!({
+        "name": "riskpath gaps",
+        "versions": {"attack": version, "navigator": "5.1.0", "layer": "4.5"},
+        "domain": "enterprise-attack",
+        "description": format!(
+            "Techniques scored by the ALE they carry ({} per year; baseline ALE {}), comments list the ATT&CK \
+             mitigations not in place. riskpath gaps, seed {}, {} trials per what-if.",
+            doc.currency, doc.ale.round(), doc.seed, doc.trials
+        ),
+        "sorting": 3,
+        "layout": {"layout": "side", "aggregateFunction": "max", "showID": true, "showName": true},
+        "hideDisabled": false,
+        "techniques": entries,
+        "gradient": {"colors": ["#ffffffff", "#ffb366ff", "#ff3333ff"], "minValue": 0, "maxValue": max},
+        "legendItems": [],
+        "metadata": [{"name": "generator", "value": "riskpath gaps"}],
+        "showTacticRowBackground": false,
+        "selectTechniquesAcrossTactics": true,
+        "selectSubtechniquesWithParent": false,
+    })
+}

@@ -1,0 +1,79 @@
+//! `riskpath plan`: the multi-year roadmap of initiatives under a yearly budget, by quarter and
+//! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
+
+use std::path::PathBuf;
+
+use riskpath_decide::roadmap::{PlanOptions, plan};
+use riskpath_engine::Posture;
+use riskpath_report::decisions;
+use riskpath_report::style::Style;
+
+use crate::analyze::SimArgs;
+use crate::common::{Failure, load_model, to_json, write_output};
+use crate::{Format, ModelArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Budget per year, in the model's currency.
+    #[arg(long)]
+    pub budget: f64,
+    /// Planning horizon in years.
+    #[arg(long, default_value_t = 3)]
+    pub years: usize,
+    /// At most this many initiatives in progress at once per owning team.
+    #[arg(long)]
+    pub team_capacity: Option<usize>,
+    /// Largest set of initiatives solved exactly by integer programming (2^N subsets are simulated).
+    #[arg(long, default_value_t = 6)]
+    pub exact_max: usize,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    if !(args.budget.is_finite() && args.budget >= 0.0) || args.years == 0 || args.years > 10 {
+        return Err(Failure::usage("--budget must be ≥ 0 and --years between 1 and 10"));
+    }
+    if args.exact_max > 10 {
+        return Err(Failure::usage("--exact-max above 10 would simulate over a thousand subsets; use ≤ 10"));
+    }
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    if model.initiatives.is_empty() {
+        return Err(Failure::usage("the model has no initiatives to plan"));
+    }
+    if model.initiatives.len() > 63 {
+        return Err(Failure::usage("at most 63 initiatives can be planned at once"));
+    }
+    let config = args.sim.config(model)?;
+    let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
+    let options = PlanOptions {
+        budget_per_year: args.budget,
+        years: args.years,
+        team_capacity: args.team_capacity,
+        exact_max: args.exact_max,
+    };
+    let result = plan(&eval, options);
+    let currency = &model.settings.currency;
+    let content = match args.format {
+        Format::Json => to_json(&serde_json::json!({
+            "schema_version": 1,
+            "seed": eval.seed,
+            "trials": eval.trials,
+            "currency": currency,
+            "plan": result,
+        }))?,
+        Format::Text => {
+            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            decisions::plan_section(&result, currency, &style)
+                + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials))
+        }
+    };
+    write_output(args.output.as_deref(), &content)
+}
