@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 
 use riskpath_engine::paths::all_scenarios;
-use riskpath_engine::risk::{RiskConfig, assess_graph};
+use riskpath_engine::risk::{RiskConfig, assess_graph_observed, expected_work};
 use riskpath_engine::{Posture, compile};
 use riskpath_report::json::AnalysisDoc;
 use riskpath_report::style::Style;
 use riskpath_decide::{Evaluator, classes, sensitivity};
 use riskpath_report::{decisions, text};
 
-use crate::common::{Failure, load_model, write_output};
+use crate::common::{Bar, Failure, load_model, write_output};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -93,7 +93,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let graph = compile(model, &Posture::as_deployed(model));
     let scenarios = all_scenarios(model, &graph, args.paths);
     let config = args.sim.config(model)?;
-    let risk = assess_graph(model, &graph, config);
+    let risk = {
+        let bar = Bar::new(expected_work(model, config), "simulating");
+        assess_graph_observed(model, &graph, config, &bar)
+    };
     let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
     let classes = classes::rank(&eval, &graph, 2);
     let tornado = sensitivity::tornado(&eval, 15);

@@ -88,3 +88,37 @@ pub fn write_output(path: Option<&Path>, content: &str) -> Result<(), Failure> {
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
+
+/// A progress bar on stderr for long simulations: only on a terminal, only for big runs.
+pub struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    pub fn new(work: u64, what: &str) -> Self {
+        const WORTH_A_BAR: u64 = 20_000_000;
+        if work < WORTH_A_BAR || !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new(work);
+        let style = indicatif::ProgressStyle::with_template("{msg} {wide_bar} {percent}% ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(what.to_string());
+        Bar(Some(bar))
+    }
+}
+
+impl riskpath_engine::risk::Progress for Bar {
+    fn add(&self, trials: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(trials);
+        }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

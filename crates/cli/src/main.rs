@@ -8,6 +8,7 @@ mod explain;
 mod gaps;
 mod r#gen;
 mod history;
+mod incident;
 mod init;
 mod kb;
 mod plan;
@@ -61,6 +62,9 @@ enum Command {
     Verify(verify::Args),
     /// List recorded verify runs and the ALE trend; `history verify` checks the hash chain.
     History(history::Args),
+    /// A live compromise: crown jewels within reach and the money at stake, next hops, the cheapest
+    /// containment cut, credentials to rotate and ATT&CK techniques to hunt (text, runbook, JSON).
+    Incident(incident::Args),
 }
 
 /// Where to find a model and how carefully to parse it.
@@ -135,6 +139,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => r#gen::run(args),
         Command::Verify(args) => verify::run(args),
         Command::History(args) => history::run(args),
+        Command::Incident(args) => incident::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

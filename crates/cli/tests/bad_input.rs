@@ -149,7 +149,7 @@ bad_fixture!(self_loop, 12, 21, "web, kind: escalates",
     "edge from `web` to itself (an attack step must lead somewhere new)");
 bad_fixture!(initiative_cycle, 16, 51, "first]",
     "initiative dependencies form a cycle: first -> second -> first (no initiative can start before itself; remove one dependency)");
-bad_fixture!(crown_jewel_without_loss, 5, 10, "db, kind: datastore, crown_jewel: true",
+bad_fixture!(crown_jewel_without_loss, 5, 44, "true}",
     "crown jewel `db` has no `loss` (say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}})");
 bad_fixture!(actor_target_not_jewel, 13, 80, "web]",
     "actor target `web` is not a crown jewel (targets are crown jewels: mark the node `crown_jewel: true` with a `loss`)");

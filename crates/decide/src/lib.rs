@@ -4,6 +4,7 @@
 pub mod chokepoints;
 pub mod classes;
 pub mod eval;
+pub mod incident;
 pub mod plan;
 pub mod roadmap;
 pub mod sensitivity;

@@ -119,6 +119,29 @@ pub fn assess(model: &Model, posture: &Posture, config: RiskConfig) -> RiskResul
 
 /// Risk of an already compiled graph.
 pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> RiskResult {
+    assess_graph_observed(model, graph, config, &())
+}
+
+/// Receives the amount of simulation work done (trials and attempts), for progress bars.
+pub trait Progress: Sync {
+    fn add(&self, trials: u64);
+}
+
+impl Progress for () {
+    fn add(&self, _: u64) {}
+}
+
+/// The work [`assess_graph`] does, in trials: scenario trials plus expected attempts per actor.
+pub fn expected_work(model: &Model, config: RiskConfig) -> u64 {
+    model
+        .actors
+        .iter()
+        .map(|a| config.trials + (dist::amount_mean(&a.frequency.value) * config.years as f64) as u64)
+        .sum()
+}
+
+/// [`assess_graph`], reporting progress as each actor's scenario trials and years finish.
+pub fn assess_graph_observed(model: &Model, graph: &AttackGraph, config: RiskConfig, progress: &dyn Progress) -> RiskResult {
     let sims = SkillGraphs::new(model, graph);
     let mut scenarios = Vec::new();
     let years = config.years as usize;
@@ -129,6 +152,7 @@ pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> R
         let sim = sims.for_actor(ai, actor.skill);
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
         let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
+        progress.add(config.trials);
         let losses: Vec<Vec<Estimate>> = targets
             .iter()
             .map(|&t| {
@@ -137,6 +161,7 @@ pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> R
             })
             .collect();
         let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &losses, config);
+        progress.add(fair.attempts);
         for (y, loss) in fair.annual.iter().enumerate() {
             annual[y] += loss;
         }
@@ -216,6 +241,8 @@ pub fn scenario_stream(actor: usize) -> u64 {
 pub struct ActorYears {
     pub annual: Vec<f64>,
     pub per_target: Vec<f64>,
+    /// Attempts simulated over all years.
+    pub attempts: u64,
 }
 
 /// The number of attempts in each simulated year: λ drawn per year, then Poisson(λ).
@@ -286,7 +313,8 @@ pub fn simulate_actor_years(
             (annual, per_target)
         })
         .collect();
-    let mut out = ActorYears { annual: Vec::with_capacity(config.years as usize), per_target: vec![0.0; targets.len()] };
+    let mut out =
+        ActorYears { annual: Vec::with_capacity(config.years as usize), per_target: vec![0.0; targets.len()], attempts: total };
     for (annual, per_target) in chunks {
         out.annual.extend(annual);
         for (acc, x) in out.per_target.iter_mut().zip(per_target) {

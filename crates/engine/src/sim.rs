@@ -35,6 +35,11 @@ pub mod domain {
     pub const LANE: u64 = 3;
 }
 
+/// Flags a `dep_to` entry whose edge requires more than one node (node ids stay below 2^31).
+const MORE_REQS: u32 = 1 << 31;
+/// Flags a `to` entry whose edge requires some node (an AND edge).
+const HAS_REQS: u32 = 1 << 31;
+
 /// Marks an edge without an uncertain-probability program.
 const CERTAIN: u32 = u32::MAX;
 
@@ -72,6 +77,11 @@ pub struct SimGraph {
     dep_offsets: Vec<u32>,
     deps: Vec<u32>,
     dep_from: Vec<u32>,
+    /// Per `deps` slot: the edge's target, with [`MORE_REQS`] set when it requires other nodes too.
+    dep_to: Vec<u32>,
+    /// Per required-node slot (index into `reqs`): its position in `deps`, where the batch keeps
+    /// a copy of the edge's live lanes so that visiting a required node reads them sequentially.
+    dep_pos: Vec<u32>,
     program_of: Vec<u32>,
     programs: Vec<Program>,
     /// Uncertain inputs: the estimate and the stable key its samples are drawn with.
@@ -125,6 +135,7 @@ impl SimGraph {
     }
 
     fn empty(node_count: usize, respond: f64) -> Self {
+        assert!(node_count < MORE_REQS as usize, "at most 2^31 − 1 nodes");
         SimGraph {
             node_count,
             offsets: vec![0; node_count + 1],
@@ -138,6 +149,8 @@ impl SimGraph {
             dep_offsets: Vec::new(),
             deps: Vec::new(),
             dep_from: Vec::new(),
+            dep_to: Vec::new(),
+            dep_pos: Vec::new(),
             program_of: Vec::new(),
             programs: Vec::new(),
             inputs: Vec::new(),
@@ -173,14 +186,29 @@ impl SimGraph {
         }
         self.dep_offsets = count.clone();
         self.deps = vec![0; self.reqs.len()];
+        self.dep_pos = vec![0; self.reqs.len()];
         for e in 0..self.to.len() {
             for k in self.req_offsets[e]..self.req_offsets[e + 1] {
                 let r = self.reqs[k as usize] as usize;
                 self.deps[count[r] as usize] = e as u32;
+                self.dep_pos[k as usize] = count[r];
                 count[r] += 1;
             }
         }
         self.dep_from = self.deps.iter().map(|&e| self.from[e as usize]).collect();
+        self.dep_to = self
+            .deps
+            .iter()
+            .map(|&e| {
+                let more = self.req_offsets[e as usize + 1] - self.req_offsets[e as usize] > 1;
+                self.to[e as usize] | if more { MORE_REQS } else { 0 }
+            })
+            .collect();
+        for e in 0..self.to.len() {
+            if self.req_offsets[e + 1] > self.req_offsets[e] {
+                self.to[e] |= HAS_REQS;
+            }
+        }
     }
 
     fn input(&mut self, estimate: Estimate, stable_key: u64) -> Term {
@@ -232,7 +260,7 @@ impl SimGraph {
         self.from[edge]
     }
     pub fn edge_to(&self, edge: usize) -> u32 {
-        self.to[edge]
+        self.to[edge] & !HAS_REQS
     }
     pub fn edge_requires(&self, edge: usize) -> &[u32] {
         &self.reqs[self.req_offsets[edge] as usize..self.req_offsets[edge + 1] as usize]
@@ -257,6 +285,8 @@ impl SimGraph {
             + self.dep_offsets.len() * 4
             + self.deps.len() * 4
             + self.dep_from.len() * 4
+            + self.dep_to.len() * 4
+            + self.dep_pos.len() * 4
             + self.program_of.len() * 4
     }
 }
@@ -293,19 +323,22 @@ impl Batch<'_> {
     }
 }
 
-/// Per-node state of a batch, together so that a visit touches one cache line.
+/// Per-node state of a batch, together (16 bytes) so that a gain touches one cache line.
 #[derive(Debug, Clone, Copy, Default)]
 struct NodeState {
     held: u64,
     /// Lanes held but not yet pushed along the out-edges; non-zero iff the node's bit is set.
     pending: u64,
-    /// The generation (batch visit) in which the node's out-edges were drawn.
-    drawn: u32,
 }
 
 /// Per-thread working memory, reused across batches.
 struct Scratch {
     node: Vec<NodeState>,
+    /// Per node: the generation (batch visit) in which its out-edges were drawn.
+    drawn: Vec<u32>,
+    /// Per `deps` slot: the AND edge's live lanes and the generation they were drawn in.
+    dep_live: Vec<u64>,
+    dep_drawn: Vec<u32>,
     /// Nodes with pending lanes, one bit each, and how many.
     pending_bits: Vec<u64>,
     pending_count: usize,
@@ -325,6 +358,9 @@ impl Scratch {
     fn new(g: &SimGraph) -> Self {
         Scratch {
             node: vec![NodeState::default(); g.node_count],
+            drawn: vec![0; g.node_count],
+            dep_live: vec![0; g.deps.len()],
+            dep_drawn: vec![0; g.deps.len()],
             pending_bits: vec![0; g.node_count.div_ceil(64)],
             pending_count: 0,
             touched: Vec::new(),
@@ -341,7 +377,8 @@ impl Scratch {
     fn next_generation(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            self.node.iter_mut().for_each(|n| n.drawn = 0);
+            self.drawn.fill(0);
+            self.dep_drawn.fill(0);
             self.generation = 1;
         }
     }
@@ -418,7 +455,7 @@ impl Run<'_> {
     /// out-edges if they are not drawn yet).
     fn live(&self, s: &mut Scratch, e: usize, batch: u64) -> u64 {
         let from = self.graph.from[e];
-        if s.node[from as usize].drawn != s.generation {
+        if s.drawn[from as usize] != s.generation {
             self.draw_out_edges(s, from, batch);
         }
         s.live[e]
@@ -428,18 +465,26 @@ impl Run<'_> {
     /// stream `key(&[seed, LIVE, stream, stable_id(e), batch])`, computed from the batch's parts.
     fn draw_out_edges(&self, s: &mut Scratch, u: u32, batch: u64) {
         let g = self.graph;
-        s.node[u as usize].drawn = s.generation;
+        s.drawn[u as usize] = s.generation;
         let prefix = s.prefix;
         for e in g.offsets[u as usize] as usize..g.offsets[u as usize + 1] as usize {
             // extend(extend(prefix, id), batch), with the batch half precomputed.
             let k = crate::rng::mix64(extend(prefix, g.stable_id[e] as u64) ^ s.batch_part);
-            s.live[e] = if g.program_of[e] != CERTAIN {
+            let live = if g.program_of[e] != CERTAIN {
                 self.uncertain_lanes(s, g.program_of[e] as usize, k, batch)
             } else if g.always[e] {
                 !0
             } else {
                 certain_lanes(g.threshold[e], k)
             };
+            s.live[e] = live;
+            if g.to[e] & HAS_REQS != 0 {
+                for slot in g.req_offsets[e]..g.req_offsets[e + 1] {
+                    let d = g.dep_pos[slot as usize] as usize;
+                    s.dep_live[d] = live;
+                    s.dep_drawn[d] = s.generation;
+                }
+            }
         }
     }
 
@@ -513,54 +558,71 @@ impl Run<'_> {
         let g = self.graph;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
         let delta = std::mem::take(&mut s.node[u].pending);
-        if s.node[u].drawn != s.generation {
+        if s.drawn[u] != s.generation {
             self.draw_out_edges(s, u as u32, batch);
         }
-        for e in g.offsets[u] as usize..g.offsets[u + 1] as usize {
-            let mut lanes = delta & s.live[e];
+        let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
+        let live = &s.live[first..end];
+        let to = &g.to[first..end];
+        for i in 0..live.len() {
+            let mut lanes = delta & live[i];
             if lanes == 0 {
                 continue;
             }
-            for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-                lanes &= s.node[g.reqs[k as usize] as usize].held;
+            let mut v = to[i];
+            if v & HAS_REQS != 0 {
+                v &= !HAS_REQS;
+                for k in g.req_offsets[first + i]..g.req_offsets[first + i + 1] {
+                    lanes &= s.node[g.reqs[k as usize] as usize].held;
+                }
             }
-            Self::gain(s, g.to[e] as usize, lanes);
+            let v = v as usize;
+            Self::gain_in(&mut s.node, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
         }
         // AND edges that need `u`, in the lanes `u` just gained. One whose source was never
         // visited in this batch is skipped: the source is pending (or holds nothing) and fires it,
         // with `u`'s lanes held by then, when visited.
         for d in g.dep_offsets[u] as usize..g.dep_offsets[u + 1] as usize {
-            let from = &s.node[g.dep_from[d] as usize];
-            if from.drawn != s.generation {
+            if s.dep_drawn[d] != s.generation {
                 continue;
             }
-            let e = g.deps[d] as usize;
-            let mut lanes = delta & from.held & s.live[e];
+            let mut lanes = delta & s.dep_live[d];
             if lanes == 0 {
                 continue;
             }
-            for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-                lanes &= s.node[g.reqs[k as usize] as usize].held;
+            lanes &= s.node[g.dep_from[d] as usize].held;
+            let to = g.dep_to[d];
+            if to & MORE_REQS != 0 {
+                let e = g.deps[d] as usize;
+                for k in g.req_offsets[e]..g.req_offsets[e + 1] {
+                    lanes &= s.node[g.reqs[k as usize] as usize].held;
+                }
             }
-            Self::gain(s, g.to[e] as usize, lanes);
+            Self::gain(s, (to & !MORE_REQS) as usize, lanes);
         }
     }
 
     /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending.
     #[inline(always)]
     fn gain(s: &mut Scratch, v: usize, lanes: u64) {
-        let n = &mut s.node[v];
+        Self::gain_in(&mut s.node, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
+    }
+
+    /// [`Self::gain`] on the scratch's parts, for loops that hold other parts borrowed.
+    #[inline(always)]
+    fn gain_in(node: &mut [NodeState], touched: &mut Vec<u32>, bits: &mut [u64], count: &mut usize, v: usize, lanes: u64) {
+        let n = &mut node[v];
         let new = lanes & !n.held;
         if new == 0 {
             return;
         }
         if n.held == 0 {
-            s.touched.push(v as u32);
+            touched.push(v as u32);
         }
         n.held |= new;
         if n.pending == 0 {
-            s.pending_bits[v / 64] |= 1 << (v % 64);
-            s.pending_count += 1;
+            bits[v / 64] |= 1 << (v % 64);
+            *count += 1;
         }
         n.pending |= new;
     }

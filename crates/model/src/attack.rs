@@ -600,10 +600,11 @@ pub fn open(path: &Path, cache_dir: Option<&Path>, write: bool) -> Result<Opened
     let in_dir = cache_dir.map(|d| d.join(cache_file_name(path)));
     let beside = default_cache_path(path);
     for c in in_dir.iter().chain([&beside]) {
-        if let Ok(catalog) = read_cache(c) {
-            if stamp.is_some() && catalog.stamp == stamp {
-                return Ok(Opened { catalog, origin: Origin::Cache(c.clone()) });
-            }
+        if let Ok(catalog) = read_cache(c)
+            && stamp.is_some()
+            && catalog.stamp == stamp
+        {
+            return Ok(Opened { catalog, origin: Origin::Cache(c.clone()) });
         }
     }
     let catalog = import(path)?;

@@ -59,6 +59,14 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
             Ok(text) => {
                 let id = sources.add(file, text.into());
                 match yaml::parse(&sources.get(id).text, id, &options.limits) {
+                    // No span: the bundle is usually one huge line, not worth showing.
+                    Ok(root) if crate::read::is_stix_bundle(&root) => {
+                        problems.push(
+                            Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
+                                .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"),
+                        );
+                        unreadable_files += 1;
+                    }
                     Ok(root) => contents.push(reader.file(&root)),
                     Err(p) => {
                         problems.push(p);

@@ -694,6 +694,18 @@ impl Reader {
     }
 }
 
+/// A STIX bundle (`{"type": "bundle", "objects": [...]}`) found among the model files.
+pub fn is_stix_bundle(root: &YNode) -> bool {
+    let Value::Map(entries) = &root.value else { return false };
+    let has = |key: &str, value: Option<&str>| {
+        entries.iter().any(|(k, v)| {
+            matches!(&k.value, Value::Str(s) if s == key)
+                && value.is_none_or(|want| matches!(&v.value, Value::Str(s) if s == want))
+        })
+    };
+    has("type", Some("bundle")) && has("objects", None)
+}
+
 fn parse_selector(s: Spanned<String>) -> Spanned<Selector> {
     let v = s.value.trim();
     let value = match v.split_once(':') {

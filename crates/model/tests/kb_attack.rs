@@ -1,13 +1,13 @@
 //! Checks the built-in knowledge base against the ATT&CK Enterprise v18.1 STIX bundle in
 //! `shared/data/attack/`: every technique and mitigation exists, is current (neither revoked nor
-//! deprecated) and carries ATT&CK's name and tactics, and every mitigation an edge kind lists is
-//! linked by a `mitigates` relationship to one of the kind's techniques or their parents.
+//! deprecated) and carries ATT&CK's name and tactics, and every mitigation an edge kind or a control
+//! catalog entry lists is linked by a `mitigates` relationship to one of its techniques or their parents.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use riskpath_model::kb::{EDGE_KINDS, MITIGATIONS, TECHNIQUES};
+use riskpath_model::kb::{CATALOG, EDGE_KINDS, MITIGATIONS, TECHNIQUES};
 use serde_json::Value;
 
 /// A technique or mitigation of the bundle, by ATT&CK id.
@@ -243,4 +243,37 @@ fn edge_kind_mitigations_mitigate_the_kind_s_techniques_in_attack() {
         }
     }
     assert_no_problems("EDGE_KINDS", problems);
+}
+
+#[test]
+fn catalog_controls_use_current_attack_ids_and_linked_mitigations() {
+    let attack = attack();
+    let mut problems = Vec::new();
+    for c in CATALOG {
+        let techniques: Vec<&str> = c.mitigates.iter().chain(c.detects).map(|x| x.technique).collect();
+        for t in &techniques {
+            if !TECHNIQUES.iter().any(|known| known.id == *t) {
+                problems.push(format!("{}: technique {t} is not in TECHNIQUES", c.name));
+            }
+            if !attack.techniques.get(*t).is_some_and(|e| e.current) {
+                problems.push(format!("{}: technique {t} is not a current ATT&CK technique", c.name));
+            }
+        }
+        for m in c.implements {
+            if !MITIGATIONS.iter().any(|known| known.id == *m) {
+                problems.push(format!("{}: mitigation {m} is not in MITIGATIONS", c.name));
+            }
+            if !attack.mitigations.get(*m).is_some_and(|e| e.current) {
+                problems.push(format!("{}: mitigation {m} is not a current ATT&CK mitigation", c.name));
+            }
+            let linked = techniques.iter().any(|t| {
+                attack.mitigates.contains(&(m.to_string(), t.to_string()))
+                    || attack.mitigates.contains(&(m.to_string(), parent(t).to_string()))
+            });
+            if !linked {
+                problems.push(format!("{}: {m} does not mitigate any of {techniques:?} (or their parents) in ATT&CK", c.name));
+            }
+        }
+    }
+    assert_no_problems("CATALOG", problems);
 }

@@ -1,7 +1,15 @@
-//! Renderers for riskpath results: terminal text and the versioned JSON document.
+//! Renderers for riskpath results: terminal text, the versioned JSON document, HTML and Markdown
+//! reports (executive and engineer), SARIF findings, ATT&CK Navigator layers and Graphviz graphs.
 //! Renderers only format; every number they show was computed by the engine.
 
+pub mod charts;
 pub mod decisions;
+pub mod dot;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod navigator;
+pub mod sarif;
 pub mod style;
 pub mod text;
+pub mod view;

@@ -1,0 +1,501 @@
+//! `riskpath incident`: blast radius and containment of a live compromise — the crown jewels the
+//! compromised nodes reach and the money at stake, the next hops that carry it, the cheapest cut,
+//! what to rotate and what to hunt for — as text, a Markdown runbook or JSON.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use riskpath_decide::incident::{self, Incident, IncidentConfig};
+use riskpath_engine::Posture;
+use riskpath_model::Model;
+use riskpath_model::kb::{self, Skill};
+use riskpath_report::style::{Style, WIDTH, money, percent, wrap_joined};
+use serde::Serialize;
+
+use crate::ModelArgs;
+use crate::common::{Failure, load_model, write_output};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentFormat {
+    Text,
+    /// A Markdown runbook a responder can follow: contain, rotate, hunt, watch the jewels.
+    #[value(alias = "markdown")]
+    Md,
+    Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkillArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<SkillArg> for Skill {
+    fn from(s: SkillArg) -> Skill {
+        match s {
+            SkillArg::Low => Skill::Low,
+            SkillArg::Medium => Skill::Medium,
+            SkillArg::High => Skill::High,
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A node (or entry point) the attacker holds now; repeat, or separate with commas.
+    #[arg(long = "compromised", value_name = "NODE", required = true, value_delimiter = ',')]
+    pub compromised: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = IncidentFormat::Text)]
+    pub format: IncidentFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Attacker skill [default: the strongest among the model's actors].
+    #[arg(long, value_enum)]
+    pub skill: Option<SkillArg>,
+    /// Trials [default: settings.trials, else 100000]; every what-if reuses them (common random numbers).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed [default: settings.seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Rows per section in text output (Markdown and JSON list everything).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// The JSON document (schema version 1).
+#[derive(Debug, Serialize)]
+pub struct IncidentDoc<'a> {
+    pub schema_version: u32,
+    pub currency: &'a str,
+    pub method: Method,
+    #[serde(flatten)]
+    pub incident: &'a Incident,
+}
+
+/// How the numbers were obtained, for a reader of the JSON.
+#[derive(Debug, Serialize)]
+pub struct Method {
+    pub jewels: &'static str,
+    pub next_hops: &'static str,
+    pub containment: &'static str,
+    pub hunt: &'static str,
+}
+
+const METHOD: Method = Method {
+    jewels: "compromised nodes held in every trial; P(reached) = share of trials reaching the jewel; at_stake = P × mean loss",
+    next_hops: "re-simulated: at_stake_removed = at stake minus at stake with the edge removed, same seed and stream (common random numbers); breach_share = share of breach trials in which the hop lies on a live path to a jewel",
+    containment: "minimum-cost edge cut (fix_cost, default 1) from the compromised set to the reachable jewels, AND conditions ignored; remaining = re-simulated with the cut edges removed",
+    hunt: "breach_share = share of breach trials in which an edge of the technique lies on a live path to a jewel; detected_by = counted controls whose scope covers those edges and that detect the technique",
+};
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let trials = args.trials.unwrap_or(model.settings.trials);
+    if trials == 0 || trials > 1_000_000_000 {
+        return Err(Failure::usage("--trials must be between 1 and 1e9"));
+    }
+    let config = IncidentConfig { trials, seed: args.seed.unwrap_or(model.settings.seed), skill: args.skill.map(Skill::from) };
+    let ids: Vec<String> = args.compromised.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let result = incident::assess(model, &Posture::as_deployed(model), &ids, config)
+        .map_err(|e| Failure::usage(format!("{e}\n(ids are node and entry-point ids; `riskpath validate {}` checks the model)", args.model.dir.display())))?;
+    let cur = model.settings.currency.as_str();
+    let content = match args.format {
+        IncidentFormat::Json => {
+            let doc = IncidentDoc { schema_version: 1, currency: cur, method: METHOD, incident: &result };
+            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+        }
+        IncidentFormat::Md => runbook(model, &result),
+        IncidentFormat::Text => {
+            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            text(model, &result, args.top, &style)
+        }
+    };
+    write_output(args.output.as_deref(), &content)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
+}
+
+/// Word-wraps `text` at `width`, every line after the first indented by `indent` spaces.
+fn wrap(text: &str, first_prefix: &str, indent: usize, width: usize) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    wrap_joined(&words, " ", first_prefix, indent, width).lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+}
+
+fn p_se(p: f64, se: f64) -> String {
+    if se > 0.0 { format!("{} ± {}", percent(p), percent(se)) } else { percent(p) }
+}
+
+fn technique_name(id: &str) -> String {
+    kb::technique(id).map_or_else(String::new, |t| t.name.to_string())
+}
+
+fn action_title(action: &str) -> &'static str {
+    match action {
+        "rotate_credential" => "rotate credential",
+        "revoke_sessions" => "revoke sessions",
+        "remove_trust" => "remove trust",
+        "remove_membership" => "remove membership",
+        "remove_permission" => "remove permission",
+        "block_network" => "block at firewall",
+        "isolate" => "isolate",
+        "freeze_pipeline" => "freeze pipeline",
+        "suspend_account" => "suspend account",
+        "block_lure" => "block lure",
+        _ => "revoke",
+    }
+}
+
+/// The terminal report, 100 columns.
+pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
+    let cur = model.settings.currency.as_str();
+    let mut out = String::new();
+    let who = x.compromised.join(", ");
+    let _ = writeln!(out, "{}", wrap(&format!("Incident: {who} compromised"), "", 2, WIDTH).replace("Incident:", &style.bold("Incident:")));
+    let about = format!(
+        "attacker skill {} ({}), {} trials, seed {}; the compromised nodes are held in every trial and \
+         controls act on every next step",
+        x.skill.name(),
+        x.skill_source,
+        x.trials,
+        x.seed
+    );
+    let _ = writeln!(out, "{}", style.dim(&wrap(&about, "", 0, WIDTH)));
+    let headline = format!("At stake if the attacker proceeds: {}", money(x.at_stake, cur));
+    let _ = writeln!(
+        out,
+        "\n{}   P(reaches a crown jewel) {}",
+        if x.at_stake > 0.0 { style.red(&style.bold(&headline)) } else { style.green(&headline) },
+        percent(x.breach_probability)
+    );
+    if x.already_lost > 0.0 {
+        let lost: Vec<&str> = x.jewels.iter().filter(|j| j.compromised).map(|j| j.id.as_str()).collect();
+        let _ = writeln!(out, "{}", style.red(&format!("Already held: {} (mean loss {})", lost.join(", "), money(x.already_lost, cur))));
+    }
+
+    // Jewels.
+    let _ = writeln!(out, "\n{}", style.bold("Crown jewels"));
+    let _ = writeln!(out, "  {:<34} {:>18} {:>12} {:>12}", "jewel", "P(reached)", "mean loss", "at stake");
+    let shown: Vec<_> = x.jewels.iter().filter(|j| j.compromised || j.probability > 0.0).collect();
+    for j in shown.iter().take(top) {
+        let p = if j.compromised { "held".to_string() } else { p_se(j.probability, j.std_error) };
+        let _ = writeln!(out, "  {:<34} {:>18} {:>12} {:>12}", clip(&j.id, 34), p, money(j.mean_loss, cur), money(j.at_stake, cur));
+        if let Some(path) = &j.path {
+            let mut parts = path.nodes.clone();
+            if let Some(last) = parts.last_mut() {
+                *last = format!("{last}  ({} for this path)", percent(path.probability));
+            }
+            let chain = wrap_joined(&parts, " → ", "      via ", 10, WIDTH);
+            let _ = writeln!(out, "{}", style.dim(&chain.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")));
+        }
+    }
+    let unreached = x.jewels.iter().filter(|j| !j.compromised && j.probability == 0.0).count();
+    if shown.len() > top {
+        let _ = writeln!(out, "  {}", style.dim(&format!("… {} more reached", shown.len() - top)));
+    }
+    if unreached > 0 {
+        let _ = writeln!(out, "  {}", style.green(&format!("{unreached} crown jewel(s) not reached in any trial")));
+    }
+
+    // Next hops.
+    let _ = writeln!(out, "\n{}", style.bold("Next hops out of the compromised set"));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim("  (ranked by the money at stake that removing the hop takes away: re-simulated, same random numbers)")
+    );
+    if x.next_hops.is_empty() {
+        let _ = writeln!(out, "  {}", style.green("none: no edge leaves the compromised set"));
+    } else {
+        let _ = writeln!(out, "  {:<56} {:>7} {:>13} {:>18}", "hop", "P(hop)", "breach paths", "at stake removed");
+        for (i, h) in x.next_hops.iter().take(top).enumerate() {
+            let hop = format!("{}. {} -{}-> {}", i + 1, h.from, h.kind, h.to);
+            let removed = format!("{} ({})", money(h.at_stake_removed, cur), percent(h.risk_share));
+            let _ = writeln!(out, "  {:<56} {:>7} {:>13} {:>18}", clip(&hop, 56), percent(h.probability), percent(h.breach_share), removed);
+            let mut about = format!("{} {}", h.technique, technique_name(&h.technique));
+            if let Some(id) = &h.id {
+                about = format!("{about} · edge {id}");
+            }
+            let _ = writeln!(out, "{}", style.dim(&clip(&format!("     {about}"), WIDTH)));
+        }
+        if x.next_hops.len() > top {
+            let _ = writeln!(out, "  {}", style.dim(&format!("… {} more", x.next_hops.len() - top)));
+        }
+    }
+
+    // Containment.
+    let c = &x.containment;
+    let _ = writeln!(out, "\n{}", style.bold("Containment: the cheapest cut between the compromised set and the jewels"));
+    if c.steps.is_empty() {
+        let _ = writeln!(out, "  {}", style.green("nothing to cut: no crown jewel is reachable from the compromised set"));
+    } else {
+        let _ = writeln!(out, "  {}", style.dim(&format!("{} edge(s), cost {}; revoke all of them:", c.steps.len(), c.cost)));
+        for (i, s) in c.steps.iter().enumerate() {
+            let prefix = format!("  {}. [{}] ", i + 1, action_title(s.action));
+            let _ = writeln!(out, "{}", wrap(&s.instruction, &prefix, 7, WIDTH));
+            let detail = format!(
+                "{} -{}-> {} · {} · on {} of breach paths",
+                s.from,
+                s.kind,
+                s.to,
+                s.technique,
+                percent(s.breach_share)
+            );
+            let _ = writeln!(out, "{}", style.dim(&wrap(&detail, "       ", 7, WIDTH)));
+        }
+        if c.holds {
+            let _ = writeln!(out, "  {}", style.green("After the cut: no crown jewel is reached in any trial (re-simulated)."));
+        } else {
+            let _ = writeln!(out, "  {}", style.yellow(&format!("After the cut (re-simulated) {} remains at stake:", money(c.at_stake_after, cur))));
+            for r in c.remaining.iter().filter(|r| r.probability > 0.0).take(top) {
+                let _ = writeln!(out, "    {:<34} {:>18} {:>12}", clip(&r.id, 34), p_se(r.probability, r.std_error), money(r.at_stake, cur));
+            }
+        }
+    }
+
+    // Rotate.
+    let _ = writeln!(out, "\n{}", style.bold("Rotate: credentials, secrets, identities, roles and groups within one hop"));
+    if x.rotate.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("none within one hop"));
+    }
+    for r in x.rotate.iter().take(top.max(1) * 2) {
+        let state = if r.compromised { style.red("compromised") } else { format!("P {}", percent(r.probability)) };
+        let _ = writeln!(out, "  {:<34} {:<9} {}", clip(&r.id, 34), r.kind, state);
+        let _ = writeln!(out, "{}", wrap(&r.instruction, "      ", 6, WIDTH));
+        if !r.via.is_empty() {
+            let _ = writeln!(out, "{}", style.dim(&wrap_joined(&r.via, ", ", "      via ", 10, WIDTH)));
+        }
+    }
+    if x.rotate.len() > top.max(1) * 2 {
+        let _ = writeln!(out, "  {}", style.dim(&format!("… {} more", x.rotate.len() - top.max(1) * 2)));
+    }
+
+    // Hunt.
+    let _ = writeln!(out, "\n{}", style.bold("Hunt: ATT&CK techniques on the live paths"));
+    let _ = writeln!(out, "{}", style.dim(&wrap(
+        "(breach paths: share of breach trials in which the technique lies on a live path to a jewel; \
+         P(fires): share of all trials; step: 1 = a next hop out of the compromised set)",
+        "  ",
+        2,
+        WIDTH,
+    )));
+    if x.hunt.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("no step out of the compromised set can succeed"));
+    } else {
+        let _ = writeln!(out, "  {:<11} {:<52} {:>12} {:>9} {:>6}", "technique", "name", "breach paths", "P(fires)", "step");
+    }
+    for h in x.hunt.iter().take(top) {
+        let name = h.name.clone().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<11} {:<52} {:>12} {:>9} {:>6}",
+            h.technique,
+            clip(&name, 52),
+            percent(h.breach_share),
+            percent(h.probability),
+            h.first_step
+        );
+        let detectors = if h.detected_by.is_empty() {
+            style.yellow("no deployed control detects it here")
+        } else {
+            let list: Vec<String> = h.detected_by.iter().map(|d| format!("{} ({:.0}%)", d.control, d.detect * 100.0)).collect();
+            style.dim(&wrap_joined(&list, ", ", "detected by ", 16, WIDTH - 14).replace('\n', "\n  "))
+        };
+        let _ = writeln!(out, "              {detectors}");
+    }
+    if x.hunt.len() > top {
+        let _ = writeln!(out, "  {}", style.dim(&format!("… {} more", x.hunt.len() - top)));
+    }
+    let _ = writeln!(out, "\n{}", style.dim("`--format md` writes this as a runbook; `--format json` for machines."));
+    out
+}
+
+/// Escapes text for a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn code_list(items: &[String]) -> String {
+    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The Markdown runbook: situation, then numbered steps (contain, rotate, hunt, watch the jewels).
+pub fn runbook(model: &Model, x: &Incident) -> String {
+    let cur = model.settings.currency.as_str();
+    let mut out = String::new();
+    let _ = writeln!(out, "# Incident runbook: {} compromised\n", code_list(&x.compromised));
+    let _ = writeln!(
+        out,
+        "_Generated by `riskpath incident` from a model of {} nodes and {} edges. Attacker skill **{}** ({}); \
+         {} trials, seed {}. The compromised nodes are treated as held; deployed controls still act on every next step._\n",
+        model.nodes.len(),
+        model.edges.len(),
+        x.skill.name(),
+        x.skill_source,
+        x.trials,
+        x.seed
+    );
+
+    let _ = writeln!(out, "## Situation\n");
+    let _ = writeln!(
+        out,
+        "If the attacker proceeds, **{}** is at stake (expected loss: Σ P(reached) × mean loss per crown jewel). \
+         P(the attacker reaches at least one crown jewel) = **{}**.\n",
+        money(x.at_stake, cur),
+        percent(x.breach_probability)
+    );
+    if x.already_lost > 0.0 {
+        let lost: Vec<String> = x.jewels.iter().filter(|j| j.compromised).map(|j| j.id.clone()).collect();
+        let _ = writeln!(out, "Already held: {} (mean loss {}). Start the breach process for these now.\n", code_list(&lost), money(x.already_lost, cur));
+    }
+    let _ = writeln!(out, "| crown jewel | P(reached) | ± s.e. | mean loss | at stake | most likely path |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+    for j in &x.jewels {
+        let (p, se) = if j.compromised { ("held".to_string(), "—".to_string()) } else { (percent(j.probability), percent(j.std_error)) };
+        let path = j.path.as_ref().map_or(String::new(), |p| format!("{} ({})", p.nodes.join(" → "), percent(p.probability)));
+        let _ = writeln!(out, "| `{}` | {p} | {se} | {} | {} | {} |", j.id, money(j.mean_loss, cur), money(j.at_stake, cur), cell(&path));
+    }
+
+    // Step 1: contain.
+    let c = &x.containment;
+    let _ = writeln!(out, "\n## Step 1 — Contain: cut the paths to the crown jewels\n");
+    if c.steps.is_empty() {
+        let _ = writeln!(out, "No crown jewel is reachable from the compromised set: nothing to cut. Isolate the compromised nodes as usual.");
+    } else {
+        let _ = writeln!(
+            out,
+            "The cheapest set of accesses (cost {}; fix cost 1 per edge unless the model says otherwise) whose removal \
+             separates the compromised set from every reachable crown jewel. Do all of them; isolating the compromised \
+             nodes themselves, where the business can take it, also works.\n",
+            c.cost
+        );
+        for (i, s) in c.steps.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{}. [ ] **{}** — {}  \n   `{}` -{}-> `{}` ({} {}); on {} of breach paths",
+                i + 1,
+                action_title(s.action),
+                s.instruction,
+                s.from,
+                s.kind,
+                s.to,
+                s.technique,
+                technique_name(&s.technique),
+                percent(s.breach_share)
+            );
+        }
+        if c.holds {
+            let _ = writeln!(out, "\nAfter the cut (re-simulated on the same random numbers) no crown jewel is reached in any trial.");
+        } else {
+            let _ = writeln!(
+                out,
+                "\nAfter the cut (re-simulated) **{}** remains at stake:\n\n| crown jewel | P(reached) | at stake |\n|---|---:|---:|",
+                money(c.at_stake_after, cur)
+            );
+            for r in c.remaining.iter().filter(|r| r.probability > 0.0) {
+                let _ = writeln!(out, "| `{}` | {} ± {} | {} |", r.id, percent(r.probability), percent(r.std_error), money(r.at_stake, cur));
+            }
+        }
+    }
+
+    // Step 2: rotate.
+    let _ = writeln!(out, "\n## Step 2 — Rotate credentials within one hop\n");
+    if x.rotate.is_empty() {
+        let _ = writeln!(out, "No identity, secret, key, role or group is within one hop of the compromised set.");
+    }
+    for (i, r) in x.rotate.iter().enumerate() {
+        let state = if r.compromised { "compromised".to_string() } else { format!("P(taken) {}", percent(r.probability)) };
+        let via = if r.via.is_empty() { String::new() } else { format!("; via {}", r.via.join(", ")) };
+        let _ = writeln!(out, "{}. [ ] `{}` ({}, {state}{via}) — {}", i + 1, r.id, r.kind, r.instruction);
+    }
+
+    // Step 3: hunt.
+    let _ = writeln!(out, "\n## Step 3 — Hunt for these ATT&CK techniques\n");
+    let _ = writeln!(out, "Most likely on the live paths first (share of breach trials in which the technique lies on a path to a jewel).\n");
+    if x.hunt.is_empty() {
+        let _ = writeln!(out, "No step out of the compromised set can succeed.");
+    }
+    for (i, h) in x.hunt.iter().enumerate() {
+        let name = h.name.as_deref().unwrap_or("");
+        let detect = if h.detected_by.is_empty() {
+            "No deployed control detects it on these steps: hunt in the logs by hand.".to_string()
+        } else {
+            let list: Vec<String> = h.detected_by.iter().map(|d| format!("`{}` ({:.0}%)", d.control, d.detect * 100.0)).collect();
+            format!("Detected by {}: check their alerts first.", list.join(", "))
+        };
+        let related = if h.related.is_empty() { String::new() } else { format!(" Related: {}.", h.related.join(", ")) };
+        let _ = writeln!(
+            out,
+            "{}. [ ] **{} {}** — on {} of breach paths, fires in {} of trials, from step {} on. Steps: {}. {detect}{related}",
+            i + 1,
+            h.technique,
+            name,
+            percent(h.breach_share),
+            percent(h.probability),
+            h.first_step,
+            h.edges.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        );
+    }
+
+    // Step 4: watch the jewels.
+    let _ = writeln!(out, "\n## Step 4 — Watch the crown jewels\n");
+    let watched: Vec<_> = x.jewels.iter().filter(|j| !j.compromised && j.probability > 0.0).collect();
+    if watched.is_empty() {
+        let _ = writeln!(out, "No crown jewel is reached in any trial.");
+    }
+    for (i, j) in watched.iter().enumerate() {
+        let steps: Vec<String> = j
+            .last_steps
+            .iter()
+            .map(|s| format!("{} from `{}` ({} {}, {} of the time)", s.kind, s.from, s.technique, technique_name(&s.technique), percent(s.share)))
+            .collect();
+        let how = if steps.is_empty() { String::new() } else { format!(" Expect {}.", steps.join("; ")) };
+        let _ = writeln!(
+            out,
+            "{}. [ ] `{}` — P(reached) {}, {} at stake.{how} Alert on access to it until the cut is in place and the hunt is done.",
+            i + 1,
+            j.id,
+            percent(j.probability),
+            money(j.at_stake, cur)
+        );
+    }
+
+    // Appendix.
+    let _ = writeln!(out, "\n## Appendix — next hops out of the compromised set\n");
+    let _ = writeln!(
+        out,
+        "Ranked by the money at stake that removing the hop takes away (re-simulated without the edge, same random numbers). \
+         The breach-path share is the share of breach trials in which the hop lies on a live path to a jewel.\n"
+    );
+    if x.next_hops.is_empty() {
+        let _ = writeln!(out, "No edge leaves the compromised set.");
+    } else {
+        let _ = writeln!(out, "| # | hop | technique | P(hop) | breach paths | at stake removed |");
+        let _ = writeln!(out, "|---:|---|---|---:|---:|---:|");
+        for (i, h) in x.next_hops.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` -{}-> `{}` | {} | {} | {} | {} ({}) |",
+                i + 1,
+                h.from,
+                h.kind,
+                h.to,
+                h.technique,
+                percent(h.probability),
+                percent(h.breach_share),
+                money(h.at_stake_removed, cur),
+                percent(h.risk_share)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,826 @@
+//! Incident mode: a live compromise, its blast radius and its containment. The compromised nodes
+//! are held with certainty (the simulation's entry set; controls still act on every next step) and
+//! the attacker has the strongest actor's skill unless told otherwise. From one seeded simulation
+//! and a few what-ifs on the same random streams (common random numbers) it derives:
+//!
+//! - per crown jewel, P(reached) ± s.e. and the money at stake, `P × mean loss` ([`mean_loss`]);
+//! - the next hops out of the compromised set, ranked by the money at stake that removing each one
+//!   takes away (re-simulated with the edge removed, same seed and stream);
+//! - the cheapest containment cut ([`min_cut`] from the compromised set to the jewels), what
+//!   revoking each cut edge means, and what stays reachable after it (re-simulated);
+//! - the credentials, secrets and identities within one hop, to rotate;
+//! - the ATT&CK techniques to hunt for, ranked by the share of breach trials in which an edge of
+//!   that technique lies on a live path to a jewel, with the deployed controls that detect them.
+//!
+//! An edge is *on a live path* in a trial when it fires (its source and required nodes are held
+//! and it is live) and a held jewel can be reached from its target through edges that fire.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use riskpath_engine::compile::{AttackGraph, Posture, compile};
+use riskpath_engine::dist;
+use riskpath_engine::paths::k_most_likely;
+use riskpath_engine::risk::mean_loss;
+use riskpath_engine::rng::key;
+use riskpath_engine::sim::{Run, SimGraph, proportion};
+use riskpath_model::Model;
+use riskpath_model::kb::{self, EdgeKind, Skill};
+use serde::Serialize;
+
+use crate::chokepoints::min_cut;
+
+/// Node kinds that are credentials (or stand for the rights of one): rotated when within one hop.
+pub const CREDENTIAL_KINDS: [&str; 5] = ["identity", "secret", "key", "role", "group"];
+
+/// The random stream of incident trials; every what-if of one incident reuses it.
+pub fn incident_stream() -> u64 {
+    key(&[30, 0])
+}
+
+/// How much to simulate, and as whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentConfig {
+    pub trials: u64,
+    pub seed: u64,
+    /// Attacker skill; `None` takes the strongest skill among the model's actors.
+    pub skill: Option<Skill>,
+}
+
+/// A compromised id that names no node or entry point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownNode {
+    pub id: String,
+    /// Likely intended ids: the nearest by edit distance, else ids that contain or start like it.
+    pub suggestions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentError {
+    /// No compromised node was given.
+    NoCompromised,
+    /// Ids that name nothing in the model, each with suggestions.
+    Unknown(Vec<UnknownNode>),
+}
+
+impl std::fmt::Display for IncidentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IncidentError::NoCompromised => write!(f, "no compromised node given"),
+            IncidentError::Unknown(list) => {
+                for (i, u) in list.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "unknown node `{}`: no node or entry point has this id", u.id)?;
+                    match u.suggestions.as_slice() {
+                        [] => {}
+                        [one] => write!(f, "; did you mean `{one}`?")?,
+                        many => write!(f, "; did you mean one of {}?", many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for IncidentError {}
+
+/// Dense ids of `ids` (deduplicated, in the order given), or every unknown one with suggestions.
+pub fn resolve(graph: &AttackGraph, ids: &[String]) -> Result<Vec<u32>, IncidentError> {
+    if ids.is_empty() {
+        return Err(IncidentError::NoCompromised);
+    }
+    let mut dense = Vec::new();
+    let mut unknown = Vec::new();
+    for id in ids {
+        match graph.index_of(id) {
+            Some(n) if !dense.contains(&n) => dense.push(n),
+            Some(_) => {}
+            None => unknown.push(UnknownNode { id: id.clone(), suggestions: suggestions(graph, id) }),
+        }
+    }
+    if unknown.is_empty() { Ok(dense) } else { Err(IncidentError::Unknown(unknown)) }
+}
+
+/// The nearest id by edit distance; failing that, up to five ids containing the word or sharing
+/// its first word (`laptops` → `laptops-eng`, `laptops-sre`, …).
+fn suggestions(graph: &AttackGraph, word: &str) -> Vec<String> {
+    if let Some(c) = riskpath_model::closest(word, graph.ids.iter().map(String::as_str)) {
+        return vec![c.to_string()];
+    }
+    let lower = word.to_lowercase();
+    let head = lower.split(['-', '_', '.']).next().unwrap_or("").to_string();
+    let mut found: Vec<String> = graph
+        .ids
+        .iter()
+        .filter(|id| {
+            let l = id.to_lowercase();
+            (lower.len() >= 3 && (l.contains(&lower) || lower.contains(&l)))
+                || (head.len() >= 3 && l.split(['-', '_', '.']).next() == Some(head.as_str()))
+        })
+        .cloned()
+        .collect();
+    found.sort();
+    found.truncate(5);
+    found
+}
+
+/// The most likely path from the compromised set to a jewel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathSummary {
+    /// Product of the edges' probabilities (AND conditions not included).
+    pub probability: f64,
+    pub nodes: Vec<String>,
+    pub techniques: Vec<String>,
+}
+
+/// The edge by which a jewel is taken, and how often.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastStep {
+    pub from: String,
+    pub kind: String,
+    pub technique: String,
+    /// Share of the trials reaching the jewel in which this edge fires into it.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JewelExposure {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The jewel is itself one of the compromised nodes (P = 1; counted in `already_lost`).
+    pub compromised: bool,
+    /// P(the attacker reaches it from the compromised set) and its standard error.
+    pub probability: f64,
+    pub std_error: f64,
+    /// Mean loss of one loss event on this jewel (sum of its loss types' means).
+    pub mean_loss: f64,
+    /// `probability × mean_loss`: the expected loss if the attacker proceeds.
+    pub at_stake: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathSummary>,
+    /// The edges into the jewel that fire when it is reached, most frequent first (at most 3).
+    pub last_steps: Vec<LastStep>,
+}
+
+/// An edge from a compromised node to a node not yet held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextHop {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    pub technique: String,
+    /// P(the hop succeeds): share of trials in which it fires.
+    pub probability: f64,
+    /// Share of breach trials (some jewel reached) in which the hop is on a live path to a jewel.
+    pub breach_share: f64,
+    /// Money at stake that removing this edge takes away: re-simulated without it, common random numbers.
+    pub at_stake_removed: f64,
+    /// `at_stake_removed` as a share of the total at stake.
+    pub risk_share: f64,
+}
+
+/// One edge of the containment cut and what revoking it means.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CutStep {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    pub technique: String,
+    pub fix_cost: f64,
+    /// The kind of action: rotate_credential, revoke_sessions, remove_trust, remove_membership,
+    /// remove_permission, block_network, isolate, freeze_pipeline, suspend_account, block_lure.
+    pub action: &'static str,
+    /// What to do, in one sentence.
+    pub instruction: String,
+    /// Share of breach trials in which this edge is on a live path to a jewel.
+    pub breach_share: f64,
+}
+
+/// A jewel after the cut.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Remaining {
+    pub id: String,
+    pub probability: f64,
+    pub std_error: f64,
+    pub at_stake: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Containment {
+    /// Sum of the cut edges' `fix_cost` (default 1 each: the fewest edges).
+    pub cost: f64,
+    pub steps: Vec<CutStep>,
+    /// Every jewel not already compromised, re-simulated with the cut edges removed.
+    pub remaining: Vec<Remaining>,
+    pub at_stake_after: f64,
+    /// No jewel is reached in any trial after the cut.
+    pub holds: bool,
+}
+
+/// A credential, secret, identity, role or group within one hop of the compromised set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rotation {
+    pub id: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// It is one of the compromised nodes.
+    pub compromised: bool,
+    /// P(held): 1 when compromised, else the share of trials in which the attacker takes it.
+    pub probability: f64,
+    /// The edges from the compromised set that lead to it (`from -kind->`).
+    pub via: Vec<String>,
+    pub instruction: String,
+}
+
+/// A deployed control that detects a technique on the edges where it is used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detector {
+    pub control: String,
+    /// Mean detect efficacy (largest over the edges it covers).
+    pub detect: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hunt {
+    pub technique: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Share of breach trials in which an edge of this technique is on a live path to a jewel.
+    pub breach_share: f64,
+    /// Share of all trials in which an edge of this technique fires.
+    pub probability: f64,
+    /// Steps from the compromised set to the nearest edge using it that fires (1 = a next hop).
+    pub first_step: u32,
+    /// The edges using it that fire, most often on a live path first (at most 5, `from -> to`).
+    pub edges: Vec<String>,
+    /// Deployed controls whose scope covers those edges and that detect the technique.
+    pub detected_by: Vec<Detector>,
+    /// Techniques the same steps are often carried out with (the edge kinds' `also`).
+    pub related: Vec<String>,
+}
+
+/// The whole incident assessment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub compromised: Vec<String>,
+    pub skill: Skill,
+    /// `--skill`, `strongest actor` or `default` (no actors in the model).
+    pub skill_source: &'static str,
+    pub trials: u64,
+    pub seed: u64,
+    /// Share of trials in which the attacker reaches at least one jewel not already compromised.
+    pub breach_probability: f64,
+    /// Sum of `at_stake` over the jewels not already compromised.
+    pub at_stake: f64,
+    /// Sum of the mean losses of compromised jewels.
+    pub already_lost: f64,
+    /// Every crown jewel, most money at stake first.
+    pub jewels: Vec<JewelExposure>,
+    pub next_hops: Vec<NextHop>,
+    pub containment: Containment,
+    pub rotate: Vec<Rotation>,
+    pub hunt: Vec<Hunt>,
+}
+
+/// Per-edge and per-technique counts from the incident simulation.
+struct Counts {
+    trials: u64,
+    breaches: u64,
+    jewel_hits: Vec<u64>,
+    node_hits: Vec<u64>,
+    fired: Vec<u64>,
+    on_path: Vec<u64>,
+    tech_fired: Vec<u64>,
+    tech_path: Vec<u64>,
+    /// `hop_lost[h * jewels + j]`: trials in which jewel `j` is held, but no longer without hop `h`.
+    hop_lost: Vec<u64>,
+}
+
+fn atomics(n: usize) -> Vec<AtomicU64> {
+    (0..n).map(|_| AtomicU64::new(0)).collect()
+}
+
+fn load(v: &[AtomicU64]) -> Vec<u64> {
+    v.iter().map(|a| a.load(Ordering::Relaxed)).collect()
+}
+
+/// Simulates from `entries` and counts which jewels and nodes are held, which edges fire and which
+/// lie on a live path to a held jewel of `jewels`; and, per edge of `hops`, the jewel hits lost
+/// without that edge.
+///
+/// Without an edge, the same random draws give a fixpoint inside the original one (the fixpoint
+/// is monotone and every other edge keeps its draws), and only the edges that fired can fire in
+/// it. So the what-if is the forward fixpoint over the fired edges minus the hop, with AND
+/// conditions re-checked, in the lanes where the hop is on a live path (elsewhere nothing changes):
+/// exactly what re-simulating with the edge removed on the same seed and stream gives.
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    sim: &SimGraph,
+    entries: &[u32],
+    jewels: &[u32],
+    techs: &[usize],
+    tech_count: usize,
+    hops: &[usize],
+    trials: u64,
+    seed: u64,
+) -> Counts {
+    let (n, m) = (sim.node_count(), sim.edge_count());
+    let run = Run { graph: sim, entries, trials, seed, stream: incident_stream() };
+    let (jewel_hits, node_hits, fired_c, path_c, tech_f, tech_p, hop_lost, breaches) = (
+        atomics(jewels.len()),
+        atomics(n),
+        atomics(m),
+        atomics(m),
+        atomics(tech_count),
+        atomics(tech_count),
+        atomics(hops.len() * jewels.len()),
+        AtomicU64::new(0),
+    );
+    let add = |slot: &AtomicU64, x: u64| {
+        if x != 0 {
+            slot.fetch_add(x, Ordering::Relaxed);
+        }
+    };
+    run.map_batches(|b| {
+        let mut fired = vec![0u64; m];
+        let mut list = Vec::new();
+        for e in 0..m {
+            let h = b.held(sim.edge_from(e));
+            if h == 0 {
+                continue;
+            }
+            let mut lanes = h & b.live(e);
+            for &r in sim.edge_requires(e) {
+                lanes &= b.held(r);
+            }
+            if lanes != 0 {
+                fired[e] = lanes;
+                list.push(e);
+            }
+        }
+        // Backward from the held jewels over the fired edges: `useful[v]` = lanes in which a held
+        // jewel is reachable from v. A required node of a useful edge is useful too.
+        let mut useful = vec![0u64; n];
+        let mut breach = 0u64;
+        for (i, &j) in jewels.iter().enumerate() {
+            let h = b.held(j);
+            useful[j as usize] |= h;
+            breach |= h;
+            add(&jewel_hits[i], h.count_ones() as u64);
+        }
+        let mut changed = breach != 0;
+        while changed {
+            changed = false;
+            for &e in list.iter().rev() {
+                let lanes = fired[e] & useful[sim.edge_to(e) as usize];
+                if lanes == 0 {
+                    continue;
+                }
+                for v in std::iter::once(sim.edge_from(e)).chain(sim.edge_requires(e).iter().copied()) {
+                    if lanes & !useful[v as usize] != 0 {
+                        useful[v as usize] |= lanes;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        add(&breaches, breach.count_ones() as u64);
+        for v in 0..n as u32 {
+            add(&node_hits[v as usize], b.held(v).count_ones() as u64);
+        }
+        let mut tf = vec![0u64; tech_count];
+        let mut tp = vec![0u64; tech_count];
+        for &e in &list {
+            let on = fired[e] & useful[sim.edge_to(e) as usize];
+            add(&fired_c[e], fired[e].count_ones() as u64);
+            add(&path_c[e], on.count_ones() as u64);
+            tf[techs[e]] |= fired[e];
+            tp[techs[e]] |= on;
+        }
+        for t in 0..tech_count {
+            add(&tech_f[t], tf[t].count_ones() as u64);
+            add(&tech_p[t], tp[t].count_ones() as u64);
+        }
+        // What-ifs: each hop removed, in the lanes where it is on a live path.
+        let mut held = vec![0u64; n];
+        for (h, &x) in hops.iter().enumerate() {
+            let mask = fired[x] & useful[sim.edge_to(x) as usize];
+            if mask == 0 {
+                continue;
+            }
+            held.iter_mut().for_each(|v| *v = 0);
+            for &s in entries {
+                held[s as usize] = mask;
+            }
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for &e in &list {
+                    if e == x {
+                        continue;
+                    }
+                    let mut lanes = fired[e] & held[sim.edge_from(e) as usize];
+                    if lanes == 0 {
+                        continue;
+                    }
+                    for &r in sim.edge_requires(e) {
+                        lanes &= held[r as usize];
+                    }
+                    let to = sim.edge_to(e) as usize;
+                    if lanes & !held[to] != 0 {
+                        held[to] |= lanes;
+                        changed = true;
+                    }
+                }
+            }
+            for (i, &j) in jewels.iter().enumerate() {
+                add(&hop_lost[h * jewels.len() + i], (b.held(j) & mask & !held[j as usize]).count_ones() as u64);
+            }
+        }
+    });
+    Counts {
+        trials,
+        breaches: breaches.load(Ordering::Relaxed),
+        jewel_hits: load(&jewel_hits),
+        node_hits: load(&node_hits),
+        fired: load(&fired_c),
+        on_path: load(&path_c),
+        tech_fired: load(&tech_f),
+        tech_path: load(&tech_p),
+        hop_lost: load(&hop_lost),
+    }
+}
+
+/// Hits per jewel with the model edges `removed` taken out of `posture` (same seed and stream).
+fn hits_without(model: &Model, posture: &Posture, removed: &[usize], skill: Skill, entries: &[u32], jewels: &[u32], config: &IncidentConfig) -> Vec<u64> {
+    let mut p = posture.clone();
+    for &e in removed {
+        p.removed[e] = true;
+    }
+    let graph = compile(model, &p);
+    let sim = SimGraph::from_attack_graph(&graph, model, skill);
+    Run { graph: &sim, entries, trials: config.trials, seed: config.seed, stream: incident_stream() }.hit_counts(jewels)
+}
+
+/// Assesses a live compromise of `compromised` (node or entry-point ids) under `posture`.
+pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: IncidentConfig) -> Result<Incident, IncidentError> {
+    let graph = compile(model, posture);
+    let sources = resolve(&graph, compromised)?;
+    let is_compromised = |n: u32| sources.contains(&n);
+    let (skill, skill_source) = match config.skill {
+        Some(s) => (s, "--skill"),
+        None => match model.actors.iter().map(|a| a.skill).max() {
+            Some(s) => (s, "strongest actor"),
+            None => (Skill::High, "default"),
+        },
+    };
+    let sim = SimGraph::from_attack_graph(&graph, model, skill);
+    assert_eq!(sim.edge_count(), graph.edges.len(), "the simulation graph keeps the compiled edge order");
+    let ids = |n: u32| graph.ids[n as usize].clone();
+
+    // Techniques, densely numbered in order of first use.
+    let mut tech_ids: Vec<String> = Vec::new();
+    let techs: Vec<usize> = graph
+        .edges
+        .iter()
+        .map(|e| match tech_ids.iter().position(|t| *t == e.technique) {
+            Some(i) => i,
+            None => {
+                tech_ids.push(e.technique.clone());
+                tech_ids.len() - 1
+            }
+        })
+        .collect();
+
+    let all_jewels: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
+    let live_jewels: Vec<u32> = all_jewels.iter().copied().filter(|&j| !is_compromised(j)).collect();
+    let hop_edges: Vec<usize> = (0..graph.edges.len())
+        .filter(|&e| {
+            let ce = &graph.edges[e];
+            is_compromised(ce.from) && !is_compromised(ce.to) && ce.p(skill) > 0.0
+        })
+        .collect();
+    let counts = simulate(&sim, &sources, &live_jewels, &techs, tech_ids.len(), &hop_edges, config.trials, config.seed);
+    let trials = config.trials;
+    let breaches = counts.breaches;
+    let share_of_breaches = |x: u64| if breaches > 0 { x as f64 / breaches as f64 } else { 0.0 };
+    let mean_losses: HashMap<u32, f64> = all_jewels.iter().map(|&j| (j, mean_loss(model, &graph.ids[j as usize]))).collect();
+    let stake = |hits: &[u64]| -> f64 {
+        live_jewels.iter().zip(hits).map(|(j, &h)| proportion(h, trials).0 * mean_losses[j]).sum()
+    };
+
+    // --- Jewels -------------------------------------------------------------------------------
+    let mut jewels: Vec<JewelExposure> = all_jewels
+        .iter()
+        .map(|&j| {
+            let node = model.node(&graph.ids[j as usize]).expect("jewel is a node");
+            let mean = mean_losses[&j];
+            if is_compromised(j) {
+                return JewelExposure {
+                    id: ids(j),
+                    name: node.name.clone(),
+                    compromised: true,
+                    probability: 1.0,
+                    std_error: 0.0,
+                    mean_loss: mean,
+                    at_stake: mean,
+                    path: None,
+                    last_steps: Vec::new(),
+                };
+            }
+            let li = live_jewels.iter().position(|&x| x == j).expect("live jewel");
+            let hits = counts.jewel_hits[li];
+            let (probability, std_error) = proportion(hits, trials);
+            let path = k_most_likely(&graph, skill, &sources, j, 1).into_iter().next().map(|p| PathSummary {
+                probability: p.probability,
+                nodes: p.nodes.iter().map(|&n| ids(n)).collect(),
+                techniques: p.edges.iter().map(|&e| graph.edges[e].technique.clone()).collect(),
+            });
+            let mut last_steps: Vec<(u64, LastStep)> = (0..graph.edges.len())
+                .filter(|&e| graph.edges[e].to == j && counts.on_path[e] > 0)
+                .map(|e| {
+                    let ce = &graph.edges[e];
+                    let step = LastStep {
+                        from: ids(ce.from),
+                        kind: ce.kind.name.to_string(),
+                        technique: ce.technique.clone(),
+                        share: counts.on_path[e] as f64 / hits.max(1) as f64,
+                    };
+                    (counts.on_path[e], step)
+                })
+                .collect();
+            last_steps.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.from.cmp(&b.1.from)));
+            JewelExposure {
+                id: ids(j),
+                name: node.name.clone(),
+                compromised: false,
+                probability,
+                std_error,
+                mean_loss: mean,
+                at_stake: probability * mean,
+                path: if probability > 0.0 { path } else { None },
+                last_steps: last_steps.into_iter().take(3).map(|(_, s)| s).collect(),
+            }
+        })
+        .collect();
+    jewels.sort_by(|a, b| {
+        b.compromised
+            .cmp(&a.compromised)
+            .then(b.at_stake.total_cmp(&a.at_stake))
+            .then(b.probability.total_cmp(&a.probability))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let at_stake = stake(&counts.jewel_hits);
+    let already_lost: f64 = jewels.iter().filter(|j| j.compromised).map(|j| j.mean_loss).sum();
+
+    // --- Next hops: without each, on the same random numbers (see `simulate`) -----------------
+    let mut next_hops: Vec<(usize, NextHop)> = hop_edges
+        .iter()
+        .enumerate()
+        .map(|(h, &e)| {
+            let ce = &graph.edges[e];
+            let me = &model.edges[ce.model_index];
+            let lost = &counts.hop_lost[h * live_jewels.len()..(h + 1) * live_jewels.len()];
+            let removed: f64 = live_jewels.iter().zip(lost).map(|(j, &l)| l as f64 / trials as f64 * mean_losses[j]).sum();
+            let hop = NextHop {
+                id: me.id.clone(),
+                from: ids(ce.from),
+                to: ids(ce.to),
+                kind: ce.kind.name.to_string(),
+                technique: ce.technique.clone(),
+                probability: counts.fired[e] as f64 / trials as f64,
+                breach_share: share_of_breaches(counts.on_path[e]),
+                at_stake_removed: removed,
+                risk_share: if at_stake > 0.0 { removed / at_stake } else { 0.0 },
+            };
+            (ce.model_index, hop)
+        })
+        .collect();
+    next_hops.sort_by(|(ia, a), (ib, b)| {
+        b.at_stake_removed
+            .total_cmp(&a.at_stake_removed)
+            .then(b.breach_share.total_cmp(&a.breach_share))
+            .then(b.probability.total_cmp(&a.probability))
+            .then(ia.cmp(ib))
+    });
+    let next_hops: Vec<NextHop> = next_hops.into_iter().map(|(_, h)| h).collect();
+
+    // --- Containment: the minimum cut, then re-simulated without it ----------------------------
+    let reachable = depths(&graph, skill, &sources);
+    let sinks: Vec<u32> = live_jewels.iter().copied().filter(|&j| reachable[j as usize] != u32::MAX).collect();
+    let cut = if sinks.is_empty() { None } else { Some(min_cut(model, &graph, &sources, &sinks)) };
+    let by_model: HashMap<usize, usize> = graph.edges.iter().enumerate().map(|(i, e)| (e.model_index, i)).collect();
+    let cut_edges: Vec<usize> = cut.as_ref().map_or(Vec::new(), |c| c.edges.iter().map(|x| x.model_edge).collect());
+    let mut steps: Vec<CutStep> = cut_edges
+        .iter()
+        .map(|&me_i| {
+            let ge = by_model[&me_i];
+            let ce = &graph.edges[ge];
+            let me = &model.edges[me_i];
+            let (from, to) = (ids(ce.from), ids(ce.to));
+            let (action, instruction) = revocation(ce.kind, &from, &to);
+            CutStep {
+                id: me.id.clone(),
+                from,
+                to,
+                kind: ce.kind.name.to_string(),
+                technique: ce.technique.clone(),
+                fix_cost: me.fix_cost,
+                action,
+                instruction,
+                breach_share: share_of_breaches(counts.on_path[ge]),
+            }
+        })
+        .collect();
+    steps.sort_by(|a, b| b.breach_share.total_cmp(&a.breach_share).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
+    let after_hits =
+        if cut_edges.is_empty() { counts.jewel_hits.clone() } else { hits_without(model, posture, &cut_edges, skill, &sources, &live_jewels, &config) };
+    let remaining: Vec<Remaining> = live_jewels
+        .iter()
+        .zip(&after_hits)
+        .map(|(&j, &h)| {
+            let (probability, std_error) = proportion(h, trials);
+            Remaining { id: ids(j), probability, std_error, at_stake: probability * mean_losses[&j] }
+        })
+        .collect();
+    let containment = Containment {
+        cost: cut.as_ref().map_or(0.0, |c| c.cost),
+        steps,
+        at_stake_after: stake(&after_hits),
+        holds: after_hits.iter().all(|&h| h == 0),
+        remaining,
+    };
+
+    // --- Credentials within one hop ------------------------------------------------------------
+    let mut rotate: BTreeMap<u32, Rotation> = BTreeMap::new();
+    for &s in &sources {
+        if let Some(node) = model.node(&graph.ids[s as usize]).filter(|n| CREDENTIAL_KINDS.contains(&n.kind.as_str())) {
+            rotate.insert(s, rotation(node, true, 1.0));
+        }
+    }
+    for &s in &sources {
+        for e in graph.out_edges(s) {
+            let ce = &graph.edges[e];
+            if is_compromised(ce.to) || ce.p(skill) <= 0.0 {
+                continue;
+            }
+            let Some(node) = model.node(&graph.ids[ce.to as usize]) else { continue };
+            if !CREDENTIAL_KINDS.contains(&node.kind.as_str()) {
+                continue;
+            }
+            let p = counts.node_hits[ce.to as usize] as f64 / trials as f64;
+            let entry = rotate.entry(ce.to).or_insert_with(|| rotation(node, false, p));
+            entry.via.push(format!("{} -{}->", ids(s), ce.kind.name));
+        }
+    }
+    let mut rotate: Vec<Rotation> = rotate.into_values().collect();
+    rotate.sort_by(|a, b| b.compromised.cmp(&a.compromised).then(b.probability.total_cmp(&a.probability)).then_with(|| a.id.cmp(&b.id)));
+
+    // --- Techniques to hunt --------------------------------------------------------------------
+    let depth = depths(&graph, skill, &sources);
+    let mut hunt: Vec<(u64, u64, Hunt)> = (0..tech_ids.len())
+        .filter(|&t| counts.tech_fired[t] > 0)
+        .map(|t| {
+            let mut edges: Vec<usize> = (0..graph.edges.len()).filter(|&e| techs[e] == t && counts.fired[e] > 0).collect();
+            edges.sort_by(|&a, &b| counts.on_path[b].cmp(&counts.on_path[a]).then(counts.fired[b].cmp(&counts.fired[a])).then(a.cmp(&b)));
+            let mut detectors: BTreeMap<String, f64> = BTreeMap::new();
+            let mut related: BTreeSet<String> = BTreeSet::new();
+            for &e in &edges {
+                let ce = &graph.edges[e];
+                for f in &ce.factors {
+                    if let Some(d) = f.detect {
+                        let slot = detectors.entry(model.controls[f.control].id.clone()).or_insert(0.0);
+                        *slot = slot.max(dist::probability_mean(&d));
+                    }
+                }
+                for &a in std::iter::once(&ce.kind.technique).chain(ce.kind.also) {
+                    if a != tech_ids[t] {
+                        related.insert(a.to_string());
+                    }
+                }
+            }
+            let mut detected_by: Vec<Detector> = detectors.into_iter().map(|(control, detect)| Detector { control, detect }).collect();
+            detected_by.sort_by(|a, b| b.detect.total_cmp(&a.detect).then_with(|| a.control.cmp(&b.control)));
+            let h = Hunt {
+                technique: tech_ids[t].clone(),
+                name: kb::technique(&tech_ids[t]).map(|x| x.name.to_string()),
+                breach_share: share_of_breaches(counts.tech_path[t]),
+                probability: counts.tech_fired[t] as f64 / trials as f64,
+                first_step: edges.iter().map(|&e| depth[graph.edges[e].from as usize].saturating_add(1)).min().unwrap_or(u32::MAX),
+                edges: edges.iter().take(5).map(|&e| format!("{} -> {}", ids(graph.edges[e].from), ids(graph.edges[e].to))).collect(),
+                detected_by,
+                related: related.into_iter().collect(),
+            };
+            (counts.tech_path[t], counts.tech_fired[t], h)
+        })
+        .collect();
+    hunt.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then_with(|| a.2.technique.cmp(&b.2.technique)));
+
+    Ok(Incident {
+        compromised: sources.iter().map(|&s| ids(s)).collect(),
+        skill,
+        skill_source,
+        trials: counts.trials,
+        seed: config.seed,
+        breach_probability: counts.breaches as f64 / trials as f64,
+        at_stake,
+        already_lost,
+        jewels,
+        next_hops,
+        containment,
+        rotate,
+        hunt: hunt.into_iter().map(|(_, _, h)| h).collect(),
+    })
+}
+
+/// Steps from `sources` to each node over edges that can fire for `skill` (AND conditions
+/// ignored; `u32::MAX` where unreachable).
+fn depths(graph: &AttackGraph, skill: Skill, sources: &[u32]) -> Vec<u32> {
+    let mut depth = vec![u32::MAX; graph.node_count()];
+    let mut queue: std::collections::VecDeque<u32> = sources.iter().copied().collect();
+    for &s in sources {
+        depth[s as usize] = 0;
+    }
+    while let Some(u) = queue.pop_front() {
+        for e in graph.out_edges(u) {
+            let ce = &graph.edges[e];
+            if ce.p(skill) > 0.0 && depth[ce.to as usize] == u32::MAX {
+                depth[ce.to as usize] = depth[u as usize] + 1;
+                queue.push_back(ce.to);
+            }
+        }
+    }
+    depth
+}
+
+fn rotation(node: &riskpath_model::Node, compromised: bool, probability: f64) -> Rotation {
+    let id = &node.id;
+    let instruction = match node.kind.as_str() {
+        "identity" => format!("Reset {id}'s password, revoke its sessions and tokens, re-enrol its MFA"),
+        "secret" => format!("Rotate {id} and revoke the old value; check its use since the compromise"),
+        "key" => format!("Rotate {id} (new key material) and revoke or disable the old key"),
+        "role" => format!("Revoke {id}'s active sessions and review who may assume it"),
+        "group" => format!("Review {id}'s membership; remove members and grants added since the compromise"),
+        _ => format!("Rotate the credentials of {id}"),
+    };
+    Rotation {
+        id: id.clone(),
+        kind: node.kind.clone(),
+        name: node.name.clone(),
+        compromised,
+        probability,
+        via: Vec::new(),
+        instruction,
+    }
+}
+
+/// What revoking the step `from -kind-> to` means: the kind of action and one instruction.
+pub fn revocation(kind: &EdgeKind, from: &str, to: &str) -> (&'static str, String) {
+    let (action, text) = match kind.name {
+        "steals_credential" | "dumps_credentials" | "harvests_browser" => {
+            ("rotate_credential", format!("Rotate {to}: assume the copy reachable from {from} is taken"))
+        }
+        "authenticates" => ("rotate_credential", format!("Rotate or disable {from} so it no longer authenticates as {to}")),
+        "kerberoasts" => ("rotate_credential", format!("Reset {to}'s service-account password to a long random one")),
+        "password_spray" => ("rotate_credential", format!("Reset {to}'s password and lock it against sign-ins from {from}")),
+        "forges_token" => ("rotate_credential", format!("Rotate the signing key {from} can use and revoke every token issued for {to}")),
+        "hijacks_session" | "steals_session" | "token_theft" => {
+            ("revoke_sessions", format!("Revoke {to}'s sessions and tokens (force re-authentication)"))
+        }
+        "mfa_fatigue" => ("revoke_sessions", format!("Revoke {to}'s sessions, reset its MFA and require number matching")),
+        "oauth_consent" => ("revoke_sessions", format!("Revoke the OAuth grants on {to} and block user consent to new apps")),
+        "saas_access" => ("revoke_sessions", format!("Revoke {from}'s sessions in {to} and suspend its SSO assignment")),
+        "assumes" => ("remove_trust", format!("Remove {from} from {to}'s trust policy (who may assume it)")),
+        "trusted_relationship" => ("remove_trust", format!("Suspend {from}'s trusted access to {to}")),
+        "member_of" => ("remove_membership", format!("Remove {from} from {to}")),
+        "admin_of" => ("remove_permission", format!("Remove {from}'s administrative rights over {to}")),
+        "grants_role" => ("remove_permission", format!("Remove {from}'s permission to grant roles in {to}")),
+        "resets_password" => ("remove_permission", format!("Remove {from}'s right to reset {to}'s password")),
+        "reads_secret" | "decrypts" => ("remove_permission", format!("Revoke {from}'s access to {to} (and rotate {to} if it may have been read)")),
+        "reads_metadata" => ("remove_permission", format!("Block {from}'s access to the instance metadata endpoint (IMDSv2, hop limit 1)")),
+        "cloud_api" | "cloud_run_command" | "snapshots" | "kube_exec" => {
+            ("remove_permission", format!("Revoke {from}'s {} permission on {to}", kind.name.replace('_', " ")))
+        }
+        "pushes_code" | "reads_repository" => ("remove_permission", format!("Revoke {from}'s access to {to} (or require review on every change)")),
+        "escapes_container" | "escalates" => ("isolate", format!("Contain {from} (EDR network containment, or cordon and drain) before it reaches {to}")),
+        "deploys_to" | "implants_image" | "poisons_pipeline" | "compromises_dependency" | "supply_chain" => {
+            ("freeze_pipeline", format!("Freeze deployments from {from} to {to} (pause the pipeline, pin images and dependencies)"))
+        }
+        "insider_abuse" | "internal_phish" => ("suspend_account", format!("Suspend {from}'s account so it cannot reach {to}")),
+        "phishes" | "drive_by" => ("block_lure", format!("Block the lure from {from} at the mail and web gateway, and warn {to}'s users")),
+        "physical" => ("isolate", format!("Restrict physical access to {to}")),
+        _ if kind.area == "network" => ("block_network", format!("Block {from} → {to} at the firewall or security group ({})", kind.name.replace('_', " "))),
+        _ if kind.area == "data" => ("remove_permission", format!("Revoke {from}'s access to {to}")),
+        _ => ("remove_permission", format!("Remove {from}'s {} access to {to}", kind.name.replace('_', " "))),
+    };
+    (action, text)
+}

@@ -1,0 +1,133 @@
+//! The attack graph for Graphviz (DOT): entry points and crown jewels highlighted, every edge
+//! labelled with its kind, technique and probability after controls; ids quoted and escaped.
+
+use std::fmt::Write;
+
+use riskpath_engine::AttackGraph;
+use riskpath_model::Model;
+use riskpath_model::kb::Skill;
+
+/// A DOT quoted string: backslashes, quotes and line breaks escaped, so a model id is never read
+/// as DOT syntax (or as an escape sequence like `\N` or `\l`).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c if (c as u32) < 0x20 => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A label of several lines: each line escaped, joined by DOT's centred line break.
+fn label(lines: &[String]) -> String {
+    let escaped: Vec<String> = lines.iter().map(|l| quote(l)).map(|q| q[1..q.len() - 1].to_string()).collect();
+    format!("\"{}\"", escaped.join("\\n"))
+}
+
+/// The skills of the model's actors (the columns of p shown on edges).
+fn skills(model: &Model) -> Vec<Skill> {
+    Skill::ALL.into_iter().filter(|s| model.actors.iter().any(|a| a.skill == *s)).collect()
+}
+
+fn p_label(p: [f64; 3], skills: &[Skill]) -> String {
+    match skills {
+        [] => format!("p {:.2}", p[Skill::Medium.index()]),
+        [one] => format!("p {:.2}", p[one.index()]),
+        many => {
+            let parts: Vec<String> = many.iter().map(|s| format!("{:.2}", p[s.index()])).collect();
+            let names: Vec<&str> = many.iter().map(|s| &s.name()[..1]).collect();
+            format!("p {} ({})", parts.join("/"), names.join("/"))
+        }
+    }
+}
+
+/// The attack graph as a DOT digraph.
+pub fn dot(model: &Model, graph: &AttackGraph) -> String {
+    let skills = skills(model);
+    let mut out = String::new();
+    let _ = writeln!(out, "// riskpath attack graph: {} nodes, {} edges. Render with: dot -Tsvg", graph.node_count(), graph.edges.len());
+    let _ = writeln!(out, "digraph riskpath {{");
+    let _ = writeln!(out, "  rankdir=LR;");
+    let _ = writeln!(out, "  graph [fontname=\"Helvetica\", fontsize=11, nodesep=0.3, ranksep=0.8];");
+    let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11, shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", color=\"#52606d\"];");
+    let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#52606d\", fontcolor=\"#1f2933\"];");
+    let _ = writeln!(out, "\n  // Entry points");
+    for e in &model.entry_points {
+        let mut lines = vec![e.id.clone(), format!("entry: {}", serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())];
+        if let Some(n) = &e.name {
+            lines.push(crate::charts::clip(n, 40));
+        }
+        let _ = writeln!(
+            out,
+            "  {} [label={}, shape=cds, fillcolor=\"#e0ecff\", color=\"#1d4ed8\", penwidth=1.5];",
+            quote(&e.id),
+            label(&lines)
+        );
+    }
+    let _ = writeln!(out, "\n  // Nodes; crown jewels in red");
+    for n in &model.nodes {
+        let mut lines = vec![n.id.clone(), n.kind.clone()];
+        if n.crown_jewel {
+            lines[1] = format!("{} · crown jewel", n.kind);
+            let _ = writeln!(
+                out,
+                "  {} [label={}, shape=doubleoctagon, fillcolor=\"#fde2e2\", color=\"#b91c1c\", penwidth=2.5, fontcolor=\"#7f1d1d\"];",
+                quote(&n.id),
+                label(&lines)
+            );
+        } else {
+            let _ = writeln!(out, "  {} [label={}];", quote(&n.id), label(&lines));
+        }
+    }
+    let _ = writeln!(out, "\n  // Attack steps: kind, technique, p after controls (per actor skill); dashed: AND, grey: never fires");
+    let mut edges: Vec<&riskpath_engine::compile::CompiledEdge> = graph.edges.iter().collect();
+    edges.sort_by_key(|e| e.model_index);
+    for e in edges {
+        let me = &model.edges[e.model_index];
+        let mut lines = vec![e.kind.name.to_string(), e.technique.clone(), p_label(e.p, &skills)];
+        let mut attrs = Vec::new();
+        if !e.requires.is_empty() {
+            let req: Vec<&str> = e.requires.iter().map(|&r| graph.ids[r as usize].as_str()).collect();
+            lines.push(format!("AND {}", req.join(", ")));
+            attrs.push("style=dashed".to_string());
+        }
+        if let Some(id) = &me.id {
+            attrs.push(format!("id={}", quote(id)));
+        }
+        if e.p.iter().all(|&p| p <= 0.0) {
+            attrs.push("color=\"#bcccdc\", fontcolor=\"#9aa5b1\"".into());
+        } else {
+            let top = skills.iter().map(|s| e.p[s.index()]).fold(0.0, f64::max);
+            attrs.push(format!("penwidth={:.2}", 0.8 + 2.2 * top));
+        }
+        let extra = if attrs.is_empty() { String::new() } else { format!(", {}", attrs.join(", ")) };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}{extra}];",
+            quote(&graph.ids[e.from as usize]),
+            quote(&graph.ids[e.to as usize]),
+            label(&lines)
+        );
+    }
+    let _ = writeln!(out, "}}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_ids() {
+        assert_eq!(quote("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
+        assert_eq!(label(&["x\"".into(), "y".into()]), "\"x\\\"\\ny\"");
+    }
+}
