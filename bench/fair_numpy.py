@@ -7,7 +7,7 @@ per (actor, jewel) the loss events N ~ Poisson(lambda * P) (thinning: the same l
 attempts each reaching the jewel with probability P); each event X ~ LogNormal(loss); annual loss
 is the sum. Then the same summary as the engine: mean, sorted losses, P50/P90/P95/P99.
 
-Prints one line: `fair numpy years=… scenarios=… seconds=… ale=… p99=…`.
+Prints one line: `fair_numpy years=… scenarios=… seconds=… ale=… p99=…`.
 """
 
 import math
@@ -54,7 +54,7 @@ def main():
     p50, p90, p95, p99 = np.quantile(s, [0.5, 0.9, 0.95, 0.99])
     secs = time.perf_counter() - t
     print(
-        f"fair numpy years={years} scenarios={len(probs)} seconds={secs:.4f} ale={ale:.6e} "
+        f"fair_numpy years={years} scenarios={len(probs)} seconds={secs:.4f} ale={ale:.6e} "
         f"p50={p50:.6e} p99={p99:.6e}"
     )
 

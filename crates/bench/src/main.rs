@@ -44,7 +44,8 @@ enum Command {
         entries: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Engine trials. Default: 10^10 / edges, within [1000, 10^6].
+        /// Engine trials. Default: 10^10 / edges from 10^6 edges up (10^4 trials on 10^6 edges),
+        /// else 2·10^9 / edges, within [1000, 10^6].
         #[arg(long)]
         trials: Option<u64>,
         /// Scalar baseline trials. Default: 2·10^8 / edges, within [20, 10^6].
@@ -213,11 +214,13 @@ fn graph(
     let scalar_trials = scalar_trials.unwrap_or(((2e8 / edges as f64) as u64).clamp(20, 1_000_000));
     let sg = scalar::ScalarGraph::new(&list);
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let hits = sg.hits(&entry_ids, target, scalar_trials, seed);
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     let (p, se) = proportion(hits, scalar_trials);
     println!(
-        "scalar edges={edges} trials={scalar_trials} threads={threads} seconds={secs:.4} rate={:.4e} p_target={p:.4} se={se:.4}",
+        "scalar edges={edges} trials={scalar_trials} threads={threads} seconds={secs:.4} cpu_s={cpu:.2} rate={:.4e} p_target={p:.4} se={se:.4}",
         (edges as f64 * scalar_trials as f64) / secs
     );
     drop(sg);
@@ -227,17 +230,20 @@ fn graph(
     let sim = SimGraph::from_edge_list(&list);
     let build_s = t.elapsed().as_secs_f64();
     drop(list);
-    let trials = trials.unwrap_or(((1e10 / edges as f64) as u64).clamp(1000, 1_000_000));
+    let budget = if edges >= 1_000_000 { 1e10 } else { 2e9 };
+    let trials = trials.unwrap_or(((budget / edges as f64) as u64).clamp(1000, 1_000_000));
     let reset = reset_peak_rss();
     let rss_before = status_bytes("VmRSS:");
     let run = Run { graph: &sim, entries: &entry_ids, trials, seed, stream: 0 };
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let hits = run.hit_counts(&[target])[0];
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     let peak = status_bytes("VmHWM:");
     let (p, se) = proportion(hits, trials);
     println!(
-        "engine edges={edges} trials={trials} threads={threads} seconds={secs:.4} rate={:.4e} p_target={p:.4} se={se:.4} build_s={build_s:.3}",
+        "engine edges={edges} trials={trials} threads={threads} seconds={secs:.4} cpu_s={cpu:.2} rate={:.4e} p_target={p:.4} se={se:.4} build_s={build_s:.3}",
         (edges as f64 * trials as f64) / secs
     );
     println!(
@@ -279,18 +285,19 @@ fn linear(threads: usize, max_edges: usize, budget: f64) {
         let target = busiest_target(&list, 3);
         let sim = SimGraph::from_edge_list(&list);
         drop(list);
-        let mut trials = 1_024u64;
-        while (edges as f64) * (trials as f64) <= budget {
+        for trials in [512u64, 2048, 8192, 32768] {
+            let work = edges as f64 * trials as f64;
+            if work > budget {
+                break;
+            }
             let run = Run { graph: &sim, entries: &[0, 1, 2], trials, seed: 1, stream: 0 };
             let t = Instant::now();
             std::hint::black_box(run.hit_counts(&[target]));
             let secs = t.elapsed().as_secs_f64();
-            let work = edges as f64 * trials as f64;
             println!(
                 "linear edges={edges} trials={trials} threads={threads} edge_trials={work:.3e} seconds={secs:.4} ns_per_edge_trial={:.4}",
                 secs * 1e9 / work
             );
-            trials *= 8;
         }
         edges *= 10;
     }
@@ -372,7 +379,7 @@ fn fair(threads: usize, years: u64, actors: usize, jewels: usize, dir: &std::pat
     let secs = t.elapsed().as_secs_f64();
     let attempts: f64 = (0..actors).map(|a| lognormal_mean(freqs[a].0, freqs[a].1)).sum::<f64>() * years as f64;
     println!(
-        "fair engine years={years} scenarios={} threads={threads} seconds={secs:.4} ale={:.6e} ale_se={:.3e} \
+        "fair_engine years={years} scenarios={} threads={threads} seconds={secs:.4} ale={:.6e} ale_se={:.3e} \
          ale_analytic={analytic:.6e} p99={:.6e} expected_attempts={attempts:.3e}",
         risk.scenarios.len(),
         risk.ale,

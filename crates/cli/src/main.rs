@@ -5,6 +5,7 @@ mod analyze;
 mod chokepoints;
 mod common;
 mod explain;
+mod export;
 mod gaps;
 mod r#gen;
 mod history;
@@ -12,6 +13,7 @@ mod incident;
 mod init;
 mod kb;
 mod plan;
+mod report;
 mod verify;
 
 use std::path::PathBuf;
@@ -65,6 +67,14 @@ enum Command {
     /// A live compromise: crown jewels within reach and the money at stake, next hops, the cheapest
     /// containment cut, credentials to rotate and ATT&CK techniques to hunt (text, runbook, JSON).
     Incident(incident::Args),
+    /// A report at the right altitude: a one-page executive summary or the engineer's full report,
+    /// as self-contained HTML (inline SVG charts, prints well) or GitHub Markdown.
+    Report(report::Args),
+    /// Export for other tools: an ATT&CK Navigator layer, SARIF findings, the Graphviz attack graph.
+    Export {
+        #[command(subcommand)]
+        what: export::What,
+    },
 }
 
 /// Where to find a model and how carefully to parse it.
@@ -140,6 +150,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::History(args) => history::run(args),
         Command::Incident(args) => incident::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Export { what } => export::run(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

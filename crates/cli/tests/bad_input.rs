@@ -88,9 +88,9 @@ macro_rules! bad_fixture {
 
 // Duplicate ids: between two nodes, and between a node and a control.
 bad_fixture!(duplicate_node_id, 5, 10, "web, kind: host",
-    "duplicate id `web` (ids are unique across the whole model (all files, all sections))");
+    "duplicate id `web` (ids are unique across the whole model: all files, all sections) [first defined as a node: duplicate_node_id.yaml:4:10]");
 bad_fixture!(duplicate_node_control_id, 13, 9, "db",
-    "duplicate id `db` (ids are unique across the whole model (all files, all sections))");
+    "duplicate id `db` (ids are unique across the whole model: all files, all sections) [first defined as a node: duplicate_node_control_id.yaml:5:9]");
 
 // Dangling references, one per kind of reference.
 bad_fixture!(dangling_edge_from, 11, 12, "webb",
@@ -114,7 +114,7 @@ bad_fixture!(dangling_initiative_depends_on, 15, 51, "segmnt-first]",
     "dependency `segmnt-first` does not exist");
 // A reference to an id of the wrong kind says what the id is.
 bad_fixture!(reference_wrong_kind, 17, 65, "waf]",
-    "actor entry `waf` is a control, not an entry point");
+    "actor entry `waf` is a control, not an entry point [defined here: reference_wrong_kind.yaml:13:9]");
 
 // Unknown names, with a suggestion.
 bad_fixture!(unknown_top_key, 9, 1, "edgse:",
@@ -184,7 +184,8 @@ fn settings_twice() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(text_at(&fixtures().join("settings_twice/b.yaml"), 3, 9).starts_with('8'));
-    let expected = "settings_twice/b.yaml:3:9: error: setting `seed` is set in more than one place";
+    let expected = "settings_twice/b.yaml:3:9: error: setting `seed` is set in more than one place \
+                    [first set here: settings_twice/a.yaml:1:33]";
     assert!(err.lines().any(|l| l == expected), "expected\n  {expected}\nin:\n{err}");
     assert_eq!(error_count(&err), 1, "only `seed` is in both files:\n{err}");
 
@@ -226,7 +227,7 @@ fn many_errors_are_all_reported_at_once() {
     let expected = [
         (1, 22, "usd,", "settings `currency`: `usd` is not an ISO 4217 code (three capital letters, e.g. USD, EUR, GBP)"),
         (5, 30, "zoen:", "unknown key `zoen` in a node (did you mean `zone`?)"),
-        (6, 10, "web, kind: host", "duplicate id `web` (ids are unique across the whole model (all files, all sections))"),
+        (6, 10, "web, kind: host", "duplicate id `web` (ids are unique across the whole model: all files, all sections) [first defined as a node: many_errors.yaml:5:10]"),
         (12, 37, "exploit,", "unknown edge kind `exploit` (did you mean `exploits`?)"),
         (12, 49, "2}", "edge `p`: 2 is outside [0, 1]; probabilities and efficacies are fractions"),
         (13, 21, "dbx,", "edge target `dbx` does not exist (did you mean `db`?)"),

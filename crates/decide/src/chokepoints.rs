@@ -122,7 +122,7 @@ pub struct Dominance {
 pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials: u64, seed: u64) -> Dominance {
     let mut out = Dominance::default();
     for (ai, actor) in model.actors.iter().enumerate() {
-        let sim = sims.get(actor.skill);
+        let sim = sims.for_actor(ai, actor.skill);
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
         let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(ai) };
         let per_batch = run.map_batches(|b| {

@@ -41,7 +41,7 @@ pub fn group(eval: &Evaluator, graph: &AttackGraph, min_edges: usize) -> Vec<End
     let model = eval.model;
     let mitigations_declared = model.controls.iter().any(|c| !c.implements.is_empty());
     let mut groups: BTreeMap<(ClassKind, String), Vec<usize>> = BTreeMap::new();
-    for e in &graph.edges {
+    for e in graph.edges.iter().filter(|e| !e.kind.is_structural()) {
         groups.entry((ClassKind::Technique, e.technique.clone())).or_default().push(e.model_index);
         groups.entry((ClassKind::EdgeKind, e.kind.name.to_string())).or_default().push(e.model_index);
         // A mitigation is missing on an edge when no counted control covering it implements it.

@@ -117,7 +117,8 @@ fn suggestions(graph: &AttackGraph, word: &str) -> Vec<String> {
         .iter()
         .filter(|id| {
             let l = id.to_lowercase();
-            (lower.len() >= 3 && (l.contains(&lower) || lower.contains(&l)))
+            (lower.len() >= 3 && l.contains(&lower))
+                || (l.len() >= 3 && lower.contains(&l))
                 || (head.len() >= 3 && l.split(['-', '_', '.']).next() == Some(head.as_str()))
         })
         .cloned()
@@ -353,7 +354,7 @@ fn simulate(
     run.map_batches(|b| {
         let mut fired = vec![0u64; m];
         let mut list = Vec::new();
-        for e in 0..m {
+        for (e, slot) in fired.iter_mut().enumerate() {
             let h = b.held(sim.edge_from(e));
             if h == 0 {
                 continue;
@@ -363,7 +364,7 @@ fn simulate(
                 lanes &= b.held(r);
             }
             if lanes != 0 {
-                fired[e] = lanes;
+                *slot = lanes;
                 list.push(e);
             }
         }
@@ -716,7 +717,16 @@ pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: 
                 breach_share: share_of_breaches(counts.tech_path[t]),
                 probability: counts.tech_fired[t] as f64 / trials as f64,
                 first_step: edges.iter().map(|&e| depth[graph.edges[e].from as usize].saturating_add(1)).min().unwrap_or(u32::MAX),
-                edges: edges.iter().take(5).map(|&e| format!("{} -> {}", ids(graph.edges[e].from), ids(graph.edges[e].to))).collect(),
+                edges: {
+                    let mut labels: Vec<String> = Vec::new();
+                    for &e in &edges {
+                        let l = format!("{} -> {}", ids(graph.edges[e].from), ids(graph.edges[e].to));
+                        if labels.len() < 5 && !labels.contains(&l) {
+                            labels.push(l);
+                        }
+                    }
+                    labels
+                },
                 detected_by,
                 related: related.into_iter().collect(),
             };

@@ -9,7 +9,7 @@ use riskpath_model::{Estimate, Model};
 
 use crate::compile::{AttackGraph, Posture, compile};
 use crate::dist;
-use crate::rng::{Stream, key, unit, word};
+use crate::rng::{Stream, extend, key, unit, word};
 use crate::sim::{Run, SimGraph, proportion};
 
 /// Random-stream domains of the risk computation (distinct from the simulation's).
@@ -237,6 +237,30 @@ pub fn scenario_stream(actor: usize) -> u64 {
     key(&[domain::SCENARIO, actor as u64])
 }
 
+/// A positive estimate (money, frequency) ready to sample: the lognormal fit of an interval is
+/// computed once instead of per sample. Gives exactly the numbers of [`dist::amount_at`].
+#[derive(Debug, Clone, Copy)]
+enum Amount {
+    Point(f64),
+    LogNormal(dist::Fitted),
+}
+
+impl Amount {
+    fn new(e: &Estimate) -> Self {
+        match *e {
+            Estimate::Point(v) => Amount::Point(v),
+            Estimate::Interval { low, high } => Amount::LogNormal(dist::Fitted::lognormal(low, high)),
+        }
+    }
+    #[inline]
+    fn at(&self, u: f64) -> f64 {
+        match self {
+            Amount::Point(v) => *v,
+            Amount::LogNormal(f) => f.normal_at(u).exp(),
+        }
+    }
+}
+
 /// One actor's simulated years: annual loss per year, and total loss per target over all years.
 pub struct ActorYears {
     pub annual: Vec<f64>,
@@ -248,14 +272,17 @@ pub struct ActorYears {
 /// The number of attempts in each simulated year: λ drawn per year, then Poisson(λ).
 pub fn attempts_per_year(actor: usize, frequency: &Estimate, config: RiskConfig) -> Vec<u64> {
     let fk = key(&[config.seed, domain::FREQUENCY, actor as u64]);
+    let frequency = Amount::new(frequency);
+    // The Poisson stream of year y is key(&[seed, POISSON, actor, y]), from the shared prefix.
+    let pk = key(&[config.seed, domain::POISSON, actor as u64]);
     (0..config.years)
         .into_par_iter()
         .map(|y| {
-            let lambda = dist::amount_at(frequency, unit(word(fk, y)));
+            let lambda = frequency.at(unit(word(fk, y)));
             if lambda <= 0.0 {
                 return 0;
             }
-            let mut rng = Stream::new(&[config.seed, domain::POISSON, actor as u64, y]);
+            let mut rng = Stream::from_key(extend(pk, y));
             Poisson::new(lambda).map_or(0, |d| d.sample(&mut rng) as u64)
         })
         .collect()
@@ -284,6 +311,7 @@ pub fn simulate_actor_years(
     let loss_keys: Vec<Vec<u64>> = (0..targets.len())
         .map(|t| (0..losses[t].len()).map(|l| key(&[config.seed, domain::LOSS, actor as u64, targets[t] as u64, l as u64])).collect())
         .collect();
+    let amounts: Vec<Vec<Amount>> = losses.iter().map(|l| l.iter().map(Amount::new).collect()).collect();
     const YEARS_PER_CHUNK: u64 = 4096;
     let chunks: Vec<(Vec<f64>, Vec<f64>)> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
         .into_par_iter()
@@ -297,10 +325,10 @@ pub fn simulate_actor_years(
                         let (b, lane) = (j / 64, j % 64);
                         for t in 0..targets.len() {
                             if held[b as usize * targets.len() + t] >> lane & 1 == 1 {
-                                let loss: f64 = losses[t]
+                                let loss: f64 = amounts[t]
                                     .iter()
                                     .zip(&loss_keys[t])
-                                    .map(|(est, &k)| dist::amount_at(est, unit(word(k, j))))
+                                    .map(|(amount, &k)| amount.at(unit(word(k, j))))
                                     .sum();
                                 per_target[t] += loss;
                                 year_loss += loss;

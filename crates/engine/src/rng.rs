@@ -49,6 +49,10 @@ impl Stream {
     pub fn new(parts: &[u64]) -> Self {
         Stream { key: key(parts), counter: 0 }
     }
+    /// The stream whose key is `key` (e.g. `extend(prefix, i)` for a prefix shared by many).
+    pub fn from_key(key: u64) -> Self {
+        Stream { key, counter: 0 }
+    }
     #[inline]
     pub fn next_word(&mut self) -> u64 {
         let w = word(self.key, self.counter);

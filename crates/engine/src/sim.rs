@@ -35,10 +35,12 @@ pub mod domain {
     pub const LANE: u64 = 3;
 }
 
-/// Flags a `dep_to` entry whose edge requires more than one node (node ids stay below 2^31).
-const MORE_REQS: u32 = 1 << 31;
-/// Flags a `to` entry whose edge requires some node (an AND edge).
+/// Flags in the top bits of an edge's `to` (node ids stay below 2^29): the edge requires some
+/// node (an AND edge); it requires more than one; its probability varies per trial (a program).
 const HAS_REQS: u32 = 1 << 31;
+const MORE_REQS: u32 = 1 << 30;
+const UNCERTAIN: u32 = 1 << 29;
+const NODE: u32 = UNCERTAIN - 1;
 
 /// Marks an edge without an uncertain-probability program.
 const CERTAIN: u32 = u32::MAX;
@@ -64,31 +66,40 @@ pub struct SimGraph {
     node_count: usize,
     offsets: Vec<u32>,
     from: Vec<u32>,
+    /// Target node, with the flags [`HAS_REQS`], [`MORE_REQS`] and [`UNCERTAIN`] in the top bits.
     to: Vec<u32>,
-    /// Success probability as a 0.64 fixed-point fraction; `None` in `always` marks p = 1.
-    threshold: Vec<u64>,
-    always: Vec<bool>,
-    /// Stable id of the edge for randomness (its index in the model), so removing one edge does not
-    /// change the draws of the others: common random numbers across what-ifs.
-    stable_id: Vec<u32>,
+    /// What drawing an edge reads, together (12 bytes, one stream): the success probability as a
+    /// 0.64 fixed-point fraction (`u64::MAX` marks p = 1; no p < 1 reaches it), low half first,
+    /// and the stable id of the edge for randomness (its index in the model), so removing one edge
+    /// does not change the draws of the others: common random numbers across what-ifs.
+    draw: Vec<[u32; 3]>,
     req_offsets: Vec<u32>,
     reqs: Vec<u32>,
-    /// Per node: the edges that require it (re-evaluated when it becomes held), and their sources.
+    /// Per node: where its out-edges' required nodes start in `reqs` (they follow in edge order).
+    req_start: Vec<u32>,
+    /// Per node: the AND edges that require it (re-evaluated when it becomes held).
     dep_offsets: Vec<u32>,
-    deps: Vec<u32>,
-    dep_from: Vec<u32>,
-    /// Per `deps` slot: the edge's target, with [`MORE_REQS`] set when it requires other nodes too.
-    dep_to: Vec<u32>,
+    deps: Vec<Dep>,
     /// Per required-node slot (index into `reqs`): its position in `deps`, where the batch keeps
     /// a copy of the edge's live lanes so that visiting a required node reads them sequentially.
     dep_pos: Vec<u32>,
-    program_of: Vec<u32>,
+    /// (edge, program) for each edge flagged [`UNCERTAIN`], sorted by edge: few edges have one.
+    program_of: Vec<(u32, u32)>,
     programs: Vec<Program>,
     /// Uncertain inputs: the estimate and the stable key its samples are drawn with.
     inputs: Vec<(Estimate, u64)>,
     /// Per input: its quantile function, tabulated for fast sampling.
     input_tables: Vec<std::sync::Arc<dist::ProbabilityTable>>,
     respond: f64,
+}
+
+/// An AND edge as seen from one of the nodes it requires.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dep {
+    edge: u32,
+    from: u32,
+    /// The edge's `to`, flags included.
+    to: u32,
 }
 
 /// A plain edge list for building a [`SimGraph`] directly (generators, tests, benchmarks).
@@ -135,21 +146,18 @@ impl SimGraph {
     }
 
     fn empty(node_count: usize, respond: f64) -> Self {
-        assert!(node_count < MORE_REQS as usize, "at most 2^31 − 1 nodes");
+        assert!(node_count <= NODE as usize, "at most 2^29 − 1 nodes");
         SimGraph {
             node_count,
             offsets: vec![0; node_count + 1],
             from: Vec::new(),
             to: Vec::new(),
-            threshold: Vec::new(),
-            always: Vec::new(),
-            stable_id: Vec::new(),
+            draw: Vec::new(),
             req_offsets: vec![0],
             reqs: Vec::new(),
             dep_offsets: Vec::new(),
             deps: Vec::new(),
-            dep_from: Vec::new(),
-            dep_to: Vec::new(),
+            req_start: Vec::new(),
             dep_pos: Vec::new(),
             program_of: Vec::new(),
             programs: Vec::new(),
@@ -161,16 +169,19 @@ impl SimGraph {
 
     /// Edges must be pushed sorted by source.
     fn push_edge(&mut self, from: u32, to: u32, p: f64, stable_id: u32, reqs: &[u32], program: u32) {
-        let (t, always) = threshold_of(p);
+        let (t, _) = threshold_of(p);
         self.offsets[from as usize + 1] += 1;
         self.from.push(from);
-        self.to.push(to);
-        self.threshold.push(t);
-        self.always.push(always);
-        self.stable_id.push(stable_id);
+        let more = if reqs.len() > 1 { MORE_REQS } else { 0 };
+        let has = if reqs.is_empty() { 0 } else { HAS_REQS };
+        let uncertain = if program != CERTAIN { UNCERTAIN } else { 0 };
+        self.to.push(to | has | more | uncertain);
+        self.draw.push([t as u32, (t >> 32) as u32, stable_id]);
         self.reqs.extend_from_slice(reqs);
         self.req_offsets.push(self.reqs.len() as u32);
-        self.program_of.push(program);
+        if program != CERTAIN {
+            self.program_of.push((self.to.len() as u32 - 1, program));
+        }
     }
 
     fn finish(&mut self) {
@@ -185,30 +196,17 @@ impl SimGraph {
             count[i + 1] += count[i];
         }
         self.dep_offsets = count.clone();
-        self.deps = vec![0; self.reqs.len()];
+        self.deps = vec![Dep::default(); self.reqs.len()];
         self.dep_pos = vec![0; self.reqs.len()];
         for e in 0..self.to.len() {
             for k in self.req_offsets[e]..self.req_offsets[e + 1] {
                 let r = self.reqs[k as usize] as usize;
-                self.deps[count[r] as usize] = e as u32;
+                self.deps[count[r] as usize] = Dep { edge: e as u32, from: self.from[e], to: self.to[e] };
                 self.dep_pos[k as usize] = count[r];
                 count[r] += 1;
             }
         }
-        self.dep_from = self.deps.iter().map(|&e| self.from[e as usize]).collect();
-        self.dep_to = self
-            .deps
-            .iter()
-            .map(|&e| {
-                let more = self.req_offsets[e as usize + 1] - self.req_offsets[e as usize] > 1;
-                self.to[e as usize] | if more { MORE_REQS } else { 0 }
-            })
-            .collect();
-        for e in 0..self.to.len() {
-            if self.req_offsets[e + 1] > self.req_offsets[e] {
-                self.to[e] |= HAS_REQS;
-            }
-        }
+        self.req_start = (0..self.node_count).map(|u| self.req_offsets[self.offsets[u] as usize]).collect();
     }
 
     fn input(&mut self, estimate: Estimate, stable_key: u64) -> Term {
@@ -260,14 +258,14 @@ impl SimGraph {
         self.from[edge]
     }
     pub fn edge_to(&self, edge: usize) -> u32 {
-        self.to[edge] & !HAS_REQS
+        self.to[edge] & NODE
     }
     pub fn edge_requires(&self, edge: usize) -> &[u32] {
         &self.reqs[self.req_offsets[edge] as usize..self.req_offsets[edge + 1] as usize]
     }
     /// The edge's index in the model (or in the edge list it was built from).
     pub fn stable_id(&self, edge: usize) -> u32 {
-        self.stable_id[edge]
+        self.draw[edge][2]
     }
     pub fn edge_count(&self) -> usize {
         self.to.len()
@@ -277,17 +275,14 @@ impl SimGraph {
         self.offsets.len() * 4
             + self.from.len() * 4
             + self.to.len() * 4
-            + self.threshold.len() * 8
-            + self.always.len()
-            + self.stable_id.len() * 4
+            + self.draw.len() * 12
             + self.req_offsets.len() * 4
             + self.reqs.len() * 4
             + self.dep_offsets.len() * 4
-            + self.deps.len() * 4
-            + self.dep_from.len() * 4
-            + self.dep_to.len() * 4
+            + self.req_start.len() * 4
+            + self.deps.len() * std::mem::size_of::<Dep>()
             + self.dep_pos.len() * 4
-            + self.program_of.len() * 4
+            + self.program_of.len() * 8
     }
 }
 
@@ -315,7 +310,7 @@ impl Batch<'_> {
     /// The lanes (trials) in which `node` is held.
     #[inline]
     pub fn held(&self, node: u32) -> u64 {
-        self.scratch.node[node as usize].held & self.lanes
+        self.scratch.held[node as usize] & self.lanes
     }
     /// The lanes in which edge `edge` (index in the `SimGraph`) is live, drawn on demand.
     pub fn live(&mut self, edge: usize) -> u64 {
@@ -323,23 +318,18 @@ impl Batch<'_> {
     }
 }
 
-/// Per-node state of a batch, together (16 bytes) so that a gain touches one cache line.
-#[derive(Debug, Clone, Copy, Default)]
-struct NodeState {
-    held: u64,
-    /// Lanes held but not yet pushed along the out-edges; non-zero iff the node's bit is set.
-    pending: u64,
-}
-
 /// Per-thread working memory, reused across batches.
 struct Scratch {
-    node: Vec<NodeState>,
+    /// Per node: the lanes in which it is held.
+    held: Vec<u64>,
+    /// Per node: the lanes already pushed along its out-edges (a subset of `held`). Kept apart
+    /// from `held` so that the scattered writes of a sweep touch 8 bytes per node, not 16.
+    pushed: Vec<u64>,
     /// Per node: the generation (batch visit) in which its out-edges were drawn.
     drawn: Vec<u32>,
     /// Per `deps` slot: the AND edge's live lanes and the generation they were drawn in.
-    dep_live: Vec<u64>,
-    dep_drawn: Vec<u32>,
-    /// Nodes with pending lanes, one bit each, and how many.
+    dep_live: Vec<(u64, u32)>,
+    /// Nodes with pending lanes (held but not pushed), one bit each, and how many.
     pending_bits: Vec<u64>,
     pending_count: usize,
     touched: Vec<u32>,
@@ -357,10 +347,10 @@ struct Scratch {
 impl Scratch {
     fn new(g: &SimGraph) -> Self {
         Scratch {
-            node: vec![NodeState::default(); g.node_count],
+            held: vec![0; g.node_count],
+            pushed: vec![0; g.node_count],
             drawn: vec![0; g.node_count],
-            dep_live: vec![0; g.deps.len()],
-            dep_drawn: vec![0; g.deps.len()],
+            dep_live: vec![(0, 0); g.deps.len()],
             pending_bits: vec![0; g.node_count.div_ceil(64)],
             pending_count: 0,
             touched: Vec::new(),
@@ -378,7 +368,7 @@ impl Scratch {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.drawn.fill(0);
-            self.dep_drawn.fill(0);
+            self.dep_live.iter_mut().for_each(|d| d.1 = 0);
             self.generation = 1;
         }
     }
@@ -467,23 +457,29 @@ impl Run<'_> {
         let g = self.graph;
         s.drawn[u as usize] = s.generation;
         let prefix = s.prefix;
+        // Required-node slots of this node's AND edges, which follow each other in `reqs`.
+        let mut slot = g.req_start[u as usize] as usize;
         for e in g.offsets[u as usize] as usize..g.offsets[u as usize + 1] as usize {
             // extend(extend(prefix, id), batch), with the batch half precomputed.
-            let k = crate::rng::mix64(extend(prefix, g.stable_id[e] as u64) ^ s.batch_part);
-            let live = if g.program_of[e] != CERTAIN {
-                self.uncertain_lanes(s, g.program_of[e] as usize, k, batch)
-            } else if g.always[e] {
+            let [lo, hi, stable_id] = g.draw[e];
+            let threshold = lo as u64 | (hi as u64) << 32;
+            let k = crate::rng::mix64(extend(prefix, stable_id as u64) ^ s.batch_part);
+            let to = g.to[e];
+            let live = if to & UNCERTAIN != 0 {
+                let at = g.program_of.binary_search_by_key(&(e as u32), |&(edge, _)| edge);
+                self.uncertain_lanes(s, g.program_of[at.expect("uncertain edges have a program")].1 as usize, k, batch)
+            } else if threshold == u64::MAX {
                 !0
             } else {
-                certain_lanes(g.threshold[e], k)
+                certain_lanes(threshold, k)
             };
             s.live[e] = live;
-            if g.to[e] & HAS_REQS != 0 {
-                for slot in g.req_offsets[e]..g.req_offsets[e + 1] {
-                    let d = g.dep_pos[slot as usize] as usize;
-                    s.dep_live[d] = live;
-                    s.dep_drawn[d] = s.generation;
+            if to & HAS_REQS != 0 {
+                let count = if to & MORE_REQS != 0 { (g.req_offsets[e + 1] - g.req_offsets[e]) as usize } else { 1 };
+                for &d in &g.dep_pos[slot..slot + count] {
+                    s.dep_live[d as usize] = (live, s.generation);
                 }
+                slot += count;
             }
         }
     }
@@ -524,13 +520,14 @@ impl Run<'_> {
         }
     }
 
-    /// Runs one batch to its fixpoint, leaving held lanes in `s.node[_].held`.
+    /// Runs one batch to its fixpoint, leaving held lanes in `s.held`.
     fn batch(&self, s: &mut Scratch, batch: u64) {
         s.next_generation();
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.batch_part = crate::rng::mix64(batch.wrapping_add(crate::rng::GAMMA));
         for &n in &s.touched {
-            s.node[n as usize].held = 0;
+            s.held[n as usize] = 0;
+            s.pushed[n as usize] = 0;
         }
         s.touched.clear();
         for &e in self.entries {
@@ -557,74 +554,86 @@ impl Run<'_> {
     fn visit(&self, s: &mut Scratch, u: usize, batch: u64) {
         let g = self.graph;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
-        let delta = std::mem::take(&mut s.node[u].pending);
+        let delta = s.held[u] & !s.pushed[u];
+        s.pushed[u] = s.held[u];
         if s.drawn[u] != s.generation {
             self.draw_out_edges(s, u as u32, batch);
         }
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
         let to = &g.to[first..end];
+        // Required nodes of this node's AND edges follow each other in `reqs`, in edge order.
+        let mut slot = usize::MAX;
         for i in 0..live.len() {
             let mut lanes = delta & live[i];
+            let t = to[i];
+            if t & HAS_REQS != 0 {
+                if slot == usize::MAX {
+                    slot = g.req_start[u] as usize;
+                }
+                let count = if t & MORE_REQS != 0 {
+                    (g.req_offsets[first + i + 1] - g.req_offsets[first + i]) as usize
+                } else {
+                    1
+                };
+                if lanes != 0 {
+                    for &r in &g.reqs[slot..slot + count] {
+                        lanes &= s.held[r as usize];
+                    }
+                }
+                slot += count;
+            }
             if lanes == 0 {
                 continue;
             }
-            let mut v = to[i];
-            if v & HAS_REQS != 0 {
-                v &= !HAS_REQS;
-                for k in g.req_offsets[first + i]..g.req_offsets[first + i + 1] {
-                    lanes &= s.node[g.reqs[k as usize] as usize].held;
-                }
-            }
-            let v = v as usize;
-            Self::gain_in(&mut s.node, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
+            let v = (t & NODE) as usize;
+            Self::gain_in(&mut s.held, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
         }
         // AND edges that need `u`, in the lanes `u` just gained. One whose source was never
         // visited in this batch is skipped: the source is pending (or holds nothing) and fires it,
         // with `u`'s lanes held by then, when visited.
         for d in g.dep_offsets[u] as usize..g.dep_offsets[u + 1] as usize {
-            if s.dep_drawn[d] != s.generation {
+            let (live, drawn) = s.dep_live[d];
+            if drawn != s.generation {
                 continue;
             }
-            let mut lanes = delta & s.dep_live[d];
+            let mut lanes = delta & live;
             if lanes == 0 {
                 continue;
             }
-            lanes &= s.node[g.dep_from[d] as usize].held;
-            let to = g.dep_to[d];
-            if to & MORE_REQS != 0 {
-                let e = g.deps[d] as usize;
+            let dep = g.deps[d];
+            lanes &= s.held[dep.from as usize];
+            if dep.to & MORE_REQS != 0 {
+                let e = dep.edge as usize;
                 for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-                    lanes &= s.node[g.reqs[k as usize] as usize].held;
+                    lanes &= s.held[g.reqs[k as usize] as usize];
                 }
             }
-            Self::gain(s, (to & !MORE_REQS) as usize, lanes);
+            Self::gain(s, (dep.to & NODE) as usize, lanes);
         }
     }
 
     /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending.
     #[inline(always)]
     fn gain(s: &mut Scratch, v: usize, lanes: u64) {
-        Self::gain_in(&mut s.node, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
+        Self::gain_in(&mut s.held, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
     }
 
     /// [`Self::gain`] on the scratch's parts, for loops that hold other parts borrowed.
     #[inline(always)]
-    fn gain_in(node: &mut [NodeState], touched: &mut Vec<u32>, bits: &mut [u64], count: &mut usize, v: usize, lanes: u64) {
-        let n = &mut node[v];
-        let new = lanes & !n.held;
+    fn gain_in(held: &mut [u64], touched: &mut Vec<u32>, bits: &mut [u64], count: &mut usize, v: usize, lanes: u64) {
+        let old = held[v];
+        let new = lanes & !old;
         if new == 0 {
             return;
         }
-        if n.held == 0 {
+        if old == 0 {
             touched.push(v as u32);
         }
-        n.held |= new;
-        if n.pending == 0 {
-            bits[v / 64] |= 1 << (v % 64);
-            *count += 1;
-        }
-        n.pending |= new;
+        held[v] = old | new;
+        let (word, bit) = (&mut bits[v / 64], 1u64 << (v % 64));
+        *count += (*word & bit == 0) as usize;
+        *word |= bit;
     }
 
     pub fn batch_count(&self) -> u64 {

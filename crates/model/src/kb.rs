@@ -54,6 +54,11 @@ impl EdgeKind {
     pub fn base(&self, skill: Skill) -> f64 {
         self.base[skill.index()]
     }
+    /// A fact about the estate rather than an attack step (it always succeeds, e.g. group
+    /// membership): no org-wide fix removes it, so it forms no endemic class.
+    pub fn is_structural(&self) -> bool {
+        self.base == [1.0; 3]
+    }
 }
 
 /// An ATT&CK technique or sub-technique the knowledge base knows by id and name.

@@ -162,6 +162,9 @@ impl Problems {
             if let Some(help) = &p.help {
                 out.push_str(&format!(" ({help})"));
             }
+            if let Some((loc, label)) = &p.related {
+                out.push_str(&format!(" [{label}: {}]", self.sources.position(*loc)));
+            }
             out.push('\n');
         }
         out

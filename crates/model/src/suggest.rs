@@ -6,9 +6,11 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
-/// The candidate nearest to `word` by edit distance, within a third of the word's length (at least 2).
+/// The candidate nearest to `word` by edit distance: within a third of the word's length, at least
+/// 2 for words of four characters or more, 1 for shorter ones (so `x` does not suggest `id`).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let len = word.chars().count();
+    let limit = if len < 4 { 1 } else { (len / 3).max(2) };
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
@@ -26,5 +28,7 @@ mod tests {
         assert_eq!(closest("exploit", ["exploits", "phishes"]), Some("exploits"));
         assert_eq!(closest("crown_jewl", ["crown_jewel", "loss"]), Some("crown_jewel"));
         assert_eq!(closest("zzzz", ["exploits", "phishes"]), None);
+        assert_eq!(closest("x", ["id", "kind"]), None);
+        assert_eq!(closest("di", ["id", "kind"]), Some("id"));
     }
 }

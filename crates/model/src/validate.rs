@@ -55,7 +55,7 @@ impl<'m> Ids<'m> {
                     Problem::error(format!("duplicate id `{id}`"), Some(loc))
                         .with_label("defined again here")
                         .with_related(*first_loc, format!("first defined as {}", first_kind.noun()))
-                        .with_help("ids are unique across the whole model (all files, all sections)"),
+                        .with_help("ids are unique across the whole model: all files, all sections"),
                 );
             } else {
                 ids.by_id.insert(id, (kind, loc));
@@ -111,7 +111,30 @@ pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     check_controls(model, &ids, knowledge, &mut problems);
     check_actors(model, &ids, knowledge, &mut problems);
     check_initiatives(model, &ids, &mut problems);
+    check_completeness(model, &mut problems);
     problems
+}
+
+/// Warnings for models that load but cannot say anything about risk.
+fn check_completeness(model: &Model, problems: &mut Vec<Problem>) {
+    if model.crown_jewels().next().is_none() {
+        problems.push(
+            Problem::warning("the model has no crown jewels, so no risk in money can be computed", None)
+                .with_help("mark what matters with `crown_jewel: true` and a `loss`"),
+        );
+    }
+    if model.actors.is_empty() {
+        problems.push(
+            Problem::warning("the model has no actors, so nobody attacks and every risk is zero", None)
+                .with_help("add e.g. actors: [{id: crime, frequency: {low: 2, high: 12}, entry: [internet]}]"),
+        );
+    }
+    for actor in model.actors.iter().filter(|a| a.targets.is_empty()) {
+        problems.push(
+            Problem::warning(format!("actor `{}` has no targets", actor.id), Some(actor.loc))
+                .with_help("omit `targets` to target every crown jewel"),
+        );
+    }
 }
 
 fn check_technique(t: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Problem>) {

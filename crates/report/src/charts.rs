@@ -61,7 +61,8 @@ pub fn money_tick(amount: f64, currency: &str) -> String {
         a if a >= 1e3 => (amount / 1e3, "k"),
         _ => (amount, ""),
     };
-    let mut text = format!("{value:.2}");
+    let digits = if value.abs() >= 100.0 { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
+    let mut text = format!("{value:.digits$}");
     while text.contains('.') && (text.ends_with('0') || text.ends_with('.')) {
         text.pop();
     }
@@ -144,13 +145,14 @@ pub struct Tolerance {
 /// The loss exceedance curve: P(annual loss > x) against x on a log scale, with decade ticks, axis
 /// labels and, when stated, the risk tolerance (a vertical line at the amount, the 1-in-20 level as
 /// a horizontal line and a marker where the curve crosses the amount).
-pub fn loss_exceedance(id: &str, points: &[(f64, f64)], tolerance: Option<Tolerance>, currency: &str) -> String {
+/// `width` is the chart's natural width in pixels (its height follows).
+pub fn loss_exceedance(id: &str, points: &[(f64, f64)], tolerance: Option<Tolerance>, currency: &str, width: f64) -> String {
     let title = "Loss exceedance curve";
     let pts: Vec<(f64, f64)> = points.iter().copied().filter(|(x, _)| *x > 0.0 && x.is_finite()).collect();
     if pts.is_empty() || pts.iter().all(|(_, p)| *p <= 0.0) {
         return empty(id, title, "No simulated year had a loss: the curve is zero everywhere.");
     }
-    let (w, h) = (720.0, 380.0);
+    let (w, h) = (width.max(360.0), (width * 0.53).max(300.0));
     let (left, right, top, bottom) = (72.0, 28.0, 28.0, 64.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let mut lo = pts.first().unwrap().0;
@@ -205,7 +207,7 @@ pub fn loss_exceedance(id: &str, points: &[(f64, f64)], tolerance: Option<Tolera
     for d in d0 as i32..=d1 as i32 {
         for m in [1.0, 2.0, 5.0] {
             let v = m * 10f64.powi(d);
-            if v.log10() > d1 + 1e-9 || (m > 1.0 && decades > 3) {
+            if v.log10() > d1 + 1e-9 || (m > 1.0 && pw / f64::from(decades) < 150.0) {
                 continue;
             }
             let xv = x(v);
@@ -262,7 +264,7 @@ pub fn loss_exceedance(id: &str, points: &[(f64, f64)], tolerance: Option<Tolera
             &format!("tolerance {}", money_tick(t.amount, currency)),
         );
         text(&mut out, left + pw - 4.0, y(0.05) - 5.0, "end", &format!(r#" fill="{RISK}""#), "1 in 20 years (5%)");
-        let _ = write!(out, r#"<circle cx="{tx:.1}" cy="{ty:.1}" r="5" fill="{color}" stroke="#fff" stroke-width="1.5"/>"#);
+        let _ = write!(out, r##"<circle cx="{tx:.1}" cy="{ty:.1}" r="5" fill="{color}" stroke="#ffffff" stroke-width="1.5"/>"##);
         text(
             &mut out,
             tx + dx,
@@ -301,7 +303,7 @@ pub fn hbars(id: &str, title: &str, desc: &str, bars: &[Bar], color: &str) -> St
         let y0 = top + i as f64 * row;
         let len = (b.value.max(0.0) / max * plot).max(2.0);
         let _ = write!(out, "<g><title>{}: {}</title>", esc(&b.label), esc(&b.value_text));
-        text(&mut out, label_w - 8.0, y0 + row / 2.0 + 4.0, "end", &format!(r#" fill="{INK}""#), &clip(&b.label, 38));
+        text(&mut out, label_w - 8.0, y0 + row / 2.0 + 4.0, "end", &format!(r#" fill="{INK}""#), &clip(&b.label, 33));
         let _ = write!(
             out,
             r#"<rect x="{label_w:.1}" y="{:.1}" width="{len:.1}" height="{:.1}" fill="{color}" rx="2"/>"#,
@@ -361,7 +363,7 @@ pub fn tornado(id: &str, rows: &[TornadoRow], baseline: f64, currency: &str) -> 
             esc(&money_tick(r.at_low, currency)),
             esc(&money_tick(r.at_high, currency))
         );
-        text(&mut out, label_w - 8.0, y0 + row / 2.0 + 4.0, "end", &format!(r#" fill="{INK}""#), &clip(&r.label, 36));
+        text(&mut out, label_w - 8.0, y0 + row / 2.0 + 4.0, "end", &format!(r#" fill="{INK}""#), &clip(&r.label, 32));
         let (yb, hb) = (y0 + 5.0, row - 10.0);
         if a < baseline {
             let (xa, xb) = (x(a), x(baseline.min(b)));
@@ -383,11 +385,19 @@ pub fn tornado(id: &str, rows: &[TornadoRow], baseline: f64, currency: &str) -> 
 
 /// A step chart of money over periods (e.g. the ALE in effect each quarter of a roadmap), with the
 /// area under it, or, with `steps == false`, a line through the points (e.g. the ALE of each run).
-pub fn money_steps(id: &str, title: &str, desc: &str, points: &[(String, f64)], currency: &str, steps: bool) -> String {
+pub fn money_steps(
+    id: &str,
+    title: &str,
+    desc: &str,
+    points: &[(String, f64)],
+    currency: &str,
+    steps: bool,
+    width: f64,
+) -> String {
     if points.is_empty() {
         return empty(id, title, "Nothing to show.");
     }
-    let (w, h) = (720.0, 300.0);
+    let (w, h) = (width.max(360.0), (width * 0.45).max(240.0));
     let (left, right, top, bottom) = (72.0, 28.0, 24.0, 52.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
@@ -403,7 +413,8 @@ pub fn money_steps(id: &str, title: &str, desc: &str, points: &[(String, f64)], 
         line(&mut out, left, y(t), left + pw, y(t), GRID, "");
         text(&mut out, left - 8.0, y(t) + 4.0, "end", &format!(r#" fill="{MUTED}""#), &money_tick(t, currency));
     }
-    let every = if n <= 12 { 1 } else { n.div_ceil(12) };
+    // Label every period while labels have room (about 48 px each), else every k-th.
+    let every = ((48.0 / (pw / n as f64)).ceil() as usize).max(1);
     for (i, (label, _)) in points.iter().enumerate() {
         let xc = if steps { x(i as f64 + 0.5) } else if n == 1 { x(0.5 * slots) } else { x(i as f64) };
         if i % every == 0 || i + 1 == n {
@@ -455,6 +466,35 @@ pub fn money_steps(id: &str, title: &str, desc: &str, points: &[(String, f64)], 
     out
 }
 
+/// A small line of values for a headline card (e.g. the ALE of each verify run), labelled for
+/// screen readers with its first and last value.
+pub fn sparkline(id: &str, title: &str, points: &[(String, f64)], currency: &str) -> String {
+    let (w, h, pad) = (160.0, 40.0, 4.0);
+    let mut out = String::new();
+    let desc = match (points.first(), points.last()) {
+        (Some(a), Some(b)) => format!("From {} ({}) to {} ({}).", money_tick(a.1, currency), a.0, money_tick(b.1, currency), b.0),
+        _ => "No values.".into(),
+    };
+    open(&mut out, id, w, h, title, &desc);
+    let (lo, hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+    let n = points.len();
+    let x = |i: usize| if n <= 1 { w / 2.0 } else { pad + i as f64 / (n - 1) as f64 * (w - 2.0 * pad) };
+    let y = |v: f64| if hi > lo { h - pad - (v - lo) / (hi - lo) * (h - 2.0 * pad) } else { h / 2.0 };
+    let mut d = String::new();
+    for (i, p) in points.iter().enumerate() {
+        let _ = write!(d, "{}{:.1} {:.1}", if i == 0 { "M" } else { " L" }, x(i), y(p.1));
+    }
+    if n == 1 {
+        let _ = write!(d, " L{:.1} {:.1}", x(0) + 0.1, y(points[0].1));
+    }
+    let _ = write!(out, r#"<path class="curve" d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2" stroke-linecap="round"/>"#);
+    if let Some(last) = points.last() {
+        let _ = write!(out, r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{ACCENT}"/>"#, x(n - 1), y(last.1));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// A node of a path diagram.
 #[derive(Debug, Clone)]
 pub struct PathNode {
@@ -477,7 +517,7 @@ pub struct PathStep {
 /// edge kind and probability (below); long paths continue on a second row right to left.
 pub fn path_diagram(id: &str, title: &str, nodes: &[PathNode], steps: &[PathStep]) -> String {
     const PER_ROW: usize = 5;
-    let (bw, bh, gap, row_gap, pad) = (124.0, 40.0, 112.0, 74.0, 12.0);
+    let (bw, bh, gap, row_gap, pad) = (124.0, 40.0, 132.0, 74.0, 12.0);
     let n = nodes.len();
     if n == 0 {
         return empty(id, title, "No path.");
@@ -529,7 +569,7 @@ pub fn path_diagram(id: &str, title: &str, nodes: &[PathNode], steps: &[PathStep
             line(&mut out, x1 + 2.0, ym, x2 - 2.0, ym, INK, &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#));
             let xm = (x1 + x2) / 2.0;
             text(&mut out, xm, ym - 7.0, "middle", &label_attrs, &clip(&st.technique, 16));
-            text(&mut out, xm, ym + 15.0, "middle", &sub_attrs, &clip(&st.kind, 18));
+            text(&mut out, xm, ym + 15.0, "middle", &sub_attrs, &clip(&st.kind, 22));
             text(&mut out, xm, ym + 27.0, "middle", &sub_attrs, &format!("p {:.2}{}", st.p, if and.is_empty() { "" } else { " · AND" }));
         } else {
             // Row change: straight down in the same column.
@@ -537,7 +577,7 @@ pub fn path_diagram(id: &str, title: &str, nodes: &[PathNode], steps: &[PathStep
             line(&mut out, xm, ay + bh + 2.0, xm, by - 2.0, INK, &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#));
             let ym = (ay + bh + by) / 2.0;
             text(&mut out, xm - 8.0, ym - 4.0, "end", &label_attrs, &clip(&st.technique, 16));
-            text(&mut out, xm - 8.0, ym + 10.0, "end", &sub_attrs, &format!("{} · p {:.2}", clip(&st.kind, 14), st.p));
+            text(&mut out, xm - 8.0, ym + 10.0, "end", &sub_attrs, &format!("{} · p {:.2}", clip(&st.kind, 20), st.p));
         }
         out.push_str("</g>");
     }
@@ -581,7 +621,7 @@ mod tests {
         assert!(!bars.contains("<script"));
         let t = tornado("t", &[TornadoRow { label: evil.into(), at_low: 1.0, at_high: 3.0 }], 2.0, "USD");
         assert!(!t.contains("<script"));
-        let s = money_steps("s", evil, evil, &[(evil.into(), 5.0), ("x".into(), 2.0)], "USD", false);
+        let s = money_steps("s", evil, evil, &[(evil.into(), 5.0), ("x".into(), 2.0)], "USD", false, 720.0);
         assert!(!s.contains("<script"));
     }
 
@@ -601,12 +641,12 @@ mod tests {
     #[test]
     fn lec_has_axes_curve_and_tolerance() {
         let pts: Vec<(f64, f64)> = (20..=32).map(|i| (10f64.powf(i as f64 / 4.0), 0.5 / (i - 19) as f64)).collect();
-        let svg = loss_exceedance("lec", &pts, Some(Tolerance { amount: 1e7, exceedance: 0.08 }), "USD");
+        let svg = loss_exceedance("lec", &pts, Some(Tolerance { amount: 1e7, exceedance: 0.08 }), "USD", 720.0);
         assert!(svg.contains(r#"class="curve""#) && svg.contains(r#"class="tolerance""#));
         assert!(svg.contains("$100k") && svg.contains("$10M"), "decade ticks: {svg}");
         assert!(svg.contains("<title id=\"lec-title\">") && svg.contains("<desc id=\"lec-desc\">"));
         assert!(svg.contains("tolerance $10M"));
-        let none = loss_exceedance("lec", &[], None, "USD");
+        let none = loss_exceedance("lec", &[], None, "USD", 720.0);
         assert!(none.contains("No simulated year had a loss"));
     }
 

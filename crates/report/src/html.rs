@@ -38,28 +38,35 @@ fn environment() -> Result<Environment<'static>, HtmlError> {
 fn charts(report: &Report) -> BTreeMap<&'static str, Value> {
     let cur = report.currency.as_str();
     let mut out = BTreeMap::new();
+    // The executive page sets its charts side by side: narrower charts keep their text readable.
+    let width = if report.audience == "exec" { 540.0 } else { 760.0 };
     let tolerance = report
         .headline
         .tolerance
         .zip(report.headline.exceedance)
         .map(|(amount, exceedance)| Tolerance { amount, exceedance });
-    out.insert("lec", charts::loss_exceedance("chart-lec", &report.lec, tolerance, cur));
+    out.insert("lec", charts::loss_exceedance("chart-lec", &report.lec, tolerance, cur, width));
     if let Some(r) = &report.roadmap {
         let desc = format!(
             "Step chart of the ALE in effect in each quarter of the {}-year roadmap: from {} to {}.",
             r.years, r.baseline_text, r.final_text
         );
-        out.insert("burn_down", charts::money_steps("chart-burn-down", "Risk burn-down", &desc, &r.burn_points, cur, true));
+        out.insert("burn_down", charts::money_steps("chart-burn-down", "Risk burn-down", &desc, &r.burn_points, cur, true, width));
     }
     if let Some(t) = &report.trend {
         let desc = format!("The verified ALE of each recorded verify run: {} to {}.", t.first_text, t.last_text);
-        out.insert("trend", charts::money_steps("chart-trend", "ALE trend over verify runs", &desc, &t.points, cur, false));
+        out.insert("sparkline", charts::sparkline("chart-trend-spark", "Verified ALE per verify run", &t.points, cur));
+        out.insert("trend", charts::money_steps("chart-trend", "ALE trend over verify runs", &desc, &t.points, cur, false, width));
     }
     let bars: Vec<Bar> = report
         .classes
         .iter()
         .map(|c| Bar {
-            label: if c.name.is_empty() { c.key.clone() } else { format!("{} {}", c.key, c.name) },
+            label: match c.kind.as_str() {
+                "edge kind" => format!("kind: {}", c.key),
+                _ if c.name.is_empty() => c.key.clone(),
+                _ => format!("{} {}", c.key, c.name),
+            },
             value: c.ale_reduction,
             value_text: format!("{} ({})", c.ale_reduction_text, c.share_text),
         })
@@ -104,7 +111,7 @@ pub fn render(report: &Report) -> Result<String, HtmlError> {
     let name = if report.audience == "exec" { "exec.html" } else { "engineer.html" };
     let template = env.get_template(name).map_err(|e| HtmlError(e.to_string()))?;
     template
-        .render(context! { r => report, charts => charts(report), path_svgs => path_svgs(report) })
+        .render(context! { r => Value::from(minijinja::value::Serde(report)), charts => charts(report), path_svgs => path_svgs(report) })
         .map(|s| s + "\n")
         .map_err(|e| HtmlError(format!("{e:#}")))
 }

@@ -204,7 +204,7 @@ pub fn sarif(
         }
         results.push(result);
     }
-    for p in choke_points.iter().filter(|p| p.ale_reduction > 0.0) {
+    for p in crate::view::stable_order(choke_points).into_iter().filter(|p| p.ale_reduction > 0.0) {
         let loc = match p.kind {
             "node" => node_loc(model, &p.id),
             _ => model.edges.iter().find(|e| e.label() == p.id).map(|e| e.loc),

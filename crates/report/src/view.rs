@@ -620,9 +620,8 @@ impl Report {
                 })
                 .collect(),
         });
-        let choke_points = input
-            .choke_points
-            .iter()
+        let choke_points = stable_order(input.choke_points)
+            .into_iter()
             .map(|p| ChokeView {
                 kind: p.kind.to_string(),
                 id: p.id.clone(),
@@ -726,6 +725,21 @@ impl Report {
     }
 }
 
+/// Choke points in a stable order: by risk share (rounded, so float summation order cannot swap
+/// ties between runs), then by the re-simulated ALE reduction, then by kind and id.
+pub fn stable_order(points: &[ChokePoint]) -> Vec<&ChokePoint> {
+    let round = |x: f64| (x * 1e6).round() as i64;
+    let mut sorted: Vec<&ChokePoint> = points.iter().collect();
+    sorted.sort_by(|a, b| {
+        round(b.risk_share)
+            .cmp(&round(a.risk_share))
+            .then(round(b.ale_reduction).cmp(&round(a.ale_reduction)))
+            .then(a.kind.cmp(b.kind))
+            .then(a.id.cmp(&b.id))
+    });
+    sorted
+}
+
 fn class_kind(kind: ClassKind) -> &'static str {
     match kind {
         ClassKind::Technique => "technique",
@@ -812,6 +826,13 @@ fn trend_view(h: &History, cur: &str) -> Trend {
         ),
         None => format!("Verified ALE {} in run #{} ({}), the only recorded run.", money(last.ale, cur), last.seq, last.time),
     };
+    if last.ale > last.ale_design {
+        sentence += &format!(
+            " Failing controls add {} to the ALE as designed ({}).",
+            money(last.ale - last.ale_design, cur),
+            money(last.ale_design, cur)
+        );
+    }
     if !h.same_model {
         sentence += " The model changed since the newest verify run.";
     }

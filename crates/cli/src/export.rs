@@ -1,0 +1,101 @@
+//! `riskpath export`: the analysis for other tools — an ATT&CK Navigator layer for the detection
+//! team, SARIF findings for CI and code scanning, the attack graph for Graphviz.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use riskpath_decide::chokepoints::{dominance, rank_choke_points};
+use riskpath_decide::classes;
+use riskpath_engine::paths::all_scenarios;
+use riskpath_engine::risk::SkillGraphs;
+use riskpath_engine::{Posture, compile};
+use riskpath_report::{dot, navigator, sarif};
+
+use crate::ModelArgs;
+use crate::analyze::SimArgs;
+use crate::common::{Failure, load_model, to_json, write_output};
+use crate::report::{model_dir, model_name};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum What {
+    /// An ATT&CK Navigator layer (format 4.5): techniques scored by their risk contribution (the
+    /// ALE drop if their attack steps were neutralised), comments naming the paths that use them.
+    Navigator(Args),
+    /// SARIF 2.1.0: endemic classes and choke points as findings at their place in the model files.
+    Sarif(Args),
+    /// The attack graph in Graphviz DOT: entry points and crown jewels highlighted, edges labelled
+    /// with kind, technique and probability.
+    Dot(DotArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Most likely paths per actor and target named in technique comments.
+    #[arg(short = 'k', long, default_value_t = 3)]
+    pub paths: usize,
+    /// Choke points confirmed by re-simulation (SARIF).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DotArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(what: What) -> Result<(), Failure> {
+    match what {
+        What::Navigator(args) => navigator_layer(args),
+        What::Sarif(args) => sarif_log(args),
+        What::Dot(args) => {
+            let loaded = load_model(&args.model)?;
+            let model = &loaded.model;
+            let graph = compile(model, &Posture::as_deployed(model));
+            write_output(args.output.as_deref(), &dot::dot(model, &graph))
+        }
+    }
+}
+
+fn navigator_layer(args: Args) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let config = args.sim.config(model)?;
+    let posture = Posture::as_deployed(model);
+    let graph = compile(model, &posture);
+    let scenarios = all_scenarios(model, &graph, args.paths.max(1));
+    let eval = args.sim.evaluator(model, posture, &config);
+    let ale = eval.loss(&eval.baseline).ale;
+    // Every technique, even one used by a single step, gets its score.
+    let ranked = classes::rank(&eval, &graph, 1);
+    let name = format!("riskpath: {}", model_name(&args.model.dir));
+    let layer = navigator::layer(model, &graph, &ranked, &scenarios, ale, eval.seed, eval.trials, &name);
+    write_output(args.output.as_deref(), &to_json(&layer)?)
+}
+
+fn sarif_log(args: Args) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let config = args.sim.config(model)?;
+    let posture = Posture::as_deployed(model);
+    let graph = compile(model, &posture);
+    let eval = args.sim.evaluator(model, posture, &config);
+    let base = eval.loss(&eval.baseline);
+    let ranked = classes::rank(&eval, &graph, 2);
+    let sims = SkillGraphs::new(model, &graph);
+    let dom = dominance(model, &graph, &sims, eval.trials, eval.seed);
+    let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
+    let points = rank_choke_points(&eval, &graph, &dom, &scenario_ale, args.top);
+    let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, base.ale, eval.seed, eval.trials);
+    write_output(args.output.as_deref(), &to_json(&log)?)
+}

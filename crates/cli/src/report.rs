@@ -1,0 +1,238 @@
+//! `riskpath report`: the analysis at the right altitude — a one-page executive summary or the
+//! engineer's full report — as a self-contained HTML page or GitHub Markdown. Reads the verify
+//! history (read-only) for the ALE trend and the control states when the model has one.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use riskpath_assure::history::{self, Store};
+use riskpath_decide::chokepoints::{ChokePoint, MinCut, dominance, min_cut, rank_choke_points};
+use riskpath_decide::classes::{self, EndemicClass};
+use riskpath_decide::roadmap::{self, PlanOptions, PlanResult};
+use riskpath_decide::sensitivity::{self, TornadoBar};
+use riskpath_engine::AttackGraph;
+use riskpath_engine::paths::{ScenarioPaths, all_scenarios};
+use riskpath_engine::risk::{RiskResult, SkillGraphs, assess_graph_observed, expected_work};
+use riskpath_engine::{Posture, compile};
+use riskpath_model::Model;
+use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, ReportInput, Roadmap};
+
+use crate::ModelArgs;
+use crate::analyze::SimArgs;
+use crate::common::{Bar, Failure, load_model, write_output};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// One page for leadership: money, trend, loss exceedance against tolerance, top risks,
+    /// roadmap burn-down and the decisions asked.
+    Exec,
+    /// Attack path diagrams, choke points, endemic classes, sensitivity, control states,
+    /// per-scenario tables, how each probability was derived, method.
+    Engineer,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (inline CSS and SVG charts, no script, prints well).
+    Html,
+    /// GitHub-flavoured Markdown.
+    Md,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Who the report is for.
+    #[arg(long, value_enum, default_value_t = Audience::Exec)]
+    pub audience: Audience,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Most likely paths drawn per scenario.
+    #[arg(short = 'k', long, default_value_t = 3)]
+    pub paths: usize,
+    /// Scenarios (by ALE) whose paths are drawn.
+    #[arg(long, default_value_t = 6)]
+    pub path_scenarios: usize,
+    /// Roadmap budget per year, in the model's currency [default: the initiatives' one-off costs
+    /// spread over --plan-years].
+    #[arg(long)]
+    pub budget: Option<f64>,
+    /// Roadmap horizon in years (`--years` is the simulated years, as in `analyze`).
+    #[arg(long, value_name = "YEARS", default_value_t = 3)]
+    pub plan_years: usize,
+    /// At most this many initiatives in progress at once per owning team.
+    #[arg(long)]
+    pub team_capacity: Option<usize>,
+    /// Largest set of initiatives solved exactly by integer programming.
+    #[arg(long, default_value_t = 6)]
+    pub exact_max: usize,
+    /// Verify history to read the trend and control states from [default: DIR/.riskpath/history.db].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Everything the report and export commands compute from one model.
+pub struct Analysis {
+    pub graph: AttackGraph,
+    pub risk: RiskResult,
+    pub scenarios: Vec<ScenarioPaths>,
+    pub classes: Vec<EndemicClass>,
+    pub tornado: Vec<TornadoBar>,
+    pub cut: MinCut,
+    pub choke_points: Vec<ChokePoint>,
+    pub decision_trials: u64,
+}
+
+impl Analysis {
+    pub fn compute(model: &Model, sim: &SimArgs, paths: usize) -> Result<Analysis, Failure> {
+        let config = sim.config(model)?;
+        let posture = Posture::as_deployed(model);
+        let graph = compile(model, &posture);
+        let scenarios = all_scenarios(model, &graph, paths.max(1));
+        let risk = {
+            let bar = Bar::new(expected_work(model, config), "simulating");
+            assess_graph_observed(model, &graph, config, &bar)
+        };
+        let eval = sim.evaluator(model, posture, &config);
+        let classes = classes::rank(&eval, &graph, 2);
+        let tornado = sensitivity::tornado(&eval, 12);
+        let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
+        let sinks: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
+        let cut = min_cut(model, &graph, &sources, &sinks);
+        let sims = SkillGraphs::new(model, &graph);
+        let dom = dominance(model, &graph, &sims, eval.trials, eval.seed);
+        let base = eval.loss(&eval.baseline);
+        let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
+        let choke_points = rank_choke_points(&eval, &graph, &dom, &scenario_ale, 10);
+        Ok(Analysis { graph, risk, scenarios, classes, tornado, cut, choke_points, decision_trials: eval.trials })
+    }
+}
+
+/// A short name for the model: its directory's (or file's) name.
+pub fn model_name(path: &Path) -> String {
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = if resolved.is_file() { resolved.file_stem() } else { resolved.file_name() };
+    name.map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The directory model file paths are relative to.
+pub fn model_dir(path: &Path) -> PathBuf {
+    if path.is_file() { path.parent().map(Path::to_path_buf).unwrap_or_default() } else { path.to_path_buf() }
+}
+
+/// The roadmap, or why there is none. The yearly budget defaults to the initiatives' one-off costs
+/// spread over the horizon.
+fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>, Failure> {
+    if let Some(b) = args.budget {
+        if !(b.is_finite() && b >= 0.0) {
+            return Err(Failure::usage("--budget must be a number ≥ 0"));
+        }
+    }
+    if args.plan_years == 0 || args.plan_years > 10 {
+        return Err(Failure::usage("--plan-years must be between 1 and 10"));
+    }
+    if args.exact_max > 10 {
+        return Err(Failure::usage("--exact-max above 10 would simulate over a thousand subsets; use ≤ 10"));
+    }
+    if model.initiatives.is_empty() {
+        return Ok(Err("No roadmap: the model has no initiatives. Add candidate initiatives with their costs to plan one.".into()));
+    }
+    if model.initiatives.len() > 63 {
+        return Ok(Err("No roadmap: at most 63 initiatives can be planned at once.".into()));
+    }
+    let once: f64 = model.initiatives.iter().map(|i| i.cost.once).sum();
+    let (budget, assumed) = match args.budget {
+        Some(b) => (b, false),
+        None if once > 0.0 => (once / args.plan_years as f64, true),
+        None => return Ok(Err("No roadmap: no --budget was given and the initiatives have no one-off costs to derive one from.".into())),
+    };
+    let config = args.sim.config(model)?;
+    let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
+    let options = PlanOptions {
+        budget_per_year: budget,
+        years: args.plan_years,
+        team_capacity: args.team_capacity,
+        exact_max: args.exact_max,
+    };
+    Ok(Ok((roadmap::plan(&eval, options), assumed)))
+}
+
+/// The verify history of the model, if it has one; unreadable history is a warning, not a failure.
+pub fn read_history(model: &Model, path: &Path) -> Option<History> {
+    if !path.is_file() {
+        return None;
+    }
+    let warn = |e: &dyn std::fmt::Display| eprintln!("riskpath: warning: not using the verify history: {e}");
+    let store = Store::open_existing(path).map_err(|e| warn(&e)).ok()?;
+    let records = store.records().map_err(|e| warn(&e)).ok()?;
+    let chain = store.verify_chain().map_err(|e| warn(&e)).ok()?;
+    let latest = records.last()?;
+    Some(History {
+        db: path.display().to_string(),
+        runs: records
+            .iter()
+            .map(|s| HistoryRun { seq: s.record.seq, time: s.record.time.clone(), ale: s.record.ale, ale_design: s.record.ale_design })
+            .collect(),
+        chain_problems: chain.problems.iter().map(|p| format!("record #{}: {}", p.seq, p.message)).collect(),
+        latest_controls: latest
+            .record
+            .controls
+            .iter()
+            .map(|c| ControlState {
+                id: c.id.clone(),
+                state: c.state.name().to_string(),
+                messages: c.messages.clone(),
+                ale_increase: c.ale_increase,
+            })
+            .collect(),
+        same_model: latest.record.model_hash == riskpath_assure::model_hash(model),
+    })
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let analysis = Analysis::compute(model, &args.sim, args.paths)?;
+    let planned = plan(model, &args)?;
+    let roadmap = match &planned {
+        Ok((plan, assumed)) => Roadmap::Planned { plan, budget_assumed: *assumed },
+        Err(why) => Roadmap::Skipped(why),
+    };
+    let db = args.db.clone().unwrap_or_else(|| history::default_path(&args.model.dir));
+    let history = read_history(model, &db);
+    let name = model_name(&args.model.dir);
+    let input = ReportInput {
+        model,
+        model_name: &name,
+        graph: &analysis.graph,
+        risk: &analysis.risk,
+        scenarios: &analysis.scenarios,
+        classes: &analysis.classes,
+        tornado: &analysis.tornado,
+        cut: Some(&analysis.cut),
+        choke_points: &analysis.choke_points,
+        roadmap,
+        history: history.as_ref(),
+        decision_trials: analysis.decision_trials,
+        paths_per_scenario: args.paths,
+        path_scenarios: args.path_scenarios,
+    };
+    let audience = match args.audience {
+        Audience::Exec => view::Audience::Exec,
+        Audience::Engineer => view::Audience::Engineer,
+    };
+    let report = Report::build(&input, audience);
+    let content = match args.format {
+        ReportFormat::Html => riskpath_report::html::render(&report).map_err(|e| Failure::usage(e.to_string()))?,
+        ReportFormat::Md => riskpath_report::markdown::render(&report),
+    };
+    write_output(args.output.as_deref(), &content)
+}
