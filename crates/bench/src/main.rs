@@ -8,7 +8,6 @@
 //! - `fair`: FAIR annual loss, years × scenarios, through `risk::assess` on a loaded model; writes
 //!   the scenario parameters for `bench/fair_numpy.py`.
 
-mod proto;
 mod scalar;
 
 use std::io::Write;
@@ -78,16 +77,6 @@ enum Command {
     /// A hash of every batch's held lanes (all nodes) and some edges' live lanes, on several
     /// synthetic graphs: to check that an engine change keeps results bit-identical.
     Digest,
-    Proto {
-        #[arg(long)]
-        edges: usize,
-        #[arg(long)]
-        mode: u8,
-        #[arg(long)]
-        trials: u64,
-        #[arg(long, default_value_t = 0)]
-        width: usize,
-    },
 }
 
 fn main() {
@@ -100,44 +89,6 @@ fn main() {
         Command::Linear { max_edges, budget } => linear(cli.threads, max_edges, budget),
         Command::Fair { years, actors, jewels, dir } => fair(cli.threads, years, actors, jewels, &dir),
         Command::Digest => digest(),
-        Command::Proto { edges, mode, trials, width } => match width {
-            0 => proto_run(edges, mode, trials),
-            1 => proto_w::<1>(edges, mode, trials),
-            2 => proto_w::<2>(edges, mode, trials),
-            4 => proto_w::<4>(edges, mode, trials),
-            8 => proto_w::<8>(edges, mode, trials),
-            11 => proto_b::<1>(edges, mode, trials),
-            12 => proto_b::<2>(edges, mode, trials),
-            14 => proto_b::<4>(edges, mode, trials),
-            t @ 20..=90 => {
-                let nodes = default_nodes(edges);
-                let list = synthetic(nodes, edges, 3, 1);
-                let target = busiest_target(&list, 3);
-                let g = proto::G::new(&list, mode);
-                let mut s = proto::SB::<1>::new(&g);
-                let t0 = Instant::now();
-                let mut hits = 0u64;
-                for b in 0..trials / 64 {
-                    hits += proto::batch_pq(&g, &mut s, &[0, 1, 2], 1, 0, b, target, (t - 20) as u32).count_ones() as u64;
-                }
-                println!("pq T={} seconds={:.3} hits={hits} pops_per_node_batch={:.2}", t - 20, t0.elapsed().as_secs_f64(), s.pops as f64 / (nodes as f64 * (trials / 64) as f64));
-            }
-            101 => proto_s::<1>(edges, mode, trials, true),
-            102 => proto_s::<2>(edges, mode, trials, true),
-            104 => proto_s::<4>(edges, mode, trials, true),
-            111 => proto_s::<1>(edges, mode, trials, false),
-            112 => proto_s::<2>(edges, mode, trials, false),
-            114 => proto_s::<4>(edges, mode, trials, false),
-            99 => {
-                let list = synthetic(default_nodes(edges), edges, 3, 1);
-                let g = proto::G::new(&list, 0);
-                let t = Instant::now();
-                let x = proto::draw_only(&g, trials / 64);
-                let secs = t.elapsed().as_secs_f64();
-                println!("draw_only ns_per_edge_batch={:.2} {x}", secs * 1e9 / (edges as f64 * (trials / 64) as f64));
-            }
-            _ => panic!("width"),
-        },
     }
 }
 
@@ -388,123 +339,61 @@ fn fair(threads: usize, years: u64, actors: usize, jewels: usize, dir: &std::pat
     );
 }
 
+/// The graphs `digest` checks: (nodes, edges, entries, trials).
+const DIGEST_GRAPHS: [(usize, usize, usize, u64); 6] =
+    [(5, 12, 1, 1000), (40, 100, 2, 5000), (300, 600, 3, 3000), (1250, 10_000, 3, 2000), (12_500, 100_000, 3, 640), (20_000, 30_000, 5, 999)];
+
 fn digest() {
-    use riskpath_engine::rng::mix64;
-    for &(nodes, edges, entries, trials) in
-        &[(5, 12, 1, 1000), (40, 100, 2, 5000), (300, 600, 3, 3000), (1250, 10_000, 3, 2000), (12_500, 100_000, 3, 640), (20_000, 30_000, 5, 999)]
-    {
+    for &(nodes, edges, entries, trials) in &DIGEST_GRAPHS {
         for seed in [1u64, 2] {
-            let list = synthetic(nodes, edges, entries, seed);
-            let sim = SimGraph::from_edge_list(&list);
-            let entry_ids: Vec<u32> = (0..entry_count(nodes, entries) as u32).collect();
-            let run = Run { graph: &sim, entries: &entry_ids, trials, seed, stream: 9 };
-            let per_batch = run.map_batches(|b| {
-                let mut h = b.index;
-                for n in 0..nodes as u32 {
-                    h = mix64(h ^ b.held(n));
-                }
-                for e in (0..edges).step_by(7) {
-                    h = mix64(h ^ b.live(e));
-                }
-                h
-            });
-            let h = per_batch.iter().fold(0u64, |h, &x| mix64(h ^ x));
-            let all: Vec<u32> = (0..nodes as u32).collect();
-            let hits: u64 = run.hit_counts(&all).iter().sum();
-            println!("digest nodes={nodes} edges={edges} seed={seed} trials={trials} hash={h:016x} held_total={hits}");
+            let (hash, held_total) = digest_of(nodes, edges, entries, trials, seed);
+            println!("digest nodes={nodes} edges={edges} seed={seed} trials={trials} hash={hash:016x} held_total={held_total}");
         }
     }
 }
 
-fn proto_run(edges: usize, mode: u8, trials: u64) {
-    let nodes = default_nodes(edges);
-    let list = synthetic(nodes, edges, 3, 1);
-    let target = busiest_target(&list, 3);
-    let t = Instant::now();
-    let g = proto::G::new(&list, mode);
-    let build = t.elapsed().as_secs_f64();
-    let mut s = proto::S::new(&g);
-    let batches = trials / 64;
-    let t = Instant::now();
-    let mut hits = 0u64;
-    for b in 0..batches {
-        hits += g.batch(&mut s, &[0, 1, 2], 1, 0, b, target).count_ones() as u64;
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "proto mode={mode} edges={edges} batches={batches} build_s={build:.3} seconds={secs:.3} rate={:.3e} hits={hits} pops_per_node_batch={:.2} sweeps_per_batch={:.1}",
-        edges as f64 * (batches * 64) as f64 / secs,
-        s.pops as f64 / (nodes as f64 * batches as f64),
-        s.sweeps as f64 / batches as f64
-    );
+/// A hash of every batch's held lanes of every node and live lanes of every 7th edge, and the
+/// total of held lanes over all nodes, for one synthetic graph and seed.
+fn digest_of(nodes: usize, edges: usize, entries: usize, trials: u64, seed: u64) -> (u64, u64) {
+    use riskpath_engine::rng::mix64;
+    let list = synthetic(nodes, edges, entries, seed);
+    let sim = SimGraph::from_edge_list(&list);
+    let entry_ids: Vec<u32> = (0..entry_count(nodes, entries) as u32).collect();
+    let run = Run { graph: &sim, entries: &entry_ids, trials, seed, stream: 9 };
+    let per_batch = run.map_batches(|b| {
+        let mut h = b.index;
+        for n in 0..nodes as u32 {
+            h = mix64(h ^ b.held(n));
+        }
+        for e in (0..edges).step_by(7) {
+            h = mix64(h ^ b.live(e));
+        }
+        h
+    });
+    let hash = per_batch.iter().fold(0u64, |h, &x| mix64(h ^ x));
+    let all: Vec<u32> = (0..nodes as u32).collect();
+    (hash, run.hit_counts(&all).iter().sum())
 }
 
-fn proto_w<const W: usize>(edges: usize, mode: u8, trials: u64) {
-    let nodes = default_nodes(edges);
-    let list = synthetic(nodes, edges, 3, 1);
-    let target = busiest_target(&list, 3);
-    let g = proto::G::new(&list, mode);
-    let mut s = proto::SW::<W>::new(&g);
-    let groups = trials / 64 / W as u64;
-    let t = Instant::now();
-    let c = cpu_seconds();
-    let mut hits = 0u64;
-    for b in 0..groups {
-        hits += g.batch_w::<W>(&mut s, &[0, 1, 2], 1, 0, b * W as u64, target).iter().map(|x| x.count_ones() as u64).sum::<u64>();
+#[cfg(test)]
+mod tests {
+    /// Digests recorded with the engine before its performance work (a stack worklist, edges drawn
+    /// one at a time): any change to the simulation must keep every batch bit-identical. (They
+    /// also pin `gen::synthetic`: a change to the generator changes them too.)
+    #[test]
+    fn the_engine_gives_the_recorded_results() {
+        let recorded = [
+            (5, 12, 1, 1000, 1, 0xbb4d18b76ba0aa66, 4634),
+            (5, 12, 1, 1000, 2, 0xac2efcd9d59bc2e7, 1266),
+            (40, 100, 2, 5000, 1, 0xd48cb8e9612ec073, 93125),
+            (40, 100, 2, 5000, 2, 0x20adaf18ed1c04ce, 61475),
+            (300, 600, 3, 3000, 1, 0xed5d17eacb8755bd, 405825),
+            (300, 600, 3, 3000, 2, 0xca8a063a90845647, 73366),
+            (1250, 10_000, 3, 2000, 1, 0x43b82bd6db1d5ff7, 557602),
+            (1250, 10_000, 3, 2000, 2, 0xe6ae415af2cb108f, 776030),
+        ];
+        for (nodes, edges, entries, trials, seed, hash, held) in recorded {
+            assert_eq!(super::digest_of(nodes, edges, entries, trials, seed), (hash, held), "{nodes} nodes, {edges} edges, seed {seed}");
+        }
     }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "protoW width={W} mode={mode} edges={edges} batches={} seconds={secs:.3} cpu={:.3} rate={:.3e} hits={hits} pops_per_node_group={:.2}",
-        groups * W as u64,
-        cpu_seconds() - c,
-        edges as f64 * (groups * W as u64 * 64) as f64 / secs,
-        s.pops as f64 / (nodes as f64 * groups as f64),
-    );
-}
-
-fn proto_b<const W: usize>(edges: usize, mode: u8, trials: u64) {
-    let nodes = default_nodes(edges);
-    let list = synthetic(nodes, edges, 3, 1);
-    let target = busiest_target(&list, 3);
-    let g = proto::G::new(&list, mode);
-    let mut s = proto::SB::<W>::new(&g);
-    let groups = trials / 64 / W as u64;
-    let t = Instant::now();
-    let c = cpu_seconds();
-    let mut hits = 0u64;
-    for b in 0..groups {
-        hits += g.batch_b::<W>(&mut s, &[0, 1, 2], 1, 0, b * W as u64, target).iter().map(|x| x.count_ones() as u64).sum::<u64>();
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "protoB width={W} mode={mode} edges={edges} batches={} seconds={secs:.3} cpu={:.3} rate={:.3e} hits={hits} pops_per_node_group={:.2}",
-        groups * W as u64,
-        cpu_seconds() - c,
-        edges as f64 * (groups * W as u64 * 64) as f64 / secs,
-        s.pops as f64 / (nodes as f64 * groups as f64),
-    );
-}
-
-fn proto_s<const W: usize>(edges: usize, mode: u8, trials: u64, branchy: bool) {
-    let nodes = default_nodes(edges);
-    let list = synthetic(nodes, edges, 3, 1);
-    let target = busiest_target(&list, 3);
-    let g = proto::G::new(&list, mode);
-    let mut s = proto::SB::<W>::new(&g);
-    let mut bits = Vec::new();
-    let groups = trials / 64 / W as u64;
-    let t = Instant::now();
-    let c = cpu_seconds();
-    let mut hits = 0u64;
-    for b in 0..groups {
-        hits += proto::batch_sweep::<W>(&g, &mut s, &mut bits, &[0, 1, 2], 1, 0, b * W as u64, target, branchy).iter().map(|x| x.count_ones() as u64).sum::<u64>();
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "protoS width={W} branchy={branchy} mode={mode} edges={edges} batches={} seconds={secs:.3} cpu={:.3} rate={:.3e} hits={hits} pops_per_node_group={:.2}",
-        groups * W as u64,
-        cpu_seconds() - c,
-        edges as f64 * (groups * W as u64 * 64) as f64 / secs,
-        s.pops as f64 / (nodes as f64 * groups as f64),
-    );
 }

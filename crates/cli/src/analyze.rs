@@ -50,7 +50,7 @@ pub struct SimArgs {
     pub seed: Option<u64>,
     /// Trials per actor for each what-if (classes, sensitivity, choke points, plans); common random
     /// numbers keep differences precise with far fewer trials than the headline needs.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 2048)]
     pub decision_trials: u64,
 }
 

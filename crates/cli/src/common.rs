@@ -85,6 +85,12 @@ pub fn write_output(path: Option<&Path>, content: &str) -> Result<(), Failure> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     tmp.write_all(content.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
+    // Temp files are created owner-only; a report is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(fail)?;
+    }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }

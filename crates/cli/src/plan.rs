@@ -32,8 +32,15 @@ pub struct Args {
     pub format: Format,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[command(flatten)]
-    pub sim: SimArgs,
+    /// Trials per actor for the model's scenarios [default: settings.trials].
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed [default: settings.seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Trials per actor for each what-if (each set of initiatives), on common random numbers.
+    #[arg(long, default_value_t = 2048)]
+    pub decision_trials: u64,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -51,8 +58,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if model.initiatives.len() > 63 {
         return Err(Failure::usage("at most 63 initiatives can be planned at once"));
     }
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
+    // `--years` here is the plan's horizon; simulated years are not needed (what-ifs use expected loss).
+    let sim = SimArgs { trials: args.trials, years: None, seed: args.seed, decision_trials: args.decision_trials };
+    let config = sim.config(model)?;
+    let eval = sim.evaluator(model, Posture::as_deployed(model), &config);
     let options = PlanOptions {
         budget_per_year: args.budget,
         years: args.years,

@@ -131,10 +131,8 @@ pub fn model_dir(path: &Path) -> PathBuf {
 /// The roadmap, or why there is none. The yearly budget defaults to the initiatives' one-off costs
 /// spread over the horizon.
 fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>, Failure> {
-    if let Some(b) = args.budget {
-        if !(b.is_finite() && b >= 0.0) {
-            return Err(Failure::usage("--budget must be a number ≥ 0"));
-        }
+    if args.budget.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
+        return Err(Failure::usage("--budget must be a number ≥ 0"));
     }
     if args.plan_years == 0 || args.plan_years > 10 {
         return Err(Failure::usage("--plan-years must be between 1 and 10"));

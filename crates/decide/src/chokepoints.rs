@@ -247,9 +247,14 @@ pub fn rank_choke_points(
 ) -> Vec<ChokePoint> {
     let model = eval.model;
     let total_successes: u64 = dominance.successes.values().sum();
-    let total_ale: f64 = scenario_ale.values().sum();
-    let mut by_item: HashMap<Item, (u64, f64)> = HashMap::new();
-    for (&(a, t, item), &count) in &dominance.dominated {
+    let mut scenario_keys: Vec<&(usize, u32)> = scenario_ale.keys().collect();
+    scenario_keys.sort();
+    let total_ale: f64 = scenario_keys.iter().map(|k| scenario_ale[*k]).sum();
+    // Sorted, so floating-point sums do not depend on hash order.
+    let mut dominated: Vec<(&(usize, u32, Item), &u64)> = dominance.dominated.iter().collect();
+    dominated.sort();
+    let mut by_item: std::collections::BTreeMap<Item, (u64, f64)> = std::collections::BTreeMap::new();
+    for (&(a, t, item), &count) in dominated {
         let wins = dominance.successes.get(&(a, t)).copied().unwrap_or(0).max(1);
         let ale = scenario_ale.get(&(a, t)).copied().unwrap_or(0.0);
         let slot = by_item.entry(item).or_default();

@@ -306,6 +306,82 @@ struct Counts {
     hop_lost: Vec<u64>,
 }
 
+/// Lanes per node with a worklist of the nodes that gained lanes not yet pushed on. The worklist is
+/// first in, first out, so lanes gained while a node waits are pushed on together.
+struct Lanes {
+    held: Vec<u64>,
+    pending: Vec<u64>,
+    queue: std::collections::VecDeque<u32>,
+    touched: Vec<u32>,
+}
+
+impl Lanes {
+    fn new(n: usize) -> Self {
+        Lanes { held: vec![0; n], pending: vec![0; n], queue: std::collections::VecDeque::new(), touched: Vec::new() }
+    }
+    fn gain(&mut self, v: u32, lanes: u64) {
+        let i = v as usize;
+        let new = lanes & !self.held[i];
+        if new == 0 {
+            return;
+        }
+        if self.held[i] == 0 {
+            self.touched.push(v);
+        }
+        self.held[i] |= new;
+        if self.pending[i] == 0 {
+            self.queue.push_back(v);
+        }
+        self.pending[i] |= new;
+    }
+    /// A node with pending lanes, and those lanes.
+    fn next(&mut self) -> Option<(u32, u64)> {
+        let v = self.queue.pop_front()?;
+        Some((v, std::mem::take(&mut self.pending[v as usize])))
+    }
+    /// Drops the pending work (when the answer is already known).
+    fn drain(&mut self) {
+        for v in self.queue.drain(..) {
+            self.pending[v as usize] = 0;
+        }
+    }
+    fn clear(&mut self) {
+        for &v in &self.touched {
+            self.held[v as usize] = 0;
+        }
+        self.touched.clear();
+    }
+}
+
+/// Items grouped by node (compressed rows).
+struct Csr {
+    offsets: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Csr {
+    fn of(&self, v: u32) -> &[u32] {
+        &self.items[self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize]
+    }
+}
+
+fn csr(n: usize, pairs: impl Iterator<Item = (u32, usize)> + Clone) -> Csr {
+    let mut offsets = vec![0u32; n + 1];
+    for (v, _) in pairs.clone() {
+        offsets[v as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut items = vec![0u32; offsets[n] as usize];
+    for (v, e) in pairs {
+        items[fill[v as usize] as usize] = e as u32;
+        fill[v as usize] += 1;
+    }
+    Csr { offsets, items }
+}
+
 fn atomics(n: usize) -> Vec<AtomicU64> {
     (0..n).map(|_| AtomicU64::new(0)).collect()
 }
@@ -351,100 +427,114 @@ fn simulate(
             slot.fetch_add(x, Ordering::Relaxed);
         }
     };
+    // Edges by target and by required node, for the worklists below.
+    let by_target = csr(n, (0..m).map(|e| (sim.edge_to(e), e)));
+    let by_requirement = csr(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e))));
     run.map_batches(|b| {
+        // The lanes in which each edge fires: source and required nodes held, edge live.
         let mut fired = vec![0u64; m];
         let mut list = Vec::new();
-        for (e, slot) in fired.iter_mut().enumerate() {
-            let h = b.held(sim.edge_from(e));
+        for v in 0..n as u32 {
+            let h = b.held(v);
             if h == 0 {
                 continue;
             }
-            let mut lanes = h & b.live(e);
-            for &r in sim.edge_requires(e) {
-                lanes &= b.held(r);
-            }
-            if lanes != 0 {
-                *slot = lanes;
-                list.push(e);
+            add(&node_hits[v as usize], h.count_ones() as u64);
+            for e in sim.out_edges(v) {
+                let mut lanes = h & b.live(e);
+                for &r in sim.edge_requires(e) {
+                    lanes &= b.held(r);
+                }
+                if lanes != 0 {
+                    fired[e] = lanes;
+                    list.push(e);
+                }
             }
         }
         // Backward from the held jewels over the fired edges: `useful[v]` = lanes in which a held
         // jewel is reachable from v. A required node of a useful edge is useful too.
-        let mut useful = vec![0u64; n];
+        let mut useful = Lanes::new(n);
         let mut breach = 0u64;
         for (i, &j) in jewels.iter().enumerate() {
             let h = b.held(j);
-            useful[j as usize] |= h;
+            useful.gain(j, h);
             breach |= h;
             add(&jewel_hits[i], h.count_ones() as u64);
         }
-        let mut changed = breach != 0;
-        while changed {
-            changed = false;
-            for &e in list.iter().rev() {
-                let lanes = fired[e] & useful[sim.edge_to(e) as usize];
-                if lanes == 0 {
-                    continue;
-                }
-                for v in std::iter::once(sim.edge_from(e)).chain(sim.edge_requires(e).iter().copied()) {
-                    if lanes & !useful[v as usize] != 0 {
-                        useful[v as usize] |= lanes;
-                        changed = true;
+        while let Some((v, delta)) = useful.next() {
+            for &e in by_target.of(v) {
+                let lanes = delta & fired[e as usize];
+                if lanes != 0 {
+                    useful.gain(sim.edge_from(e as usize), lanes);
+                    for &r in sim.edge_requires(e as usize) {
+                        useful.gain(r, lanes);
                     }
                 }
             }
         }
         add(&breaches, breach.count_ones() as u64);
-        for v in 0..n as u32 {
-            add(&node_hits[v as usize], b.held(v).count_ones() as u64);
-        }
         let mut tf = vec![0u64; tech_count];
         let mut tp = vec![0u64; tech_count];
+        // `on[e]`: lanes in which edge e lies on a live path to a held jewel.
+        let mut on = vec![0u64; m];
         for &e in &list {
-            let on = fired[e] & useful[sim.edge_to(e) as usize];
+            on[e] = fired[e] & useful.held[sim.edge_to(e) as usize];
             add(&fired_c[e], fired[e].count_ones() as u64);
-            add(&path_c[e], on.count_ones() as u64);
+            add(&path_c[e], on[e].count_ones() as u64);
             tf[techs[e]] |= fired[e];
-            tp[techs[e]] |= on;
+            tp[techs[e]] |= on[e];
         }
         for t in 0..tech_count {
             add(&tech_f[t], tf[t].count_ones() as u64);
             add(&tech_p[t], tp[t].count_ones() as u64);
         }
-        // What-ifs: each hop removed, in the lanes where it is on a live path.
-        let mut held = vec![0u64; n];
+        // What-ifs: each hop removed, in the lanes where it is on a live path. Only edges on live
+        // paths can carry the attacker to a jewel (or to a node an AND edge on one requires), so
+        // the fixpoint walks those, and stops once every jewel held in the lanes is held again.
+        let mut held = Lanes::new(n);
+        let need: Vec<u64> = jewels.iter().map(|&j| b.held(j)).collect();
         for (h, &x) in hops.iter().enumerate() {
-            let mask = fired[x] & useful[sim.edge_to(x) as usize];
+            let mask = on[x];
             if mask == 0 {
                 continue;
             }
-            held.iter_mut().for_each(|v| *v = 0);
+            held.clear();
             for &s in entries {
-                held[s as usize] = mask;
+                held.gain(s, mask);
             }
-            let mut changed = true;
-            while changed {
-                changed = false;
-                for &e in &list {
-                    if e == x {
-                        continue;
-                    }
-                    let mut lanes = fired[e] & held[sim.edge_from(e) as usize];
-                    if lanes == 0 {
+            let done = |held: &Lanes| jewels.iter().zip(&need).all(|(&j, &w)| w & mask & !held.held[j as usize] == 0);
+            let mut pops = 0u32;
+            while let Some((u, delta)) = held.next() {
+                for e in sim.out_edges(u) {
+                    let mut lanes = delta & on[e];
+                    if e == x || lanes == 0 {
                         continue;
                     }
                     for &r in sim.edge_requires(e) {
-                        lanes &= held[r as usize];
+                        lanes &= held.held[r as usize];
                     }
-                    let to = sim.edge_to(e) as usize;
-                    if lanes & !held[to] != 0 {
-                        held[to] |= lanes;
-                        changed = true;
+                    held.gain(sim.edge_to(e), lanes);
+                }
+                // AND edges waiting for `u`, whose source is already held.
+                for &e in by_requirement.of(u) {
+                    let e = e as usize;
+                    let mut lanes = delta & on[e] & held.held[sim.edge_from(e) as usize];
+                    if e == x || lanes == 0 {
+                        continue;
                     }
+                    for &r in sim.edge_requires(e) {
+                        lanes &= held.held[r as usize];
+                    }
+                    held.gain(sim.edge_to(e), lanes);
+                }
+                pops += 1;
+                if (jewels.len() <= 8 || pops % 64 == 0) && done(&held) {
+                    held.drain();
+                    break;
                 }
             }
             for (i, &j) in jewels.iter().enumerate() {
-                add(&hop_lost[h * jewels.len() + i], (b.held(j) & mask & !held[j as usize]).count_ones() as u64);
+                add(&hop_lost[h * jewels.len() + i], (need[i] & mask & !held.held[j as usize]).count_ones() as u64);
             }
         }
     });

@@ -76,7 +76,7 @@ fn pct_tick(p: f64) -> String {
 
 /// A "nice" step (1, 2, 2.5 or 5 × 10^k) that divides `span` into about `parts` parts.
 fn nice_step(span: f64, parts: f64) -> f64 {
-    if !(span > 0.0) {
+    if span.is_nan() || span <= 0.0 {
         return 1.0;
     }
     let raw = span / parts;
@@ -96,10 +96,10 @@ fn nice_step(span: f64, parts: f64) -> f64 {
     nice * mag
 }
 
-/// Linear ticks from 0 to at least `max`, about four of them; returns (ticks, top of the axis).
+/// Linear ticks from 0 to at least `max`, about five intervals; returns (ticks, top of the axis).
 fn linear_ticks(max: f64) -> (Vec<f64>, f64) {
     let max = if max > 0.0 && max.is_finite() { max } else { 1.0 };
-    let step = nice_step(max, 4.0);
+    let step = nice_step(max, 5.0);
     let top = (max / step).ceil() * step;
     let n = (top / step).round() as usize;
     ((0..=n).map(|i| i as f64 * step).collect(), top)
@@ -417,7 +417,7 @@ pub fn money_steps(
     let every = ((48.0 / (pw / n as f64)).ceil() as usize).max(1);
     for (i, (label, _)) in points.iter().enumerate() {
         let xc = if steps { x(i as f64 + 0.5) } else if n == 1 { x(0.5 * slots) } else { x(i as f64) };
-        if i % every == 0 || i + 1 == n {
+        if i % every == 0 {
             text(&mut out, xc, top + ph + 18.0, "middle", &format!(r#" fill="{MUTED}""#), label);
         }
     }
@@ -495,6 +495,17 @@ pub fn sparkline(id: &str, title: &str, points: &[(String, f64)], currency: &str
     out
 }
 
+/// A probability in two significant digits for a label: `0.82`, `0.015`, `0.0031`.
+fn p_short(p: f64) -> String {
+    if p >= 0.095 || p == 0.0 {
+        format!("{p:.2}")
+    } else if p >= 0.0095 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
 /// A node of a path diagram.
 #[derive(Debug, Clone)]
 pub struct PathNode {
@@ -570,14 +581,14 @@ pub fn path_diagram(id: &str, title: &str, nodes: &[PathNode], steps: &[PathStep
             let xm = (x1 + x2) / 2.0;
             text(&mut out, xm, ym - 7.0, "middle", &label_attrs, &clip(&st.technique, 16));
             text(&mut out, xm, ym + 15.0, "middle", &sub_attrs, &clip(&st.kind, 22));
-            text(&mut out, xm, ym + 27.0, "middle", &sub_attrs, &format!("p {:.2}{}", st.p, if and.is_empty() { "" } else { " · AND" }));
+            text(&mut out, xm, ym + 27.0, "middle", &sub_attrs, &format!("p {}{}", p_short(st.p), if and.is_empty() { "" } else { " · AND" }));
         } else {
             // Row change: straight down in the same column.
             let xm = ax + bw / 2.0;
             line(&mut out, xm, ay + bh + 2.0, xm, by - 2.0, INK, &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#));
             let ym = (ay + bh + by) / 2.0;
             text(&mut out, xm - 8.0, ym - 4.0, "end", &label_attrs, &clip(&st.technique, 16));
-            text(&mut out, xm - 8.0, ym + 10.0, "end", &sub_attrs, &format!("{} · p {:.2}", clip(&st.kind, 20), st.p));
+            text(&mut out, xm - 8.0, ym + 10.0, "end", &sub_attrs, &format!("{} · p {}", clip(&st.kind, 20), p_short(st.p)));
         }
         out.push_str("</g>");
     }
@@ -635,7 +646,7 @@ mod tests {
         assert_eq!(top, 0.5);
         assert_eq!(ticks.len(), 6);
         let (_, top) = linear_ticks(10.4e6);
-        assert_eq!(top, 12e6);
+        assert_eq!(top, 12.5e6);
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn code(s: &str) -> String {
 }
 
 fn bar(value: f64, max: f64, width: usize) -> String {
-    if !(max > 0.0) || !(value > 0.0) {
+    if max.is_nan() || value.is_nan() || max <= 0.0 || value <= 0.0 {
         return String::new();
     }
     let eighths = ((value / max) * width as f64 * 8.0).round() as usize;
@@ -212,7 +212,6 @@ fn exec(out: &mut String, r: &Report) {
 }
 
 fn engineer(out: &mut String, r: &Report) {
-    let cur = r.currency.as_str();
     let _ = writeln!(out, "## Risk in money\n");
     headline(out, r);
     lec(out, r);
@@ -394,7 +393,6 @@ fn engineer(out: &mut String, r: &Report) {
             r.method.version.to_string(),
         ]],
     );
-    let _ = cur;
 }
 
 #[cfg(test)]

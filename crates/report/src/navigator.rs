@@ -22,6 +22,7 @@ pub const ATTACK_VERSION: &str = "18";
 /// How many paths a technique's comment names before summarising the rest.
 const PATHS_IN_COMMENT: usize = 5;
 
+#[allow(clippy::too_many_arguments)]
 /// The layer. `classes` are ranked endemic classes (technique classes are used), `scenarios` the
 /// most likely paths whose use of each technique the comments name.
 pub fn layer(
@@ -93,10 +94,10 @@ pub fn layer(
                 {"name": "edge kinds", "value": edge_kinds.join(", ")},
             ],
         }));
-        if let Some((parent, _)) = c.key.split_once('.') {
-            if !parents.iter().any(|p| p == parent) {
-                parents.push(parent.to_string());
-            }
+        if let Some((parent, _)) = c.key.split_once('.')
+            && !parents.iter().any(|p| p == parent)
+        {
+            parents.push(parent.to_string());
         }
     }
     // Navigator shows a sub-technique only under its expanded parent.
@@ -129,7 +130,6 @@ pub fn layer(
              that use each technique. riskpath, seed {seed}, {trials} trials per what-if.",
             money(ale, cur)
         ),
-        "filters": {"platforms": ["Windows", "Linux", "macOS", "Network Devices", "ESXi", "PRE", "Containers", "IaaS", "SaaS", "Office Suite", "Identity Provider"]},
         "sorting": 3,
         "layout": {
             "layout": "side",
@@ -215,4 +215,25 @@ pub fn validate(layer: &Value) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_missing_and_wrong_fields() {
+        assert!(validate(&json!({})).len() >= 4);
+        let good = json!({
+            "name": "x",
+            "versions": {"attack": "18", "navigator": "5.1.0", "layer": "4.5"},
+            "domain": "enterprise-attack",
+            "techniques": [{"techniqueID": "T1078.004", "score": 3, "enabled": true, "comment": "c"}],
+        });
+        assert!(validate(&good).is_empty(), "{:?}", validate(&good));
+        let mut bad = good.clone();
+        bad["techniques"][0]["techniqueID"] = json!("T78");
+        bad["techniques"][0]["score"] = json!("high");
+        assert_eq!(validate(&bad).len(), 2, "{:?}", validate(&bad));
+    }
 }

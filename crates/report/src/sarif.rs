@@ -304,3 +304,34 @@ pub fn validate(log: &Value) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_to_the_model_directory() {
+        assert_eq!(relative_uri(Path::new("examples/acme/cloud.yaml"), Path::new("examples/acme")), "cloud.yaml");
+        assert_eq!(relative_uri(Path::new("m/sub dir/a#b.yaml"), Path::new("m")), "sub%20dir/a%23b.yaml");
+        assert_eq!(base_uri(Path::new("examples/acme"))["uri"], "examples/acme/");
+        assert_eq!(base_uri(Path::new("/srv/model"))["uri"], "file:///srv/model/");
+        assert_eq!(base_uri(Path::new(""))["uri"], "./");
+    }
+
+    #[test]
+    fn validation_names_missing_fields() {
+        assert!(!validate(&json!({"version": "2.1.0"})).is_empty());
+        let log = json!({"version": "2.1.0", "runs": [{
+            "tool": {"driver": {"name": "riskpath", "rules": [{"id": "R"}]}},
+            "originalUriBaseIds": {"MODELDIR": {"uri": "file:///m/"}},
+            "results": [{"ruleId": "R", "ruleIndex": 0, "level": "warning", "message": {"text": "t"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.yaml", "uriBaseId": "MODELDIR"},
+                    "region": {"startLine": 1, "startColumn": 1}}}]}]
+        }]});
+        assert!(validate(&log).is_empty(), "{:?}", validate(&log));
+        let mut bad = log.clone();
+        bad["runs"][0]["results"][0]["ruleId"] = json!("X");
+        bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = json!(0);
+        assert_eq!(validate(&bad).len(), 3, "{:?}", validate(&bad));
+    }
+}
