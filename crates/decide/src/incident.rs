@@ -528,7 +528,7 @@ fn simulate(
                     held.gain(sim.edge_to(e), lanes);
                 }
                 pops += 1;
-                if (jewels.len() <= 8 || pops % 64 == 0) && done(&held) {
+                if (jewels.len() <= 8 || pops.is_multiple_of(64)) && done(&held) {
                     held.drain();
                     break;
                 }
