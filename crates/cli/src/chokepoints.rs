@@ -1,11 +1,9 @@
 //! `riskpath chokepoints`: the minimum-cost cut between entry points and crown jewels, and the nodes
 //! and edges that dominate the most simulated breaches, confirmed by re-simulation.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use riskpath_decide::chokepoints::{dominance, min_cut, rank_choke_points};
-use riskpath_engine::risk::SkillGraphs;
+use riskpath_decide::chokepoints::analyse;
 use riskpath_engine::{Posture, compile};
 use riskpath_report::decisions;
 use riskpath_report::style::Style;
@@ -36,14 +34,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let posture = Posture::as_deployed(model);
     let graph = compile(model, &posture);
     let eval = args.sim.evaluator(model, posture, &config);
-    let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
-    let sinks: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
-    let cut = min_cut(model, &graph, &sources, &sinks);
-    let sims = SkillGraphs::new(model, &graph);
-    let dom = dominance(model, &graph, &sims, eval.trials, eval.seed);
-    let base = eval.loss(&eval.baseline);
-    let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
-    let points = rank_choke_points(&eval, &graph, &dom, &scenario_ale, args.top);
+    let (cut, points) = analyse(&eval, &graph, args.top);
+    let ale = eval.loss(&eval.baseline).ale;
     let currency = &model.settings.currency;
     let content = match args.format {
         Format::Json => to_json(&serde_json::json!({
@@ -51,7 +43,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "seed": eval.seed,
             "trials": eval.trials,
             "currency": currency,
-            "ale": base.ale,
+            "ale": ale,
             "min_cut": cut,
             "choke_points": points,
         }))?,

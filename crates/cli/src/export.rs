@@ -1,13 +1,11 @@
 //! `riskpath export`: the analysis for other tools — an ATT&CK Navigator layer for the detection
 //! team, SARIF findings for CI and code scanning, the attack graph for Graphviz.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use riskpath_decide::chokepoints::{dominance, rank_choke_points};
+use riskpath_decide::chokepoints;
 use riskpath_decide::classes;
 use riskpath_engine::paths::all_scenarios;
-use riskpath_engine::risk::SkillGraphs;
 use riskpath_engine::{Posture, compile};
 use riskpath_report::{dot, navigator, sarif};
 
@@ -92,10 +90,7 @@ fn sarif_log(args: Args) -> Result<(), Failure> {
     let eval = args.sim.evaluator(model, posture, &config);
     let base = eval.loss(&eval.baseline);
     let ranked = classes::rank(&eval, &graph, 2);
-    let sims = SkillGraphs::new(model, &graph);
-    let dom = dominance(model, &graph, &sims, eval.trials, eval.seed);
-    let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
-    let points = rank_choke_points(&eval, &graph, &dom, &scenario_ale, args.top);
+    let (_, points) = chokepoints::analyse(&eval, &graph, args.top);
     let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, base.ale, eval.seed, eval.trials);
     write_output(args.output.as_deref(), &to_json(&log)?)
 }

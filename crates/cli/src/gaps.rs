@@ -11,7 +11,7 @@ use riskpath_engine::{Posture, compile};
 use riskpath_model::attack::Catalog;
 use riskpath_model::kb;
 use riskpath_model::{ControlStatus, Model};
-use riskpath_report::style::{Style, money, percent};
+use riskpath_report::style::{Style, clip, money, percent};
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -320,18 +320,15 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
                 out,
                 "  {:<6} {:<42} {:>10}/yr  {}",
                 m.id,
-                truncate(&m.name, 42),
+                clip(&m.name, 42),
                 money(m.risk, cur),
-                style.dim(&truncate(&m.techniques.join(", "), 36))
+                style.dim(&clip(&m.techniques.join(", "), 36))
             );
         }
     }
     out
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
-}
 
 /// An ATT&CK Navigator layer (format 4.5) of the gaps: each technique scored by its risk (ALE per
 /// year, rounded), with the missing mitigations as its comment.

@@ -10,7 +10,7 @@ use riskpath_decide::incident::{self, Incident, IncidentConfig};
 use riskpath_engine::Posture;
 use riskpath_model::Model;
 use riskpath_model::kb::{self, Skill};
-use riskpath_report::style::{Style, WIDTH, money, percent, wrap_joined};
+use riskpath_report::style::{Style, WIDTH, clip, money, percent, wrap_joined};
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -121,9 +121,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     write_output(args.output.as_deref(), &content)
 }
 
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
-}
 
 /// Word-wraps `text` at `width`, every line after the first indented by `indent` spaces.
 fn wrap(text: &str, first_prefix: &str, indent: usize, width: usize) -> String {

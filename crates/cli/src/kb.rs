@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use riskpath_model::attack::{self, Catalog, Origin};
 use riskpath_model::kb::{self, CATALOG, EDGE_KINDS, MITIGATIONS, TECHNIQUES};
-use riskpath_report::style::Style;
+use riskpath_report::style::{Style, clip};
 
 use crate::common::{Failure, load_model, write_output};
 use crate::{Format, ModelArgs};
@@ -115,9 +115,9 @@ fn render(style: &Style) -> String {
             k.base[0],
             k.base[1],
             k.base[2],
-            style.dim(&truncate(name, 44))
+            style.dim(&clip(name, 44))
         );
-        let _ = writeln!(out, "  {:<24}{}", "", style.dim(&truncate(k.rationale, 74)));
+        let _ = writeln!(out, "  {:<24}{}", "", style.dim(&clip(k.rationale, 74)));
     }
     let _ = writeln!(
         out,
@@ -130,9 +130,6 @@ fn render(style: &Style) -> String {
     out
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
-}
 
 fn catalog(args: ListArgs) -> Result<(), Failure> {
     let content = match args.format {
@@ -165,7 +162,7 @@ fn catalog(args: ListArgs) -> Result<(), Failure> {
                     let parts: Vec<String> = c.detects.iter().map(interval).collect();
                     let _ = writeln!(out, "{}", riskpath_report::style::wrap_joined(&parts, ", ", "  detects     ", 14, 100));
                 }
-                let _ = writeln!(out, "  {}", style.dim(&truncate(c.rationale, 96)));
+                let _ = writeln!(out, "  {}", style.dim(&clip(c.rationale, 96)));
             }
             out
         }
@@ -335,7 +332,7 @@ fn group(args: GroupArgs) -> Result<(), Failure> {
             let style = Style::detect();
             let mut out = String::new();
             let aliases = if group.aliases.is_empty() { String::new() } else { format!(" ({})", group.aliases.join(", ")) };
-            let _ = writeln!(out, "{}", style.bold(&format!("{} {}{}", group.id, group.name, truncate(&aliases, 70))));
+            let _ = writeln!(out, "{}", style.bold(&format!("{} {}{}", group.id, group.name, clip(&aliases, 70))));
             let _ = writeln!(
                 out,
                 "known to use {} techniques in ATT&CK; can walk {walkable} of {} edges of the model{}",
@@ -351,7 +348,7 @@ fn group(args: GroupArgs) -> Result<(), Failure> {
                 let _ = writeln!(
                     out,
                     "  {mark} {:<40} {:<20} {:<10} {}",
-                    truncate(&r.label, 40),
+                    clip(&r.label, 40),
                     r.kind,
                     r.technique,
                     style.dim(&why)
@@ -363,7 +360,7 @@ fn group(args: GroupArgs) -> Result<(), Failure> {
                     let _ = writeln!(
                         out,
                         "  {t:<10} {:<60} {n} edge{}",
-                        truncate(&name_of(t).unwrap_or_default(), 60),
+                        clip(&name_of(t).unwrap_or_default(), 60),
                         if *n == 1 { "" } else { "s" }
                     );
                 }

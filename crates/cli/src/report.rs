@@ -2,18 +2,17 @@
 //! engineer's full report — as a self-contained HTML page or GitHub Markdown. Reads the verify
 //! history (read-only) for the ALE trend and the control states when the model has one.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use riskpath_assure::history::{self, Store};
-use riskpath_decide::chokepoints::{ChokePoint, MinCut, dominance, min_cut, rank_choke_points};
+use riskpath_decide::chokepoints::{self, ChokePoint, MinCut};
 use riskpath_decide::classes::{self, EndemicClass};
 use riskpath_decide::roadmap::{self, PlanOptions, PlanResult};
 use riskpath_decide::sensitivity::{self, TornadoBar};
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::{ScenarioPaths, all_scenarios};
-use riskpath_engine::risk::{RiskResult, SkillGraphs, assess_graph_observed, expected_work};
+use riskpath_engine::risk::{RiskResult, assess_graph_observed, expected_work};
 use riskpath_engine::{Posture, compile};
 use riskpath_model::Model;
 use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, ReportInput, Roadmap};
@@ -104,14 +103,7 @@ impl Analysis {
         let eval = sim.evaluator(model, posture, &config);
         let classes = classes::rank(&eval, &graph, 2);
         let tornado = sensitivity::tornado(&eval, 12);
-        let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
-        let sinks: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
-        let cut = min_cut(model, &graph, &sources, &sinks);
-        let sims = SkillGraphs::new(model, &graph);
-        let dom = dominance(model, &graph, &sims, eval.trials, eval.seed);
-        let base = eval.loss(&eval.baseline);
-        let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
-        let choke_points = rank_choke_points(&eval, &graph, &dom, &scenario_ale, 10);
+        let (cut, choke_points) = chokepoints::analyse(&eval, &graph, 10);
         Ok(Analysis { graph, risk, scenarios, classes, tornado, cut, choke_points, decision_trials: eval.trials })
     }
 }

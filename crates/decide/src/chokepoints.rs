@@ -286,3 +286,17 @@ pub fn rank_choke_points(
         })
         .collect()
 }
+
+/// The whole choke-point analysis of the baseline: the entry-to-jewel cut and the `top` items that
+/// dominate the most risk, confirmed by re-simulation.
+pub fn analyse(eval: &Evaluator, graph: &AttackGraph, top: usize) -> (MinCut, Vec<ChokePoint>) {
+    let model = eval.model;
+    let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
+    let sinks: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
+    let cut = min_cut(model, graph, &sources, &sinks);
+    let sims = SkillGraphs::new(model, graph);
+    let dom = dominance(model, graph, &sims, eval.trials, eval.seed);
+    let base = eval.loss(&eval.baseline);
+    let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
+    (cut, rank_choke_points(eval, graph, &dom, &scenario_ale, top))
+}

@@ -25,10 +25,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// Shortens `s` to `max` characters with an ellipsis.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
-}
+pub use crate::style::clip;
 
 /// Colours (chosen for contrast on white and in greyscale print).
 pub mod palette {
@@ -48,25 +45,13 @@ use palette::*;
 
 /// Money for axis ticks: `$1M`, `$250k`, `$2.5B`, `40 CHF` — no trailing zeros.
 pub fn money_tick(amount: f64, currency: &str) -> String {
-    let symbol = match currency {
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        "JPY" => "¥",
-        _ => "",
-    };
-    let (value, suffix) = match amount.abs() {
-        a if a >= 1e9 => (amount / 1e9, "B"),
-        a if a >= 1e6 => (amount / 1e6, "M"),
-        a if a >= 1e3 => (amount / 1e3, "k"),
-        _ => (amount, ""),
-    };
+    let (value, suffix) = crate::style::scaled(amount);
     let digits = if value.abs() >= 100.0 { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
     let mut text = format!("{value:.digits$}");
     while text.contains('.') && (text.ends_with('0') || text.ends_with('.')) {
         text.pop();
     }
-    if symbol.is_empty() { format!("{text}{suffix} {currency}") } else { format!("{symbol}{text}{suffix}") }
+    crate::style::with_currency(&format!("{text}{suffix}"), currency)
 }
 
 fn pct_tick(p: f64) -> String {

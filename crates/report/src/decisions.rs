@@ -8,11 +8,8 @@ use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_decide::roadmap::PlanResult;
 use riskpath_decide::sensitivity::TornadoBar;
 
-use crate::style::{Style, money, percent};
+use crate::style::{Style, clip, money, percent};
 
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
-}
 
 pub fn classes_section(classes: &[EndemicClass], top: usize, currency: &str, style: &Style) -> String {
     let mut out = String::new();

@@ -61,27 +61,45 @@ pub fn wrap_joined(parts: &[String], sep: &str, first_prefix: &str, indent: usiz
     out
 }
 
-/// Money in a compact human form: `$1.2M`, `€350k`, `12 USD` for unknown currencies.
-pub fn money(amount: f64, currency: &str) -> String {
-    let symbol = match currency {
+/// The symbol of a currency with one, else empty (the ISO code is then written after the amount).
+pub fn currency_symbol(currency: &str) -> &'static str {
+    match currency {
         "USD" => "$",
         "EUR" => "€",
         "GBP" => "£",
         "JPY" => "¥",
         _ => "",
-    };
-    let (value, suffix) = match amount.abs() {
+    }
+}
+
+/// An amount scaled to thousands, millions or billions, with the suffix to write after it.
+pub fn scaled(amount: f64) -> (f64, &'static str) {
+    match amount.abs() {
         a if a >= 1e9 => (amount / 1e9, "B"),
         a if a >= 1e6 => (amount / 1e6, "M"),
         a if a >= 1e3 => (amount / 1e3, "k"),
         _ => (amount, ""),
-    };
-    let digits = if value.abs() >= 100.0 || suffix.is_empty() { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
-    if symbol.is_empty() {
-        format!("{value:.digits$}{suffix} {currency}")
-    } else {
-        format!("{symbol}{value:.digits$}{suffix}")
     }
+}
+
+/// A scaled number with its currency: `$1.2M`, or `1.2M CHF` for currencies without a symbol.
+pub fn with_currency(number: &str, currency: &str) -> String {
+    match currency_symbol(currency) {
+        "" => format!("{number} {currency}"),
+        symbol => format!("{symbol}{number}"),
+    }
+}
+
+/// Money in a compact human form: `$1.2M`, `€350k`, `12 USD` for unknown currencies.
+pub fn money(amount: f64, currency: &str) -> String {
+    let (value, suffix) = scaled(amount);
+    let digits = if value.abs() >= 100.0 || suffix.is_empty() { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
+    with_currency(&format!("{value:.digits$}{suffix}"), currency)
+}
+
+/// Shortens `s` to `max` characters, ending with an ellipsis when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
 }
 
 /// A probability as a percentage with sensible precision.

@@ -9,7 +9,7 @@ use riskpath_engine::paths::ScenarioPaths;
 use riskpath_engine::risk::RiskResult;
 use riskpath_model::Model;
 
-use crate::style::{Style, WIDTH, money, percent, wrap_joined};
+use crate::style::{Style, WIDTH, clip, money, percent, wrap_joined};
 
 /// One line naming the model's size.
 pub fn model_line(model: &Model, style: &Style) -> String {
@@ -158,6 +158,3 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
     out
 }
 
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max - 1).collect::<String>() + "…" }
-}
