@@ -52,8 +52,9 @@ enum Term {
     Input(u32),
 }
 
-/// How to compute an uncertain edge's probability in one trial.
-#[derive(Debug, Clone)]
+/// How to compute an uncertain edge's probability in one trial. Edges with equal programs (same
+/// base, same controls) share one per batch: their per-lane thresholds are computed once.
+#[derive(Debug, Clone, PartialEq)]
 struct Program {
     base: Term,
     /// (prevent, detect) per covering control.
@@ -243,7 +244,11 @@ impl SimGraph {
                 (prevent, detect)
             })
             .collect();
-        self.programs.push(Program { base, factors });
+        let program = Program { base, factors };
+        if let Some(i) = self.programs.iter().position(|p| *p == program) {
+            return i as u32;
+        }
+        self.programs.push(program);
         self.programs.len() as u32 - 1
     }
 
@@ -342,6 +347,51 @@ struct Scratch {
     batch_part: u64,
     input_samples: Vec<[f64; 64]>,
     input_stamp: Vec<u64>,
+    /// Per program: its lanes' thresholds as bit-planes in the batch `program_stamp` says.
+    program_planes: Vec<Planes>,
+    program_stamp: Vec<u64>,
+}
+
+/// Per-lane thresholds ready for comparison: one threshold for all lanes, or their bit-planes.
+/// [`Planes::lanes`] is [`certain_lanes`] with a threshold per lane: the same words decide the same
+/// lanes in the same way, so an edge keeps its draws when its probability becomes uncertain.
+#[derive(Debug, Clone, Copy)]
+enum Planes {
+    Same(u64),
+    Varying([u64; 64]),
+}
+
+impl Planes {
+    /// Gathers bit `63 − i` of every lane's threshold into plane `i` (a 64×64 bit transpose).
+    fn of(thresholds: &[u64; 64]) -> Self {
+        if thresholds.iter().all(|&t| t == thresholds[0]) {
+            return Planes::Same(thresholds[0]);
+        }
+        let mut planes = *thresholds;
+        planes.reverse();
+        transpose64(&mut planes);
+        Planes::Varying(planes)
+    }
+
+    /// The live lanes for the words of key `k`: [`certain_lanes`], lane by lane.
+    fn lanes(&self, k: u64) -> u64 {
+        let planes = match self {
+            Planes::Same(t) => return certain_lanes(*t, k),
+            Planes::Varying(planes) => planes,
+        };
+        let mut undecided = !0u64;
+        let mut live = 0u64;
+        let mut i = 0usize;
+        while i < 64 && undecided != 0 {
+            for _ in 0..4 {
+                let r = word(k, i as u64);
+                live |= undecided & !r & planes[i];
+                undecided &= !(r ^ planes[i]);
+                i += 1;
+            }
+        }
+        live
+    }
 }
 
 impl Scratch {
@@ -360,6 +410,8 @@ impl Scratch {
             batch_part: 0,
             input_samples: vec![[0.0; 64]; g.inputs.len()],
             input_stamp: vec![u64::MAX; g.inputs.len()],
+            program_planes: vec![Planes::Same(0); g.programs.len()],
+            program_stamp: vec![u64::MAX; g.programs.len()],
         }
     }
 
@@ -394,30 +446,6 @@ fn certain_lanes(threshold: u64, k: u64) -> u64 {
             live |= undecided & !r & bit;
             undecided &= !(r ^ bit);
             rest <<= 1;
-        }
-    }
-    live
-}
-
-/// [`certain_lanes`] with a threshold per lane: the thresholds' bit-planes (bit `63 − i` of every
-/// lane's threshold, gathered into one word by a 64×64 bit transpose) meet the same words, so the
-/// same words decide the same lanes in the same way.
-fn varying_lanes(thresholds: &[u64; 64], k: u64) -> u64 {
-    if thresholds.iter().all(|&t| t == thresholds[0]) {
-        return certain_lanes(thresholds[0], k);
-    }
-    let mut planes = *thresholds;
-    planes.reverse();
-    transpose64(&mut planes);
-    let mut undecided = !0u64;
-    let mut live = 0u64;
-    let mut i = 0usize;
-    while i < 64 && undecided != 0 {
-        for _ in 0..4 {
-            let r = word(k, i as u64);
-            live |= undecided & !r & planes[i];
-            undecided &= !(r ^ planes[i]);
-            i += 1;
         }
     }
     live
@@ -488,16 +516,20 @@ impl Run<'_> {
     /// uniform as [`certain_lanes`] would with its own threshold, so an edge that becomes uncertain
     /// in a what-if (a control with an interval efficacy) keeps its draws: common random numbers.
     fn uncertain_lanes(&self, s: &mut Scratch, program: usize, k: u64, batch: u64) -> u64 {
-        let g = self.graph;
-        let prog = &g.programs[program];
-        let mut p = self.term_lanes(s, prog.base, batch);
-        for &(prevent, detect) in &prog.factors {
-            let (a, d) = (self.term_lanes(s, prevent, batch), self.term_lanes(s, detect, batch));
-            for lane in 0..64 {
-                p[lane] *= (1.0 - a[lane]) * (1.0 - d[lane] * g.respond);
+        if s.program_stamp[program] != batch {
+            let g = self.graph;
+            let prog = &g.programs[program];
+            let mut p = self.term_lanes(s, prog.base, batch);
+            for &(prevent, detect) in &prog.factors {
+                let (a, d) = (self.term_lanes(s, prevent, batch), self.term_lanes(s, detect, batch));
+                for lane in 0..64 {
+                    p[lane] *= (1.0 - a[lane]) * (1.0 - d[lane] * g.respond);
+                }
             }
+            s.program_planes[program] = Planes::of(&p.map(|x| threshold_of(x).0));
+            s.program_stamp[program] = batch;
         }
-        varying_lanes(&p.map(|x| threshold_of(x).0), k)
+        s.program_planes[program].lanes(k)
     }
 
     /// A term's value in each lane of the batch; an input is sampled once per trial (lane).
@@ -728,7 +760,7 @@ mod tests {
                 mixed[lane] = b;
             }
             let even = 0x5555_5555_5555_5555u64;
-            let got = varying_lanes(&mixed, k);
+            let got = Planes::of(&mixed).lanes(k);
             assert_eq!(got & even, certain_lanes(b, k) & even);
             assert_eq!(got & !even, certain_lanes(a, k) & !even);
         }
