@@ -64,7 +64,12 @@ pub fn paths_section(
             let steps: Vec<String> = path
                 .edges
                 .iter()
-                .map(|&e| format!("{} {}", graph.edges[e].kind.name, graph.edges[e].technique))
+                .map(|&e| {
+                    let edge = &graph.edges[e];
+                    // The edge id tells apart parallel edges (e.g. the same step with other requirements).
+                    let id = model.edges[edge.model_index].id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
+                    format!("{} {}{id}", edge.kind.name, edge.technique)
+                })
                 .collect();
             let _ = writeln!(out, "{}", style.dim(&wrap_joined(&steps, " · ", &indent, indent.len(), WIDTH)));
             for (pos, req) in &path.side_conditions {
