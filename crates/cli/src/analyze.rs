@@ -61,30 +61,42 @@ impl SimArgs {
     }
 
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
-        let base = RiskConfig::from_settings(model);
-        let config = RiskConfig {
-            trials: self.trials.unwrap_or(base.trials),
-            years: self.years.unwrap_or(base.years),
-            seed: self.seed.unwrap_or(base.seed),
-        };
-        if config.trials == 0 || config.years == 0 {
-            return Err(Failure::usage("--trials and --years must be at least 1"));
-        }
-        // Every simulated attempt is a trial: refuse runs that would take hours rather than hang.
-        let attempts: f64 = model
-            .actors
-            .iter()
-            .map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64)
-            .sum();
-        if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
-            return Err(Failure::usage(format!(
-                "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor; \
-                 the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
-                config.trials
-            )));
-        }
-        Ok(config)
+        risk_config(model, self.trials, self.years, self.seed, "")
     }
+}
+
+/// The run's Monte Carlo settings: flags over the model's `settings`, refusing runs that would
+/// take hours (every simulated attempt is a trial). `unit` qualifies "trials per actor" in the
+/// message, e.g. " per assessment" when a command runs several.
+pub fn risk_config(
+    model: &riskpath_model::Model,
+    trials: Option<u64>,
+    years: Option<u64>,
+    seed: Option<u64>,
+    unit: &str,
+) -> Result<RiskConfig, Failure> {
+    let base = RiskConfig::from_settings(model);
+    let config = RiskConfig {
+        trials: trials.unwrap_or(base.trials),
+        years: years.unwrap_or(base.years),
+        seed: seed.unwrap_or(base.seed),
+    };
+    if config.trials == 0 || config.years == 0 {
+        return Err(Failure::usage("--trials and --years must be at least 1"));
+    }
+    let attempts: f64 = model
+        .actors
+        .iter()
+        .map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64)
+        .sum();
+    if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
+        return Err(Failure::usage(format!(
+            "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor{unit}; \
+             the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
+            config.trials
+        )));
+    }
+    Ok(config)
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {

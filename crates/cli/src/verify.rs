@@ -51,30 +51,9 @@ pub struct Args {
     pub seed: Option<u64>,
 }
 
-/// Most simulated attacker attempts (years × mean frequency) one assessment may take on.
-const MAX_ATTEMPTS: f64 = 2e9;
-
 impl Args {
     fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
-        let base = RiskConfig::from_settings(model);
-        let config = RiskConfig {
-            trials: self.trials.unwrap_or(base.trials),
-            years: self.years.unwrap_or(base.years),
-            seed: self.seed.unwrap_or(base.seed),
-        };
-        if config.trials == 0 || config.years == 0 {
-            return Err(Failure::usage("--trials and --years must be at least 1"));
-        }
-        let attempts: f64 =
-            model.actors.iter().map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64).sum();
-        if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
-            return Err(Failure::usage(format!(
-                "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor per assessment; \
-                 the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
-                config.trials
-            )));
-        }
-        Ok(config)
+        crate::analyze::risk_config(model, self.trials, self.years, self.seed, " per assessment")
     }
 }
 
