@@ -11,10 +11,6 @@ const P_EPS: f64 = 1e-9;
 
 /// Inverse of the standard normal CDF (Acklam's rational approximation, |relative error| < 1.2e-9).
 pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2,
-        1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
-    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2,
-        6.680131188771972e1, -1.328068155288572e1];
     const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838,
         -2.549732539343734, 4.374664141464968, 2.938163982698783];
     const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
@@ -23,17 +19,114 @@ pub fn normal_quantile(p: f64) -> f64 {
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
-    if p < 0.02425 {
+    if p < P_LOW {
         tail((-2.0 * p.ln()).sqrt())
-    } else if p > 1.0 - 0.02425 {
+    } else if p > 1.0 - P_LOW {
         -tail((-2.0 * (1.0 - p).ln()).sqrt())
     } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+        central_quantile(p)
     }
 }
+
+/// Below `P_LOW` (and above `1 − P_LOW`) [`normal_quantile`] uses its tail formula.
+const P_LOW: f64 = 0.02425;
+
+/// Whether [`normal_quantile`] of `p` is [`central_quantile`] of `p`.
+#[inline(always)]
+pub fn quantile_is_central(p: f64) -> bool {
+    (P_LOW..=1.0 - P_LOW).contains(&p)
+}
+
+/// [`normal_quantile`] in its central region (see [`quantile_is_central`]): a rational function,
+/// branch-free.
+#[inline(always)]
+pub fn central_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2,
+        1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
+    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2,
+        6.680131188771972e1, -1.328068155288572e1];
+    let q = p - 0.5;
+    let r = q * q;
+    (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+        / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+}
+
+/// `e^x` within 2 ulp of the exact value, inlined: the samplers' hot loops call it hundreds of
+/// millions of times, and a libm call bounded FAIR's speed. [`exp_fast`] within ±[`EXP_FAST_RANGE`],
+/// else (and for NaN) [`f64::exp`].
+#[inline(always)]
+pub fn exp(x: f64) -> f64 {
+    if x.abs() <= EXP_FAST_RANGE { exp_fast(x) } else { x.exp() }
+}
+
+/// Where [`exp_fast`] is valid: `2^k` stays a normal number.
+pub const EXP_FAST_RANGE: f64 = 708.0;
+
+/// `e^x` for `|x| ≤ EXP_FAST_RANGE`, branch-free: range reduction `x = k·ln 2 + r`,
+/// `|r| ≤ ln 2 / 2`, the Taylor series of `e^r` to `r^13` (truncation < 5e-18 relative) by
+/// Estrin's scheme, then `2^k` from exponent bits.
+#[inline(always)]
+pub fn exp_fast(x: f64) -> f64 {
+    // ln 2 split in two (fdlibm's): k·LN2_HI is exact for the k that occur.
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
+    // Adding 1.5·2^52 rounds to an integer k, left in the low bits of the sum.
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    let shifted = x * std::f64::consts::LOG2_E + SHIFTER;
+    let k = shifted - SHIFTER;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    // 1/n! for n = 0..=13.
+    const C: [f64; 14] = [
+        1.0, 1.0, 0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0, 1.0 / 40320.0,
+        1.0 / 362_880.0, 1.0 / 3_628_800.0, 1.0 / 39_916_800.0, 1.0 / 479_001_600.0, 1.0 / 6_227_020_800.0,
+    ];
+    let (r2, r4) = (r * r, r * r * r * r);
+    let pair = |i: usize| C[i] + C[i + 1] * r;
+    let low = (pair(0) + pair(2) * r2) + (pair(4) + pair(6) * r2) * r4;
+    let high = (pair(8) + pair(10) * r2) + pair(12) * r4;
+    // 2^k: k + 1023 into the exponent field (the sum's low bits hold k, two's complement).
+    let scale = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
+    (low + high * (r4 * r4)) * scale
+}
+
+/// Poisson(λ) from one uniform by inversion (walking up the CDF), for λ < [`POISSON_INVERSION`]:
+/// about λ + 1 steps. Returns `None` above it, where a rejection sampler is cheaper.
+#[inline]
+pub fn poisson_by_inversion(lambda: f64, u: f64) -> Option<u64> {
+    (lambda < POISSON_INVERSION).then(|| poisson_walk(lambda, exp(-lambda), u))
+}
+
+/// The walk of [`poisson_by_inversion`], given `exp_neg_lambda = exp(−λ)` (computed in bulk).
+#[inline]
+pub fn poisson_walk(lambda: f64, exp_neg_lambda: f64, u: f64) -> u64 {
+    /// `1/k`, so that each step multiplies instead of divides (the walk is a chain of dependent steps).
+    const INVERSE: [f64; 128] = {
+        let mut t = [0.0; 128];
+        let mut k = 1;
+        while k < 128 {
+            t[k] = 1.0 / k as f64;
+            k += 1;
+        }
+        t
+    };
+    let (mut k, mut p) = (0usize, exp_neg_lambda);
+    let mut cdf = p;
+    // For λ < 12 the terms stop counting long before k = 127.
+    while u > cdf && k < 127 {
+        k += 1;
+        p *= lambda * INVERSE[k];
+        // Rounding can leave the CDF just below a u near 1: stop where the terms stop counting.
+        let next = cdf + p;
+        if next == cdf {
+            break;
+        }
+        cdf = next;
+    }
+    k as u64
+}
+
+/// Largest λ [`poisson_by_inversion`] takes (rand_distr switches methods at the same point).
+pub const POISSON_INVERSION: f64 = 12.0;
 
 fn logit(p: f64) -> f64 {
     let p = p.clamp(P_EPS, 1.0 - P_EPS);
@@ -72,6 +165,11 @@ impl Fitted {
     pub fn normal_at(&self, u: f64) -> f64 {
         self.mu + self.sigma * normal_quantile(u)
     }
+    /// The lognormal's value at quantile `u`.
+    #[inline]
+    pub fn lognormal_at(&self, u: f64) -> f64 {
+        exp(self.normal_at(u))
+    }
 }
 
 /// Sample of a probability estimate at uniform `u`: the estimate's logit-normal quantile.
@@ -86,7 +184,7 @@ pub fn probability_at(e: &Estimate, u: f64) -> f64 {
 pub fn amount_at(e: &Estimate, u: f64) -> f64 {
     match *e {
         Estimate::Point(v) => v,
-        Estimate::Interval { low, high } => Fitted::lognormal(low, high).normal_at(u).exp(),
+        Estimate::Interval { low, high } => Fitted::lognormal(low, high).lognormal_at(u),
     }
 }
 
@@ -196,6 +294,42 @@ pub fn amount_mean(e: &Estimate) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exp_is_within_two_ulp_of_libm() {
+        let mut worst = 0.0f64;
+        for i in 0..2_000_000u64 {
+            let x = (crate::rng::unit(crate::rng::word(3, i)) - 0.5) * 1420.0;
+            let (fast, exact) = (exp(x), x.exp());
+            worst = worst.max(((fast - exact) / exact).abs() / f64::EPSILON);
+        }
+        assert!(worst <= 2.0, "worst error {worst} ulp");
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(-1000.0), 0.0);
+        assert_eq!(exp(1000.0), f64::INFINITY);
+        assert!(exp(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn poisson_inversion_matches_the_pmf() {
+        for &lambda in &[0.05, 0.7, 3.0, 11.5] {
+            let n = 400_000u64;
+            let mut counts = vec![0u64; 64];
+            for i in 0..n {
+                let k = poisson_by_inversion(lambda, crate::rng::unit(crate::rng::word(8, i))).unwrap();
+                counts[(k as usize).min(63)] += 1;
+            }
+            let mut pmf = (-lambda as f64).exp();
+            for (k, &c) in counts.iter().enumerate().take(30) {
+                let se = (pmf * (1.0 - pmf) / n as f64).sqrt();
+                assert!((c as f64 / n as f64 - pmf).abs() < 5.0 * se + 1e-6, "λ={lambda} k={k}");
+                pmf *= lambda / (k + 1) as f64;
+            }
+        }
+        assert_eq!(poisson_by_inversion(12.0, 0.5), None);
+        // u at its largest never loops forever.
+        assert!(poisson_by_inversion(11.9, 1.0 - f64::EPSILON / 4.0).unwrap() < 60);
+    }
 
     #[test]
     fn quantile_matches_known_values() {

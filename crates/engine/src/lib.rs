@@ -1,6 +1,7 @@
 //! The riskpath engine: compiles a model into an attack graph and computes on it.
 //! Owns probabilities after controls, attack paths, the Monte Carlo simulation and FAIR risk.
 
+pub mod bulk;
 pub mod compile;
 pub mod dist;
 pub mod explain;

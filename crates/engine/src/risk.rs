@@ -8,7 +8,7 @@ use riskpath_model::kb::Skill;
 use riskpath_model::{Estimate, Model};
 
 use crate::compile::{AttackGraph, Posture, compile};
-use crate::dist;
+use crate::{bulk, dist};
 use crate::rng::{Stream, extend, key, unit, word};
 use crate::sim::{Run, SimGraph, proportion};
 
@@ -140,6 +140,12 @@ pub fn expected_work(model: &Model, config: RiskConfig) -> u64 {
         .sum()
 }
 
+/// Simulated years per parallel work item (attempt counts, losses).
+const YEARS_PER_CHUNK: u64 = 4096;
+
+/// How many actors [`assess_graph_observed`] simulates at once (each holds its years' losses).
+const ACTORS_AT_ONCE: usize = 4;
+
 /// [`assess_graph`], reporting progress as each actor's scenario trials and years finish.
 pub fn assess_graph_observed(model: &Model, graph: &AttackGraph, config: RiskConfig, progress: &dyn Progress) -> RiskResult {
     let sims = SkillGraphs::new(model, graph);
@@ -148,29 +154,41 @@ pub fn assess_graph_observed(model: &Model, graph: &AttackGraph, config: RiskCon
     let mut annual = vec![0.0; years];
     let jewels: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
     let mut jewel_totals = vec![0.0; jewels.len()];
-    for (ai, actor) in model.actors.iter().enumerate() {
-        let sim = sims.for_actor(ai, actor.skill);
-        let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-        let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
-        progress.add(config.trials);
-        let losses: Vec<Vec<Estimate>> = targets
-            .iter()
-            .map(|&t| {
-                let node = model.node(&graph.ids[t as usize]).expect("target is a node");
-                node.loss.iter().map(|l| l.amount.value).collect()
+    // Actors are independent: a few at a time run together (keeping both cores busy between
+    // phases), and their results are merged in actor order, so the sums do not depend on timing.
+    let actors: Vec<usize> = (0..model.actors.len()).collect();
+    for group in actors.chunks(ACTORS_AT_ONCE) {
+        let results: Vec<(Vec<u64>, ActorYears)> = group
+            .par_iter()
+            .map(|&ai| {
+                let actor = &model.actors[ai];
+                let sim = sims.for_actor(ai, actor.skill);
+                let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
+                let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
+                progress.add(config.trials);
+                let losses: Vec<Vec<Estimate>> = targets
+                    .iter()
+                    .map(|&t| {
+                        let node = model.node(&graph.ids[t as usize]).expect("target is a node");
+                        node.loss.iter().map(|l| l.amount.value).collect()
+                    })
+                    .collect();
+                let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &losses, config);
+                progress.add(fair.attempts);
+                (hits, fair)
             })
             .collect();
-        let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &losses, config);
-        progress.add(fair.attempts);
-        for (y, loss) in fair.annual.iter().enumerate() {
-            annual[y] += loss;
-        }
-        for (ti, &t) in targets.iter().enumerate() {
-            let (probability, std_error) = proportion(hits[ti], config.trials);
-            let ale = fair.per_target[ti] / config.years as f64;
-            scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
-            if let Some(j) = jewels.iter().position(|&x| x == t) {
-                jewel_totals[j] += ale;
+        for (&ai, (hits, fair)) in group.iter().zip(results) {
+            for (y, loss) in fair.annual.iter().enumerate() {
+                annual[y] += loss;
+            }
+            for (ti, &t) in graph.targets_of(&model.actors[ai]).iter().enumerate() {
+                let (probability, std_error) = proportion(hits[ti], config.trials);
+                let ale = fair.per_target[ti] / config.years as f64;
+                scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
+                if let Some(j) = jewels.iter().position(|&x| x == t) {
+                    jewel_totals[j] += ale;
+                }
             }
         }
     }
@@ -178,7 +196,7 @@ pub fn assess_graph_observed(model: &Model, graph: &AttackGraph, config: RiskCon
     let ale = annual.iter().sum::<f64>() / n;
     let var = annual.iter().map(|x| (x - ale) * (x - ale)).sum::<f64>() / (n - 1.0).max(1.0);
     let mut sorted = annual;
-    sorted.sort_by(f64::total_cmp);
+    sorted.par_sort_by(f64::total_cmp);
     RiskResult {
         config,
         ale,
@@ -252,11 +270,16 @@ impl Amount {
             Estimate::Interval { low, high } => Amount::LogNormal(dist::Fitted::lognormal(low, high)),
         }
     }
-    #[inline]
-    fn at(&self, u: f64) -> f64 {
-        match self {
-            Amount::Point(v) => *v,
-            Amount::LogNormal(f) => f.normal_at(u).exp(),
+    /// The samples `at(unit(word(key, i)))` for `i` in `counters`, drawn in bulk.
+    fn samples(&self, key: u64, counters: std::ops::Range<u64>) -> Vec<f64> {
+        match *self {
+            Amount::Point(v) => vec![v; counters.count()],
+            Amount::LogNormal(fit) => {
+                let draws: Vec<bulk::Draw> = counters.map(|counter| bulk::Draw { key, counter, fit }).collect();
+                let mut out = Vec::new();
+                bulk::lognormal(&draws, &mut out);
+                out
+            }
         }
     }
 }
@@ -273,19 +296,32 @@ pub struct ActorYears {
 pub fn attempts_per_year(actor: usize, frequency: &Estimate, config: RiskConfig) -> Vec<u64> {
     let fk = key(&[config.seed, domain::FREQUENCY, actor as u64]);
     let frequency = Amount::new(frequency);
-    // The Poisson stream of year y is key(&[seed, POISSON, actor, y]), from the shared prefix.
+    // Year y's count is Poisson(λ) by inversion of word y of key(&[seed, POISSON, actor]); for
+    // large λ, rand_distr's sampler on the stream key(&[seed, POISSON, actor, y]).
     let pk = key(&[config.seed, domain::POISSON, actor as u64]);
-    (0..config.years)
+    let chunks: Vec<Vec<u64>> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
         .into_par_iter()
-        .map(|y| {
-            let lambda = frequency.at(unit(word(fk, y)));
-            if lambda <= 0.0 {
-                return 0;
-            }
-            let mut rng = Stream::from_key(extend(pk, y));
-            Poisson::new(lambda).map_or(0, |d| d.sample(&mut rng) as u64)
+        .map(|c| {
+            let years = c * YEARS_PER_CHUNK..((c + 1) * YEARS_PER_CHUNK).min(config.years);
+            let lambdas = frequency.samples(fk, years.clone());
+            let mut exp_neg: Vec<f64> = lambdas.iter().map(|l| -l).collect();
+            bulk::exp(&mut exp_neg);
+            years
+                .zip(lambdas.iter().zip(exp_neg))
+                .map(|(y, (&lambda, exp_neg))| {
+                    if !(lambda > 0.0) {
+                        0
+                    } else if lambda < dist::POISSON_INVERSION {
+                        dist::poisson_walk(lambda, exp_neg, unit(word(pk, y)))
+                    } else {
+                        let mut rng = Stream::from_key(extend(pk, y));
+                        Poisson::new(lambda).map_or(0, |d| d.sample(&mut rng) as u64)
+                    }
+                })
+                .collect()
         })
-        .collect()
+        .collect();
+    chunks.concat()
 }
 
 /// Simulates `config.years` years of one actor: attempts, their trials, and the losses.
@@ -308,37 +344,12 @@ pub fn simulate_actor_years(
     let run = Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, actor as u64]) };
     // held[b * targets + t]: lanes of batch b in which target t is held.
     let held: Vec<u64> = run.map_batches(|b| targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>()).concat();
-    let loss_keys: Vec<Vec<u64>> = (0..targets.len())
-        .map(|t| (0..losses[t].len()).map(|l| key(&[config.seed, domain::LOSS, actor as u64, targets[t] as u64, l as u64])).collect())
-        .collect();
-    let amounts: Vec<Vec<Amount>> = losses.iter().map(|l| l.iter().map(Amount::new).collect()).collect();
-    const YEARS_PER_CHUNK: u64 = 4096;
+    let losses = LossTable::new(actor, targets, losses, config.seed);
     let chunks: Vec<(Vec<f64>, Vec<f64>)> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
         .into_par_iter()
         .map(|c| {
-            let range = c * YEARS_PER_CHUNK..((c + 1) * YEARS_PER_CHUNK).min(config.years);
-            let mut per_target = vec![0.0; targets.len()];
-            let annual = range
-                .map(|y| {
-                    let mut year_loss = 0.0;
-                    for j in offsets[y as usize]..offsets[y as usize + 1] {
-                        let (b, lane) = (j / 64, j % 64);
-                        for t in 0..targets.len() {
-                            if held[b as usize * targets.len() + t] >> lane & 1 == 1 {
-                                let loss: f64 = amounts[t]
-                                    .iter()
-                                    .zip(&loss_keys[t])
-                                    .map(|(amount, &k)| amount.at(unit(word(k, j))))
-                                    .sum();
-                                per_target[t] += loss;
-                                year_loss += loss;
-                            }
-                        }
-                    }
-                    year_loss
-                })
-                .collect();
-            (annual, per_target)
+            let years = c * YEARS_PER_CHUNK..((c + 1) * YEARS_PER_CHUNK).min(config.years);
+            losses.chunk(&offsets[years.start as usize..=years.end as usize], &held)
         })
         .collect();
     let mut out =
@@ -350,6 +361,97 @@ pub fn simulate_actor_years(
         }
     }
     out
+}
+
+/// Loss magnitudes of one actor's targets: per target, its loss types' samplers and stream keys.
+struct LossTable {
+    /// Per target: its loss types' range in `amounts` and `keys`.
+    ranges: Vec<std::ops::Range<usize>>,
+    amounts: Vec<Amount>,
+    /// Loss type `l` of target `t` draws attempt `j`'s magnitude from `word(key, j)`, with
+    /// `key = key(&[seed, LOSS, actor, t, l])`.
+    keys: Vec<u64>,
+}
+
+impl LossTable {
+    fn new(actor: usize, targets: &[u32], losses: &[Vec<Estimate>], seed: u64) -> Self {
+        let mut table = LossTable { ranges: Vec::new(), amounts: Vec::new(), keys: Vec::new() };
+        for (t, types) in targets.iter().zip(losses) {
+            let start = table.amounts.len();
+            for (l, amount) in types.iter().enumerate() {
+                table.amounts.push(Amount::new(amount));
+                table.keys.push(key(&[seed, domain::LOSS, actor as u64, *t as u64, l as u64]));
+            }
+            table.ranges.push(start..table.amounts.len());
+        }
+        table
+    }
+
+    /// Annual losses of the years whose attempts start at `offsets` (one more offset than years),
+    /// and each target's total loss over them. `held[b * targets + t]`: the lanes of batch `b`
+    /// (attempts `64·b …`) in which target `t` is held.
+    ///
+    /// Loss events are listed first (attempt by attempt, targets in order, without a branch per
+    /// pair), their magnitudes drawn in one tight loop, then summed in the same order.
+    fn chunk(&self, offsets: &[u64], held: &[u64]) -> (Vec<f64>, Vec<f64>) {
+        let targets = self.ranges.len();
+        let (first, end) = (offsets[0], offsets[offsets.len() - 1]);
+        // (attempt, target) of each loss event, in that order.
+        let mut events: Vec<(u64, u32)> = Vec::new();
+        for j in first..end {
+            let (b, lane) = ((j / 64) as usize, j % 64);
+            for group in held[b * targets..(b + 1) * targets].chunks(64).enumerate() {
+                let (g, row) = group;
+                let mut mask = row.iter().enumerate().fold(0u64, |m, (t, &h)| m | (h >> lane & 1) << t);
+                while mask != 0 {
+                    events.push((j, (g * 64 + mask.trailing_zeros() as usize) as u32));
+                    mask &= mask - 1;
+                }
+            }
+        }
+        let samples = self.magnitudes(&events);
+        let mut per_target = vec![0.0; targets];
+        let mut annual = vec![0.0; offsets.len() - 1];
+        let (mut next_event, mut next_sample) = (0, 0);
+        for (y, year_loss) in annual.iter_mut().enumerate() {
+            while next_event < events.len() && events[next_event].0 < offsets[y + 1] {
+                let t = events[next_event].1 as usize;
+                let types = self.ranges[t].len();
+                let loss: f64 = samples[next_sample..next_sample + types].iter().sum();
+                per_target[t] += loss;
+                *year_loss += loss;
+                next_event += 1;
+                next_sample += types;
+            }
+        }
+        (annual, per_target)
+    }
+}
+
+impl LossTable {
+    /// The magnitude of every loss type of every event, in order, drawn in bulk.
+    fn magnitudes(&self, events: &[(u64, u32)]) -> Vec<f64> {
+        let mut draws = Vec::with_capacity(events.len());
+        let mut points = Vec::new();
+        for &(j, t) in events {
+            for l in self.ranges[t as usize].clone() {
+                let fit = match self.amounts[l] {
+                    Amount::LogNormal(fit) => fit,
+                    Amount::Point(v) => {
+                        points.push((draws.len(), v));
+                        dist::Fitted { mu: 0.0, sigma: 0.0 }
+                    }
+                };
+                draws.push(bulk::Draw { key: self.keys[l], counter: j, fit });
+            }
+        }
+        let mut out = Vec::new();
+        bulk::lognormal(&draws, &mut out);
+        for (i, v) in points {
+            out[i] = v;
+        }
+        out
+    }
 }
 
 /// Quantile with linear interpolation between order statistics (numpy's default), on sorted data.
