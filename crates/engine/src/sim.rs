@@ -42,6 +42,10 @@ const MORE_REQS: u32 = 1 << 30;
 const UNCERTAIN: u32 = 1 << 29;
 const NODE: u32 = UNCERTAIN - 1;
 
+/// Up to this many nodes, a thread's per-node state (held and pushed lanes, 16 bytes a node)
+/// stays in a core's L2 cache, and propagation updates targets without branching.
+const SMALL_GRAPH_NODES: usize = 16 * 1024;
+
 /// Marks an edge without an uncertain-probability program.
 const CERTAIN: u32 = u32::MAX;
 
@@ -315,7 +319,7 @@ impl Batch<'_> {
     /// The lanes (trials) in which `node` is held.
     #[inline]
     pub fn held(&self, node: u32) -> u64 {
-        self.scratch.held[node as usize] & self.lanes
+        self.scratch.front.held[node as usize] & self.lanes
     }
     /// The lanes in which edge `edge` (index in the `SimGraph`) is live, drawn on demand.
     pub fn live(&mut self, edge: usize) -> u64 {
@@ -323,21 +327,68 @@ impl Batch<'_> {
     }
 }
 
-/// Per-thread working memory, reused across batches.
-struct Scratch {
+/// The propagation state of one batch: which lanes hold each node, which are still to push.
+struct Front {
     /// Per node: the lanes in which it is held.
     held: Vec<u64>,
     /// Per node: the lanes already pushed along its out-edges (a subset of `held`). Kept apart
     /// from `held` so that the scattered writes of a sweep touch 8 bytes per node, not 16.
     pushed: Vec<u64>,
+    /// Nodes with pending lanes (held but not pushed), one bit each, and how many.
+    pending: Vec<u64>,
+    pending_count: usize,
+    /// The nodes held in some lane (the first `touched_len`), to clear for the next batch.
+    touched: Vec<u32>,
+    touched_len: usize,
+}
+
+impl Front {
+    fn new(node_count: usize) -> Self {
+        Front {
+            held: vec![0; node_count],
+            pushed: vec![0; node_count],
+            pending: vec![0; node_count.div_ceil(64)],
+            pending_count: 0,
+            // One spare slot: `gain` writes a candidate past the touched ones before deciding.
+            touched: vec![0; node_count + 1],
+            touched_len: 0,
+        }
+    }
+
+    /// Clears what the last batch held.
+    fn clear(&mut self) {
+        for &n in &self.touched[..self.touched_len] {
+            self.held[n as usize] = 0;
+            self.pushed[n as usize] = 0;
+        }
+        self.touched_len = 0;
+    }
+
+    /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending. Without a
+    /// branch: whether a lane is new is a coin flip the predictor cannot learn.
+    #[inline(always)]
+    fn gain(&mut self, v: usize, lanes: u64) {
+        let old = self.held[v];
+        let new = lanes & !old;
+        self.held[v] = old | new;
+        let word = &mut self.pending[v / 64];
+        let bit = ((new != 0) as u64) << (v % 64);
+        self.pending_count += (bit & !*word != 0) as usize;
+        *word |= bit;
+        // A node is touched once per batch (when it first gains), so with the spare slot
+        // `touched` never overflows.
+        self.touched[self.touched_len] = v as u32;
+        self.touched_len += (old == 0 && new != 0) as usize;
+    }
+}
+
+/// Per-thread working memory, reused across batches.
+struct Scratch {
+    front: Front,
     /// Per node: the generation (batch visit) in which its out-edges were drawn.
     drawn: Vec<u32>,
     /// Per `deps` slot: the AND edge's live lanes and the generation they were drawn in.
     dep_live: Vec<(u64, u32)>,
-    /// Nodes with pending lanes (held but not pushed), one bit each, and how many.
-    pending_bits: Vec<u64>,
-    pending_count: usize,
-    touched: Vec<u32>,
     /// Live lanes per edge, valid for the out-edges of nodes with `drawn == generation`.
     live: Vec<u64>,
     generation: u32,
@@ -397,13 +448,9 @@ impl Planes {
 impl Scratch {
     fn new(g: &SimGraph) -> Self {
         Scratch {
-            held: vec![0; g.node_count],
-            pushed: vec![0; g.node_count],
+            front: Front::new(g.node_count),
             drawn: vec![0; g.node_count],
             dep_live: vec![(0, 0); g.deps.len()],
-            pending_bits: vec![0; g.node_count.div_ceil(64)],
-            pending_count: 0,
-            touched: Vec::new(),
             live: vec![0; g.edge_count()],
             generation: 0,
             prefix: 0,
@@ -557,24 +604,28 @@ impl Run<'_> {
         s.next_generation();
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.batch_part = crate::rng::mix64(batch.wrapping_add(crate::rng::GAMMA));
-        for &n in &s.touched {
-            s.held[n as usize] = 0;
-            s.pushed[n as usize] = 0;
-        }
-        s.touched.clear();
+        s.front.clear();
         for &e in self.entries {
-            Self::gain(s, e as usize, !0);
+            s.front.gain(e as usize, !0);
         }
-        // Sweeps in id order over the pending nodes until none is left.
-        while s.pending_count > 0 {
-            for w in 0..s.pending_bits.len() {
-                while s.pending_bits[w] != 0 {
-                    let bits = s.pending_bits[w];
-                    s.pending_bits[w] = bits & (bits - 1);
-                    s.pending_count -= 1;
-                    self.visit(s, w * 64 + bits.trailing_zeros() as usize, batch);
+        if self.graph.node_count <= SMALL_GRAPH_NODES {
+            self.sweep::<true>(s, batch);
+        } else {
+            self.sweep::<false>(s, batch);
+        }
+    }
+
+    /// Sweeps in id order over the pending nodes until none is left.
+    fn sweep<const SMALL: bool>(&self, s: &mut Scratch, batch: u64) {
+        while s.front.pending_count > 0 {
+            for w in 0..s.front.pending.len() {
+                while s.front.pending[w] != 0 {
+                    let bits = s.front.pending[w];
+                    s.front.pending[w] = bits & (bits - 1);
+                    s.front.pending_count -= 1;
+                    self.visit::<SMALL>(s, w * 64 + bits.trailing_zeros() as usize, batch);
                 }
-                if s.pending_count == 0 {
+                if s.front.pending_count == 0 {
                     break;
                 }
             }
@@ -582,23 +633,24 @@ impl Run<'_> {
     }
 
     /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it.
+    /// `SMALL`: the graph's per-node state fits in the core's cache (see [`Self::batch`]).
     #[inline]
-    fn visit(&self, s: &mut Scratch, u: usize, batch: u64) {
+    fn visit<const SMALL: bool>(&self, s: &mut Scratch, u: usize, batch: u64) {
         let g = self.graph;
-        // Only the lanes gained since `u` was last visited: the others were pushed then.
-        let delta = s.held[u] & !s.pushed[u];
-        s.pushed[u] = s.held[u];
         if s.drawn[u] != s.generation {
             self.draw_out_edges(s, u as u32, batch);
         }
+        let front = &mut s.front;
+        // Only the lanes gained since `u` was last visited: the others were pushed then.
+        let delta = front.held[u] & !front.pushed[u];
+        front.pushed[u] = front.held[u];
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
         let to = &g.to[first..end];
         // Required nodes of this node's AND edges follow each other in `reqs`, in edge order.
         let mut slot = usize::MAX;
-        for i in 0..live.len() {
-            let mut lanes = delta & live[i];
-            let t = to[i];
+        for (i, (&live, &t)) in live.iter().zip(to).enumerate() {
+            let mut lanes = delta & live;
             if t & HAS_REQS != 0 {
                 if slot == usize::MAX {
                     slot = g.req_start[u] as usize;
@@ -608,18 +660,16 @@ impl Run<'_> {
                 } else {
                     1
                 };
-                if lanes != 0 {
-                    for &r in &g.reqs[slot..slot + count] {
-                        lanes &= s.held[r as usize];
-                    }
+                for &r in &g.reqs[slot..slot + count] {
+                    lanes &= front.held[r as usize];
                 }
                 slot += count;
             }
-            if lanes == 0 {
-                continue;
+            // In a small graph every node is in cache: updating one with no lanes costs less than
+            // a mispredicted branch. In a large one, skipping it saves a cache miss.
+            if SMALL || lanes != 0 {
+                front.gain((t & NODE) as usize, lanes);
             }
-            let v = (t & NODE) as usize;
-            Self::gain_in(&mut s.held, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
         }
         // AND edges that need `u`, in the lanes `u` just gained. One whose source was never
         // visited in this batch is skipped: the source is pending (or holds nothing) and fires it,
@@ -634,38 +684,15 @@ impl Run<'_> {
                 continue;
             }
             let dep = g.deps[d];
-            lanes &= s.held[dep.from as usize];
+            lanes &= front.held[dep.from as usize];
             if dep.to & MORE_REQS != 0 {
                 let e = dep.edge as usize;
                 for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-                    lanes &= s.held[g.reqs[k as usize] as usize];
+                    lanes &= front.held[g.reqs[k as usize] as usize];
                 }
             }
-            Self::gain(s, (dep.to & NODE) as usize, lanes);
+            front.gain((dep.to & NODE) as usize, lanes);
         }
-    }
-
-    /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending.
-    #[inline(always)]
-    fn gain(s: &mut Scratch, v: usize, lanes: u64) {
-        Self::gain_in(&mut s.held, &mut s.touched, &mut s.pending_bits, &mut s.pending_count, v, lanes);
-    }
-
-    /// [`Self::gain`] on the scratch's parts, for loops that hold other parts borrowed.
-    #[inline(always)]
-    fn gain_in(held: &mut [u64], touched: &mut Vec<u32>, bits: &mut [u64], count: &mut usize, v: usize, lanes: u64) {
-        let old = held[v];
-        let new = lanes & !old;
-        if new == 0 {
-            return;
-        }
-        if old == 0 {
-            touched.push(v as u32);
-        }
-        held[v] = old | new;
-        let (word, bit) = (&mut bits[v / 64], 1u64 << (v % 64));
-        *count += (*word & bit == 0) as usize;
-        *word |= bit;
     }
 
     pub fn batch_count(&self) -> u64 {
