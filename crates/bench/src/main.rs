@@ -378,10 +378,13 @@ fn digest_of(nodes: usize, edges: usize, entries: usize, trials: u64, seed: u64)
 #[cfg(test)]
 mod tests {
     /// Digests recorded with the engine before its performance work (a stack worklist, edges drawn
-    /// one at a time): any change to the simulation must keep every batch bit-identical. (They
-    /// also pin `gen::synthetic`: a change to the generator changes them too.)
+    /// one at a time): any change to the simulation must keep every batch bit-identical, with
+    /// every vector extension (see `riskpath_engine::simd`). (They also pin `gen::synthetic`: a
+    /// change to the generator changes them too.) The last graph is past the engine's
+    /// small-graph threshold, so both propagation variants are covered.
     #[test]
     fn the_engine_gives_the_recorded_results() {
+        use riskpath_engine::simd::{Level, cap_level};
         let recorded = [
             (5, 12, 1, 1000, 1, 0xbb4d18b76ba0aa66, 4634),
             (5, 12, 1, 1000, 2, 0xac2efcd9d59bc2e7, 1266),
@@ -391,9 +394,16 @@ mod tests {
             (300, 600, 3, 3000, 2, 0xca8a063a90845647, 73366),
             (1250, 10_000, 3, 2000, 1, 0x43b82bd6db1d5ff7, 557602),
             (1250, 10_000, 3, 2000, 2, 0xe6ae415af2cb108f, 776030),
+            (20_000, 30_000, 5, 999, 1, 0x76268e5d30af1e5b, 11191797),
+            (20_000, 30_000, 5, 999, 2, 0xb6e6f54a6b31b08a, 13986),
         ];
-        for (nodes, edges, entries, trials, seed, hash, held) in recorded {
-            assert_eq!(super::digest_of(nodes, edges, entries, trials, seed), (hash, held), "{nodes} nodes, {edges} edges, seed {seed}");
+        for cap in [None, Some(Level::Avx2), Some(Level::Baseline)] {
+            cap_level(cap);
+            for (nodes, edges, entries, trials, seed, hash, held) in recorded {
+                let got = super::digest_of(nodes, edges, entries, trials, seed);
+                assert_eq!(got, (hash, held), "{nodes} nodes, {edges} edges, seed {seed}, {cap:?}");
+            }
         }
+        cap_level(None);
     }
 }

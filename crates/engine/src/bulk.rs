@@ -1,5 +1,5 @@
 //! Sampling in bulk: lognormal magnitudes and `exp` over whole slices, in loops the compiler
-//! vectorises (AVX-512 or AVX2 when the CPU has them), bit-identical to the scalar [`dist`] functions.
+//! vectorises ([`crate::simd`]), bit-identical to the scalar [`dist`] functions.
 //!
 //! Each kernel is one branch-free pass over the common case, then a scalar pass that recomputes the
 //! rare elements the fast formula does not cover (normal-quantile tails, `exp` beyond ±708) with
@@ -9,6 +9,7 @@
 
 use crate::dist::{self, Fitted};
 use crate::rng::{unit, word};
+use crate::simd::multiversion;
 
 /// One sample of a lognormal: `fit.lognormal_at(unit(word(key, counter)))`.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +23,7 @@ pub struct Draw {
 pub fn lognormal(draws: &[Draw], out: &mut Vec<f64>) {
     out.clear();
     out.resize(draws.len(), 0.0);
-    dispatch!(lognormal_fast(draws, out));
+    lognormal_fast(draws, out);
     for (d, o) in draws.iter().zip(out.iter_mut()) {
         if o.is_nan() {
             *o = d.fit.lognormal_at(unit(word(d.key, d.counter)));
@@ -33,7 +34,7 @@ pub fn lognormal(draws: &[Draw], out: &mut Vec<f64>) {
 /// `xs[i] = dist::exp(xs[i])`.
 pub fn exp(xs: &mut [f64]) {
     let slow: Vec<(usize, f64)> = xs.iter().enumerate().filter(|(_, x)| !exp_is_fast(**x)).map(|(i, x)| (i, *x)).collect();
-    dispatch!(exp_fast(xs));
+    exp_fast(xs);
     for (i, x) in slow {
         xs[i] = dist::exp(x);
     }
@@ -44,31 +45,10 @@ fn exp_is_fast(x: f64) -> bool {
     x.abs() <= dist::EXP_FAST_RANGE
 }
 
-/// Calls `$kernel` compiled for the best vector extension this CPU has.
-macro_rules! dispatch {
-    ($kernel:ident($($arg:expr),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512dq") {
-                // SAFETY: the CPU has AVX-512 F and DQ (checked above), all the function enables.
-                unsafe { wide::avx512::$kernel($($arg),*) };
-            } else if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2 (checked above), all the function enables.
-                unsafe { wide::avx2::$kernel($($arg),*) };
-            } else {
-                $kernel($($arg),*);
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        $kernel($($arg),*);
-    }};
-}
-use dispatch;
-
 /// The fast pass: every element by the common-case formula, or NaN where it does not apply (a
 /// tail quantile, or `exp` out of range), for the caller's scalar pass to overwrite.
 #[inline(always)]
-fn lognormal_fast(draws: &[Draw], out: &mut [f64]) {
+fn lognormal_fast_body(draws: &[Draw], out: &mut [f64]) {
     for (d, o) in draws.iter().zip(out.iter_mut()) {
         let u = unit(word(d.key, d.counter));
         let x = d.fit.mu + d.fit.sigma * dist::central_quantile(u);
@@ -78,37 +58,22 @@ fn lognormal_fast(draws: &[Draw], out: &mut [f64]) {
 }
 
 #[inline(always)]
-fn exp_fast(xs: &mut [f64]) {
+fn exp_fast_body(xs: &mut [f64]) {
     for x in xs.iter_mut() {
         *x = dist::exp_fast(x.clamp(-dist::EXP_FAST_RANGE, dist::EXP_FAST_RANGE));
     }
 }
 
-/// The kernels compiled with vector extensions enabled (callers check the CPU first).
-#[cfg(target_arch = "x86_64")]
-mod wide {
-    macro_rules! kernels {
-        ($name:ident, $features:literal) => {
-            pub mod $name {
-                use super::super::Draw;
-                #[target_feature(enable = $features)]
-                pub fn lognormal_fast(draws: &[Draw], out: &mut [f64]) {
-                    super::super::lognormal_fast(draws, out)
-                }
-                #[target_feature(enable = $features)]
-                pub fn exp_fast(xs: &mut [f64]) {
-                    super::super::exp_fast(xs)
-                }
-            }
-        };
-    }
-    kernels!(avx512, "avx512f,avx512dq,avx512vl");
-    kernels!(avx2, "avx2");
-}
+multiversion! { fn lognormal_fast(draws: &[Draw], out: &mut [f64]) = lognormal_fast_body; }
+multiversion! { fn exp_fast(xs: &mut [f64]) = exp_fast_body; }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Level;
+
+    /// Every version of the kernels (the last one lifts the cap, leaving the CPU's best).
+    const LEVELS: [Option<Level>; 3] = [Some(Level::Baseline), Some(Level::Avx2), None];
 
     #[test]
     fn bulk_lognormal_equals_the_scalar_sampler_bit_for_bit() {
@@ -116,9 +81,13 @@ mod tests {
         let draws: Vec<Draw> =
             (0..50_000u64).map(|i| Draw { key: 7 + i % 5, counter: i, fit: fits[(i % 3) as usize] }).collect();
         let mut out = Vec::new();
-        lognormal(&draws, &mut out);
-        for (d, o) in draws.iter().zip(&out) {
-            assert_eq!(o.to_bits(), d.fit.lognormal_at(unit(word(d.key, d.counter))).to_bits());
+        let _cap = crate::simd::CAP_LOCK.lock().unwrap();
+        for cap in LEVELS {
+            crate::simd::cap_level(cap);
+            lognormal(&draws, &mut out);
+            for (d, o) in draws.iter().zip(&out) {
+                assert_eq!(o.to_bits(), d.fit.lognormal_at(unit(word(d.key, d.counter))).to_bits(), "{cap:?}");
+            }
         }
         // Tails and overflow occurred, so the scalar pass was exercised.
         assert!(out.iter().any(|x| x.is_infinite()));
@@ -128,10 +97,14 @@ mod tests {
     #[test]
     fn bulk_exp_equals_the_scalar_exp_bit_for_bit() {
         let xs: Vec<f64> = (0..20_000u64).map(|i| (unit(word(3, i)) - 0.5) * 1600.0).chain([f64::NAN, -0.0]).collect();
-        let mut got = xs.clone();
-        exp(&mut got);
-        for (x, g) in xs.iter().zip(&got) {
-            assert_eq!(g.to_bits(), dist::exp(*x).to_bits(), "x = {x}");
+        let _cap = crate::simd::CAP_LOCK.lock().unwrap();
+        for cap in LEVELS {
+            crate::simd::cap_level(cap);
+            let mut got = xs.clone();
+            exp(&mut got);
+            for (x, g) in xs.iter().zip(&got) {
+                assert_eq!(g.to_bits(), dist::exp(*x).to_bits(), "x = {x}, {cap:?}");
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod r#gen;
 pub mod paths;
 pub mod risk;
 pub mod rng;
+pub mod simd;
 pub mod sim;
 
 pub use compile::{AttackGraph, Posture, compile};

@@ -27,6 +27,7 @@ use riskpath_model::kb::Skill;
 use crate::compile::{AttackGraph, Base};
 use crate::dist;
 use crate::rng::{extend, key, unit, word};
+use crate::simd::multiversion;
 
 /// Random-stream domains: each use of randomness has its own, so streams never overlap.
 pub mod domain {
@@ -479,23 +480,92 @@ impl Scratch {
 /// bit, change nothing; so the words are taken four at a time, without a branch per word.
 #[inline]
 fn certain_lanes(threshold: u64, k: u64) -> u64 {
-    let mut undecided = !0u64;
-    let mut live = 0u64;
-    let mut rest = threshold;
-    let mut i = 0;
-    while rest != 0 && undecided != 0 {
-        for _ in 0..4 {
-            let r = word(k, i);
-            i += 1;
-            // All ones where the threshold's bit is 1: there r = 0 decides live, r = 1 defers;
-            // where it is 0, r = 1 decides dead, r = 0 defers.
-            let bit = 0u64.wrapping_sub(rest >> 63);
-            live |= undecided & !r & bit;
-            undecided &= !(r ^ bit);
-            rest <<= 1;
+    Comparison::new(threshold).finish(k)
+}
+
+/// [`certain_lanes`] part way: the words before `next` compared.
+#[derive(Clone, Copy)]
+struct Comparison {
+    live: u64,
+    undecided: u64,
+    /// The threshold's bits not compared yet, at the top.
+    rest: u64,
+    next: u64,
+}
+
+impl Comparison {
+    #[inline(always)]
+    fn new(threshold: u64) -> Self {
+        Comparison { live: 0, undecided: !0, rest: threshold, next: 0 }
+    }
+
+    /// Compares word `next` of the stream `k`.
+    #[inline(always)]
+    fn step(&mut self, k: u64) {
+        let r = word(k, self.next);
+        self.next += 1;
+        // All ones where the threshold's bit is 1: there r = 0 decides live, r = 1 defers;
+        // where it is 0, r = 1 decides dead, r = 0 defers.
+        let bit = 0u64.wrapping_sub(self.rest >> 63);
+        self.live |= self.undecided & !r & bit;
+        self.undecided &= !(r ^ bit);
+        self.rest <<= 1;
+    }
+
+    /// Compares words until every lane is decided or the threshold has no set bit left.
+    #[inline(always)]
+    fn finish(mut self, k: u64) -> u64 {
+        while self.rest != 0 && self.undecided != 0 {
+            for _ in 0..4 {
+                self.step(k);
+            }
+        }
+        self.live
+    }
+}
+
+/// [`certain_lanes`] of up to [`DRAW_WIDTH`] edges at once, written to `out` (as many as `draws`).
+/// The first [`DRAW_PREFIX`] words of every edge are compared together, a loop the compiler
+/// vectorises (8 edges per AVX-512 register); the few edges still undecided then finish alone.
+/// The same words decide the same lanes as [`certain_lanes`]: the results are identical.
+#[inline(always)]
+fn draw_certain(draws: &[[u32; 3]], prefix: u64, batch_part: u64, out: &mut [u64]) {
+    for (draws, out) in draws.chunks(DRAW_WIDTH).zip(out.chunks_mut(DRAW_WIDTH)) {
+        let last = draws.len() - 1;
+        let (mut keys, mut live, mut undecided, mut rest) = ([0u64; DRAW_WIDTH], [0u64; DRAW_WIDTH], [!0u64; DRAW_WIDTH], [0u64; DRAW_WIDTH]);
+        for j in 0..DRAW_WIDTH {
+            // A short chunk repeats its last edge (computed, not stored).
+            let [lo, hi, stable_id] = draws[j.min(last)];
+            keys[j] = edge_key(prefix, stable_id, batch_part);
+            rest[j] = lo as u64 | (hi as u64) << 32;
+        }
+        // Comparison::step on every edge, as plain arrays so that the loop vectorises.
+        for i in 0..DRAW_PREFIX as u64 {
+            for j in 0..DRAW_WIDTH {
+                let r = word(keys[j], i);
+                let bit = 0u64.wrapping_sub(rest[j] >> 63);
+                live[j] |= undecided[j] & !r & bit;
+                undecided[j] &= !(r ^ bit);
+                rest[j] <<= 1;
+            }
+        }
+        for (j, out) in out.iter_mut().enumerate() {
+            let [lo, hi, _] = draws[j];
+            let comparison = Comparison { live: live[j], undecided: undecided[j], rest: rest[j], next: DRAW_PREFIX as u64 };
+            *out = if lo & hi == u32::MAX { !0 } else { comparison.finish(keys[j]) };
         }
     }
-    live
+}
+
+/// Edges drawn together by [`draw_certain`], and the words compared for all of them.
+const DRAW_WIDTH: usize = 8;
+const DRAW_PREFIX: usize = 8;
+
+/// Edge `stable_id`'s stream key in a batch: `key(&[seed, LIVE, stream, stable_id, batch])` from
+/// the run's part `prefix = key(&[seed, LIVE, stream])` and the batch's `mix64(batch + γ)`.
+#[inline(always)]
+fn edge_key(prefix: u64, stable_id: u32, batch_part: u64) -> u64 {
+    crate::rng::mix64(extend(prefix, stable_id as u64) ^ batch_part)
 }
 
 /// Transposes a 64×64 bit matrix in place (rows are words; Hacker's Delight, section 7–3).
@@ -528,31 +598,27 @@ impl Run<'_> {
 
     /// Draws the live lanes of every out-edge of `u` in this batch. Edge `e`'s lanes come from the
     /// stream `key(&[seed, LIVE, stream, stable_id(e), batch])`, computed from the batch's parts.
+    #[inline(always)]
     fn draw_out_edges(&self, s: &mut Scratch, u: u32, batch: u64) {
         let g = self.graph;
         s.drawn[u as usize] = s.generation;
-        let prefix = s.prefix;
-        // Required-node slots of this node's AND edges, which follow each other in `reqs`.
+        let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
+        draw_certain(&g.draw[first..end], s.prefix, s.batch_part, &mut s.live[first..end]);
+        // Uncertain edges drawn again with their per-lane thresholds; AND edges' lanes copied to
+        // their required nodes' slots, which follow each other in `reqs`.
         let mut slot = g.req_start[u as usize] as usize;
-        for e in g.offsets[u as usize] as usize..g.offsets[u as usize + 1] as usize {
-            // extend(extend(prefix, id), batch), with the batch half precomputed.
-            let [lo, hi, stable_id] = g.draw[e];
-            let threshold = lo as u64 | (hi as u64) << 32;
-            let k = crate::rng::mix64(extend(prefix, stable_id as u64) ^ s.batch_part);
+        for e in first..end {
             let to = g.to[e];
-            let live = if to & UNCERTAIN != 0 {
+            if to & UNCERTAIN != 0 {
+                let k = edge_key(s.prefix, g.draw[e][2], s.batch_part);
                 let at = g.program_of.binary_search_by_key(&(e as u32), |&(edge, _)| edge);
-                self.uncertain_lanes(s, g.program_of[at.expect("uncertain edges have a program")].1 as usize, k, batch)
-            } else if threshold == u64::MAX {
-                !0
-            } else {
-                certain_lanes(threshold, k)
-            };
-            s.live[e] = live;
+                let program = g.program_of[at.expect("uncertain edges have a program")].1 as usize;
+                s.live[e] = self.uncertain_lanes(s, program, k, batch);
+            }
             if to & HAS_REQS != 0 {
                 let count = if to & MORE_REQS != 0 { (g.req_offsets[e + 1] - g.req_offsets[e]) as usize } else { 1 };
                 for &d in &g.dep_pos[slot..slot + count] {
-                    s.dep_live[d as usize] = (live, s.generation);
+                    s.dep_live[d as usize] = (s.live[e], s.generation);
                 }
                 slot += count;
             }
@@ -599,8 +665,14 @@ impl Run<'_> {
         }
     }
 
-    /// Runs one batch to its fixpoint, leaving held lanes in `s.held`.
+    /// Runs one batch to its fixpoint, leaving held lanes in `s.front.held`.
     fn batch(&self, s: &mut Scratch, batch: u64) {
+        run_batch(self, s, batch);
+    }
+
+    /// [`Self::batch`]'s body, inlined into each [`run_batch`] version with everything it calls.
+    #[inline(always)]
+    fn batch_body(&self, s: &mut Scratch, batch: u64) {
         s.next_generation();
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.batch_part = crate::rng::mix64(batch.wrapping_add(crate::rng::GAMMA));
@@ -616,6 +688,7 @@ impl Run<'_> {
     }
 
     /// Sweeps in id order over the pending nodes until none is left.
+    #[inline(always)]
     fn sweep<const SMALL: bool>(&self, s: &mut Scratch, batch: u64) {
         while s.front.pending_count > 0 {
             for w in 0..s.front.pending.len() {
@@ -634,7 +707,7 @@ impl Run<'_> {
 
     /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it.
     /// `SMALL`: the graph's per-node state fits in the core's cache (see [`Self::batch`]).
-    #[inline]
+    #[inline(always)]
     fn visit<const SMALL: bool>(&self, s: &mut Scratch, u: usize, batch: u64) {
         let g = self.graph;
         if s.drawn[u] != s.generation {
@@ -738,6 +811,16 @@ impl Run<'_> {
         }
         totals
     }
+}
+
+multiversion! {
+    /// [`Run::batch`] compiled for the CPU's vector extensions (the draws vectorise).
+    fn run_batch(run: &Run<'_>, s: &mut Scratch, batch: u64) = batch_body;
+}
+
+#[inline(always)]
+fn batch_body(run: &Run<'_>, s: &mut Scratch, batch: u64) {
+    run.batch_body(s, batch);
 }
 
 /// A proportion estimated from `hits` of `trials`, with its standard error.
