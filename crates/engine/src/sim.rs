@@ -15,10 +15,16 @@
 //! them). A visited node pushes just its pending lanes, masked by each out-edge's live lanes, into
 //! the edge's target; a target that gains lanes becomes pending, and is visited later in the same
 //! sweep if its id is higher. The out-edges of a node are drawn together, the first time it is
-//! visited in a batch. Visits go through memory in address order and touch only the new lanes, so
-//! cache misses, not arithmetic, bound the cost; see BENCHMARKS.md. The fixpoint does not depend on
-//! the order, and every draw is a pure function of its counters, so any order gives bit-identical
-//! results.
+//! visited, eight edges at a time in vector registers ([`crate::simd`]).
+//!
+//! A thread simulates a *group* of up to 16 batches at once ([`group_width`]): each node and edge
+//! carries one word per batch, and a visit pushes the pending lanes of all of them. The 64 trials
+//! of one batch reach a node at different times (in ~11 waves on a large supercritical graph), so
+//! a node is visited many times per batch; in a group, the waves of different batches coincide
+//! and a visit serves them together. Cache misses and those waves, not arithmetic, bound the
+//! cost; see BENCHMARKS.md. The fixpoint does not depend on the order or on the grouping, and
+//! every draw is a pure function of its counters, so results are bit-identical whatever the
+//! thread count, group width or CPU.
 
 use rayon::prelude::*;
 use riskpath_model::Estimate;
@@ -313,41 +319,60 @@ pub struct Batch<'s> {
     /// Lanes that are real trials (all but possibly the last batch: all 64).
     pub lanes: u64,
     run: &'s Run<'s>,
-    scratch: &'s mut Scratch,
+    /// The scratch of the group of batches simulated together, and this batch's word in it.
+    scratch: &'s mut dyn GroupView,
+    word: usize,
 }
 
 impl Batch<'_> {
     /// The lanes (trials) in which `node` is held.
     #[inline]
     pub fn held(&self, node: u32) -> u64 {
-        self.scratch.front.held[node as usize] & self.lanes
+        self.scratch.held(node, self.word) & self.lanes
     }
     /// The lanes in which edge `edge` (index in the `SimGraph`) is live, drawn on demand.
     pub fn live(&mut self, edge: usize) -> u64 {
-        self.run.live(self.scratch, edge, self.index) & self.lanes
+        self.scratch.live(self.run, edge, self.word) & self.lanes
     }
 }
 
-/// The propagation state of one batch: which lanes hold each node, which are still to push.
-struct Front {
+/// A group's scratch seen from one of its batches, whatever the group's width.
+trait GroupView {
+    fn held(&self, node: u32, word: usize) -> u64;
+    fn live(&mut self, run: &Run<'_>, edge: usize, word: usize) -> u64;
+}
+
+impl<const W: usize> GroupView for Scratch<W> {
+    #[inline]
+    fn held(&self, node: u32, word: usize) -> u64 {
+        self.front.held[node as usize][word]
+    }
+    fn live(&mut self, run: &Run<'_>, edge: usize, word: usize) -> u64 {
+        run.live(self, edge)[word]
+    }
+}
+
+/// The propagation state of a group of `W` batches: which lanes hold each node, which are still to
+/// push. Word `w` of a node's lanes belongs to the group's batch `w`.
+struct Front<const W: usize> {
     /// Per node: the lanes in which it is held.
-    held: Vec<u64>,
+    held: Vec<[u64; W]>,
     /// Per node: the lanes already pushed along its out-edges (a subset of `held`). Kept apart
-    /// from `held` so that the scattered writes of a sweep touch 8 bytes per node, not 16.
-    pushed: Vec<u64>,
+    /// from `held` so that the scattered writes of a sweep touch 8·W bytes per node, not 16·W.
+    pushed: Vec<[u64; W]>,
     /// Nodes with pending lanes (held but not pushed), one bit each, and how many.
     pending: Vec<u64>,
     pending_count: usize,
-    /// The nodes held in some lane (the first `touched_len`), to clear for the next batch.
+    /// The nodes held in some lane (the first `touched_len`), to clear for the next group.
     touched: Vec<u32>,
     touched_len: usize,
 }
 
-impl Front {
+impl<const W: usize> Front<W> {
     fn new(node_count: usize) -> Self {
         Front {
-            held: vec![0; node_count],
-            pushed: vec![0; node_count],
+            held: vec![[0; W]; node_count],
+            pushed: vec![[0; W]; node_count],
             pending: vec![0; node_count.div_ceil(64)],
             pending_count: 0,
             // One spare slot: `gain` writes a candidate past the touched ones before deciding.
@@ -356,11 +381,11 @@ impl Front {
         }
     }
 
-    /// Clears what the last batch held.
+    /// Clears what the last group held.
     fn clear(&mut self) {
         for &n in &self.touched[..self.touched_len] {
-            self.held[n as usize] = 0;
-            self.pushed[n as usize] = 0;
+            self.held[n as usize] = [0; W];
+            self.pushed[n as usize] = [0; W];
         }
         self.touched_len = 0;
     }
@@ -368,39 +393,49 @@ impl Front {
     /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending. Without a
     /// branch: whether a lane is new is a coin flip the predictor cannot learn.
     #[inline(always)]
-    fn gain(&mut self, v: usize, lanes: u64) {
+    fn gain(&mut self, v: usize, lanes: [u64; W]) {
         let old = self.held[v];
-        let new = lanes & !old;
-        self.held[v] = old | new;
+        let new: [u64; W] = std::array::from_fn(|w| lanes[w] & !old[w]);
+        self.held[v] = std::array::from_fn(|w| old[w] | new[w]);
+        let (any_new, any_old) = (any(&new), any(&old));
         let word = &mut self.pending[v / 64];
-        let bit = ((new != 0) as u64) << (v % 64);
+        let bit = (any_new as u64) << (v % 64);
         self.pending_count += (bit & !*word != 0) as usize;
         *word |= bit;
-        // A node is touched once per batch (when it first gains), so with the spare slot
+        // A node is touched once per group (when it first gains), so with the spare slot
         // `touched` never overflows.
         self.touched[self.touched_len] = v as u32;
-        self.touched_len += (old == 0 && new != 0) as usize;
+        self.touched_len += (!any_old && any_new) as usize;
     }
 }
 
-/// Per-thread working memory, reused across batches.
-struct Scratch {
-    front: Front,
-    /// Per node: the generation (batch visit) in which its out-edges were drawn.
+/// Whether any lane of any word is set.
+#[inline(always)]
+fn any<const W: usize>(lanes: &[u64; W]) -> bool {
+    lanes.iter().fold(0, |a, &l| a | l) != 0
+}
+
+/// Per-thread working memory for groups of `W` batches simulated together, reused across groups.
+struct Scratch<const W: usize> {
+    front: Front<W>,
+    /// Per node: the generation (group) in which its out-edges were drawn.
     drawn: Vec<u32>,
     /// Per `deps` slot: the AND edge's live lanes and the generation they were drawn in.
-    dep_live: Vec<(u64, u32)>,
+    dep_live: Vec<([u64; W], u32)>,
     /// Live lanes per edge, valid for the out-edges of nodes with `drawn == generation`.
-    live: Vec<u64>,
+    live: Vec<[u64; W]>,
     generation: u32,
-    /// The run's `key(&[seed, LIVE, stream])`, and `mix64` of the current batch's counter part:
-    /// together they give every edge's key in the batch with two `mix64`s.
+    /// The run's `key(&[seed, LIVE, stream])`, and per batch of the group `mix64` of its counter
+    /// part: together they give every edge's key in a batch with two more `mix64`s.
     prefix: u64,
-    batch_part: u64,
-    input_samples: Vec<[f64; 64]>,
+    batch_parts: [u64; W],
+    /// The group's first batch.
+    first_batch: u64,
+    /// Per input: its samples in each batch of the group `input_stamp` says (its first batch).
+    input_samples: Vec<[[f64; 64]; W]>,
     input_stamp: Vec<u64>,
-    /// Per program: its lanes' thresholds as bit-planes in the batch `program_stamp` says.
-    program_planes: Vec<Planes>,
+    /// Per program: its lanes' thresholds as bit-planes, per batch of the group `program_stamp` says.
+    program_planes: Vec<[Planes; W]>,
     program_stamp: Vec<u64>,
 }
 
@@ -446,24 +481,25 @@ impl Planes {
     }
 }
 
-impl Scratch {
+impl<const W: usize> Scratch<W> {
     fn new(g: &SimGraph) -> Self {
         Scratch {
             front: Front::new(g.node_count),
             drawn: vec![0; g.node_count],
-            dep_live: vec![(0, 0); g.deps.len()],
-            live: vec![0; g.edge_count()],
+            dep_live: vec![([0; W], 0); g.deps.len()],
+            live: vec![[0; W]; g.edge_count()],
             generation: 0,
             prefix: 0,
-            batch_part: 0,
-            input_samples: vec![[0.0; 64]; g.inputs.len()],
+            batch_parts: [0; W],
+            first_batch: 0,
+            input_samples: vec![[[0.0; 64]; W]; g.inputs.len()],
             input_stamp: vec![u64::MAX; g.inputs.len()],
-            program_planes: vec![Planes::Same(0); g.programs.len()],
+            program_planes: vec![[Planes::Same(0); W]; g.programs.len()],
             program_stamp: vec![u64::MAX; g.programs.len()],
         }
     }
 
-    /// Starts a new batch: no node's out-edges are drawn yet.
+    /// Starts a new group: no node's out-edges are drawn yet.
     fn next_generation(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
@@ -524,35 +560,40 @@ impl Comparison {
     }
 }
 
-/// [`certain_lanes`] of up to [`DRAW_WIDTH`] edges at once, written to `out` (as many as `draws`).
-/// The first [`DRAW_PREFIX`] words of every edge are compared together, a loop the compiler
-/// vectorises (8 edges per AVX-512 register); the few edges still undecided then finish alone.
-/// The same words decide the same lanes as [`certain_lanes`]: the results are identical.
+/// [`certain_lanes`] of up to [`DRAW_WIDTH`] edges at once, in each batch of a group (word `w` of
+/// `out[j]` for the batch with counter part `batch_parts[w]`). The first [`DRAW_PREFIX`] words of
+/// every edge are compared together, a loop the compiler vectorises (8 edges per AVX-512
+/// register); the few edges still undecided then finish alone. The same words decide the same
+/// lanes as [`certain_lanes`]: the results are identical.
 #[inline(always)]
-fn draw_certain(draws: &[[u32; 3]], prefix: u64, batch_part: u64, out: &mut [u64]) {
+fn draw_certain<const W: usize>(draws: &[[u32; 3]], prefix: u64, batch_parts: &[u64; W], out: &mut [[u64; W]]) {
     for (draws, out) in draws.chunks(DRAW_WIDTH).zip(out.chunks_mut(DRAW_WIDTH)) {
         let last = draws.len() - 1;
-        let (mut keys, mut live, mut undecided, mut rest) = ([0u64; DRAW_WIDTH], [0u64; DRAW_WIDTH], [!0u64; DRAW_WIDTH], [0u64; DRAW_WIDTH]);
+        let (mut edge_parts, mut thresholds) = ([0u64; DRAW_WIDTH], [0u64; DRAW_WIDTH]);
         for j in 0..DRAW_WIDTH {
             // A short chunk repeats its last edge (computed, not stored).
             let [lo, hi, stable_id] = draws[j.min(last)];
-            keys[j] = edge_key(prefix, stable_id, batch_part);
-            rest[j] = lo as u64 | (hi as u64) << 32;
+            edge_parts[j] = extend(prefix, stable_id as u64);
+            thresholds[j] = lo as u64 | (hi as u64) << 32;
         }
-        // Comparison::step on every edge, as plain arrays so that the loop vectorises.
-        for i in 0..DRAW_PREFIX as u64 {
-            for j in 0..DRAW_WIDTH {
-                let r = word(keys[j], i);
-                let bit = 0u64.wrapping_sub(rest[j] >> 63);
-                live[j] |= undecided[j] & !r & bit;
-                undecided[j] &= !(r ^ bit);
-                rest[j] <<= 1;
+        for (w, &batch_part) in batch_parts.iter().enumerate() {
+            let keys: [u64; DRAW_WIDTH] = std::array::from_fn(|j| crate::rng::mix64(edge_parts[j] ^ batch_part));
+            let (mut live, mut undecided, mut rest) = ([0u64; DRAW_WIDTH], [!0u64; DRAW_WIDTH], thresholds);
+            // Comparison::step on every edge, as plain arrays so that the loop vectorises.
+            for i in 0..DRAW_PREFIX as u64 {
+                for j in 0..DRAW_WIDTH {
+                    let r = word(keys[j], i);
+                    let bit = 0u64.wrapping_sub(rest[j] >> 63);
+                    live[j] |= undecided[j] & !r & bit;
+                    undecided[j] &= !(r ^ bit);
+                    rest[j] <<= 1;
+                }
             }
-        }
-        for (j, out) in out.iter_mut().enumerate() {
-            let [lo, hi, _] = draws[j];
-            let comparison = Comparison { live: live[j], undecided: undecided[j], rest: rest[j], next: DRAW_PREFIX as u64 };
-            *out = if lo & hi == u32::MAX { !0 } else { comparison.finish(keys[j]) };
+            for (j, out) in out.iter_mut().enumerate() {
+                let comparison =
+                    Comparison { live: live[j], undecided: undecided[j], rest: rest[j], next: DRAW_PREFIX as u64 };
+                out[w] = if thresholds[j] == u64::MAX { !0 } else { comparison.finish(keys[j]) };
+            }
         }
     }
 }
@@ -586,34 +627,38 @@ fn transpose64(a: &mut [u64; 64]) {
 }
 
 impl Run<'_> {
-    /// The live lanes of edge `e` in the scratch's current batch `batch` (drawing its source's
-    /// out-edges if they are not drawn yet).
-    fn live(&self, s: &mut Scratch, e: usize, batch: u64) -> u64 {
+    /// The live lanes of edge `e` in the scratch's current group (drawing its source's out-edges
+    /// if they are not drawn yet).
+    fn live<const W: usize>(&self, s: &mut Scratch<W>, e: usize) -> [u64; W] {
         let from = self.graph.from[e];
         if s.drawn[from as usize] != s.generation {
-            self.draw_out_edges(s, from, batch);
+            self.draw_out_edges(s, from);
         }
         s.live[e]
     }
 
-    /// Draws the live lanes of every out-edge of `u` in this batch. Edge `e`'s lanes come from the
-    /// stream `key(&[seed, LIVE, stream, stable_id(e), batch])`, computed from the batch's parts.
+    /// Draws the live lanes of every out-edge of `u` in each batch of the group. Edge `e`'s lanes
+    /// in batch `b` come from the stream `key(&[seed, LIVE, stream, stable_id(e), b])`, computed
+    /// from the run's, the edge's and the batch's parts.
     #[inline(always)]
-    fn draw_out_edges(&self, s: &mut Scratch, u: u32, batch: u64) {
+    fn draw_out_edges<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
         let g = self.graph;
         s.drawn[u as usize] = s.generation;
         let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
-        draw_certain(&g.draw[first..end], s.prefix, s.batch_part, &mut s.live[first..end]);
+        draw_certain(&g.draw[first..end], s.prefix, &s.batch_parts, &mut s.live[first..end]);
         // Uncertain edges drawn again with their per-lane thresholds; AND edges' lanes copied to
         // their required nodes' slots, which follow each other in `reqs`.
         let mut slot = g.req_start[u as usize] as usize;
         for e in first..end {
             let to = g.to[e];
             if to & UNCERTAIN != 0 {
-                let k = edge_key(s.prefix, g.draw[e][2], s.batch_part);
                 let at = g.program_of.binary_search_by_key(&(e as u32), |&(edge, _)| edge);
                 let program = g.program_of[at.expect("uncertain edges have a program")].1 as usize;
-                s.live[e] = self.uncertain_lanes(s, program, k, batch);
+                self.program_planes(s, program);
+                for w in 0..W {
+                    let k = edge_key(s.prefix, g.draw[e][2], s.batch_parts[w]);
+                    s.live[e][w] = s.program_planes[program][w].lanes(k);
+                }
             }
             if to & HAS_REQS != 0 {
                 let count = if to & MORE_REQS != 0 { (g.req_offsets[e + 1] - g.req_offsets[e]) as usize } else { 1 };
@@ -625,78 +670,84 @@ impl Run<'_> {
         }
     }
 
-    /// Liveness lanes of an edge whose probability varies per trial. Each lane compares the same
-    /// uniform as [`certain_lanes`] would with its own threshold, so an edge that becomes uncertain
-    /// in a what-if (a control with an interval efficacy) keeps its draws: common random numbers.
-    fn uncertain_lanes(&self, s: &mut Scratch, program: usize, k: u64, batch: u64) -> u64 {
-        if s.program_stamp[program] != batch {
-            let g = self.graph;
-            let prog = &g.programs[program];
-            let mut p = self.term_lanes(s, prog.base, batch);
+    /// Makes `s.program_planes[program]` the per-lane thresholds of an edge whose probability
+    /// varies per trial, in each batch of the group. [`Planes::lanes`] compares each lane's
+    /// uniform, the same as [`certain_lanes`] would, with its own threshold, so an edge that becomes
+    /// uncertain in a what-if (a control with an interval efficacy) keeps its draws: common random
+    /// numbers.
+    fn program_planes<const W: usize>(&self, s: &mut Scratch<W>, program: usize) {
+        if s.program_stamp[program] == s.first_batch {
+            return;
+        }
+        let g = self.graph;
+        let prog = &g.programs[program];
+        for w in 0..W {
+            let mut p = self.term_lanes(s, prog.base, w);
             for &(prevent, detect) in &prog.factors {
-                let (a, d) = (self.term_lanes(s, prevent, batch), self.term_lanes(s, detect, batch));
+                let (a, d) = (self.term_lanes(s, prevent, w), self.term_lanes(s, detect, w));
                 for lane in 0..64 {
                     p[lane] *= (1.0 - a[lane]) * (1.0 - d[lane] * g.respond);
                 }
             }
-            s.program_planes[program] = Planes::of(&p.map(|x| threshold_of(x).0));
-            s.program_stamp[program] = batch;
+            s.program_planes[program][w] = Planes::of(&p.map(|x| threshold_of(x).0));
         }
-        s.program_planes[program].lanes(k)
+        s.program_stamp[program] = s.first_batch;
     }
 
-    /// A term's value in each lane of the batch; an input is sampled once per trial (lane).
-    fn term_lanes(&self, s: &mut Scratch, t: Term, batch: u64) -> [f64; 64] {
+    /// A term's value in each lane of the group's batch `w`; an input is sampled once per trial.
+    fn term_lanes<const W: usize>(&self, s: &mut Scratch<W>, t: Term, w: usize) -> [f64; 64] {
         match t {
             Term::Fixed(v) => [v; 64],
             Term::Input(i) => {
                 let i = i as usize;
-                if s.input_stamp[i] != batch {
+                if s.input_stamp[i] != s.first_batch {
                     let stable = self.graph.inputs[i].1;
                     let table = &self.graph.input_tables[i];
                     let k = key(&[self.seed, domain::INPUT, self.stream, stable]);
-                    for (l, slot) in s.input_samples[i].iter_mut().enumerate() {
-                        *slot = table.at(unit(word(k, batch * 64 + l as u64)));
+                    for (b, samples) in s.input_samples[i].iter_mut().enumerate() {
+                        let batch = s.first_batch + b as u64;
+                        for (l, slot) in samples.iter_mut().enumerate() {
+                            *slot = table.at(unit(word(k, batch * 64 + l as u64)));
+                        }
                     }
-                    s.input_stamp[i] = batch;
+                    s.input_stamp[i] = s.first_batch;
                 }
-                s.input_samples[i]
+                s.input_samples[i][w]
             }
         }
     }
 
-    /// Runs one batch to its fixpoint, leaving held lanes in `s.front.held`.
-    fn batch(&self, s: &mut Scratch, batch: u64) {
-        run_batch(self, s, batch);
-    }
-
-    /// [`Self::batch`]'s body, inlined into each [`run_batch`] version with everything it calls.
+    /// Runs the group of batches `first_batch ..` (the `W` of them, or as many as the run has) to
+    /// their fixpoint, leaving held lanes in `s.front.held`.
     #[inline(always)]
-    fn batch_body(&self, s: &mut Scratch, batch: u64) {
+    fn group_body<const W: usize>(&self, s: &mut Scratch<W>, first_batch: u64) {
         s.next_generation();
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
-        s.batch_part = crate::rng::mix64(batch.wrapping_add(crate::rng::GAMMA));
+        s.first_batch = first_batch;
+        s.batch_parts = std::array::from_fn(|w| crate::rng::mix64((first_batch + w as u64).wrapping_add(crate::rng::GAMMA)));
         s.front.clear();
+        // Batches past the run's last hold nothing: they never propagate.
+        let real: [u64; W] = std::array::from_fn(|w| if first_batch + (w as u64) < self.batch_count() { !0 } else { 0 });
         for &e in self.entries {
-            s.front.gain(e as usize, !0);
+            s.front.gain(e as usize, real);
         }
         if self.graph.node_count <= SMALL_GRAPH_NODES {
-            self.sweep::<true>(s, batch);
+            self.sweep::<W, true>(s);
         } else {
-            self.sweep::<false>(s, batch);
+            self.sweep::<W, false>(s);
         }
     }
 
     /// Sweeps in id order over the pending nodes until none is left.
     #[inline(always)]
-    fn sweep<const SMALL: bool>(&self, s: &mut Scratch, batch: u64) {
+    fn sweep<const W: usize, const SMALL: bool>(&self, s: &mut Scratch<W>) {
         while s.front.pending_count > 0 {
             for w in 0..s.front.pending.len() {
                 while s.front.pending[w] != 0 {
                     let bits = s.front.pending[w];
                     s.front.pending[w] = bits & (bits - 1);
                     s.front.pending_count -= 1;
-                    self.visit::<SMALL>(s, w * 64 + bits.trailing_zeros() as usize, batch);
+                    self.visit::<W, SMALL>(s, w * 64 + bits.trailing_zeros() as usize);
                 }
                 if s.front.pending_count == 0 {
                     break;
@@ -706,24 +757,25 @@ impl Run<'_> {
     }
 
     /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it.
-    /// `SMALL`: the graph's per-node state fits in the core's cache (see [`Self::batch`]).
+    /// `SMALL`: the graph's per-node state fits in the core's cache (see [`Self::group_body`]).
     #[inline(always)]
-    fn visit<const SMALL: bool>(&self, s: &mut Scratch, u: usize, batch: u64) {
+    fn visit<const W: usize, const SMALL: bool>(&self, s: &mut Scratch<W>, u: usize) {
         let g = self.graph;
         if s.drawn[u] != s.generation {
-            self.draw_out_edges(s, u as u32, batch);
+            self.draw_out_edges(s, u as u32);
         }
         let front = &mut s.front;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
-        let delta = front.held[u] & !front.pushed[u];
-        front.pushed[u] = front.held[u];
+        let held = front.held[u];
+        let delta: [u64; W] = std::array::from_fn(|w| held[w] & !front.pushed[u][w]);
+        front.pushed[u] = held;
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
         let to = &g.to[first..end];
         // Required nodes of this node's AND edges follow each other in `reqs`, in edge order.
         let mut slot = usize::MAX;
-        for (i, (&live, &t)) in live.iter().zip(to).enumerate() {
-            let mut lanes = delta & live;
+        for (i, (live, &t)) in live.iter().zip(to).enumerate() {
+            let mut lanes: [u64; W] = std::array::from_fn(|w| delta[w] & live[w]);
             if t & HAS_REQS != 0 {
                 if slot == usize::MAX {
                     slot = g.req_start[u] as usize;
@@ -734,34 +786,39 @@ impl Run<'_> {
                     1
                 };
                 for &r in &g.reqs[slot..slot + count] {
-                    lanes &= front.held[r as usize];
+                    let required = front.held[r as usize];
+                    lanes = std::array::from_fn(|w| lanes[w] & required[w]);
                 }
                 slot += count;
             }
             // In a small graph every node is in cache: updating one with no lanes costs less than
             // a mispredicted branch. In a large one, skipping it saves a cache miss.
-            if SMALL || lanes != 0 {
+            if SMALL || any(&lanes) {
                 front.gain((t & NODE) as usize, lanes);
             }
         }
         // AND edges that need `u`, in the lanes `u` just gained. One whose source was never
-        // visited in this batch is skipped: the source is pending (or holds nothing) and fires it,
+        // visited in this group is skipped: the source is pending (or holds nothing) and fires it,
         // with `u`'s lanes held by then, when visited.
         for d in g.dep_offsets[u] as usize..g.dep_offsets[u + 1] as usize {
             let (live, drawn) = s.dep_live[d];
             if drawn != s.generation {
                 continue;
             }
-            let mut lanes = delta & live;
-            if lanes == 0 {
+            let mut lanes: [u64; W] = std::array::from_fn(|w| delta[w] & live[w]);
+            if !any(&lanes) {
                 continue;
             }
             let dep = g.deps[d];
-            lanes &= front.held[dep.from as usize];
+            let mut and_held = |node: u32| {
+                let required = front.held[node as usize];
+                lanes = std::array::from_fn(|w| lanes[w] & required[w]);
+            };
+            and_held(dep.from);
             if dep.to & MORE_REQS != 0 {
                 let e = dep.edge as usize;
                 for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-                    lanes &= front.held[g.reqs[k as usize] as usize];
+                    and_held(g.reqs[k as usize]);
                 }
             }
             front.gain((dep.to & NODE) as usize, lanes);
@@ -778,21 +835,37 @@ impl Run<'_> {
     }
 
     /// Simulates every batch (in parallel) and returns `visit`'s result per batch, in batch order.
+    /// Batches are simulated `W` at a time (see [`group_width`]); results do not depend on `W`.
     pub fn map_batches<T: Send>(&self, visit: impl Fn(&mut Batch) -> T + Sync) -> Vec<T> {
-        const CHUNK: u64 = 8;
+        match group_width(self.graph, self.batch_count()) {
+            16 => self.map_groups::<16, T>(&visit),
+            8 => self.map_groups::<8, T>(&visit),
+            4 => self.map_groups::<4, T>(&visit),
+            2 => self.map_groups::<2, T>(&visit),
+            _ => self.map_groups::<1, T>(&visit),
+        }
+    }
+
+    fn map_groups<const W: usize, T: Send>(&self, visit: &(impl Fn(&mut Batch) -> T + Sync)) -> Vec<T> {
+        // About 8 batches per work item.
+        let chunk = (8 / W).max(1) as u64;
         let batches = self.batch_count();
-        let chunks = batches.div_ceil(CHUNK);
-        let per_chunk: Vec<Vec<T>> = (0..chunks)
+        let groups = batches.div_ceil(W as u64);
+        let per_chunk: Vec<Vec<T>> = (0..groups.div_ceil(chunk))
             .into_par_iter()
             .map_init(
-                || Scratch::new(self.graph),
+                || Scratch::<W>::new(self.graph),
                 |s, c| {
-                    (c * CHUNK..((c + 1) * CHUNK).min(batches))
-                        .map(|b| {
-                            self.batch(s, b);
-                            visit(&mut Batch { index: b, lanes: self.lanes_of(b), run: self, scratch: s })
-                        })
-                        .collect()
+                    let mut out = Vec::new();
+                    for group in c * chunk..((c + 1) * chunk).min(groups) {
+                        let first = group * W as u64;
+                        run_group(self, s, first);
+                        for (word, batch) in (first..(first + W as u64).min(batches)).enumerate() {
+                            let lanes = self.lanes_of(batch);
+                            out.push(visit(&mut Batch { index: batch, lanes, run: self, scratch: s, word }));
+                        }
+                    }
+                    out
                 },
             )
             .collect();
@@ -814,14 +887,35 @@ impl Run<'_> {
 }
 
 multiversion! {
-    /// [`Run::batch`] compiled for the CPU's vector extensions (the draws vectorise).
-    fn run_batch(run: &Run<'_>, s: &mut Scratch, batch: u64) = batch_body;
+    /// [`Run::group_body`] compiled for the CPU's vector extensions (the draws vectorise).
+    fn run_group<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, first_batch: u64) = group_body;
 }
 
 #[inline(always)]
-fn batch_body(run: &Run<'_>, s: &mut Scratch, batch: u64) {
-    run.batch_body(s, batch);
+fn group_body<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, first_batch: u64) {
+    run.group_body(s, first_batch);
 }
+
+/// How many batches a thread simulates together when running `batches` batches on `graph`. More
+/// batches share each visit of a node (fewer visits per trial: lanes that arrive at different
+/// times in one batch arrive together with another batch's), but each thread's scratch grows by
+/// `8·W` bytes per edge and `16·W` per node. Measured on 10^3–10^6-edge graphs (BENCHMARKS.md): as
+/// wide as fits in [`GROUP_CACHE_BYTES`], else up to 4 within [`GROUP_MAX_BYTES`]; never so wide
+/// that a thread is left without a group.
+pub fn group_width(graph: &SimGraph, batches: u64) -> usize {
+    let per_batch = 8 * graph.edge_count() + 16 * graph.node_count;
+    let enough_groups = |w: usize| batches >= (w * 2 * rayon::current_num_threads()) as u64;
+    let fits = |w: usize, bytes: usize| w * per_batch <= bytes && enough_groups(w);
+    let cached = [16, 8, 4, 2].into_iter().find(|&w| fits(w, GROUP_CACHE_BYTES)).unwrap_or(1);
+    if cached >= 4 {
+        return cached;
+    }
+    [4, 2].into_iter().find(|&w| fits(w, GROUP_MAX_BYTES)).unwrap_or(cached)
+}
+
+/// Per-thread scratch that stays in a core's share of the cache, and the most a group may take.
+const GROUP_CACHE_BYTES: usize = 8 << 20;
+const GROUP_MAX_BYTES: usize = 48 << 20;
 
 /// A proportion estimated from `hits` of `trials`, with its standard error.
 pub fn proportion(hits: u64, trials: u64) -> (f64, f64) {

@@ -6,19 +6,20 @@
 //! loops as each target allows. The bodies use integer operations and IEEE arithmetic without
 //! fused multiply-adds, so all three give the same bits: results do not depend on the CPU.
 
-/// Defines `fn $name(args) -> ret` running `$body(args)` compiled for the best extension available.
+/// Defines `fn $name(args) -> ret` running `$body(args)` compiled for the best extension available
+/// (optionally generic over one constant, which `$body` infers from the arguments).
 macro_rules! multiversion {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident $(<const $g:ident: $gt:ty>)? ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
         $(#[$meta])*
-        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+        $vis fn $name $(<const $g: $gt>)? ($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
-                fn avx512($($arg: $ty),*) $(-> $ret)? {
+                fn avx512 $(<const $g: $gt>)? ($($arg: $ty),*) $(-> $ret)? {
                     $body($($arg),*)
                 }
                 #[target_feature(enable = "avx2")]
-                fn avx2($($arg: $ty),*) $(-> $ret)? {
+                fn avx2 $(<const $g: $gt>)? ($($arg: $ty),*) $(-> $ret)? {
                     $body($($arg),*)
                 }
                 match $crate::simd::level() {
