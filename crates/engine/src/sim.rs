@@ -394,10 +394,15 @@ impl<const W: usize> Front<W> {
     /// branch: whether a lane is new is a coin flip the predictor cannot learn.
     #[inline(always)]
     fn gain(&mut self, v: usize, lanes: [u64; W]) {
-        let old = self.held[v];
-        let new: [u64; W] = std::array::from_fn(|w| lanes[w] & !old[w]);
-        self.held[v] = std::array::from_fn(|w| old[w] | new[w]);
-        let (any_new, any_old) = (any(&new), any(&old));
+        let held = &mut self.held[v];
+        let (mut any_new, mut any_old) = (0, 0);
+        for w in 0..W {
+            let (old, new) = (held[w], lanes[w] & !held[w]);
+            held[w] = old | new;
+            any_new |= new;
+            any_old |= old;
+        }
+        let (any_new, any_old) = (any_new != 0, any_old != 0);
         let word = &mut self.pending[v / 64];
         let bit = (any_new as u64) << (v % 64);
         self.pending_count += (bit & !*word != 0) as usize;
@@ -407,6 +412,26 @@ impl<const W: usize> Front<W> {
         self.touched[self.touched_len] = v as u32;
         self.touched_len += (!any_old && any_new) as usize;
     }
+}
+
+/// `a & !b`, word by word (a plain loop, which vectorises).
+#[inline(always)]
+fn and_not<const W: usize>(a: &[u64; W], b: &[u64; W]) -> [u64; W] {
+    let mut out = *a;
+    for w in 0..W {
+        out[w] &= !b[w];
+    }
+    out
+}
+
+/// `a & b`, word by word.
+#[inline(always)]
+fn and<const W: usize>(a: &[u64; W], b: &[u64; W]) -> [u64; W] {
+    let mut out = *a;
+    for w in 0..W {
+        out[w] &= b[w];
+    }
+    out
 }
 
 /// Whether any lane of any word is set.
@@ -767,7 +792,7 @@ impl Run<'_> {
         let front = &mut s.front;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
         let held = front.held[u];
-        let delta: [u64; W] = std::array::from_fn(|w| held[w] & !front.pushed[u][w]);
+        let delta = and_not(&held, &front.pushed[u]);
         front.pushed[u] = held;
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
@@ -775,7 +800,7 @@ impl Run<'_> {
         // Required nodes of this node's AND edges follow each other in `reqs`, in edge order.
         let mut slot = usize::MAX;
         for (i, (live, &t)) in live.iter().zip(to).enumerate() {
-            let mut lanes: [u64; W] = std::array::from_fn(|w| delta[w] & live[w]);
+            let mut lanes = and(&delta, live);
             if t & HAS_REQS != 0 {
                 if slot == usize::MAX {
                     slot = g.req_start[u] as usize;
@@ -786,8 +811,7 @@ impl Run<'_> {
                     1
                 };
                 for &r in &g.reqs[slot..slot + count] {
-                    let required = front.held[r as usize];
-                    lanes = std::array::from_fn(|w| lanes[w] & required[w]);
+                    lanes = and(&lanes, &front.held[r as usize]);
                 }
                 slot += count;
             }
@@ -805,15 +829,12 @@ impl Run<'_> {
             if drawn != s.generation {
                 continue;
             }
-            let mut lanes: [u64; W] = std::array::from_fn(|w| delta[w] & live[w]);
+            let mut lanes = and(&delta, &live);
             if !any(&lanes) {
                 continue;
             }
             let dep = g.deps[d];
-            let mut and_held = |node: u32| {
-                let required = front.held[node as usize];
-                lanes = std::array::from_fn(|w| lanes[w] & required[w]);
-            };
+            let mut and_held = |node: u32| lanes = and(&lanes, &front.held[node as usize]);
             and_held(dep.from);
             if dep.to & MORE_REQS != 0 {
                 let e = dep.edge as usize;
