@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 if [ "$quick" = 1 ] && [ "$max_edges" -gt 100000 ]; then max_edges=100000; fi
-if [ "$quick" = 1 ]; then linear_budget=300000000; years=100000; else linear_budget=3000000000; years=1000000; fi
+if [ "$quick" = 1 ]; then linear_budget=1000000000; years=100000; else linear_budget=10000000000; years=1000000; fi
 
 echo "== building (release)" >&2
 cargo build --release --quiet -p riskpath-bench

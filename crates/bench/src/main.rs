@@ -54,7 +54,7 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
-    /// Engine seconds for a grid of edges × trials.
+    /// Engine seconds (best of three) for a grid of edges × trials.
     Linear {
         #[arg(long, default_value_t = 1_000_000)]
         max_edges: usize,
@@ -194,7 +194,8 @@ fn graph(
     let peak = status_bytes("VmHWM:");
     let (p, se) = proportion(hits, trials);
     println!(
-        "engine edges={edges} trials={trials} threads={threads} seconds={secs:.4} cpu_s={cpu:.2} rate={:.4e} p_target={p:.4} se={se:.4} build_s={build_s:.3}",
+        "engine edges={edges} trials={trials} threads={threads} width={} seconds={secs:.4} cpu_s={cpu:.2} rate={:.4e} p_target={p:.4} se={se:.4} build_s={build_s:.3}",
+        riskpath_engine::sim::group_width(&sim, run.batch_count()),
         (edges as f64 * trials as f64) / secs
     );
     println!(
@@ -236,17 +237,26 @@ fn linear(threads: usize, max_edges: usize, budget: f64) {
         let target = busiest_target(&list, 3);
         let sim = SimGraph::from_edge_list(&list);
         drop(list);
-        for trials in [512u64, 2048, 8192, 32768] {
+        // From 4096 trials (64 batches) every size runs its full group width (see
+        // `sim::group_width`); fewer trials run narrower groups, at a higher cost per trial. Small
+        // graphs start higher so that a cell takes long enough to time; best of three.
+        let first = 4096u64.max((2e8 / edges as f64) as u64);
+        for trials in (0..4).map(|k| first << k) {
             let work = edges as f64 * trials as f64;
             if work > budget {
                 break;
             }
             let run = Run { graph: &sim, entries: &[0, 1, 2], trials, seed: 1, stream: 0 };
-            let t = Instant::now();
-            std::hint::black_box(run.hit_counts(&[target]));
-            let secs = t.elapsed().as_secs_f64();
+            let secs = (0..3)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(run.hit_counts(&[target]));
+                    t.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min);
+            let width = riskpath_engine::sim::group_width(&sim, run.batch_count());
             println!(
-                "linear edges={edges} trials={trials} threads={threads} edge_trials={work:.3e} seconds={secs:.4} ns_per_edge_trial={:.4}",
+                "linear edges={edges} trials={trials} threads={threads} width={width} edge_trials={work:.3e} seconds={secs:.4} ns_per_edge_trial={:.4}",
                 secs * 1e9 / work
             );
         }
