@@ -875,11 +875,15 @@ impl Run<'_> {
         let chunk = (8 / W).max(1) as u64;
         let batches = self.batch_count();
         let groups = batches.div_ceil(W as u64);
+        // rayon calls `map_init`'s init once per split job, often once per work item: scratches
+        // go back to a pool when a job ends, so a call allocates about one per thread.
+        let pool = Pool(std::sync::Mutex::new(Vec::new()));
         let per_chunk: Vec<Vec<T>> = (0..groups.div_ceil(chunk))
             .into_par_iter()
             .map_init(
-                || Scratch::<W>::new(self.graph),
-                |s, c| {
+                || pool.take(|| Scratch::<W>::new(self.graph)),
+                |pooled, c| {
+                    let s = pooled.item.as_mut().expect("held until dropped");
                     let mut out = Vec::new();
                     for group in c * chunk..((c + 1) * chunk).min(groups) {
                         let first = group * W as u64;
@@ -907,6 +911,30 @@ impl Run<'_> {
             }
         }
         totals
+    }
+}
+
+/// Reusable values (scratches) shared by the jobs of one parallel loop.
+struct Pool<S>(std::sync::Mutex<Vec<S>>);
+
+impl<S> Pool<S> {
+    /// A pooled value, or a new one: it returns to the pool when dropped.
+    fn take(&self, new: impl FnOnce() -> S) -> Pooled<'_, S> {
+        let item = self.0.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_else(new);
+        Pooled { pool: self, item: Some(item) }
+    }
+}
+
+struct Pooled<'p, S> {
+    pool: &'p Pool<S>,
+    item: Option<S>,
+}
+
+impl<S> Drop for Pooled<'_, S> {
+    fn drop(&mut self) {
+        if let (Some(item), Ok(mut free)) = (self.item.take(), self.pool.0.lock()) {
+            free.push(item);
+        }
     }
 }
 
