@@ -105,6 +105,27 @@ fn busiest_target(list: &EdgeList, entries: usize) -> u32 {
     (entries..list.node_count).max_by_key(|&n| (indegree[n], std::cmp::Reverse(n))).unwrap_or(0) as u32
 }
 
+/// `f`'s result, wall seconds and CPU seconds: the fastest of three runs, or of one if it took more
+/// than 5 s (the machine may be shared: the minimum is the least disturbed run).
+fn best_of_three<T>(f: impl Fn() -> T) -> (T, f64, f64) {
+    let timed = || {
+        let (t, cpu) = (Instant::now(), cpu_seconds());
+        let out = f();
+        (out, t.elapsed().as_secs_f64(), cpu_seconds() - cpu)
+    };
+    let mut best = timed();
+    for _ in 0..2 {
+        if best.1 > 5.0 {
+            break;
+        }
+        let next = timed();
+        if next.1 < best.1 {
+            best = next;
+        }
+    }
+    best
+}
+
 /// Kernel memory counters of this process, in bytes (Linux; 0 elsewhere).
 fn status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -164,11 +185,7 @@ fn graph(
     // The scalar baseline.
     let scalar_trials = scalar_trials.unwrap_or(((2e8 / edges as f64) as u64).clamp(20, 1_000_000));
     let sg = scalar::ScalarGraph::new(&list);
-    let t = Instant::now();
-    let cpu = cpu_seconds();
-    let hits = sg.hits(&entry_ids, target, scalar_trials, seed);
-    let secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu;
+    let (hits, secs, cpu) = best_of_three(|| sg.hits(&entry_ids, target, scalar_trials, seed));
     let (p, se) = proportion(hits, scalar_trials);
     println!(
         "scalar edges={edges} trials={scalar_trials} threads={threads} seconds={secs:.4} cpu_s={cpu:.2} rate={:.4e} p_target={p:.4} se={se:.4}",
@@ -186,11 +203,7 @@ fn graph(
     let reset = reset_peak_rss();
     let rss_before = status_bytes("VmRSS:");
     let run = Run { graph: &sim, entries: &entry_ids, trials, seed, stream: 0 };
-    let t = Instant::now();
-    let cpu = cpu_seconds();
-    let hits = run.hit_counts(&[target])[0];
-    let secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu;
+    let (hits, secs, cpu) = best_of_three(|| run.hit_counts(&[target])[0]);
     let peak = status_bytes("VmHWM:");
     let (p, se) = proportion(hits, trials);
     println!(
