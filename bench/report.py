@@ -86,7 +86,7 @@ def main():
         ])
     print(table(["edges", "trials", "W", "engine s", "engine", "scalar Rust", "NetworkX", "vs scalar", "per CPU-s", "vs NetworkX",
                  "P engine/scalar/nx", "cores used e/s", "load"], rows))
-    print("engine and scalar Rust: the fastest of three runs (of one, above 5 s); NetworkX: one run")
+    print("engine and scalar Rust: the fastest of three runs (of one, above 15 s); NetworkX: one run")
     print("cores used = CPU seconds / wall seconds of the engine / scalar run: below the thread count when other "
           "work shares the machine;\nper CPU-s = the engine/scalar ratio of edge-trials per CPU second, which "
           "time-sharing distorts less;\nW = batches of 64 trials the engine simulates together per thread "
