@@ -53,6 +53,9 @@ enum Command {
         /// Write the graph here for the Python peers (binary; see bench/nx_mc.py).
         #[arg(long)]
         export: Option<PathBuf>,
+        /// Batches per group for the engine: 1, 2, 4, 8 or 16 (default: `sim::group_width`'s).
+        #[arg(long, value_parser = parse_width)]
+        width: Option<usize>,
     },
     /// Engine seconds (best of three) for a grid of edges × trials.
     Linear {
@@ -83,12 +86,20 @@ fn main() {
     let cli = Cli::parse();
     rayon::ThreadPoolBuilder::new().num_threads(cli.threads).build_global().expect("thread pool");
     match cli.command {
-        Command::Graph { edges, nodes, entries, seed, trials, scalar_trials, export } => {
+        Command::Graph { edges, nodes, entries, seed, trials, scalar_trials, export, width } => {
+            riskpath_engine::sim::force_group_width(width);
             graph(cli.threads, edges, nodes, entries, seed, trials, scalar_trials, export)
         }
         Command::Linear { max_edges, budget } => linear(cli.threads, max_edges, budget),
         Command::Fair { years, actors, jewels, dir } => fair(cli.threads, years, actors, jewels, &dir),
         Command::Digest => digest(),
+    }
+}
+
+fn parse_width(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(w @ (1 | 2 | 4 | 8 | 16)) => Ok(w),
+        _ => Err(format!("{s}: a width is 1, 2, 4, 8 or 16")),
     }
 }
 
@@ -402,11 +413,12 @@ fn digest_of(nodes: usize, edges: usize, entries: usize, trials: u64, seed: u64)
 mod tests {
     /// Digests recorded with the engine before its performance work (a stack worklist, edges drawn
     /// one at a time): any change to the simulation must keep every batch bit-identical, with
-    /// every vector extension (see `riskpath_engine::simd`). (They also pin `gen::synthetic`: a
-    /// change to the generator changes them too.) The last graph is past the engine's
-    /// small-graph threshold, so both propagation variants are covered.
+    /// every vector extension (see `riskpath_engine::simd`) and every group width. (They also
+    /// pin `gen::synthetic`: a change to the generator changes them too.) The last graph is past
+    /// the engine's small-graph threshold, so both propagation variants are covered.
     #[test]
     fn the_engine_gives_the_recorded_results() {
+        use riskpath_engine::sim::force_group_width;
         use riskpath_engine::simd::{Level, cap_level};
         let recorded = [
             (5, 12, 1, 1000, 1, 0xbb4d18b76ba0aa66, 4634),
@@ -420,13 +432,21 @@ mod tests {
             (20_000, 30_000, 5, 999, 1, 0x76268e5d30af1e5b, 11191797),
             (20_000, 30_000, 5, 999, 2, 0xb6e6f54a6b31b08a, 13986),
         ];
-        for cap in [None, Some(Level::Avx2), Some(Level::Baseline)] {
-            cap_level(cap);
+        let check = |what: &str| {
             for (nodes, edges, entries, trials, seed, hash, held) in recorded {
                 let got = super::digest_of(nodes, edges, entries, trials, seed);
-                assert_eq!(got, (hash, held), "{nodes} nodes, {edges} edges, seed {seed}, {cap:?}");
+                assert_eq!(got, (hash, held), "{nodes} nodes, {edges} edges, seed {seed}, {what}");
             }
+        };
+        for cap in [None, Some(Level::Avx2), Some(Level::Baseline)] {
+            cap_level(cap);
+            check(&format!("{cap:?}"));
         }
         cap_level(None);
+        for width in [1, 2, 4, 8, 16] {
+            force_group_width(Some(width));
+            check(&format!("{width} batches per group"));
+        }
+        force_group_width(None);
     }
 }

@@ -955,6 +955,10 @@ fn group_body<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, first_batch: u6
 /// wide as fits in [`GROUP_CACHE_BYTES`], else up to 4 within [`GROUP_MAX_BYTES`]; never so wide
 /// that a thread is left without a group.
 pub fn group_width(graph: &SimGraph, batches: u64) -> usize {
+    let forced = FORCED_WIDTH.load(std::sync::atomic::Ordering::Relaxed);
+    if forced != 0 {
+        return forced;
+    }
     let per_batch = 8 * graph.edge_count() + 16 * graph.node_count;
     let enough_groups = |w: usize| batches >= (w * 2 * rayon::current_num_threads()) as u64;
     let fits = |w: usize, bytes: usize| w * per_batch <= bytes && enough_groups(w);
@@ -964,6 +968,16 @@ pub fn group_width(graph: &SimGraph, batches: u64) -> usize {
     }
     [4, 2].into_iter().find(|&w| fits(w, GROUP_MAX_BYTES)).unwrap_or(cached)
 }
+
+/// Makes every run simulate `width` batches per group (1, 2, 4, 8 or 16; `None`: the automatic
+/// choice). Process-wide, for tests that check every width gives the same results, and for
+/// benchmarks of one width.
+pub fn force_group_width(width: Option<usize>) {
+    assert!(width.is_none_or(|w| [1, 2, 4, 8, 16].contains(&w)), "a width map_batches runs");
+    FORCED_WIDTH.store(width.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+}
+
+static FORCED_WIDTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Per-thread scratch that stays in a core's share of the cache, and the most a group may take.
 const GROUP_CACHE_BYTES: usize = 8 << 20;
