@@ -309,7 +309,7 @@ pub fn attempts_per_year(actor: usize, frequency: &Estimate, config: RiskConfig)
             years
                 .zip(lambdas.iter().zip(exp_neg))
                 .map(|(y, (&lambda, exp_neg))| {
-                    if !(lambda > 0.0) {
+                    if lambda.is_nan() || lambda <= 0.0 {
                         0
                     } else if lambda < dist::POISSON_INVERSION {
                         dist::poisson_walk(lambda, exp_neg, unit(word(pk, y)))
