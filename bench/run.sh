@@ -17,7 +17,7 @@
 #   --quick            stop at 10^5 edges, smaller linearity grid, 10^5 FAIR years
 #   --max-edges N      largest graph (default 10^7)
 #   --threads T        engine and scalar-baseline threads (default 2)
-#   --nx-max-edges N   largest graph NetworkX runs on (default 10^5; above it: extrapolated)
+#   --nx-max-edges N   largest graph NetworkX runs on (default 10^6; above it: extrapolated)
 #   --keep DIR         keep the raw lines and graphs in DIR
 
 set -euo pipefail
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 quick=0
 max_edges=10000000
 threads=2
-nx_max=100000
+nx_max=1000000
 keep=""
 while [ $# -gt 0 ]; do
     case "$1" in
