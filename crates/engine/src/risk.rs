@@ -426,9 +426,7 @@ impl LossTable {
         }
         (annual, per_target)
     }
-}
 
-impl LossTable {
     /// The magnitude of every loss type of every event, in order, drawn in bulk.
     fn magnitudes(&self, events: &[(u64, u32)]) -> Vec<f64> {
         let mut draws = Vec::with_capacity(events.len());
