@@ -67,8 +67,12 @@ fn level(share: f64) -> &'static str {
 
 /// A path relative to `base` as a URI reference (`/`-separated, percent-encoded).
 pub fn relative_uri(path: &Path, base: &Path) -> String {
-    let rel = path.strip_prefix(base).unwrap_or(path);
-    let parts: Vec<String> = rel
+    encoded_components(path.strip_prefix(base).unwrap_or(path))
+}
+
+/// `path`'s named and `..` components, percent-encoded and `/`-separated (root and `.` dropped).
+fn encoded_components(path: &Path) -> String {
+    let parts: Vec<String> = path
         .components()
         .filter_map(|c| match c {
             Component::Normal(s) => Some(encode(&s.to_string_lossy())),
@@ -93,15 +97,7 @@ fn encode(s: &str) -> String {
 /// Where the model directory is, for `originalUriBaseIds`: an absolute `file://` URI, or a path
 /// relative to the source root (`%SRCROOT%`), always ending in `/`.
 pub fn base_uri(model_dir: &Path) -> Value {
-    let encoded: Vec<String> = model_dir
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(encode(&s.to_string_lossy())),
-            Component::ParentDir => Some("..".into()),
-            _ => None,
-        })
-        .collect();
-    let joined = encoded.join("/");
+    let joined = encoded_components(model_dir);
     if model_dir.is_absolute() {
         json!({"uri": format!("file:///{joined}/").replace("file:////", "file:///"), "description": {"text": "The model directory"}})
     } else if joined.is_empty() {
