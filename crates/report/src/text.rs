@@ -11,19 +11,22 @@ use riskpath_model::Model;
 
 use crate::style::{Style, WIDTH, clip, money, percent, wrap_joined};
 
-/// One line naming the model's size.
-pub fn model_line(model: &Model, style: &Style) -> String {
+/// What a model holds: "N nodes, N entry points, N edges, N controls, N actors, N crown jewels".
+pub fn model_counts(model: &Model) -> String {
     format!(
-        "{} {} nodes, {} entry points, {} edges, {} controls, {} actors, {} crown jewels ({} files)\n",
-        style.bold("Model:"),
+        "{} nodes, {} entry points, {} edges, {} controls, {} actors, {} crown jewels",
         model.nodes.len(),
         model.entry_points.len(),
         model.edges.len(),
         model.controls.len(),
         model.actors.len(),
         model.crown_jewels().count(),
-        model.sources.files().len(),
     )
+}
+
+/// One line naming the model's size.
+pub fn model_line(model: &Model, style: &Style) -> String {
+    format!("{} {} ({} files)\n", style.bold("Model:"), model_counts(model), model.sources.files().len())
 }
 
 /// The most likely attack paths of each scenario, `per_scenario` at most.

@@ -694,13 +694,8 @@ impl Report {
             model_name: input.model_name.to_string(),
             currency: cur.to_string(),
             model_line: format!(
-                "{} nodes, {} entry points, {} edges, {} controls, {} actors, {} crown jewels in {} file(s)",
-                model.nodes.len(),
-                model.entry_points.len(),
-                model.edges.len(),
-                model.controls.len(),
-                model.actors.len(),
-                model.crown_jewels().count(),
+                "{} in {} file(s)",
+                crate::text::model_counts(model),
                 model.sources.files().len()
             ),
             headline,
