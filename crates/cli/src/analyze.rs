@@ -34,8 +34,6 @@ pub struct Args {
 /// Most simulated attacker attempts (years × mean frequency) one run may take on.
 const MAX_ATTEMPTS: f64 = 2e9;
 
-
-
 /// Monte Carlo settings; each overrides the model's `settings`.
 #[derive(clap::Args, Debug, Clone, Copy)]
 pub struct SimArgs {
@@ -55,9 +53,10 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
-    /// The what-if evaluator for decisions, on the run's seed.
-    pub fn evaluator<'m>(&self, model: &'m riskpath_model::Model, baseline: Posture, config: &RiskConfig) -> Evaluator<'m> {
-        Evaluator::new(model, baseline, self.decision_trials.clamp(64, config.trials.max(64)), config.seed)
+    /// The what-if evaluator for decisions, from the model as deployed, on the run's seed.
+    pub fn evaluator<'m>(&self, model: &'m riskpath_model::Model, config: &RiskConfig) -> Evaluator<'m> {
+        let trials = self.decision_trials.clamp(64, config.trials.max(64));
+        Evaluator::new(model, Posture::as_deployed(model), trials, config.seed)
     }
 
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
@@ -109,7 +108,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let bar = Bar::new(expected_work(model, config), "simulating");
         assess_graph_observed(model, &graph, config, &bar)
     };
-    let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
+    let eval = args.sim.evaluator(model, &config);
     let classes = classes::rank(&eval, &graph, 2);
     let tornado = sensitivity::tornado(&eval, 15);
     let content = match args.format {

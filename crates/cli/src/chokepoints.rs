@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use riskpath_decide::chokepoints::analyse;
-use riskpath_engine::{Posture, compile};
+use riskpath_engine::compile;
 use riskpath_report::decisions;
 use riskpath_report::style::Style;
 
@@ -31,9 +31,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let config = args.sim.config(model)?;
-    let posture = Posture::as_deployed(model);
-    let graph = compile(model, &posture);
-    let eval = args.sim.evaluator(model, posture, &config);
+    let eval = args.sim.evaluator(model, &config);
+    let graph = compile(model, &eval.baseline);
     let (cut, points) = analyse(&eval, &graph, args.top);
     let ale = eval.loss(&eval.baseline).ale;
     let currency = &model.settings.currency;

@@ -69,10 +69,9 @@ fn navigator_layer(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let config = args.sim.config(model)?;
-    let posture = Posture::as_deployed(model);
-    let graph = compile(model, &posture);
+    let eval = args.sim.evaluator(model, &config);
+    let graph = compile(model, &eval.baseline);
     let scenarios = all_scenarios(model, &graph, args.paths.max(1));
-    let eval = args.sim.evaluator(model, posture, &config);
     let ale = eval.loss(&eval.baseline).ale;
     // Every technique, even one used by a single step, gets its score.
     let ranked = classes::rank(&eval, &graph, 1);
@@ -85,9 +84,8 @@ fn sarif_log(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let config = args.sim.config(model)?;
-    let posture = Posture::as_deployed(model);
-    let graph = compile(model, &posture);
-    let eval = args.sim.evaluator(model, posture, &config);
+    let eval = args.sim.evaluator(model, &config);
+    let graph = compile(model, &eval.baseline);
     let base = eval.loss(&eval.baseline);
     let ranked = classes::rank(&eval, &graph, 2);
     let (_, points) = chokepoints::analyse(&eval, &graph, args.top);

@@ -110,12 +110,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let catalog = crate::kb::catalog_for(&loaded, args.attack.as_deref())?;
     let model = &loaded.model;
     let config = args.sim.config(model)?;
-    let posture = Posture::as_deployed(model);
-    let graph = compile(model, &posture);
-    let eval = args.sim.evaluator(model, posture.clone(), &config);
+    let eval = args.sim.evaluator(model, &config);
+    let graph = compile(model, &eval.baseline);
     let ale = eval.loss(&eval.baseline).ale;
     let ranked = classes::rank(&eval, &graph, 1);
-    let doc = gaps(model, &posture, catalog.as_ref(), &ranked, ale, eval.trials, config.seed);
+    let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, config.seed);
     let content = match args.format {
         GapsFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
         GapsFormat::Navigator => {

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use riskpath_decide::roadmap::{PlanOptions, plan};
-use riskpath_engine::Posture;
 use riskpath_report::decisions;
 use riskpath_report::style::Style;
 
@@ -61,7 +60,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // `--years` here is the plan's horizon; simulated years are not needed (what-ifs use expected loss).
     let sim = SimArgs { trials: args.trials, years: None, seed: args.seed, decision_trials: args.decision_trials };
     let config = sim.config(model)?;
-    let eval = sim.evaluator(model, Posture::as_deployed(model), &config);
+    let eval = sim.evaluator(model, &config);
     let options = PlanOptions {
         budget_per_year: args.budget,
         years: args.years,

@@ -13,7 +13,7 @@ use riskpath_decide::sensitivity::{self, TornadoBar};
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::{ScenarioPaths, all_scenarios};
 use riskpath_engine::risk::{RiskResult, assess_graph_observed, expected_work};
-use riskpath_engine::{Posture, compile};
+use riskpath_engine::compile;
 use riskpath_model::Model;
 use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, ReportInput, Roadmap};
 
@@ -93,14 +93,13 @@ pub struct Analysis {
 impl Analysis {
     pub fn compute(model: &Model, sim: &SimArgs, paths: usize) -> Result<Analysis, Failure> {
         let config = sim.config(model)?;
-        let posture = Posture::as_deployed(model);
-        let graph = compile(model, &posture);
+        let eval = sim.evaluator(model, &config);
+        let graph = compile(model, &eval.baseline);
         let scenarios = all_scenarios(model, &graph, paths.max(1));
         let risk = {
             let bar = Bar::new(expected_work(model, config), "simulating");
             assess_graph_observed(model, &graph, config, &bar)
         };
-        let eval = sim.evaluator(model, posture, &config);
         let classes = classes::rank(&eval, &graph, 2);
         let tornado = sensitivity::tornado(&eval, 12);
         let (cut, choke_points) = chokepoints::analyse(&eval, &graph, 10);
@@ -145,7 +144,7 @@ fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>
         None => return Ok(Err("No roadmap: no --budget was given and the initiatives have no one-off costs to derive one from.".into())),
     };
     let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, Posture::as_deployed(model), &config);
+    let eval = args.sim.evaluator(model, &config);
     let options = PlanOptions {
         budget_per_year: budget,
         years: args.plan_years,
