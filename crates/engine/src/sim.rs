@@ -360,10 +360,11 @@ struct Front<const W: usize> {
     /// Per node: the lanes already pushed along its out-edges (a subset of `held`). Kept apart
     /// from `held` so that the scattered writes of a sweep touch 8·W bytes per node, not 16·W.
     pushed: Vec<[u64; W]>,
-    /// Nodes with pending lanes (held but not pushed), one bit each, and how many.
+    /// Nodes with pending lanes (held but not pushed), one bit each.
     pending: Vec<u64>,
-    pending_count: usize,
-    /// The nodes held in some lane (the first `touched_len`), to clear for the next group.
+    /// The nodes held in some lane (the first `touched_len`), to clear for the next group. Every
+    /// node that gains lanes is visited, so a visit lists its node, the first time; listing a node
+    /// when it gains would chain each gain to the cache miss of the one before.
     touched: Vec<u32>,
     touched_len: usize,
 }
@@ -374,8 +375,7 @@ impl<const W: usize> Front<W> {
             held: vec![[0; W]; node_count],
             pushed: vec![[0; W]; node_count],
             pending: vec![0; node_count.div_ceil(64)],
-            pending_count: 0,
-            // One spare slot: `gain` writes a candidate past the touched ones before deciding.
+            // One spare slot: a visit writes its node past the touched ones before deciding.
             touched: vec![0; node_count + 1],
             touched_len: 0,
         }
@@ -395,22 +395,13 @@ impl<const W: usize> Front<W> {
     #[inline(always)]
     fn gain(&mut self, v: usize, lanes: [u64; W]) {
         let held = &mut self.held[v];
-        let (mut any_new, mut any_old) = (0, 0);
+        let mut any_new = 0;
         for w in 0..W {
-            let (old, new) = (held[w], lanes[w] & !held[w]);
-            held[w] = old | new;
+            let new = lanes[w] & !held[w];
+            held[w] |= new;
             any_new |= new;
-            any_old |= old;
         }
-        let (any_new, any_old) = (any_new != 0, any_old != 0);
-        let word = &mut self.pending[v / 64];
-        let bit = (any_new as u64) << (v % 64);
-        self.pending_count += (bit & !*word != 0) as usize;
-        *word |= bit;
-        // A node is touched once per group (when it first gains), so with the spare slot
-        // `touched` never overflows.
-        self.touched[self.touched_len] = v as u32;
-        self.touched_len += (!any_old && any_new) as usize;
+        self.pending[v / 64] |= ((any_new != 0) as u64) << (v % 64);
     }
 }
 
@@ -781,32 +772,31 @@ impl Run<'_> {
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.first_batch = first_batch;
         s.batch_parts = std::array::from_fn(|w| crate::rng::mix64((first_batch + w as u64).wrapping_add(crate::rng::GAMMA)));
+        if self.graph.node_count <= SMALL_GRAPH_NODES {
+            self.propagate::<W, true>(s, first_batch);
+        } else {
+            self.propagate::<W, false>(s, first_batch);
+        }
+    }
+
+    /// From the entries, sweeps in id order over the pending nodes until a sweep finds none.
+    #[inline(always)]
+    fn propagate<const W: usize, const SMALL: bool>(&self, s: &mut Scratch<W>, first_batch: u64) {
         s.front.clear();
         // Batches past the run's last hold nothing: they never propagate.
         let real: [u64; W] = std::array::from_fn(|w| if first_batch + (w as u64) < self.batch_count() { !0 } else { 0 });
         for &e in self.entries {
             s.front.gain(e as usize, real);
         }
-        if self.graph.node_count <= SMALL_GRAPH_NODES {
-            self.sweep::<W, true>(s);
-        } else {
-            self.sweep::<W, false>(s);
-        }
-    }
-
-    /// Sweeps in id order over the pending nodes until none is left.
-    #[inline(always)]
-    fn sweep<const W: usize, const SMALL: bool>(&self, s: &mut Scratch<W>) {
-        while s.front.pending_count > 0 {
+        let mut visited = true;
+        while visited {
+            visited = false;
             for w in 0..s.front.pending.len() {
                 while s.front.pending[w] != 0 {
                     let bits = s.front.pending[w];
                     s.front.pending[w] = bits & (bits - 1);
-                    s.front.pending_count -= 1;
                     self.visit::<W, SMALL>(s, w * 64 + bits.trailing_zeros() as usize);
-                }
-                if s.front.pending_count == 0 {
-                    break;
+                    visited = true;
                 }
             }
         }
@@ -823,8 +813,12 @@ impl Run<'_> {
         let front = &mut s.front;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
         let held = front.held[u];
-        let delta = and_not(&held, &front.pushed[u]);
+        let pushed = front.pushed[u];
+        let delta = and_not(&held, &pushed);
         front.pushed[u] = held;
+        // Every node that gains lanes is visited; on its first visit it has pushed nothing yet.
+        front.touched[front.touched_len] = u as u32;
+        front.touched_len += !any(&pushed) as usize;
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
         let to = &g.to[first..end];
