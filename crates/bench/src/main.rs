@@ -413,12 +413,12 @@ fn digest_of(nodes: usize, edges: usize, entries: usize, trials: u64, seed: u64)
 mod tests {
     /// Digests recorded with the engine before its performance work (a stack worklist, edges drawn
     /// one at a time): any change to the simulation must keep every batch bit-identical, with
-    /// every vector extension (see `riskpath_engine::simd`) and every group width. (They also
-    /// pin `gen::synthetic`: a change to the generator changes them too.) The last graph is past
-    /// the engine's small-graph threshold, so both propagation variants are covered.
+    /// every vector extension (see `riskpath_engine::simd`), every group width and both ways of
+    /// updating targets (with and without a branch). (They also pin `gen::synthetic`: a change to
+    /// the generator changes them too.)
     #[test]
     fn the_engine_gives_the_recorded_results() {
-        use riskpath_engine::sim::force_group_width;
+        use riskpath_engine::sim::{force_branch_free, force_group_width};
         use riskpath_engine::simd::{Level, cap_level};
         let recorded = [
             (5, 12, 1, 1000, 1, 0xbb4d18b76ba0aa66, 4634),
@@ -443,10 +443,14 @@ mod tests {
             check(&format!("{cap:?}"));
         }
         cap_level(None);
-        for width in [1, 2, 4, 8, 16] {
-            force_group_width(Some(width));
-            check(&format!("{width} batches per group"));
+        for branch_free in [false, true] {
+            force_branch_free(Some(branch_free));
+            for width in [1, 2, 4, 8, 16] {
+                force_group_width(Some(width));
+                check(&format!("{width} batches per group, branch-free {branch_free}"));
+            }
         }
         force_group_width(None);
+        force_branch_free(None);
     }
 }

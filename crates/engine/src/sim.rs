@@ -49,9 +49,12 @@ const MORE_REQS: u32 = 1 << 30;
 const UNCERTAIN: u32 = 1 << 29;
 const NODE: u32 = UNCERTAIN - 1;
 
-/// Up to this many nodes, a thread's per-node state (held and pushed lanes, 16 bytes a node)
-/// stays in a core's L2 cache, and propagation updates targets without branching.
-const SMALL_GRAPH_NODES: usize = 16 * 1024;
+/// Up to this many bytes of a group's held lanes (8·W a node), a target update finds them in cache,
+/// and propagation updates every out-edge's target, lanes or none, without a branch: cheaper than
+/// the mispredictions of a branch on whether any lane passes. Past it, skipping a target with no
+/// lanes saves a miss to memory. Measured (BENCHMARKS.md): 10^6 edges at W = 4 (4 MB) gain 20%
+/// without the branch; at 8 MB (W = 8) and above, the branch wins.
+const BRANCH_FREE_HELD_BYTES: usize = 4 << 20;
 
 /// Marks an edge without an uncertain-probability program.
 const CERTAIN: u32 = u32::MAX;
@@ -772,7 +775,12 @@ impl Run<'_> {
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.first_batch = first_batch;
         s.batch_parts = std::array::from_fn(|w| crate::rng::mix64((first_batch + w as u64).wrapping_add(crate::rng::GAMMA)));
-        if self.graph.node_count <= SMALL_GRAPH_NODES {
+        let branch_free = match FORCED_BRANCH_FREE.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => self.graph.node_count * 8 * W <= BRANCH_FREE_HELD_BYTES,
+        };
+        if branch_free {
             self.propagate::<W, true>(s, first_batch);
         } else {
             self.propagate::<W, false>(s, first_batch);
@@ -781,7 +789,7 @@ impl Run<'_> {
 
     /// From the entries, sweeps in id order over the pending nodes until a sweep finds none.
     #[inline(always)]
-    fn propagate<const W: usize, const SMALL: bool>(&self, s: &mut Scratch<W>, first_batch: u64) {
+    fn propagate<const W: usize, const BRANCH_FREE: bool>(&self, s: &mut Scratch<W>, first_batch: u64) {
         s.front.clear();
         // Batches past the run's last hold nothing: they never propagate.
         let real: [u64; W] = std::array::from_fn(|w| if first_batch + (w as u64) < self.batch_count() { !0 } else { 0 });
@@ -795,7 +803,7 @@ impl Run<'_> {
                 while s.front.pending[w] != 0 {
                     let bits = s.front.pending[w];
                     s.front.pending[w] = bits & (bits - 1);
-                    self.visit::<W, SMALL>(s, w * 64 + bits.trailing_zeros() as usize);
+                    self.visit::<W, BRANCH_FREE>(s, w * 64 + bits.trailing_zeros() as usize);
                     visited = true;
                 }
             }
@@ -803,9 +811,9 @@ impl Run<'_> {
     }
 
     /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it.
-    /// `SMALL`: the graph's per-node state fits in the core's cache (see [`Self::group_body`]).
+    /// `BRANCH_FREE`: see [`BRANCH_FREE_HELD_BYTES`].
     #[inline(always)]
-    fn visit<const W: usize, const SMALL: bool>(&self, s: &mut Scratch<W>, u: usize) {
+    fn visit<const W: usize, const BRANCH_FREE: bool>(&self, s: &mut Scratch<W>, u: usize) {
         let g = self.graph;
         if s.drawn[u] != s.generation {
             self.draw_out_edges(s, u as u32);
@@ -840,9 +848,7 @@ impl Run<'_> {
                 }
                 slot += count;
             }
-            // In a small graph every node is in cache: updating one with no lanes costs less than
-            // a mispredicted branch. In a large one, skipping it saves a cache miss.
-            if SMALL || any(&lanes) {
+            if BRANCH_FREE || any(&lanes) {
                 front.gain((t & NODE) as usize, lanes);
             }
         }
@@ -1000,6 +1006,15 @@ pub fn force_group_width(width: Option<usize>) {
 }
 
 static FORCED_WIDTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Makes every run update targets without a branch (`Some(true)`), or only those that gain
+/// lanes (`Some(false)`), instead of choosing by [`BRANCH_FREE_HELD_BYTES`] (`None`).
+/// Process-wide, for tests that check both give the same results.
+pub fn force_branch_free(branch_free: Option<bool>) {
+    FORCED_BRANCH_FREE.store(branch_free.map_or(0, |b| 1 + b as u8), std::sync::atomic::Ordering::Relaxed);
+}
+
+static FORCED_BRANCH_FREE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// Per-thread scratch that stays in a core's share of the cache, and the most a group may take.
 const GROUP_CACHE_BYTES: usize = 8 << 20;
