@@ -437,13 +437,12 @@ fn any<const W: usize>(lanes: &[u64; W]) -> bool {
 /// Per-thread working memory for groups of `W` batches simulated together, reused across groups.
 struct Scratch<const W: usize> {
     front: Front<W>,
-    /// Per node: the generation (group) in which its out-edges were drawn.
-    drawn: Vec<u32>,
-    /// Per `deps` slot: the AND edge's live lanes and the generation they were drawn in.
-    dep_live: Vec<([u64; W], u32)>,
-    /// Live lanes per edge, valid for the out-edges of nodes with `drawn == generation`.
+    /// Per `deps` slot: the AND edge's live lanes, and `first_batch + 1` of the group they were
+    /// drawn in (0: never).
+    dep_live: Vec<([u64; W], u64)>,
+    /// Live lanes per edge, valid for the out-edges of nodes that have pushed lanes in this group
+    /// (they are drawn at a node's first visit).
     live: Vec<[u64; W]>,
-    generation: u32,
     /// The run's `key(&[seed, LIVE, stream])`, and per batch of the group `mix64` of its counter
     /// part: together they give every edge's key in a batch with two more `mix64`s.
     prefix: u64,
@@ -532,10 +531,8 @@ impl<const W: usize> Scratch<W> {
     fn zeroed(g: &SimGraph) -> Self {
         Scratch {
             front: Front::new(g.node_count),
-            drawn: vec![0; g.node_count],
             dep_live: vec![([0; W], 0); g.deps.len()],
             live: vec![[0; W]; g.edge_count()],
-            generation: 0,
             prefix: 0,
             batch_parts: [0; W],
             first_batch: 0,
@@ -543,16 +540,6 @@ impl<const W: usize> Scratch<W> {
             input_stamp: vec![u64::MAX; g.inputs.len()],
             program_planes: vec![[Planes::Same(0); W]; g.programs.len()],
             program_stamp: vec![u64::MAX; g.programs.len()],
-        }
-    }
-
-    /// Starts a new group: no node's out-edges are drawn yet.
-    fn next_generation(&mut self) {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.drawn.fill(0);
-            self.dep_live.iter_mut().for_each(|d| d.1 = 0);
-            self.generation = 1;
         }
     }
 }
@@ -677,11 +664,11 @@ fn transpose64(a: &mut [u64; 64]) {
 }
 
 impl Run<'_> {
-    /// The live lanes of edge `e` in the scratch's current group (drawing its source's out-edges
-    /// if they are not drawn yet).
+    /// The live lanes of edge `e` in the scratch's current group, after its fixpoint (drawing its
+    /// source's out-edges if the source was never visited).
     fn live<const W: usize>(&self, s: &mut Scratch<W>, e: usize) -> [u64; W] {
         let from = self.graph.from[e];
-        if s.drawn[from as usize] != s.generation {
+        if !any(&s.front.pushed[from as usize]) {
             self.draw_out_edges(s, from);
         }
         s.live[e]
@@ -693,7 +680,6 @@ impl Run<'_> {
     #[inline(always)]
     fn draw_out_edges<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
         let g = self.graph;
-        s.drawn[u as usize] = s.generation;
         let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
         draw_certain(&g.draw[first..end], s.prefix, &s.batch_parts, &mut s.live[first..end]);
         // Uncertain edges drawn again with their per-lane thresholds; AND edges' lanes copied to
@@ -713,7 +699,7 @@ impl Run<'_> {
             if to & HAS_REQS != 0 {
                 let count = if to & MORE_REQS != 0 { (g.req_offsets[e + 1] - g.req_offsets[e]) as usize } else { 1 };
                 for &d in &g.dep_pos[slot..slot + count] {
-                    s.dep_live[d as usize] = (s.live[e], s.generation);
+                    s.dep_live[d as usize] = (s.live[e], s.first_batch + 1);
                 }
                 slot += count;
             }
@@ -771,7 +757,6 @@ impl Run<'_> {
     /// their fixpoint, leaving held lanes in `s.front.held`.
     #[inline(always)]
     fn group_body<const W: usize>(&self, s: &mut Scratch<W>, first_batch: u64) {
-        s.next_generation();
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.first_batch = first_batch;
         s.batch_parts = std::array::from_fn(|w| crate::rng::mix64((first_batch + w as u64).wrapping_add(crate::rng::GAMMA)));
@@ -815,18 +800,19 @@ impl Run<'_> {
     #[inline(always)]
     fn visit<const W: usize, const BRANCH_FREE: bool>(&self, s: &mut Scratch<W>, u: usize) {
         let g = self.graph;
-        if s.drawn[u] != s.generation {
+        let (held, pushed) = (s.front.held[u], s.front.pushed[u]);
+        // On its first visit in the group a node has pushed nothing yet.
+        let first_visit = !any(&pushed);
+        if first_visit {
             self.draw_out_edges(s, u as u32);
         }
         let front = &mut s.front;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
-        let held = front.held[u];
-        let pushed = front.pushed[u];
         let delta = and_not(&held, &pushed);
         front.pushed[u] = held;
-        // Every node that gains lanes is visited; on its first visit it has pushed nothing yet.
+        // Every node that gains lanes is visited, so listing them at their first visit lists all.
         front.touched[front.touched_len] = u as u32;
-        front.touched_len += !any(&pushed) as usize;
+        front.touched_len += first_visit as usize;
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
         let to = &g.to[first..end];
@@ -857,7 +843,7 @@ impl Run<'_> {
         // with `u`'s lanes held by then, when visited.
         for d in g.dep_offsets[u] as usize..g.dep_offsets[u + 1] as usize {
             let (live, drawn) = s.dep_live[d];
-            if drawn != s.generation {
+            if drawn != s.first_batch + 1 {
                 continue;
             }
             let mut lanes = and(&delta, &live);
@@ -865,8 +851,8 @@ impl Run<'_> {
                 continue;
             }
             let dep = g.deps[d];
+            lanes = and(&lanes, &front.held[dep.from as usize]);
             let mut and_held = |node: u32| lanes = and(&lanes, &front.held[node as usize]);
-            and_held(dep.from);
             if dep.to & MORE_REQS != 0 {
                 let e = dep.edge as usize;
                 for k in g.req_offsets[e]..g.req_offsets[e + 1] {
