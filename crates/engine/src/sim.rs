@@ -365,11 +365,11 @@ struct Front<const W: usize> {
     pushed: Vec<[u64; W]>,
     /// Nodes with pending lanes (held but not pushed), one bit each.
     pending: Vec<u64>,
-    /// The nodes held in some lane (the first `touched_len`), to clear for the next group. Every
-    /// node that gains lanes is visited, so a visit lists its node, the first time; listing a node
-    /// when it gains would chain each gain to the cache miss of the one before.
-    touched: Vec<u32>,
-    touched_len: usize,
+    /// Which runs of 64 nodes (one `pending` word each) hold some lane, one bit each: what to
+    /// clear for the next group. Every node that gains lanes is visited, so a visit marks its
+    /// node's run; marking it when the node gains would chain each gain to the cache miss of the
+    /// one before.
+    touched: Vec<u64>,
 }
 
 impl<const W: usize> Front<W> {
@@ -378,19 +378,27 @@ impl<const W: usize> Front<W> {
             held: vec![[0; W]; node_count],
             pushed: vec![[0; W]; node_count],
             pending: vec![0; node_count.div_ceil(64)],
-            // One spare slot: a visit writes its node past the touched ones before deciding.
-            touched: vec![0; node_count + 1],
-            touched_len: 0,
+            touched: vec![0; node_count.div_ceil(64 * 64)],
         }
     }
 
     /// Clears what the last group held.
     fn clear(&mut self) {
-        for &n in &self.touched[..self.touched_len] {
-            self.held[n as usize] = [0; W];
-            self.pushed[n as usize] = [0; W];
+        for (i, word) in self.touched.iter_mut().enumerate() {
+            while *word != 0 {
+                let run = i * 64 + word.trailing_zeros() as usize;
+                *word &= *word - 1;
+                let nodes = run * 64..(run * 64 + 64).min(self.held.len());
+                self.held[nodes.clone()].fill([0; W]);
+                self.pushed[nodes].fill([0; W]);
+            }
         }
-        self.touched_len = 0;
+    }
+
+    /// Marks node `u`'s run of 64 nodes as holding lanes.
+    #[inline(always)]
+    fn touch(&mut self, u: usize) {
+        self.touched[u / 4096] |= 1 << (u / 64 % 64);
     }
 
     /// Node `v` gains `lanes` (some maybe held already); what is new becomes pending. Without a
@@ -810,9 +818,8 @@ impl Run<'_> {
         // Only the lanes gained since `u` was last visited: the others were pushed then.
         let delta = and_not(&held, &pushed);
         front.pushed[u] = held;
-        // Every node that gains lanes is visited, so listing them at their first visit lists all.
-        front.touched[front.touched_len] = u as u32;
-        front.touched_len += first_visit as usize;
+        // Every node that gains lanes is visited, so marking visited nodes marks all held ones.
+        front.touch(u);
         let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
         let live = &s.live[first..end];
         let to = &g.to[first..end];
