@@ -125,20 +125,21 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
         let sim = sims.for_actor(ai, actor.skill);
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
         let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(ai) };
+        let sources = sim.edge_sources();
         let per_batch = run.map_batches(|b| {
             let mut found: Vec<(u32, Item)> = Vec::new();
             let mut wins: Vec<u32> = Vec::new();
             let any: u64 = targets.iter().fold(0, |m, &t| m | b.held(t));
             // Liveness of every edge out of a held node, drawn once for all lanes.
             let live: Vec<u64> = (0..sim.edge_count())
-                .map(|e| if b.held(sim.edge_from(e)) != 0 { b.live(e) } else { 0 })
+                .map(|e| if b.held(sources[e]) != 0 { b.live(e) } else { 0 })
                 .collect();
             let mut lanes = any;
             while lanes != 0 {
                 let lane = lanes.trailing_zeros();
                 lanes &= lanes - 1;
                 let bit = 1u64 << lane;
-                lane_dominators(graph, sim, &entries, &targets, &live, |n| b.held(n) & bit != 0, bit, &mut found, &mut wins);
+                lane_dominators(graph, sim, &sources, &entries, &targets, &live, |n| b.held(n) & bit != 0, bit, &mut found, &mut wins);
             }
             (found, wins)
         });
@@ -159,6 +160,7 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
 fn lane_dominators(
     graph: &AttackGraph,
     sim: &riskpath_engine::sim::SimGraph,
+    sources: &[u32],
     entries: &[u32],
     targets: &[u32],
     live: &[u64],
@@ -176,7 +178,7 @@ fn lane_dominators(
         g.add_edge(root, v, ());
     }
     for e in 0..sim.edge_count() {
-        let (from, to) = (sim.edge_from(e), sim.edge_to(e));
+        let (from, to) = (sources[e], sim.edge_to(e));
         let fires = live[e] & bit != 0 && held(from) && held(to) && sim.edge_requires(e).iter().all(|&r| held(r));
         if fires {
             let (u, v) = (node(&mut g, from), node(&mut g, to));

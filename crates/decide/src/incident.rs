@@ -428,6 +428,7 @@ fn simulate(
         }
     };
     // Edges by target and by required node, for the worklists below.
+    let sources = sim.edge_sources();
     let by_target = csr(n, (0..m).map(|e| (sim.edge_to(e), e)));
     let by_requirement = csr(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e))));
     run.map_batches(|b| {
@@ -465,7 +466,7 @@ fn simulate(
             for &e in by_target.of(v) {
                 let lanes = delta & fired[e as usize];
                 if lanes != 0 {
-                    useful.gain(sim.edge_from(e as usize), lanes);
+                    useful.gain(sources[e as usize], lanes);
                     for &r in sim.edge_requires(e as usize) {
                         useful.gain(r, lanes);
                     }
@@ -518,7 +519,7 @@ fn simulate(
                 // AND edges waiting for `u`, whose source is already held.
                 for &e in by_requirement.of(u) {
                     let e = e as usize;
-                    let mut lanes = delta & on[e] & held.held[sim.edge_from(e) as usize];
+                    let mut lanes = delta & on[e] & held.held[sources[e] as usize];
                     if e == x || lanes == 0 {
                         continue;
                     }

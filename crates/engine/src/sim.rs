@@ -80,7 +80,6 @@ struct Program {
 pub struct SimGraph {
     node_count: usize,
     offsets: Vec<u32>,
-    from: Vec<u32>,
     /// Target node, with the flags [`HAS_REQS`], [`MORE_REQS`] and [`UNCERTAIN`] in the top bits.
     to: Vec<u32>,
     /// What drawing an edge reads, together (12 bytes, one stream): the success probability as a
@@ -88,8 +87,11 @@ pub struct SimGraph {
     /// and the stable id of the edge for randomness (its index in the model), so removing one edge
     /// does not change the draws of the others: common random numbers across what-ifs.
     draw: Vec<[u32; 3]>,
-    req_offsets: Vec<u32>,
+    /// The required nodes of AND edges, edge after edge in edge order.
     reqs: Vec<u32>,
+    /// (edge, start of its required nodes in `reqs`) of each AND edge, in edge order, then
+    /// (`u32::MAX`, `reqs.len()`): few edges have requirements, so they are looked up, not indexed.
+    req_ranges: Vec<(u32, u32)>,
     /// Per node: where its out-edges' required nodes start in `reqs` (they follow in edge order).
     req_start: Vec<u32>,
     /// Per node: the AND edges that require it (re-evaluated when it becomes held).
@@ -165,10 +167,9 @@ impl SimGraph {
         SimGraph {
             node_count,
             offsets: vec![0; node_count + 1],
-            from: Vec::new(),
             to: Vec::new(),
             draw: Vec::new(),
-            req_offsets: vec![0],
+            req_ranges: Vec::new(),
             reqs: Vec::new(),
             dep_offsets: Vec::new(),
             deps: Vec::new(),
@@ -186,14 +187,15 @@ impl SimGraph {
     fn push_edge(&mut self, from: u32, to: u32, p: f64, stable_id: u32, reqs: &[u32], program: u32) {
         let (t, _) = threshold_of(p);
         self.offsets[from as usize + 1] += 1;
-        self.from.push(from);
         let more = if reqs.len() > 1 { MORE_REQS } else { 0 };
         let has = if reqs.is_empty() { 0 } else { HAS_REQS };
         let uncertain = if program != CERTAIN { UNCERTAIN } else { 0 };
         self.to.push(to | has | more | uncertain);
         self.draw.push([t as u32, (t >> 32) as u32, stable_id]);
-        self.reqs.extend_from_slice(reqs);
-        self.req_offsets.push(self.reqs.len() as u32);
+        if !reqs.is_empty() {
+            self.req_ranges.push((self.to.len() as u32 - 1, self.reqs.len() as u32));
+            self.reqs.extend_from_slice(reqs);
+        }
         if program != CERTAIN {
             self.program_of.push((self.to.len() as u32 - 1, program));
         }
@@ -213,15 +215,32 @@ impl SimGraph {
         self.dep_offsets = count.clone();
         self.deps = vec![Dep::default(); self.reqs.len()];
         self.dep_pos = vec![0; self.reqs.len()];
-        for e in 0..self.to.len() {
-            for k in self.req_offsets[e]..self.req_offsets[e + 1] {
+        self.req_ranges.push((u32::MAX, self.reqs.len() as u32));
+        for i in 0..self.req_ranges.len() - 1 {
+            let e = self.req_ranges[i].0 as usize;
+            let from = self.edge_from(e);
+            for k in self.req_ranges[i].1..self.req_ranges[i + 1].1 {
                 let r = self.reqs[k as usize] as usize;
-                self.deps[count[r] as usize] = Dep { edge: e as u32, from: self.from[e], to: self.to[e] };
+                self.deps[count[r] as usize] = Dep { edge: e as u32, from, to: self.to[e] };
                 self.dep_pos[k as usize] = count[r];
                 count[r] += 1;
             }
         }
-        self.req_start = (0..self.node_count).map(|u| self.req_offsets[self.offsets[u] as usize]).collect();
+        self.req_start = (0..self.node_count)
+            .map(|u| {
+                let first = self.offsets[u];
+                self.req_ranges[self.req_ranges.partition_point(|&(e, _)| e < first)].1
+            })
+            .collect();
+    }
+
+    /// Where edge `e`'s required nodes are in `reqs` (empty for most edges).
+    fn req_range(&self, e: usize) -> std::ops::Range<usize> {
+        if self.to[e] & HAS_REQS == 0 {
+            return 0..0;
+        }
+        let i = self.req_ranges.partition_point(|&(edge, _)| (edge as usize) < e);
+        self.req_ranges[i].1 as usize..self.req_ranges[i + 1].1 as usize
     }
 
     fn input(&mut self, estimate: Estimate, stable_key: u64) -> Term {
@@ -273,14 +292,20 @@ impl SimGraph {
     pub fn out_edges(&self, node: u32) -> std::ops::Range<usize> {
         self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize
     }
+    /// The source of `edge`, looked up among the nodes' edge ranges (a binary search; the graph
+    /// keeps no per-edge source, to save 4 bytes an edge: see [`Self::edge_sources`]).
     pub fn edge_from(&self, edge: usize) -> u32 {
-        self.from[edge]
+        (self.offsets.partition_point(|&o| o as usize <= edge) - 1) as u32
+    }
+    /// Every edge's source, in edge order: for loops over all edges.
+    pub fn edge_sources(&self) -> Vec<u32> {
+        (0..self.node_count as u32).flat_map(|u| self.out_edges(u).map(move |_| u)).collect()
     }
     pub fn edge_to(&self, edge: usize) -> u32 {
         self.to[edge] & NODE
     }
     pub fn edge_requires(&self, edge: usize) -> &[u32] {
-        &self.reqs[self.req_offsets[edge] as usize..self.req_offsets[edge + 1] as usize]
+        &self.reqs[self.req_range(edge)]
     }
     /// The edge's index in the model (or in the edge list it was built from).
     pub fn stable_id(&self, edge: usize) -> u32 {
@@ -292,10 +317,9 @@ impl SimGraph {
     /// Bytes held per edge by the graph (not counting per-thread scratch).
     pub fn bytes(&self) -> usize {
         self.offsets.len() * 4
-            + self.from.len() * 4
             + self.to.len() * 4
             + self.draw.len() * 12
-            + self.req_offsets.len() * 4
+            + self.req_ranges.len() * 8
             + self.reqs.len() * 4
             + self.dep_offsets.len() * 4
             + self.req_start.len() * 4
@@ -675,7 +699,7 @@ impl Run<'_> {
     /// The live lanes of edge `e` in the scratch's current group, after its fixpoint (drawing its
     /// source's out-edges if the source was never visited).
     fn live<const W: usize>(&self, s: &mut Scratch<W>, e: usize) -> [u64; W] {
-        let from = self.graph.from[e];
+        let from = self.graph.edge_from(e);
         if !any(&s.front.pushed[from as usize]) {
             self.draw_out_edges(s, from);
         }
@@ -705,7 +729,7 @@ impl Run<'_> {
                 }
             }
             if to & HAS_REQS != 0 {
-                let count = if to & MORE_REQS != 0 { (g.req_offsets[e + 1] - g.req_offsets[e]) as usize } else { 1 };
+                let count = if to & MORE_REQS != 0 { g.req_range(e).len() } else { 1 };
                 for &d in &g.dep_pos[slot..slot + count] {
                     s.dep_live[d as usize] = (s.live[e], s.first_batch + 1);
                 }
@@ -831,11 +855,7 @@ impl Run<'_> {
                 if slot == usize::MAX {
                     slot = g.req_start[u] as usize;
                 }
-                let count = if t & MORE_REQS != 0 {
-                    (g.req_offsets[first + i + 1] - g.req_offsets[first + i]) as usize
-                } else {
-                    1
-                };
+                let count = if t & MORE_REQS != 0 { g.req_range(first + i).len() } else { 1 };
                 for &r in &g.reqs[slot..slot + count] {
                     lanes = and(&lanes, &front.held[r as usize]);
                 }
@@ -862,8 +882,8 @@ impl Run<'_> {
             let mut and_held = |node: u32| lanes = and(&lanes, &front.held[node as usize]);
             if dep.to & MORE_REQS != 0 {
                 let e = dep.edge as usize;
-                for k in g.req_offsets[e]..g.req_offsets[e + 1] {
-                    and_held(g.reqs[k as usize]);
+                for &r in g.edge_requires(e) {
+                    and_held(r);
                 }
             }
             front.gain((dep.to & NODE) as usize, lanes);
