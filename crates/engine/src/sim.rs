@@ -82,11 +82,14 @@ pub struct SimGraph {
     offsets: Vec<u32>,
     /// Target node, with the flags [`HAS_REQS`], [`MORE_REQS`] and [`UNCERTAIN`] in the top bits.
     to: Vec<u32>,
-    /// What drawing an edge reads, together (12 bytes, one stream): the success probability as a
-    /// 0.64 fixed-point fraction (`u64::MAX` marks p = 1; no p < 1 reaches it), low half first,
-    /// and the stable id of the edge for randomness (its index in the model), so removing one edge
-    /// does not change the draws of the others: common random numbers across what-ifs.
-    draw: Vec<[u32; 3]>,
+    /// Per edge: the success probability as a 0.64 fixed-point fraction (`u64::MAX` marks p = 1;
+    /// no p < 1 reaches it).
+    thresholds: Vec<u64>,
+    /// Per edge: its stable id for randomness (its index in the model), so removing one edge does
+    /// not change the draws of the others: common random numbers across what-ifs. Empty when
+    /// every edge's stable id is its index here (edges given in source order), to save 4 bytes
+    /// an edge.
+    stable_ids: Vec<u32>,
     /// The required nodes of AND edges, edge after edge in edge order.
     reqs: Vec<u32>,
     /// (edge, start of its required nodes in `reqs`) of each AND edge, in edge order, then
@@ -168,7 +171,8 @@ impl SimGraph {
             node_count,
             offsets: vec![0; node_count + 1],
             to: Vec::new(),
-            draw: Vec::new(),
+            thresholds: Vec::new(),
+            stable_ids: Vec::new(),
             req_ranges: Vec::new(),
             reqs: Vec::new(),
             dep_offsets: Vec::new(),
@@ -191,7 +195,8 @@ impl SimGraph {
         let has = if reqs.is_empty() { 0 } else { HAS_REQS };
         let uncertain = if program != CERTAIN { UNCERTAIN } else { 0 };
         self.to.push(to | has | more | uncertain);
-        self.draw.push([t as u32, (t >> 32) as u32, stable_id]);
+        self.thresholds.push(t);
+        self.stable_ids.push(stable_id);
         if !reqs.is_empty() {
             self.req_ranges.push((self.to.len() as u32 - 1, self.reqs.len() as u32));
             self.reqs.extend_from_slice(reqs);
@@ -202,6 +207,9 @@ impl SimGraph {
     }
 
     fn finish(&mut self) {
+        if self.stable_ids.iter().enumerate().all(|(e, &id)| id as usize == e) {
+            self.stable_ids = Vec::new();
+        }
         for i in 0..self.node_count {
             self.offsets[i + 1] += self.offsets[i];
         }
@@ -309,7 +317,7 @@ impl SimGraph {
     }
     /// The edge's index in the model (or in the edge list it was built from).
     pub fn stable_id(&self, edge: usize) -> u32 {
-        self.draw[edge][2]
+        self.stable_ids.get(edge).copied().unwrap_or(edge as u32)
     }
     pub fn edge_count(&self) -> usize {
         self.to.len()
@@ -318,7 +326,8 @@ impl SimGraph {
     pub fn bytes(&self) -> usize {
         self.offsets.len() * 4
             + self.to.len() * 4
-            + self.draw.len() * 12
+            + self.thresholds.len() * 8
+            + self.stable_ids.len() * 4
             + self.req_ranges.len() * 8
             + self.reqs.len() * 4
             + self.dep_offsets.len() * 4
@@ -626,21 +635,31 @@ impl Comparison {
     }
 }
 
-/// [`certain_lanes`] of up to [`DRAW_WIDTH`] edges at once, in each batch of a group (word `w` of
-/// `out[j]` for the batch with counter part `batch_parts[w]`). The first [`DRAW_PREFIX`] words of
+/// [`certain_lanes`] of the edges `first_edge..` (their thresholds, and their stable ids, or `None`
+/// when those are their indices), in each batch of a group (word `w` of `out[j]` for the batch with
+/// counter part `batch_parts[w]`), [`DRAW_WIDTH`] edges at once. The first [`DRAW_PREFIX`] words of
 /// every edge are compared together, a loop the compiler vectorises (8 edges per AVX-512
 /// register); the few edges still undecided then finish alone. The same words decide the same
 /// lanes as [`certain_lanes`]: the results are identical.
 #[inline(always)]
-fn draw_certain<const W: usize>(draws: &[[u32; 3]], prefix: u64, batch_parts: &[u64; W], out: &mut [[u64; W]]) {
-    for (draws, out) in draws.chunks(DRAW_WIDTH).zip(out.chunks_mut(DRAW_WIDTH)) {
-        let last = draws.len() - 1;
+fn draw_certain<const W: usize>(
+    edge_thresholds: &[u64],
+    first_edge: usize,
+    stable_ids: Option<&[u32]>,
+    prefix: u64,
+    batch_parts: &[u64; W],
+    out: &mut [[u64; W]],
+) {
+    for (c, out) in out.chunks_mut(DRAW_WIDTH).enumerate() {
+        let at = c * DRAW_WIDTH;
+        let last = out.len() - 1;
         let (mut edge_parts, mut thresholds) = ([0u64; DRAW_WIDTH], [0u64; DRAW_WIDTH]);
         for j in 0..DRAW_WIDTH {
             // A short chunk repeats its last edge (computed, not stored).
-            let [lo, hi, stable_id] = draws[j.min(last)];
+            let i = at + j.min(last);
+            let stable_id = stable_ids.map_or((first_edge + i) as u32, |ids| ids[i]);
             edge_parts[j] = extend(prefix, stable_id as u64);
-            thresholds[j] = lo as u64 | (hi as u64) << 32;
+            thresholds[j] = edge_thresholds[i];
         }
         for (w, &batch_part) in batch_parts.iter().enumerate() {
             let keys: [u64; DRAW_WIDTH] = std::array::from_fn(|j| crate::rng::mix64(edge_parts[j] ^ batch_part));
@@ -713,7 +732,8 @@ impl Run<'_> {
     fn draw_out_edges<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
         let g = self.graph;
         let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
-        draw_certain(&g.draw[first..end], s.prefix, &s.batch_parts, &mut s.live[first..end]);
+        let ids = g.stable_ids.get(first..end);
+        draw_certain(&g.thresholds[first..end], first, ids, s.prefix, &s.batch_parts, &mut s.live[first..end]);
         // Uncertain edges drawn again with their per-lane thresholds; AND edges' lanes copied to
         // their required nodes' slots, which follow each other in `reqs`.
         let mut slot = g.req_start[u as usize] as usize;
@@ -724,7 +744,7 @@ impl Run<'_> {
                 let program = g.program_of[at.expect("uncertain edges have a program")].1 as usize;
                 self.program_planes(s, program);
                 for w in 0..W {
-                    let k = edge_key(s.prefix, g.draw[e][2], s.batch_parts[w]);
+                    let k = edge_key(s.prefix, g.stable_id(e), s.batch_parts[w]);
                     s.live[e][w] = s.program_planes[program][w].lanes(k);
                 }
             }
@@ -992,22 +1012,24 @@ fn group_body<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, first_batch: u6
 /// How many batches a thread simulates together when running `batches` batches on `graph`. More
 /// batches share each visit of a node (fewer visits per trial: lanes that arrive at different
 /// times in one batch arrive together with another batch's), but each thread's scratch grows by
-/// `8·W` bytes per edge and `16·W` per node. Measured on 10^3–10^6-edge graphs (BENCHMARKS.md): as
-/// wide as fits in [`GROUP_CACHE_BYTES`], else up to 4 within [`GROUP_MAX_BYTES`]; never so wide
-/// that a thread is left without a group.
+/// `8·W` bytes per edge and `16·W` per node. Measured on 10^3–10^7-edge graphs (BENCHMARKS.md): as
+/// wide as fits in [`GROUP_CACHE_BYTES`], else up to 4 within [`GROUP_MAX_BYTES`] per thread or
+/// [`SCRATCH_BYTES_PER_EDGE`] for all threads; never so wide that a thread is left without a group.
 pub fn group_width(graph: &SimGraph, batches: u64) -> usize {
     let forced = FORCED_WIDTH.load(std::sync::atomic::Ordering::Relaxed);
     if forced != 0 {
         return forced;
     }
     let per_batch = 8 * graph.edge_count() + 16 * graph.node_count;
-    let enough_groups = |w: usize| batches >= (w * 2 * rayon::current_num_threads()) as u64;
+    let threads = rayon::current_num_threads();
+    let enough_groups = |w: usize| batches >= (w * 2 * threads) as u64;
     let fits = |w: usize, bytes: usize| w * per_batch <= bytes && enough_groups(w);
     let cached = [16, 8, 4, 2].into_iter().find(|&w| fits(w, GROUP_CACHE_BYTES)).unwrap_or(1);
     if cached >= 4 {
         return cached;
     }
-    [4, 2].into_iter().find(|&w| fits(w, GROUP_MAX_BYTES)).unwrap_or(cached)
+    let budget = GROUP_MAX_BYTES.max(SCRATCH_BYTES_PER_EDGE * graph.edge_count() / threads);
+    [4, 2].into_iter().find(|&w| fits(w, budget)).unwrap_or(cached)
 }
 
 /// Makes every run simulate `width` batches per group (1, 2, 4, 8 or 16; `None`: the automatic
@@ -1032,6 +1054,9 @@ static FORCED_BRANCH_FREE: std::sync::atomic::AtomicU8 = std::sync::atomic::Atom
 /// Per-thread scratch that stays in a core's share of the cache, and the most a group may take.
 const GROUP_CACHE_BYTES: usize = 8 << 20;
 const GROUP_MAX_BYTES: usize = 48 << 20;
+/// The scratch all threads may take together, per edge of the graph, however large: with the
+/// graph's own ~15 bytes an edge, a run stays within 64 (a group of 2 on 10^7 edges and 2 threads).
+const SCRATCH_BYTES_PER_EDGE: usize = 44;
 
 /// A proportion estimated from `hits` of `trials`, with its standard error.
 pub fn proportion(hits: u64, trials: u64) -> (f64, f64) {
