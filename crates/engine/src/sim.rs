@@ -24,9 +24,9 @@
 //! and a visit serves them together. Cache misses and those waves, not arithmetic, bound the
 //! cost; see BENCHMARKS.md. So nothing in a target update waits on the update before it (no
 //! count or list is kept per update: a sweep ends when it visits nothing, and visits mark the
-//! held nodes), and the misses of a visit's targets overlap. The fixpoint does not depend on the order or on the grouping, and
-//! every draw is a pure function of its counters, so results are bit-identical whatever the
-//! thread count, group width or CPU.
+//! held nodes), and the misses of a visit's targets overlap. The fixpoint does not depend on the
+//! order or on the grouping, and every draw is a pure function of its counters, so results are
+//! bit-identical whatever the thread count, group width or CPU.
 
 use rayon::prelude::*;
 use riskpath_model::Estimate;
