@@ -492,6 +492,8 @@ struct Scratch<const W: usize> {
     batch_parts: [u64; W],
     /// The group's first batch.
     first_batch: u64,
+    /// Nodes visited in the last group (see [`Run::group_body`]).
+    visited_nodes: usize,
     /// Per input: its samples in each batch of the group `input_stamp` says (its first batch).
     input_samples: Vec<[[f64; 64]; W]>,
     input_stamp: Vec<u64>,
@@ -579,6 +581,7 @@ impl<const W: usize> Scratch<W> {
             prefix: 0,
             batch_parts: [0; W],
             first_batch: 0,
+            visited_nodes: 0,
             input_samples: vec![[[0.0; 64]; W]; g.inputs.len()],
             input_stamp: vec![u64::MAX; g.inputs.len()],
             program_planes: vec![[Planes::Same(0); W]; g.programs.len()],
@@ -734,10 +737,25 @@ impl Run<'_> {
     fn draw_out_edges<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
         let g = self.graph;
         let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
-        let ids = g.stable_ids.get(first..end);
-        draw_certain(&g.thresholds[first..end], first, ids, s.prefix, &s.batch_parts, &mut s.live[first..end]);
-        // Uncertain edges drawn again with their per-lane thresholds; AND edges' lanes copied to
-        // their required nodes' slots, which follow each other in `reqs`.
+        self.draw_certain_edges(s, first..end);
+        self.draw_uncertain_and_copy(s, u);
+    }
+
+    /// [`draw_certain`] of `edges` into the group's live lanes, as if every probability were fixed.
+    #[inline(always)]
+    fn draw_certain_edges<const W: usize>(&self, s: &mut Scratch<W>, edges: std::ops::Range<usize>) {
+        let g = self.graph;
+        let ids = g.stable_ids.get(edges.clone());
+        draw_certain(&g.thresholds[edges.clone()], edges.start, ids, s.prefix, &s.batch_parts, &mut s.live[edges]);
+    }
+
+    /// The rest of [`Self::draw_out_edges`] once [`Self::draw_certain_edges`] has run: `u`'s
+    /// uncertain edges drawn again with their per-lane thresholds, and its AND edges' lanes copied
+    /// to their required nodes' slots, which follow each other in `reqs`.
+    #[inline(always)]
+    fn draw_uncertain_and_copy<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
+        let g = self.graph;
+        let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
         let mut slot = g.req_start[u as usize] as usize;
         for e in first..end {
             let to = g.to[e];
@@ -819,17 +837,33 @@ impl Run<'_> {
             2 => true,
             _ => self.graph.node_count * 8 * W <= BRANCH_FREE_HELD_BYTES,
         };
-        if branch_free {
-            self.propagate::<W, true>(s, first_batch);
-        } else {
-            self.propagate::<W, false>(s, first_batch);
-        }
+        // When the last group visited most nodes, this one draws every out-edge first, in one
+        // sequential pass, instead of node by node at first visits scattered over the sweeps
+        // (measured 5–15% faster); on a graph where trials reach little, only what they reach.
+        let ahead = 2 * s.visited_nodes > self.graph.node_count;
+        s.visited_nodes = match (branch_free, ahead) {
+            (true, true) => self.propagate::<W, true, true>(s, first_batch),
+            (true, false) => self.propagate::<W, true, false>(s, first_batch),
+            (false, true) => self.propagate::<W, false, true>(s, first_batch),
+            (false, false) => self.propagate::<W, false, false>(s, first_batch),
+        };
     }
 
-    /// From the entries, sweeps in id order over the pending nodes until a sweep finds none.
+    /// From the entries, sweeps in id order over the pending nodes until a sweep finds none;
+    /// returns how many nodes it visited. `AHEAD`: every edge is drawn first as if its probability
+    /// were fixed; a node's uncertain edges are drawn again at its first visit (only the nodes
+    /// trials reach pay for sampling their inputs).
     #[inline(always)]
-    fn propagate<const W: usize, const BRANCH_FREE: bool>(&self, s: &mut Scratch<W>, first_batch: u64) {
+    fn propagate<const W: usize, const BRANCH_FREE: bool, const AHEAD: bool>(
+        &self,
+        s: &mut Scratch<W>,
+        first_batch: u64,
+    ) -> usize {
         s.front.clear();
+        if AHEAD {
+            self.draw_certain_edges(s, 0..self.graph.edge_count());
+        }
+        let mut visited_nodes = 0;
         // Batches past the run's last hold nothing: they never propagate.
         let real: [u64; W] = std::array::from_fn(|w| if first_batch + (w as u64) < self.batch_count() { !0 } else { 0 });
         for &e in self.entries {
@@ -842,23 +876,29 @@ impl Run<'_> {
                 while s.front.pending[w] != 0 {
                     let bits = s.front.pending[w];
                     s.front.pending[w] = bits & (bits - 1);
-                    self.visit::<W, BRANCH_FREE>(s, w * 64 + bits.trailing_zeros() as usize);
+                    visited_nodes += self.visit::<W, BRANCH_FREE, AHEAD>(s, w * 64 + bits.trailing_zeros() as usize) as usize;
                     visited = true;
                 }
             }
         }
+        visited_nodes
     }
 
-    /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it.
-    /// `BRANCH_FREE`: see [`BRANCH_FREE_HELD_BYTES`].
+    /// Pushes node `u`'s pending lanes along its out-edges and the AND edges that need it;
+    /// returns whether this was its first visit in the group. `BRANCH_FREE`: see
+    /// [`BRANCH_FREE_HELD_BYTES`]; `AHEAD`: edges are drawn already as if certain.
     #[inline(always)]
-    fn visit<const W: usize, const BRANCH_FREE: bool>(&self, s: &mut Scratch<W>, u: usize) {
+    fn visit<const W: usize, const BRANCH_FREE: bool, const AHEAD: bool>(&self, s: &mut Scratch<W>, u: usize) -> bool {
         let g = self.graph;
         let (held, pushed) = (s.front.held[u], s.front.pushed[u]);
         // On its first visit in the group a node has pushed nothing yet.
         let first_visit = !any(&pushed);
         if first_visit {
-            self.draw_out_edges(s, u as u32);
+            if AHEAD {
+                self.draw_uncertain_and_copy(s, u as u32);
+            } else {
+                self.draw_out_edges(s, u as u32);
+            }
         }
         let front = &mut s.front;
         // Only the lanes gained since `u` was last visited: the others were pushed then.
@@ -910,6 +950,7 @@ impl Run<'_> {
             }
             front.gain((dep.to & NODE) as usize, lanes);
         }
+        first_visit
     }
 
     pub fn batch_count(&self) -> u64 {
