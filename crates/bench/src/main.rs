@@ -414,7 +414,9 @@ mod tests {
     /// Digests recorded with the engine before its performance work (a stack worklist, edges drawn
     /// one at a time): any change to the simulation must keep every batch bit-identical, with
     /// every vector extension (see `riskpath_engine::simd`), every group width and both ways of
-    /// updating targets (with and without a branch). (They also pin `gen::synthetic`: a change to
+    /// updating targets (with and without a branch). Both ways of drawing edges run too: a
+    /// thread's first group draws them at first visits, later groups ahead (counted once: about
+    /// 2400 groups ahead, 800 not). (They also pin `gen::synthetic`: a change to
     /// the generator changes them too.)
     #[test]
     fn the_engine_gives_the_recorded_results() {
