@@ -1,17 +1,15 @@
 //! `riskpath analyze`: the main job — attack paths per actor and crown jewel, as text or JSON.
 //! Computes everything first and writes once, so a failure leaves no output file behind.
 
-use std::path::PathBuf;
 
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::risk::{RiskConfig, assess_graph_observed, expected_work};
 use riskpath_engine::{Posture, compile};
 use riskpath_report::json::AnalysisDoc;
-use riskpath_report::style::Style;
 use riskpath_decide::{Evaluator, classes, sensitivity};
 use riskpath_report::{decisions, text};
 
-use crate::common::{Bar, Failure, load_model, write_output};
+use crate::common::{Bar, Failure, load_model, OutputFile};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -21,9 +19,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// Paths to find per actor and target (Yen's k shortest paths on −ln p).
     #[arg(short = 'k', long, default_value_t = 5)]
     pub paths: usize,
@@ -119,7 +116,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
         Format::Text => {
-            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            let style = args.out.style();
             text::model_line(model, &style)
                 + &text::risk_section(model, &graph, &risk, 10, &style)
                 + &decisions::classes_section(&classes, 10, &model.settings.currency, &style)
@@ -127,5 +124,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 + &text::paths_section(model, &graph, &scenarios, args.paths, &style)
         }
     };
-    write_output(args.output.as_deref(), &content)
+    args.out.write(&content)
 }

@@ -1,15 +1,13 @@
 //! `riskpath chokepoints`: the minimum-cost cut between entry points and crown jewels, and the nodes
 //! and edges that dominate the most simulated breaches, confirmed by re-simulation.
 
-use std::path::PathBuf;
 
 use riskpath_decide::chokepoints::analyse;
 use riskpath_engine::compile;
 use riskpath_report::decisions;
-use riskpath_report::style::Style;
 
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, to_json, write_output};
+use crate::common::{Failure, load_model, to_json, OutputFile};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -18,8 +16,8 @@ pub struct Args {
     pub model: ModelArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// How many choke points to confirm by re-simulation.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
@@ -47,7 +45,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "choke_points": points,
         }))?,
         Format::Text => {
-            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            let style = args.out.style();
             format!(
                 "{}{}{}",
                 decisions::cut_section(&cut, &style),
@@ -56,5 +54,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
             )
         }
     };
-    write_output(args.output.as_deref(), &content)
+    args.out.write(&content)
 }

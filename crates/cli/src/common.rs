@@ -2,7 +2,7 @@
 //! and writing output atomically (temp file + rename) so a failed run leaves no partial file.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use riskpath_model::{LoadOptions, Loaded, Problems};
 
@@ -65,6 +65,27 @@ pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
 /// Pretty JSON with a final newline.
 pub fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
+}
+
+/// Where a command writes what it reports: `-o FILE`, or stdout.
+#[derive(clap::Args, Debug)]
+pub struct OutputFile {
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl OutputFile {
+    /// How to style text output: colour only on a terminal, never in a file.
+    pub fn style(&self) -> riskpath_report::style::Style {
+        use riskpath_report::style::Style;
+        if self.output.is_some() { Style::plain() } else { Style::detect() }
+    }
+
+    /// Writes `content` to the file atomically, or to stdout.
+    pub fn write(&self, content: &str) -> Result<(), Failure> {
+        write_output(self.output.as_deref(), content)
+    }
 }
 
 /// Writes `content` to `path` atomically, or to stdout when no path is given.

@@ -1,7 +1,6 @@
 //! `riskpath export`: the analysis for other tools — an ATT&CK Navigator layer for the detection
 //! team, SARIF findings for CI and code scanning, the attack graph for Graphviz.
 
-use std::path::PathBuf;
 
 use riskpath_decide::chokepoints;
 use riskpath_decide::classes;
@@ -11,7 +10,7 @@ use riskpath_report::{dot, navigator, sarif};
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, to_json, write_output};
+use crate::common::{Failure, load_model, to_json, OutputFile};
 use crate::report::{model_dir, model_name};
 
 #[derive(clap::Subcommand, Debug)]
@@ -30,9 +29,8 @@ pub enum What {
 pub struct Args {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// Most likely paths per actor and target named in technique comments.
     #[arg(short = 'k', long, default_value_t = 3)]
     pub paths: usize,
@@ -47,9 +45,8 @@ pub struct Args {
 pub struct DotArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
 }
 
 pub fn run(what: What) -> Result<(), Failure> {
@@ -60,7 +57,7 @@ pub fn run(what: What) -> Result<(), Failure> {
             let loaded = load_model(&args.model)?;
             let model = &loaded.model;
             let graph = compile(model, &Posture::as_deployed(model));
-            write_output(args.output.as_deref(), &dot::dot(model, &graph))
+            args.out.write(&dot::dot(model, &graph))
         }
     }
 }
@@ -77,7 +74,7 @@ fn navigator_layer(args: Args) -> Result<(), Failure> {
     let ranked = classes::rank(&eval, &graph, 1);
     let name = format!("riskpath: {}", model_name(&args.model.dir));
     let layer = navigator::layer(model, &graph, &ranked, &scenarios, ale, eval.seed, eval.trials, &name);
-    write_output(args.output.as_deref(), &to_json(&layer)?)
+    args.out.write(&to_json(&layer)?)
 }
 
 fn sarif_log(args: Args) -> Result<(), Failure> {
@@ -90,5 +87,5 @@ fn sarif_log(args: Args) -> Result<(), Failure> {
     let ranked = classes::rank(&eval, &graph, 2);
     let (_, points) = chokepoints::analyse(&eval, &graph, args.top);
     let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, base.ale, eval.seed, eval.trials);
-    write_output(args.output.as_deref(), &to_json(&log)?)
+    args.out.write(&to_json(&log)?)
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, write_output};
+use crate::common::{Failure, load_model, OutputFile};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapsFormat {
@@ -32,9 +32,8 @@ pub struct Args {
     pub model: ModelArgs,
     #[arg(long, value_enum, default_value_t = GapsFormat::Text)]
     pub format: GapsFormat,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// Techniques to show in text output (JSON and Navigator list all).
     #[arg(long, default_value_t = 15)]
     pub top: usize,
@@ -122,11 +121,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&layer).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
         GapsFormat::Text => {
-            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            let style = args.out.style();
             render(&doc, model, args.top, &style)
         }
     };
-    write_output(args.output.as_deref(), &content)
+    args.out.write(&content)
 }
 
 /// The gap analysis from ranked endemic classes (only technique classes are used).

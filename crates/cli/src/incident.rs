@@ -3,7 +3,6 @@
 //! what to rotate and what to hunt for — as text, a Markdown runbook or JSON.
 
 use std::fmt::Write;
-use std::path::PathBuf;
 
 use clap::ValueEnum;
 use riskpath_decide::incident::{self, Incident, IncidentConfig};
@@ -14,7 +13,7 @@ use riskpath_report::style::{Style, WIDTH, clip, money, percent, wrap_joined};
 use serde::Serialize;
 
 use crate::ModelArgs;
-use crate::common::{Failure, load_model, write_output};
+use crate::common::{Failure, load_model, OutputFile};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentFormat {
@@ -52,9 +51,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = IncidentFormat::Text)]
     pub format: IncidentFormat,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// Attacker skill [default: the strongest among the model's actors].
     #[arg(long, value_enum)]
     pub skill: Option<SkillArg>,
@@ -114,11 +112,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         IncidentFormat::Md => runbook(model, &result),
         IncidentFormat::Text => {
-            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            let style = args.out.style();
             text(model, &result, args.top, &style)
         }
     };
-    write_output(args.output.as_deref(), &content)
+    args.out.write(&content)
 }
 
 

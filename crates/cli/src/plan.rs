@@ -1,14 +1,12 @@
 //! `riskpath plan`: the multi-year roadmap of initiatives under a yearly budget, by quarter and
 //! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
 
-use std::path::PathBuf;
 
 use riskpath_decide::roadmap::{PlanOptions, plan};
 use riskpath_report::decisions;
-use riskpath_report::style::Style;
 
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, to_json, write_output};
+use crate::common::{Failure, load_model, to_json, OutputFile};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -29,8 +27,8 @@ pub struct Args {
     pub exact_max: usize,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// Trials per actor for the model's scenarios [default: settings.trials].
     #[arg(long)]
     pub trials: Option<u64>,
@@ -78,10 +76,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "plan": result,
         }))?,
         Format::Text => {
-            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            let style = args.out.style();
             decisions::plan_section(&result, currency, &style)
                 + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials))
         }
     };
-    write_output(args.output.as_deref(), &content)
+    args.out.write(&content)
 }

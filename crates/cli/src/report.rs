@@ -19,7 +19,7 @@ use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, Rep
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Bar, Failure, load_model, write_output};
+use crate::common::{Bar, Failure, load_model, OutputFile};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -49,9 +49,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
     pub format: ReportFormat,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// Most likely paths drawn per scenario.
     #[arg(short = 'k', long, default_value_t = 3)]
     pub paths: usize,
@@ -223,5 +222,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ReportFormat::Html => riskpath_report::html::render(&report).map_err(|e| Failure::usage(e.to_string()))?,
         ReportFormat::Md => riskpath_report::markdown::render(&report),
     };
-    write_output(args.output.as_deref(), &content)
+    args.out.write(&content)
 }

@@ -12,10 +12,9 @@ use riskpath_assure::doc::{Run, RunInfo};
 use riskpath_assure::history::{self, Store};
 use riskpath_assure::{Limits, model_hash, price, timestamp};
 use riskpath_engine::risk::RiskConfig;
-use riskpath_report::style::Style;
 
 use crate::ModelArgs;
-use crate::common::{Failure, load_model, write_output};
+use crate::common::{Failure, load_model, OutputFile};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -24,9 +23,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
     pub format: VerifyFormat,
-    /// Write to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputFile,
     /// History database [default: DIR/.riskpath/history.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -123,7 +121,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     let content = match args.format {
         VerifyFormat::Text => {
-            let style = if args.output.is_some() { Style::plain() } else { Style::detect() };
+            let style = args.out.style();
             render::text(&doc, &style)
         }
         VerifyFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
@@ -132,7 +130,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&render::sarif(&doc)).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
     };
-    write_output(args.output.as_deref(), &content)?;
+    args.out.write(&content)?;
 
     let failing = doc.summary.failing();
     let regressions = doc.regressions.len();
