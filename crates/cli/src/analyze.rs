@@ -31,18 +31,62 @@ pub struct Args {
 /// Most simulated attacker attempts (years × mean frequency) one run may take on.
 const MAX_ATTEMPTS: f64 = 2e9;
 
-/// Monte Carlo settings; each overrides the model's `settings`.
+/// The trials and seed of a run; each overrides the model's `settings`.
 #[derive(clap::Args, Debug, Clone, Copy)]
-pub struct SimArgs {
+pub struct TrialArgs {
     /// Trials per actor for P(compromise) [default: settings.trials, else 100000].
     #[arg(long)]
     pub trials: Option<u64>,
-    /// Simulated years for the annual loss distribution [default: settings.years, else 100000].
-    #[arg(long)]
-    pub years: Option<u64>,
     /// Random seed: the same seed gives the same numbers, whatever the thread count.
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// The trials, seed and simulated years of an assessment; each overrides the model's `settings`.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub trial: TrialArgs,
+    /// Simulated years for the annual loss distribution [default: settings.years, else 100000].
+    #[arg(long)]
+    pub years: Option<u64>,
+}
+
+impl RunArgs {
+    /// The run's Monte Carlo settings: flags over the model's `settings`, refusing runs that would
+    /// take hours (every simulated attempt is a trial). `unit` qualifies "trials per actor" in the
+    /// message, e.g. " per assessment" when a command runs several.
+    pub fn config(&self, model: &riskpath_model::Model, unit: &str) -> Result<RiskConfig, Failure> {
+        let base = RiskConfig::from_settings(model);
+        let config = RiskConfig {
+            trials: self.trial.trials.unwrap_or(base.trials),
+            years: self.years.unwrap_or(base.years),
+            seed: self.trial.seed.unwrap_or(base.seed),
+        };
+        if config.trials == 0 || config.years == 0 {
+            return Err(Failure::usage("--trials and --years must be at least 1"));
+        }
+        let attempts: f64 = model
+            .actors
+            .iter()
+            .map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64)
+            .sum();
+        if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
+            return Err(Failure::usage(format!(
+                "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor{unit}; \
+                 the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
+                config.trials
+            )));
+        }
+        Ok(config)
+    }
+}
+
+/// Monte Carlo settings of a command that also measures decisions (what-ifs).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct SimArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Trials per actor for each what-if (classes, sensitivity, choke points, plans); common random
     /// numbers keep differences precise with far fewer trials than the headline needs.
     #[arg(long, default_value_t = 2048)]
@@ -57,42 +101,8 @@ impl SimArgs {
     }
 
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
-        risk_config(model, self.trials, self.years, self.seed, "")
+        self.run.config(model, "")
     }
-}
-
-/// The run's Monte Carlo settings: flags over the model's `settings`, refusing runs that would
-/// take hours (every simulated attempt is a trial). `unit` qualifies "trials per actor" in the
-/// message, e.g. " per assessment" when a command runs several.
-pub fn risk_config(
-    model: &riskpath_model::Model,
-    trials: Option<u64>,
-    years: Option<u64>,
-    seed: Option<u64>,
-    unit: &str,
-) -> Result<RiskConfig, Failure> {
-    let base = RiskConfig::from_settings(model);
-    let config = RiskConfig {
-        trials: trials.unwrap_or(base.trials),
-        years: years.unwrap_or(base.years),
-        seed: seed.unwrap_or(base.seed),
-    };
-    if config.trials == 0 || config.years == 0 {
-        return Err(Failure::usage("--trials and --years must be at least 1"));
-    }
-    let attempts: f64 = model
-        .actors
-        .iter()
-        .map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value) * config.years as f64)
-        .sum();
-    if attempts > MAX_ATTEMPTS || config.trials > 1_000_000_000 {
-        return Err(Failure::usage(format!(
-            "this run would simulate {attempts:.3e} attacker attempts and {} trials per actor{unit}; \
-             the limit is {MAX_ATTEMPTS:.0e} attempts and 1e9 trials: lower --years or --trials",
-            config.trials
-        )));
-    }
-    Ok(config)
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {

@@ -5,7 +5,7 @@
 use riskpath_decide::roadmap::{PlanOptions, plan};
 use riskpath_report::decisions;
 
-use crate::analyze::SimArgs;
+use crate::analyze::{RunArgs, SimArgs, TrialArgs};
 use crate::common::{Failure, load_model, to_json, OutputFile};
 use crate::{Format, ModelArgs};
 
@@ -29,12 +29,8 @@ pub struct Args {
     pub format: Format,
     #[command(flatten)]
     pub out: OutputFile,
-    /// Trials per actor for the model's scenarios [default: settings.trials].
-    #[arg(long)]
-    pub trials: Option<u64>,
-    /// Random seed [default: settings.seed].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub trial: TrialArgs,
     /// Trials per actor for each what-if (each set of initiatives), on common random numbers.
     #[arg(long, default_value_t = 2048)]
     pub decision_trials: u64,
@@ -56,7 +52,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::usage("at most 63 initiatives can be planned at once"));
     }
     // `--years` here is the plan's horizon; simulated years are not needed (what-ifs use expected loss).
-    let sim = SimArgs { trials: args.trials, years: None, seed: args.seed, decision_trials: args.decision_trials };
+    let sim = SimArgs { run: RunArgs { trial: args.trial, years: None }, decision_trials: args.decision_trials };
     let config = sim.config(model)?;
     let eval = sim.evaluator(model, &config);
     let options = PlanOptions {

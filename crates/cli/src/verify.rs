@@ -13,6 +13,7 @@ use riskpath_assure::history::{self, Store};
 use riskpath_assure::{Limits, model_hash, price, timestamp};
 use riskpath_engine::risk::RiskConfig;
 
+use crate::analyze::RunArgs;
 use crate::ModelArgs;
 use crate::common::{Failure, load_model, OutputFile};
 
@@ -38,20 +39,15 @@ pub struct Args {
     /// Largest evidence file accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     pub max_evidence_size: u64,
-    /// Trials per actor for P(compromise) [default: settings.trials, else 100000].
-    #[arg(long)]
-    pub trials: Option<u64>,
-    /// Simulated years for the annual loss distribution [default: settings.years, else 100000].
-    #[arg(long)]
-    pub years: Option<u64>,
-    /// Random seed; every assessment of the run uses it (common random numbers).
-    #[arg(long)]
-    pub seed: Option<u64>,
+    // Every assessment of the run (as deployed, and without each failing control) uses the same
+    // trials and seed: common random numbers.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 impl Args {
     fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
-        crate::analyze::risk_config(model, self.trials, self.years, self.seed, " per assessment")
+        self.run.config(model, " per assessment")
     }
 }
 
