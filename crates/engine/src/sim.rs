@@ -918,8 +918,12 @@ impl Run<'_> {
                     slot = g.req_start[u] as usize;
                 }
                 let count = if t & MORE_REQS != 0 { g.req_range(first + i).len() } else { 1 };
-                for &r in &g.reqs[slot..slot + count] {
-                    lanes = and(&lanes, &front.held[r as usize]);
+                // On a large graph, a required node's lanes are a miss to memory: not read for
+                // an edge that pushes no lane anyway.
+                if BRANCH_FREE || any(&lanes) {
+                    for &r in &g.reqs[slot..slot + count] {
+                        lanes = and(&lanes, &front.held[r as usize]);
+                    }
                 }
                 slot += count;
             }
