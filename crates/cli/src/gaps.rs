@@ -356,10 +356,10 @@ pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value 
             ],
         }));
         // Navigator hides sub-techniques unless their parent is expanded.
-        if let Some((parent, _)) = t.technique.split_once('.') {
-            if !expanded.iter().any(|p| p == parent) {
-                expanded.push(parent.to_string());
-            }
+        if let Some((parent, _)) = t.technique.split_once('.')
+            && !expanded.iter().any(|p| p == parent)
+        {
+            expanded.push(parent.to_string());
         }
     }
     for parent in expanded {

@@ -42,7 +42,7 @@ pub fn quantile_is_central(p: f64) -> bool {
 #[inline(always)]
 pub fn central_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2,
-        1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
+        1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
     const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2,
         6.680131188771972e1, -1.328068155288572e1];
     let q = p - 0.5;
@@ -220,7 +220,7 @@ impl ProbabilityTable {
     pub fn at(&self, u: f64) -> f64 {
         let x = u * Self::STEPS as f64;
         let i = x as usize;
-        if i < Self::EXACT_TAIL || i >= Self::STEPS - Self::EXACT_TAIL {
+        if !(Self::EXACT_TAIL..Self::STEPS - Self::EXACT_TAIL).contains(&i) {
             return probability_at(&self.estimate, u);
         }
         let frac = x - i as f64;
@@ -319,7 +319,7 @@ mod tests {
                 let k = poisson_by_inversion(lambda, crate::rng::unit(crate::rng::word(8, i))).unwrap();
                 counts[(k as usize).min(63)] += 1;
             }
-            let mut pmf = (-lambda as f64).exp();
+            let mut pmf = (-lambda).exp();
             for (k, &c) in counts.iter().enumerate().take(30) {
                 let se = (pmf * (1.0 - pmf) / n as f64).sqrt();
                 assert!((c as f64 / n as f64 - pmf).abs() < 5.0 * se + 1e-6, "λ={lambda} k={k}");

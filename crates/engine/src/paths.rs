@@ -118,10 +118,10 @@ pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target:
         // Spur from a virtual source before the entry point: start from an entry no found path starts from.
         let used_starts: HashSet<u32> = found.iter().map(|p| p.1[0]).collect();
         let other_entries: Vec<u32> = entries.iter().copied().filter(|e| !used_starts.contains(e)).collect();
-        if let Some(path) = search.dijkstra(&other_entries, target, &no_nodes, &HashSet::new()) {
-            if seen.insert(path.2.clone()) {
-                candidates.push(std::cmp::Reverse((Cost(path.0), path.2, path.1)));
-            }
+        if let Some(path) = search.dijkstra(&other_entries, target, &no_nodes, &HashSet::new())
+            && seen.insert(path.2.clone())
+        {
+            candidates.push(std::cmp::Reverse((Cost(path.0), path.2, path.1)));
         }
         for i in 0..last_edges.len() {
             let spur = last_nodes[i];
