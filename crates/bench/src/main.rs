@@ -97,9 +97,10 @@ fn main() {
 }
 
 fn parse_width(s: &str) -> Result<usize, String> {
+    use riskpath_engine::sim::GROUP_WIDTHS;
     match s.parse::<usize>() {
-        Ok(w @ (1 | 2 | 4 | 8 | 16)) => Ok(w),
-        _ => Err(format!("{s}: a width is 1, 2, 4, 8 or 16")),
+        Ok(w) if GROUP_WIDTHS.contains(&w) => Ok(w),
+        _ => Err(format!("{s}: a width is one of {GROUP_WIDTHS:?}")),
     }
 }
 
@@ -447,7 +448,7 @@ mod tests {
         cap_level(None);
         for branch_free in [false, true] {
             force_branch_free(Some(branch_free));
-            for width in [1, 2, 4, 8, 16] {
+            for width in riskpath_engine::sim::GROUP_WIDTHS {
                 force_group_width(Some(width));
                 check(&format!("{width} batches per group, branch-free {branch_free}"));
             }

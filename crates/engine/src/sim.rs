@@ -566,15 +566,7 @@ fn huge_pages<T>(v: &mut Vec<T>) {
 
 impl<const W: usize> Scratch<W> {
     fn new(g: &SimGraph) -> Self {
-        let mut scratch = Self::zeroed(g);
-        huge_pages(&mut scratch.live);
-        huge_pages(&mut scratch.front.held);
-        huge_pages(&mut scratch.front.pushed);
-        scratch
-    }
-
-    fn zeroed(g: &SimGraph) -> Self {
-        Scratch {
+        let mut scratch = Scratch {
             front: Front::new(g.node_count),
             dep_live: vec![([0; W], 0); g.deps.len()],
             live: vec![[0; W]; g.edge_count()],
@@ -586,7 +578,11 @@ impl<const W: usize> Scratch<W> {
             input_stamp: vec![u64::MAX; g.inputs.len()],
             program_planes: vec![[Planes::Same(0); W]; g.programs.len()],
             program_stamp: vec![u64::MAX; g.programs.len()],
-        }
+        };
+        huge_pages(&mut scratch.live);
+        huge_pages(&mut scratch.front.held);
+        huge_pages(&mut scratch.front.pushed);
+        scratch
     }
 }
 
@@ -944,8 +940,8 @@ impl Run<'_> {
                 continue;
             }
             let dep = g.deps[d];
-            lanes = and(&lanes, &front.held[dep.from as usize]);
             let mut and_held = |node: u32| lanes = and(&lanes, &front.held[node as usize]);
+            and_held(dep.from);
             if dep.to & MORE_REQS != 0 {
                 let e = dep.edge as usize;
                 for &r in g.edge_requires(e) {
@@ -1083,9 +1079,12 @@ pub fn group_width(graph: &SimGraph, batches: u64) -> usize {
 /// choice). Process-wide, for tests that check every width gives the same results, and for
 /// benchmarks of one width.
 pub fn force_group_width(width: Option<usize>) {
-    assert!(width.is_none_or(|w| [1, 2, 4, 8, 16].contains(&w)), "a width map_batches runs");
+    assert!(width.is_none_or(|w| GROUP_WIDTHS.contains(&w)), "a width map_batches runs");
     FORCED_WIDTH.store(width.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
 }
+
+/// The group widths [`Run::map_batches`] runs.
+pub const GROUP_WIDTHS: [usize; 5] = [1, 2, 4, 8, 16];
 
 static FORCED_WIDTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
