@@ -3,6 +3,8 @@
 
 use riskpath_model::Estimate;
 
+use crate::rng::{unit, word};
+
 /// The 95th percentile of the standard normal: a 90% interval spans ±Z95 standard deviations.
 pub const Z95: f64 = 1.644_853_626_951_472_2;
 
@@ -195,6 +197,8 @@ pub fn amount_at(e: &Estimate, u: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbabilityTable {
     estimate: Estimate,
+    /// The estimate's logit-normal fit (`None`: a point), for the exact tails.
+    fit: Option<Fitted>,
     points: Vec<f64>,
 }
 
@@ -212,19 +216,48 @@ impl ProbabilityTable {
                 i => probability_at(&estimate, i as f64 / n as f64),
             })
             .collect();
-        ProbabilityTable { estimate, points }
+        let fit = match estimate {
+            Estimate::Point(_) => None,
+            Estimate::Interval { low, high } => Some(Fitted::logit_normal(low, high)),
+        };
+        ProbabilityTable { estimate, fit, points }
     }
 
     /// The sample at uniform `u` in (0, 1).
-    #[inline]
+    #[inline(always)]
     pub fn at(&self, u: f64) -> f64 {
         let x = u * Self::STEPS as f64;
         let i = x as usize;
         if !(Self::EXACT_TAIL..Self::STEPS - Self::EXACT_TAIL).contains(&i) {
-            return probability_at(&self.estimate, u);
+            // `probability_at`, with the fit computed once.
+            return self.fit.map_or(self.estimate.low(), |fit| logistic(fit.normal_at(u)));
         }
         let frac = x - i as f64;
         self.points[i] + (self.points[i + 1] - self.points[i]) * frac
+    }
+
+    /// The samples at the uniforms of words `first ..` of the stream with key `key`, one per slot
+    /// of `out`: `at(unit(word(key, first + i)))`, with the words drawn in a loop that vectorises.
+    /// All lanes are interpolated at once (the tails' indices clamped into the table), then the
+    /// few tail lanes computed exactly: the same numbers as `at`, lane by lane.
+    #[inline(always)]
+    pub fn fill(&self, key: u64, first: u64, out: &mut [f64; 64]) {
+        let uniforms: [f64; 64] = std::array::from_fn(|i| unit(word(key, first + i as u64)));
+        let points = &self.points[..=Self::STEPS];
+        let mut tails = 0u64;
+        for (lane, (slot, &u)) in out.iter_mut().zip(&uniforms).enumerate() {
+            let x = u * Self::STEPS as f64;
+            let i = x as usize;
+            let inner = i.clamp(Self::EXACT_TAIL, Self::STEPS - Self::EXACT_TAIL - 1);
+            tails |= ((inner != i) as u64) << lane;
+            let frac = x - inner as f64;
+            *slot = points[inner] + (points[inner + 1] - points[inner]) * frac;
+        }
+        while tails != 0 {
+            let lane = tails.trailing_zeros() as usize;
+            tails &= tails - 1;
+            out[lane] = self.at(uniforms[lane]);
+        }
     }
 }
 

@@ -34,7 +34,7 @@ use riskpath_model::kb::Skill;
 
 use crate::compile::{AttackGraph, Base};
 use crate::dist;
-use crate::rng::{extend, key, unit, word};
+use crate::rng::{extend, key, word};
 use crate::simd::multiversion;
 
 /// Random-stream domains: each use of randomness has its own, so streams never overlap.
@@ -132,14 +132,11 @@ pub struct EdgeList {
     pub edges: Vec<(u32, u32, f64, Vec<u32>)>,
 }
 
-fn threshold_of(p: f64) -> (u64, bool) {
-    if p >= 1.0 {
-        (u64::MAX, true)
-    } else if p <= 0.0 || p.is_nan() {
-        (0, false)
-    } else {
-        ((p * 18_446_744_073_709_551_616.0) as u64, false)
-    }
+/// Probability `p` as a 0.64 fixed-point fraction: `p·2^64`, where the saturating cast makes
+/// p ≥ 1 `u64::MAX` (no p < 1 reaches it) and p ≤ 0 or NaN 0. Branch-free, so lanes vectorise.
+#[inline(always)]
+fn threshold(p: f64) -> u64 {
+    (p * 18_446_744_073_709_551_616.0) as u64
 }
 
 impl SimGraph {
@@ -191,7 +188,7 @@ impl SimGraph {
 
     /// Edges must be pushed sorted by source.
     fn push_edge(&mut self, from: u32, to: u32, p: f64, stable_id: u32, reqs: &[u32], program: u32) {
-        let (t, _) = threshold_of(p);
+        let t = threshold(p);
         self.offsets[from as usize + 1] += 1;
         let more = if reqs.len() > 1 { MORE_REQS } else { 0 };
         let has = if reqs.is_empty() { 0 } else { HAS_REQS };
@@ -513,6 +510,7 @@ enum Planes {
 
 impl Planes {
     /// Gathers bit `63 − i` of every lane's threshold into plane `i` (a 64×64 bit transpose).
+    #[inline(always)]
     fn of(thresholds: &[u64; 64]) -> Self {
         if thresholds.iter().all(|&t| t == thresholds[0]) {
             return Planes::Same(thresholds[0]);
@@ -565,6 +563,20 @@ fn huge_pages<T>(v: &mut Vec<T>) {
 }
 
 impl<const W: usize> Scratch<W> {
+    /// Calls `f(lane, value)` with term `t`'s value in each lane of the group's batch `w` (an
+    /// input must be sampled for the group already: [`Run::sample_input`]).
+    #[inline(always)]
+    fn term_lanes(&self, t: Term, w: usize, mut f: impl FnMut(usize, f64)) {
+        match t {
+            Term::Fixed(v) => (0..64).for_each(|lane| f(lane, v)),
+            Term::Input(i) => {
+                for (lane, &v) in self.input_samples[i as usize][w].iter().enumerate() {
+                    f(lane, v);
+                }
+            }
+        }
+    }
+
     fn new(g: &SimGraph) -> Self {
         let mut scratch = Scratch {
             front: Front::new(g.node_count),
@@ -698,20 +710,28 @@ fn edge_key(prefix: u64, stable_id: u32, batch_part: u64) -> u64 {
     crate::rng::mix64(extend(prefix, stable_id as u64) ^ batch_part)
 }
 
-/// Transposes a 64×64 bit matrix in place (rows are words; Hacker's Delight, section 7–3).
+/// Transposes a 64×64 bit matrix in place (rows are words; Hacker's Delight, section 7–3): six
+/// rounds, each swapping blocks of bits between rows `J` apart, written so that rounds vectorise.
+#[inline(always)]
 fn transpose64(a: &mut [u64; 64]) {
-    let mut j = 32usize;
-    let mut m: u64 = 0x0000_0000_FFFF_FFFF;
-    while j != 0 {
-        let mut k = 0usize;
-        while k < 64 {
-            let t = (a[k] ^ (a[k + j] >> j)) & m;
+    transpose_round::<32>(a, 0x0000_0000_FFFF_FFFF);
+    transpose_round::<16>(a, 0x0000_FFFF_0000_FFFF);
+    transpose_round::<8>(a, 0x00FF_00FF_00FF_00FF);
+    transpose_round::<4>(a, 0x0F0F_0F0F_0F0F_0F0F);
+    transpose_round::<2>(a, 0x3333_3333_3333_3333);
+    transpose_round::<1>(a, 0x5555_5555_5555_5555);
+}
+
+/// One round of [`transpose64`]: for every row `k` with bit `J` clear, swaps the bits of `m` in
+/// row `k` with the bits of `m << J` in row `k + J`.
+#[inline(always)]
+fn transpose_round<const J: usize>(a: &mut [u64; 64], m: u64) {
+    for block in (0..64).step_by(2 * J) {
+        for k in block..block + J {
+            let t = (a[k] ^ (a[k + J] >> J)) & m;
             a[k] ^= t;
-            a[k + j] ^= t << j;
-            k = (k + j + 1) & !j;
+            a[k + J] ^= t << J;
         }
-        j >>= 1;
-        m ^= m << j;
     }
 }
 
@@ -780,45 +800,50 @@ impl Run<'_> {
     /// uncertain in a what-if (a control with an interval efficacy) keeps its draws: common random
     /// numbers.
     fn program_planes<const W: usize>(&self, s: &mut Scratch<W>, program: usize) {
-        if s.program_stamp[program] == s.first_batch {
-            return;
+        if s.program_stamp[program] != s.first_batch {
+            compute_program_planes(self, s, program);
         }
+    }
+
+    /// [`Self::program_planes`] when they are not computed yet for the group.
+    #[inline(always)]
+    fn compute_program_planes<const W: usize>(&self, s: &mut Scratch<W>, program: usize) {
         let g = self.graph;
         let prog = &g.programs[program];
+        for t in std::iter::once(prog.base).chain(prog.factors.iter().flat_map(|&(a, d)| [a, d])) {
+            self.sample_input(s, t);
+        }
         for w in 0..W {
-            let mut p = self.term_lanes(s, prog.base, w);
+            let mut p = [0.0; 64];
+            s.term_lanes(prog.base, w, |lane, base| p[lane] = base);
             for &(prevent, detect) in &prog.factors {
-                let (a, d) = (self.term_lanes(s, prevent, w), self.term_lanes(s, detect, w));
+                // p·((1 − a)·(1 − d·respond)), in this order of rounding.
+                let mut factor = [0.0; 64];
+                s.term_lanes(prevent, w, |lane, a| factor[lane] = 1.0 - a);
+                s.term_lanes(detect, w, |lane, d| factor[lane] *= 1.0 - d * g.respond);
                 for lane in 0..64 {
-                    p[lane] *= (1.0 - a[lane]) * (1.0 - d[lane] * g.respond);
+                    p[lane] *= factor[lane];
                 }
             }
-            s.program_planes[program][w] = Planes::of(&p.map(|x| threshold_of(x).0));
+            s.program_planes[program][w] = Planes::of(&p.map(threshold));
         }
         s.program_stamp[program] = s.first_batch;
     }
 
-    /// A term's value in each lane of the group's batch `w`; an input is sampled once per trial.
-    fn term_lanes<const W: usize>(&self, s: &mut Scratch<W>, t: Term, w: usize) -> [f64; 64] {
-        match t {
-            Term::Fixed(v) => [v; 64],
-            Term::Input(i) => {
-                let i = i as usize;
-                if s.input_stamp[i] != s.first_batch {
-                    let stable = self.graph.inputs[i].1;
-                    let table = &self.graph.input_tables[i];
-                    let k = key(&[self.seed, domain::INPUT, self.stream, stable]);
-                    for (b, samples) in s.input_samples[i].iter_mut().enumerate() {
-                        let batch = s.first_batch + b as u64;
-                        for (l, slot) in samples.iter_mut().enumerate() {
-                            *slot = table.at(unit(word(k, batch * 64 + l as u64)));
-                        }
-                    }
-                    s.input_stamp[i] = s.first_batch;
-                }
-                s.input_samples[i][w]
-            }
+    /// Samples input term `t` in every batch of the group, once per group (a fixed term: nothing).
+    #[inline(always)]
+    fn sample_input<const W: usize>(&self, s: &mut Scratch<W>, t: Term) {
+        let Term::Input(i) = t else { return };
+        let i = i as usize;
+        if s.input_stamp[i] == s.first_batch {
+            return;
         }
+        let k = key(&[self.seed, domain::INPUT, self.stream, self.graph.inputs[i].1]);
+        let table = &self.graph.input_tables[i];
+        for (b, samples) in s.input_samples[i].iter_mut().enumerate() {
+            table.fill(k, (s.first_batch + b as u64) * 64, samples);
+        }
+        s.input_stamp[i] = s.first_batch;
     }
 
     /// Runs the group of batches `first_batch ..` (the `W` of them, or as many as the run has) to
@@ -1052,6 +1077,16 @@ fn group_body<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, first_batch: u6
     run.group_body(s, first_batch);
 }
 
+multiversion! {
+    /// [`Run::compute_program_planes`] compiled for the CPU's vector extensions (64 lanes at once).
+    fn compute_program_planes<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, program: usize) = program_planes_body;
+}
+
+#[inline(always)]
+fn program_planes_body<const W: usize>(run: &Run<'_>, s: &mut Scratch<W>, program: usize) {
+    run.compute_program_planes(s, program);
+}
+
 /// How many batches a thread simulates together when running `batches` batches on `graph`. More
 /// batches share each visit of a node (fewer visits per trial: lanes that arrive at different
 /// times in one batch arrive together with another batch's), but each thread's scratch grows by
@@ -1117,12 +1152,62 @@ mod tests {
     #[test]
     fn certain_lanes_are_bernoulli_with_the_exact_probability() {
         for &p in &[0.5, 0.25, 0.1, 0.9, 0.123456, 0.999] {
-            let (t, _) = threshold_of(p);
+            let t = threshold(p);
             let n = 20_000u64;
             let ones: u64 = (0..n).map(|b| certain_lanes(t, key(&[7, b])).count_ones() as u64).sum();
             let est = ones as f64 / (n * 64) as f64;
             let se = (p * (1.0 - p) / (n * 64) as f64).sqrt();
             assert!((est - p).abs() < 4.0 * se, "p={p} est={est}");
+        }
+    }
+
+    /// The per-lane thresholds of uncertain edges, hashed over 40 batches: pinned to those of the
+    /// scalar code they replaced, on every vector extension, to the last bit (a threshold one ulp
+    /// apart would rarely change a lane, so lanes alone would not show it).
+    #[test]
+    fn per_lane_thresholds_are_the_recorded_ones_on_every_vector_extension() {
+        use crate::simd::{Level, cap_level};
+        let yaml = "settings: {respond: 0.5}
+entry_points: [{id: internet, kind: internet}]
+nodes:
+  - {id: jewel, kind: datastore, crown_jewel: true, loss: {confidentiality: 1e6}}
+  - {id: a, kind: service}
+edges:
+  - {from: internet, to: a, kind: exploits, p: {low: 0.1, high: 0.6}}
+  - {from: internet, to: jewel, kind: exploits, p: {low: 0.001, high: 0.3}}
+  - {from: a, to: jewel, kind: authenticates}
+controls:
+  - {id: waf, mitigates: {T1190: {low: 0.05, high: 0.95}}, detects: {T1190: {low: 0.2, high: 0.4}}, scope: [a, jewel]}
+  - {id: mfa, mitigates: {T1078: 0.9}, detects: {T1078: {low: 0.01, high: 0.99}}, scope: [jewel]}
+actors:
+  - {id: x, frequency: 1, entry: [internet], skill: medium}
+";
+        let model = riskpath_model::load_str("t.yaml", yaml, &Default::default()).expect("loads").model;
+        let graph = crate::compile::compile(&model, &crate::compile::Posture::as_deployed(&model));
+        let sim = SimGraph::from_attack_graph(&graph, &model, Skill::Medium);
+        assert_eq!(sim.programs.len(), 3, "one program per edge");
+        let run = Run { graph: &sim, entries: &[0], trials: 40 * 64, seed: 5, stream: 2 };
+        let hash = || {
+            let mut h = 0u64;
+            for batch in 0..40 {
+                let mut s = Scratch::<1>::new(&sim);
+                s.first_batch = batch;
+                for program in 0..sim.programs.len() {
+                    run.program_planes(&mut s, program);
+                    h = match s.program_planes[program][0] {
+                        Planes::Same(t) => crate::rng::mix64(h ^ t),
+                        Planes::Varying(planes) => planes.iter().fold(h, |h, &p| crate::rng::mix64(h ^ p)),
+                    };
+                }
+            }
+            h
+        };
+        let _cap = crate::simd::CAP_LOCK.lock().unwrap();
+        for cap in [None, Some(Level::Avx2), Some(Level::Baseline)] {
+            cap_level(cap);
+            let h = hash();
+            cap_level(None);
+            assert_eq!(h, 0x16cf_e8c3_560e_2146, "at {cap:?}: {h:#018x}");
         }
     }
 
@@ -1143,7 +1228,7 @@ mod tests {
 
     #[test]
     fn varying_thresholds_decide_lanes_like_the_certain_draw() {
-        let (a, b) = (threshold_of(0.3).0, threshold_of(0.7).0);
+        let (a, b) = (threshold(0.3), threshold(0.7));
         for batch in 0..200 {
             let k = key(&[5, batch]);
             let mut mixed = [a; 64];
@@ -1160,7 +1245,7 @@ mod tests {
     #[test]
     fn lanes_are_independent_of_each_other() {
         // Pairs of adjacent lanes: P(both) must be p².
-        let (t, _) = threshold_of(0.3);
+        let t = threshold(0.3);
         let n = 20_000u64;
         let both: u64 = (0..n).map(|b| {
             let w = certain_lanes(t, key(&[9, b]));
