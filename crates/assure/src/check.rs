@@ -157,7 +157,7 @@ fn run(check: &Check, options: &CheckOptions, result: &mut ControlResult) {
     // One file: the document itself; several: an array of documents, in path order.
     let input = if documents.len() == 1 { documents.pop().expect("one") } else { serde_json::Value::Array(documents) };
     let package = result.package.clone().unwrap_or_else(|| "main".into());
-    let outcome = match policy::evaluate(&policy_name, &text, &package, input, limits.policy_timeout) {
+    let outcome = match policy::evaluate(&policy_name, &text, &package, input, limits) {
         Ok(outcome) => outcome,
         Err(e) => return fail(result, vec![e]),
     };

@@ -21,6 +21,8 @@ pub use impact::{Impact, price};
 pub struct Limits {
     /// Wall-clock limit on evaluating one policy.
     pub policy_timeout: Duration,
+    /// Most bytes one policy evaluation may allocate, its input included (see `policy`).
+    pub max_policy_memory: u64,
     /// Largest policy file, in bytes.
     pub max_policy_bytes: usize,
     /// Largest evidence file, in bytes.
@@ -39,6 +41,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             policy_timeout: check::DEFAULT_POLICY_TIMEOUT,
+            max_policy_memory: 1 << 30,
             max_policy_bytes: 1 << 20,
             max_evidence_bytes: 16 << 20,
             max_evidence_total_bytes: 64 << 20,

@@ -6,13 +6,20 @@
 //! environment. Bounds: the policy text is size-limited; evaluation runs on a worker thread with
 //! regorus's cooperative execution timer set to the limit, and the caller stops waiting at a hard
 //! deadline shortly after, so a builtin that runs long without yielding cannot stall the run either.
+//! Memory: regorus's allocator counts every live byte of the process, and regorus stops an
+//! evaluation once they exceed what the process held when it started plus the policy's budget
+//! (`numbers.range(1, 1e10)` is an error, not an out-of-memory abort). The count is process-wide,
+//! so policies evaluate one at a time; the limit stays set afterwards, which also bounds a policy
+//! still running past its deadline.
 
 use std::num::NonZeroU32;
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
+
+use crate::Limits;
 
 /// Most messages kept per rule; a hostile policy cannot flood the report.
 pub const MAX_MESSAGES: usize = 100;
@@ -39,10 +46,14 @@ pub fn valid_package(package: &str) -> bool {
 /// Evaluates `text` (shown as `name` in messages) against `input` and returns its `deny` and
 /// `warn` messages, or an error message that names the policy file (with line and column when
 /// regorus reports them).
-pub fn evaluate(name: &str, text: &str, package: &str, input: serde_json::Value, timeout: Duration) -> Result<Outcome, String> {
+pub fn evaluate(name: &str, text: &str, package: &str, input: serde_json::Value, limits: &Limits) -> Result<Outcome, String> {
     if !valid_package(package) {
         return Err(format!("`{package}` is not a valid Rego package name"));
     }
+    let timeout = limits.policy_timeout;
+    let _one_at_a_time = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let held = regorus_mimalloc::global_allocation_stats_snapshot().allocated;
+    regorus::utils::limits::set_global_memory_limit(Some(held.saturating_add(limits.max_policy_memory)));
     let (tx, rx) = mpsc::channel();
     let (name_owned, text_owned, package_owned) = (name.to_string(), text.to_string(), package.to_string());
     let worker = std::thread::Builder::new()
@@ -61,7 +72,11 @@ pub fn evaluate(name: &str, text: &str, package: &str, input: serde_json::Value,
     match rx.recv_timeout(deadline) {
         Ok(Ok(result)) => {
             let _ = worker.join();
-            result.map_err(|e| if e == TIMED_OUT { exceeded() } else { e })
+            result.map_err(|e| match e.as_str() {
+                TIMED_OUT => exceeded(),
+                OUT_OF_MEMORY => format!("policy exceeded the {} memory limit", mebibytes(limits.max_policy_memory)),
+                _ => e,
+            })
         }
         Ok(Err(panic)) => {
             let what = panic
@@ -76,7 +91,16 @@ pub fn evaluate(name: &str, text: &str, package: &str, input: serde_json::Value,
     }
 }
 
+/// Held while a policy evaluates: the memory bound counts the whole process.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 const TIMED_OUT: &str = "\u{0}timed out";
+const OUT_OF_MEMORY: &str = "\u{0}out of memory";
+
+/// `bytes` in MiB for messages (`1 MiB`, `0.5 MiB`).
+fn mebibytes(bytes: u64) -> String {
+    format!("{} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
 
 fn evaluate_here(name: &str, text: &str, package: &str, input: serde_json::Value, timeout: Duration) -> Result<Outcome, String> {
     let timer = ExecutionTimerConfig { limit: timeout, check_interval: NonZeroU32::new(16).expect("non-zero") };
@@ -132,6 +156,8 @@ fn rule(engine: &mut Engine, name: &str, path: &str) -> Result<Option<Vec<String
                 Ok(None)
             } else if text.contains("exceeded time limit") {
                 Err(TIMED_OUT.to_string())
+            } else if text.contains("exceeded memory limit") {
+                Err(OUT_OF_MEMORY.to_string())
             } else {
                 Err(located(name, &text))
             }

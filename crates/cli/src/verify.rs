@@ -39,6 +39,9 @@ pub struct Args {
     /// Largest evidence file accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     pub max_evidence_size: u64,
+    /// Most memory one policy evaluation may allocate (its input included), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+    pub max_policy_memory: u64,
     // Every assessment of the run (as deployed, and without each failing control) uses the same
     // trials and seed: common random numbers.
     #[command(flatten)]
@@ -89,6 +92,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let limits = Limits {
         policy_timeout: Duration::from_millis(args.policy_timeout),
         max_evidence_bytes: args.max_evidence_size,
+        max_policy_memory: args.max_policy_memory,
         ..Limits::default()
     };
     let results = check_controls(model, &CheckOptions { base: &base, now, limits });
