@@ -4,7 +4,7 @@
 
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::risk::{RiskConfig, assess_graph_observed, expected_work};
-use riskpath_engine::{Posture, compile};
+use riskpath_engine::Posture;
 use riskpath_report::json::AnalysisDoc;
 use riskpath_decide::{Evaluator, classes, sensitivity};
 use riskpath_report::{decisions, text};
@@ -108,19 +108,19 @@ impl SimArgs {
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let graph = compile(model, &Posture::as_deployed(model));
-    let scenarios = all_scenarios(model, &graph, args.paths);
     let config = args.sim.config(model)?;
+    let eval = args.sim.evaluator(model, &config);
+    let graph = eval.baseline_graph();
+    let scenarios = all_scenarios(model, graph, args.paths);
     let risk = {
         let bar = Bar::new(expected_work(model, config), "simulating");
-        assess_graph_observed(model, &graph, config, &bar)
+        assess_graph_observed(model, graph, config, &bar)
     };
-    let eval = args.sim.evaluator(model, &config);
-    let classes = classes::rank(&eval, &graph, 2);
+    let classes = classes::rank(&eval, graph, 2);
     let tornado = sensitivity::tornado(&eval, 15);
     let content = match args.format {
         Format::Json => {
-            let mut doc = AnalysisDoc::new(model, &graph, &scenarios, Some(&risk));
+            let mut doc = AnalysisDoc::new(model, graph, &scenarios, Some(&risk));
             doc.classes = Some(classes);
             doc.sensitivity = Some(tornado);
             serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
@@ -128,10 +128,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Format::Text => {
             let style = args.out.style();
             text::model_line(model, &style)
-                + &text::risk_section(model, &graph, &risk, 10, &style)
+                + &text::risk_section(model, graph, &risk, 10, &style)
                 + &decisions::classes_section(&classes, 10, &model.settings.currency, &style)
                 + &decisions::tornado_section(&tornado, &model.settings.currency, &style)
-                + &text::paths_section(model, &graph, &scenarios, args.paths, &style)
+                + &text::paths_section(model, graph, &scenarios, args.paths, &style)
         }
     };
     args.out.write(&content)

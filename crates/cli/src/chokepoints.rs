@@ -3,7 +3,6 @@
 
 
 use riskpath_decide::chokepoints::analyse;
-use riskpath_engine::compile;
 use riskpath_report::decisions;
 
 use crate::analyze::SimArgs;
@@ -30,8 +29,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let model = &loaded.model;
     let config = args.sim.config(model)?;
     let eval = args.sim.evaluator(model, &config);
-    let graph = compile(model, &eval.baseline);
-    let (cut, points) = analyse(&eval, &graph, args.top);
+    let graph = eval.baseline_graph();
+    let (cut, points) = analyse(&eval, graph, args.top);
     let ale = eval.loss(&eval.baseline).ale;
     let currency = &model.settings.currency;
     let content = match args.format {

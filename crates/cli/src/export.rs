@@ -67,13 +67,13 @@ fn navigator_layer(args: Args) -> Result<(), Failure> {
     let model = &loaded.model;
     let config = args.sim.config(model)?;
     let eval = args.sim.evaluator(model, &config);
-    let graph = compile(model, &eval.baseline);
-    let scenarios = all_scenarios(model, &graph, args.paths.max(1));
+    let graph = eval.baseline_graph();
+    let scenarios = all_scenarios(model, graph, args.paths.max(1));
     let ale = eval.loss(&eval.baseline).ale;
     // Every technique, even one used by a single step, gets its score.
-    let ranked = classes::rank(&eval, &graph, 1);
+    let ranked = classes::rank(&eval, graph, 1);
     let name = format!("riskpath: {}", model_name(&args.model.dir));
-    let layer = navigator::layer(model, &graph, &ranked, &scenarios, ale, eval.seed, eval.trials, &name);
+    let layer = navigator::layer(model, graph, &ranked, &scenarios, ale, eval.seed, eval.trials, &name);
     args.out.write(&to_json(&layer)?)
 }
 
@@ -82,10 +82,10 @@ fn sarif_log(args: Args) -> Result<(), Failure> {
     let model = &loaded.model;
     let config = args.sim.config(model)?;
     let eval = args.sim.evaluator(model, &config);
-    let graph = compile(model, &eval.baseline);
+    let graph = eval.baseline_graph();
     let base = eval.loss(&eval.baseline);
-    let ranked = classes::rank(&eval, &graph, 2);
-    let (_, points) = chokepoints::analyse(&eval, &graph, args.top);
+    let ranked = classes::rank(&eval, graph, 2);
+    let (_, points) = chokepoints::analyse(&eval, graph, args.top);
     let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, base.ale, eval.seed, eval.trials);
     args.out.write(&to_json(&log)?)
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use riskpath_decide::classes::{self, ClassKind};
-use riskpath_engine::{Posture, compile};
+use riskpath_engine::Posture;
 use riskpath_model::attack::Catalog;
 use riskpath_model::kb;
 use riskpath_model::{ControlStatus, Model};
@@ -110,9 +110,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let model = &loaded.model;
     let config = args.sim.config(model)?;
     let eval = args.sim.evaluator(model, &config);
-    let graph = compile(model, &eval.baseline);
+    let graph = eval.baseline_graph();
     let ale = eval.loss(&eval.baseline).ale;
-    let ranked = classes::rank(&eval, &graph, 1);
+    let ranked = classes::rank(&eval, graph, 1);
     let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, config.seed);
     let content = match args.format {
         GapsFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",

@@ -13,7 +13,6 @@ use riskpath_decide::sensitivity::{self, TornadoBar};
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::{ScenarioPaths, all_scenarios};
 use riskpath_engine::risk::{RiskResult, assess_graph_observed, expected_work};
-use riskpath_engine::compile;
 use riskpath_model::Model;
 use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, ReportInput, Roadmap};
 
@@ -93,16 +92,16 @@ impl Analysis {
     pub fn compute(model: &Model, sim: &SimArgs, paths: usize) -> Result<Analysis, Failure> {
         let config = sim.config(model)?;
         let eval = sim.evaluator(model, &config);
-        let graph = compile(model, &eval.baseline);
-        let scenarios = all_scenarios(model, &graph, paths.max(1));
+        let graph = eval.baseline_graph();
+        let scenarios = all_scenarios(model, graph, paths.max(1));
         let risk = {
             let bar = Bar::new(expected_work(model, config), "simulating");
-            assess_graph_observed(model, &graph, config, &bar)
+            assess_graph_observed(model, graph, config, &bar)
         };
-        let classes = classes::rank(&eval, &graph, 2);
+        let classes = classes::rank(&eval, graph, 2);
         let tornado = sensitivity::tornado(&eval, 12);
-        let (cut, choke_points) = chokepoints::analyse(&eval, &graph, 10);
-        Ok(Analysis { graph, risk, scenarios, classes, tornado, cut, choke_points, decision_trials: eval.trials })
+        let (cut, choke_points) = chokepoints::analyse(&eval, graph, 10);
+        Ok(Analysis { graph: graph.clone(), risk, scenarios, classes, tornado, cut, choke_points, decision_trials: eval.trials })
     }
 }
 

@@ -1,7 +1,9 @@
 //! What-if evaluation with common random numbers: the expected ALE of the model under a changed
 //! posture (controls counted, edges removed) or with changed inputs, on the same random streams.
 
-use riskpath_engine::compile::{Posture, compile};
+use std::sync::OnceLock;
+
+use riskpath_engine::compile::{AttackGraph, Posture, compile};
 use riskpath_engine::risk::{ExpectedLoss, expected_loss};
 use riskpath_model::Model;
 
@@ -11,15 +13,25 @@ pub struct Evaluator<'m> {
     pub baseline: Posture,
     pub trials: u64,
     pub seed: u64,
+    /// The model compiled under `baseline`, once.
+    baseline_graph: OnceLock<AttackGraph>,
 }
 
 impl<'m> Evaluator<'m> {
     pub fn new(model: &'m Model, baseline: Posture, trials: u64, seed: u64) -> Self {
-        Evaluator { model, baseline, trials, seed }
+        Evaluator { model, baseline, trials, seed, baseline_graph: OnceLock::new() }
+    }
+
+    /// The model compiled under the baseline posture (compiled at the first call).
+    pub fn baseline_graph(&self) -> &AttackGraph {
+        self.baseline_graph.get_or_init(|| compile(self.model, &self.baseline))
     }
 
     /// Expected loss under `posture`.
     pub fn loss(&self, posture: &Posture) -> ExpectedLoss {
+        if *posture == self.baseline {
+            return expected_loss(self.model, self.baseline_graph(), self.trials, self.seed);
+        }
         self.loss_of(self.model, posture)
     }
 
@@ -30,10 +42,6 @@ impl<'m> Evaluator<'m> {
 
     /// Expected loss of the baseline with the given model edges removed.
     pub fn without_edges(&self, edges: &[usize]) -> ExpectedLoss {
-        let mut posture = self.baseline.clone();
-        for &e in edges {
-            posture.removed[e] = true;
-        }
-        self.loss(&posture)
+        expected_loss(self.model, &self.baseline_graph().without_model_edges(edges), self.trials, self.seed)
     }
 }

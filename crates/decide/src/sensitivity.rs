@@ -52,7 +52,7 @@ impl Simulated {
 pub fn tornado(eval: &Evaluator, top: usize) -> Vec<TornadoBar> {
     let model = eval.model;
     let base: ExpectedLoss = eval.loss(&eval.baseline);
-    let graph = riskpath_engine::compile(model, &eval.baseline);
+    let graph = eval.baseline_graph();
     let mut bars = analytic_bars(model, &graph.ids, &base);
     let mut simulated: Vec<(String, Estimate, Simulated)> = Vec::new();
     for (ci, c) in model.controls.iter().enumerate().filter(|(ci, _)| eval.baseline.active[*ci]) {

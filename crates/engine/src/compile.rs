@@ -146,6 +146,34 @@ impl AttackGraph {
         }
         std::borrow::Cow::Owned(g)
     }
+
+    /// This graph without the edges whose model indices are in `removed`: what [`compile`] gives
+    /// when the posture removes them too (no other edge's compiled form depends on them), without
+    /// compiling again.
+    pub fn without_model_edges(&self, removed: &[usize]) -> AttackGraph {
+        let removed: std::collections::HashSet<usize> = removed.iter().copied().collect();
+        let edges: Vec<CompiledEdge> = self.edges.iter().filter(|e| !removed.contains(&e.model_index)).cloned().collect();
+        AttackGraph {
+            ids: self.ids.clone(),
+            entry_count: self.entry_count,
+            offsets: csr_offsets(self.ids.len(), &edges),
+            edges,
+            respond: self.respond,
+            index: self.index.clone(),
+        }
+    }
+}
+
+/// Where each node's out-edges start in `edges` (sorted by source), and the end.
+fn csr_offsets(node_count: usize, edges: &[CompiledEdge]) -> Vec<u32> {
+    let mut offsets = vec![0u32; node_count + 1];
+    for e in edges {
+        offsets[e.from as usize + 1] += 1;
+    }
+    for i in 0..node_count {
+        offsets[i + 1] += offsets[i];
+    }
+    offsets
 }
 
 /// Compiles `model` under `posture` into an attack graph.
@@ -203,12 +231,6 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
         })
         .collect();
     edges.sort_by_key(|e| (e.from, e.model_index));
-    let mut offsets = vec![0u32; ids.len() + 1];
-    for e in &edges {
-        offsets[e.from as usize + 1] += 1;
-    }
-    for i in 0..ids.len() {
-        offsets[i + 1] += offsets[i];
-    }
+    let offsets = csr_offsets(ids.len(), &edges);
     AttackGraph { entry_count: model.entry_points.len(), ids, offsets, edges, respond, index }
 }

@@ -190,3 +190,28 @@ fn exact_oracle_agrees_with_a_closed_form() {
     }
     assert!((exact[bucket] - total).abs() < 1e-12, "{} vs {total}", exact[bucket]);
 }
+
+/// Removing edges from a compiled graph gives what compiling with them removed gives: same ids,
+/// edges (order, probabilities, control factors) and CSR offsets.
+#[test]
+fn removing_edges_from_a_compiled_graph_equals_compiling_without_them() {
+    let model = common::model(MODEL);
+    let deployed = Posture::as_deployed(&model);
+    let graph = compile(&model, &deployed);
+    for removed in [vec![], vec![0], vec![2, 4], vec![5, 0, 3], (0..6).collect()] {
+        let mut posture = deployed.clone();
+        for &e in &removed {
+            posture.removed[e] = true;
+        }
+        let compiled = compile(&model, &posture);
+        let derived = graph.without_model_edges(&removed);
+        assert_eq!(derived.ids, compiled.ids);
+        assert_eq!(derived.entry_count, compiled.entry_count);
+        assert_eq!(derived.offsets, compiled.offsets, "{removed:?}");
+        assert_eq!(format!("{:?}", derived.edges), format!("{:?}", compiled.edges), "{removed:?}");
+        assert_eq!(derived.edges.len(), 6 - removed.len());
+        for id in &compiled.ids {
+            assert_eq!(derived.index_of(id), compiled.index_of(id));
+        }
+    }
+}
