@@ -401,7 +401,7 @@ fn digest_of(nodes: usize, edges: usize, entries: usize, trials: u64, seed: u64)
             h = mix64(h ^ b.held(n));
         }
         for e in (0..edges).step_by(7) {
-            h = mix64(h ^ b.live(e));
+            h = mix64(h ^ b.live(sim.edge_from(e), e));
         }
         h
     });

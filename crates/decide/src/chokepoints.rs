@@ -132,7 +132,7 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
             let any: u64 = targets.iter().fold(0, |m, &t| m | b.held(t));
             // Liveness of every edge out of a held node, drawn once for all lanes.
             let live: Vec<u64> = (0..sim.edge_count())
-                .map(|e| if b.held(sources[e]) != 0 { b.live(e) } else { 0 })
+                .map(|e| if b.held(sources[e]) != 0 { b.live(sources[e], e) } else { 0 })
                 .collect();
             let mut lanes = any;
             while lanes != 0 {

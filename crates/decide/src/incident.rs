@@ -442,7 +442,7 @@ fn simulate(
             }
             add(&node_hits[v as usize], h.count_ones() as u64);
             for e in sim.out_edges(v) {
-                let mut lanes = h & b.live(e);
+                let mut lanes = h & b.live(v, e);
                 for &r in sim.edge_requires(e) {
                     lanes &= b.held(r);
                 }

@@ -105,7 +105,7 @@ fn brute_force_dominance(m: &Model, trials: u64, seed: u64) -> (u64, HashMap<Ite
         .chain((0..m.edges.len()).map(Item::Edge))
         .collect();
     let per_batch = run.map_batches(|b| {
-        let live: Vec<u64> = (0..sim.edge_count()).map(|e| b.live(e)).collect();
+        let live: Vec<u64> = (0..sim.edge_count()).map(|e| b.live(sim.edge_from(e), e)).collect();
         let won = b.held(target);
         let mut counts: Vec<u64> = vec![0; items.len()];
         for lane in 0..64 {

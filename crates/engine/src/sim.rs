@@ -242,6 +242,7 @@ impl SimGraph {
     }
 
     /// Where edge `e`'s required nodes are in `reqs` (empty for most edges).
+    #[inline]
     fn req_range(&self, e: usize) -> std::ops::Range<usize> {
         if self.to[e] & HAS_REQS == 0 {
             return 0..0;
@@ -292,15 +293,18 @@ impl SimGraph {
         self.programs.len() as u32 - 1
     }
 
+    #[inline]
     pub fn node_count(&self) -> usize {
         self.node_count
     }
     /// Edges leaving `node` (indices into this graph's edges).
+    #[inline]
     pub fn out_edges(&self, node: u32) -> std::ops::Range<usize> {
         self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize
     }
     /// The source of `edge`, looked up among the nodes' edge ranges (a binary search; the graph
     /// keeps no per-edge source, to save 4 bytes an edge: see [`Self::edge_sources`]).
+    #[inline]
     pub fn edge_from(&self, edge: usize) -> u32 {
         (self.offsets.partition_point(|&o| o as usize <= edge) - 1) as u32
     }
@@ -308,9 +312,11 @@ impl SimGraph {
     pub fn edge_sources(&self) -> Vec<u32> {
         (0..self.node_count as u32).flat_map(|u| self.out_edges(u).map(move |_| u)).collect()
     }
+    #[inline]
     pub fn edge_to(&self, edge: usize) -> u32 {
         self.to[edge] & NODE
     }
+    #[inline]
     pub fn edge_requires(&self, edge: usize) -> &[u32] {
         &self.reqs[self.req_range(edge)]
     }
@@ -318,6 +324,7 @@ impl SimGraph {
     pub fn stable_id(&self, edge: usize) -> u32 {
         self.stable_ids.get(edge).copied().unwrap_or(edge as u32)
     }
+    #[inline]
     pub fn edge_count(&self) -> usize {
         self.to.len()
     }
@@ -365,16 +372,20 @@ impl Batch<'_> {
     pub fn held(&self, node: u32) -> u64 {
         self.scratch.held(node, self.word) & self.lanes
     }
-    /// The lanes in which edge `edge` (index in the `SimGraph`) is live, drawn on demand.
-    pub fn live(&mut self, edge: usize) -> u64 {
-        self.scratch.live(self.run, edge, self.word) & self.lanes
+    /// The lanes in which edge `edge` (index in the `SimGraph`), which leaves node `from`, is
+    /// live, drawn on demand. (The graph keeps no per-edge source: callers know it, or find it
+    /// with [`SimGraph::edge_from`].)
+    #[inline]
+    pub fn live(&mut self, from: u32, edge: usize) -> u64 {
+        debug_assert_eq!(from, self.run.graph.edge_from(edge), "edge {edge} leaves node {from}");
+        self.scratch.live(self.run, from, edge, self.word) & self.lanes
     }
 }
 
 /// A group's scratch seen from one of its batches, whatever the group's width.
 trait GroupView {
     fn held(&self, node: u32, word: usize) -> u64;
-    fn live(&mut self, run: &Run<'_>, edge: usize, word: usize) -> u64;
+    fn live(&mut self, run: &Run<'_>, from: u32, edge: usize, word: usize) -> u64;
 }
 
 impl<const W: usize> GroupView for Scratch<W> {
@@ -382,8 +393,8 @@ impl<const W: usize> GroupView for Scratch<W> {
     fn held(&self, node: u32, word: usize) -> u64 {
         self.front.held[node as usize][word]
     }
-    fn live(&mut self, run: &Run<'_>, edge: usize, word: usize) -> u64 {
-        run.live(self, edge)[word]
+    fn live(&mut self, run: &Run<'_>, from: u32, edge: usize, word: usize) -> u64 {
+        run.live(self, from, edge)[word]
     }
 }
 
@@ -736,10 +747,9 @@ fn transpose_round<const J: usize>(a: &mut [u64; 64], m: u64) {
 }
 
 impl Run<'_> {
-    /// The live lanes of edge `e` in the scratch's current group, after its fixpoint (drawing its
-    /// source's out-edges if the source was never visited).
-    fn live<const W: usize>(&self, s: &mut Scratch<W>, e: usize) -> [u64; W] {
-        let from = self.graph.edge_from(e);
+    /// The live lanes of edge `e`, which leaves `from`, in the scratch's current group, after its
+    /// fixpoint (drawing its source's out-edges if the source was never visited).
+    fn live<const W: usize>(&self, s: &mut Scratch<W>, from: u32, e: usize) -> [u64; W] {
         if !any(&s.front.pushed[from as usize]) {
             self.draw_out_edges(s, from);
         }

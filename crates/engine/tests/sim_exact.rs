@@ -155,7 +155,7 @@ fn check_lanes_against_fixpoint(n: usize, edges: &[Edge], entries: &[u32], trial
         let held: Vec<u64> = (0..n as u32).map(|v| b.held(v)).collect();
         let mut live = vec![0u64; edges.len()];
         for e in 0..graph.edge_count() {
-            live[graph.stable_id(e) as usize] = b.live(e);
+            live[graph.stable_id(e) as usize] = b.live(graph.edge_from(e), e);
         }
         (b.lanes, held, live)
     });

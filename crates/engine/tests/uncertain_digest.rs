@@ -54,7 +54,7 @@ fn digest() -> u64 {
             h = mix64(h ^ b.held(n));
         }
         for e in 0..sim.edge_count() {
-            h = mix64(h ^ b.live(e));
+            h = mix64(h ^ b.live(sim.edge_from(e), e));
         }
         h
     });
