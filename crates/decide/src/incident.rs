@@ -312,12 +312,13 @@ struct Lanes {
     held: Vec<u64>,
     pending: Vec<u64>,
     queue: std::collections::VecDeque<u32>,
-    touched: Vec<u32>,
+    /// (node, its lanes before) for every change of `held`, so that changes can be undone.
+    log: Vec<(u32, u64)>,
 }
 
 impl Lanes {
     fn new(n: usize) -> Self {
-        Lanes { held: vec![0; n], pending: vec![0; n], queue: std::collections::VecDeque::new(), touched: Vec::new() }
+        Lanes { held: vec![0; n], pending: vec![0; n], queue: std::collections::VecDeque::new(), log: Vec::new() }
     }
     fn gain(&mut self, v: u32, lanes: u64) {
         let i = v as usize;
@@ -325,9 +326,7 @@ impl Lanes {
         if new == 0 {
             return;
         }
-        if self.held[i] == 0 {
-            self.touched.push(v);
-        }
+        self.log.push((v, self.held[i]));
         self.held[i] |= new;
         if self.pending[i] == 0 {
             self.queue.push_back(v);
@@ -345,11 +344,110 @@ impl Lanes {
             self.pending[v as usize] = 0;
         }
     }
-    fn clear(&mut self) {
-        for &v in &self.touched {
-            self.held[v as usize] = 0;
+    /// A point to come back to with [`Self::undo_to`] (with nothing pending).
+    fn mark(&self) -> usize {
+        self.log.len()
+    }
+    /// Puts `held` back as it was at `mark`.
+    fn undo_to(&mut self, mark: usize) {
+        for (v, before) in self.log.drain(mark..).rev() {
+            self.held[v as usize] = before;
         }
-        self.touched.clear();
+    }
+}
+
+/// The forward fixpoint of one batch's what-ifs: from the held lanes, over the edges whose lanes
+/// `on` allows (the edges on live paths, minus those taken out), AND conditions checked.
+struct WhatIf<'a> {
+    sim: &'a SimGraph,
+    sources: &'a [u32],
+    by_requirement: &'a Csr,
+    /// The jewels, and the lanes in which each is held with every hop.
+    jewels: &'a [u32],
+    need: &'a [u64],
+}
+
+impl WhatIf<'_> {
+    /// Whether every jewel is held again in `lanes` (wherever it is held with every hop).
+    fn recovered(&self, held: &Lanes, lanes: u64) -> bool {
+        self.jewels.iter().zip(self.need).all(|(&j, &w)| w & lanes & !held.held[j as usize] == 0)
+    }
+
+    /// Continues `held` to its fixpoint, or until every jewel is held again in `lanes` (then the
+    /// pending work is dropped: no what-if in those lanes can lose anything).
+    fn walk(&self, held: &mut Lanes, on: &[u64], lanes: u64) {
+        let mut pops = 0u32;
+        while let Some((u, delta)) = held.next() {
+            for e in self.sim.out_edges(u) {
+                self.fire(held, on, e, delta);
+            }
+            // AND edges waiting for `u`, whose source is already held.
+            for &e in self.by_requirement.of(u) {
+                let e = e as usize;
+                self.fire(held, on, e, delta & held.held[self.sources[e] as usize]);
+            }
+            pops += 1;
+            if (self.jewels.len() <= 8 || pops.is_multiple_of(64)) && self.recovered(held, lanes) {
+                held.drain();
+                return;
+            }
+        }
+    }
+
+    /// Edge `e` carries `lanes` (held at its source) where it is allowed and its required nodes
+    /// are held.
+    #[inline]
+    fn fire(&self, held: &mut Lanes, on: &[u64], e: usize, lanes: u64) {
+        let mut lanes = lanes & on[e];
+        if lanes == 0 {
+            return;
+        }
+        for &r in self.sim.edge_requires(e) {
+            lanes &= held.held[r as usize];
+        }
+        held.gain(self.sim.edge_to(e), lanes);
+    }
+
+    /// Calls `visit(h, held)` for each hop `h` of `members` that loses a jewel lane, with `held`
+    /// the fixpoint in which every hop of `members` but `h` is taken, besides what `held` holds
+    /// already (its fixpoint with none of them, or enough of it). Hops are added half at a time:
+    /// each half's fixpoint continues from its parent's (adding edges only adds lanes) and is
+    /// undone on return, so the work is about log2(hops) walks instead of one per hop; and once
+    /// the jewels are held again in the lanes of the hops still out, none of them loses anything.
+    /// `hops[h]` is hop `h`'s edge (it leaves a held node); `hop_lanes[h]` its lanes in `on`,
+    /// which are 0 while it is out.
+    fn each_hop_out(
+        &self,
+        held: &mut Lanes,
+        on: &mut [u64],
+        hops: &[usize],
+        hop_lanes: &[u64],
+        members: &[usize],
+        visit: &mut impl FnMut(usize, &Lanes),
+    ) {
+        if self.recovered(held, members.iter().fold(0, |a, &h| a | hop_lanes[h])) {
+            return;
+        }
+        if let [h] = members {
+            return visit(*h, held);
+        }
+        let (first, second) = members.split_at(members.len() / 2);
+        for (out, added) in [(first, second), (second, first)] {
+            // Only the lanes of the hops still out are asked about below: the walk keeps to them.
+            let lanes = out.iter().fold(0, |a, &h| a | hop_lanes[h]);
+            let mark = held.mark();
+            for &h in added {
+                let x = hops[h];
+                on[x] = hop_lanes[h];
+                self.fire(held, on, x, held.held[self.sources[x] as usize] & lanes);
+            }
+            self.walk(held, on, lanes);
+            self.each_hop_out(held, on, hops, hop_lanes, out, visit);
+            for &h in added {
+                on[hops[h]] = 0;
+            }
+            held.undo_to(mark);
+        }
     }
 }
 
@@ -398,7 +496,10 @@ fn load(v: &[AtomicU64]) -> Vec<u64> {
 /// is monotone and every other edge keeps its draws), and only the edges that fired can fire in
 /// it. So the what-if is the forward fixpoint over the fired edges minus the hop, with AND
 /// conditions re-checked, in the lanes where the hop is on a live path (elsewhere nothing changes):
-/// exactly what re-simulating with the edge removed on the same seed and stream gives.
+/// exactly what re-simulating with the edge removed on the same seed and stream gives. The
+/// fixpoints of all hops are grown from one another, half the hops at a time
+/// ([`WhatIf::each_hop_out`]): a compromised hub with 131 next hops took 20 s one hop at a time
+/// on a 2e5-edge model, 9–10 s so.
 #[allow(clippy::too_many_arguments)]
 fn simulate(
     sim: &SimGraph,
@@ -491,52 +592,26 @@ fn simulate(
         }
         // What-ifs: each hop removed, in the lanes where it is on a live path. Only edges on live
         // paths can carry the attacker to a jewel (or to a node an AND edge on one requires), so
-        // the fixpoint walks those, and stops once every jewel held in the lanes is held again.
-        let mut held = Lanes::new(n);
+        // the fixpoints walk those, from the entries in the lanes where some hop is on one.
         let need: Vec<u64> = jewels.iter().map(|&j| b.held(j)).collect();
-        for (h, &x) in hops.iter().enumerate() {
-            let mask = on[x];
-            if mask == 0 {
-                continue;
+        let hop_lanes: Vec<u64> = hops.iter().map(|&x| on[x]).collect();
+        let members: Vec<usize> = (0..hops.len()).filter(|&h| hop_lanes[h] != 0).collect();
+        if !members.is_empty() {
+            for &x in hops {
+                on[x] = 0;
             }
-            held.clear();
+            let what_if = WhatIf { sim, sources: &sources, by_requirement: &by_requirement, jewels, need: &need };
+            let all = hop_lanes.iter().fold(0, |a, &l| a | l);
+            let mut held = Lanes::new(n);
             for &s in entries {
-                held.gain(s, mask);
+                held.gain(s, all);
             }
-            let done = |held: &Lanes| jewels.iter().zip(&need).all(|(&j, &w)| w & mask & !held.held[j as usize] == 0);
-            let mut pops = 0u32;
-            while let Some((u, delta)) = held.next() {
-                for e in sim.out_edges(u) {
-                    let mut lanes = delta & on[e];
-                    if e == x || lanes == 0 {
-                        continue;
-                    }
-                    for &r in sim.edge_requires(e) {
-                        lanes &= held.held[r as usize];
-                    }
-                    held.gain(sim.edge_to(e), lanes);
+            what_if.walk(&mut held, &on, all);
+            what_if.each_hop_out(&mut held, &mut on, hops, &hop_lanes, &members, &mut |h, held| {
+                for (i, &j) in jewels.iter().enumerate() {
+                    add(&hop_lost[h * jewels.len() + i], (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64);
                 }
-                // AND edges waiting for `u`, whose source is already held.
-                for &e in by_requirement.of(u) {
-                    let e = e as usize;
-                    let mut lanes = delta & on[e] & held.held[sources[e] as usize];
-                    if e == x || lanes == 0 {
-                        continue;
-                    }
-                    for &r in sim.edge_requires(e) {
-                        lanes &= held.held[r as usize];
-                    }
-                    held.gain(sim.edge_to(e), lanes);
-                }
-                pops += 1;
-                if (jewels.len() <= 8 || pops.is_multiple_of(64)) && done(&held) {
-                    held.drain();
-                    break;
-                }
-            }
-            for (i, &j) in jewels.iter().enumerate() {
-                add(&hop_lost[h * jewels.len() + i], (need[i] & mask & !held.held[j as usize]).count_ones() as u64);
-            }
+            });
         }
     });
     Counts {
