@@ -152,7 +152,8 @@ impl AttackGraph {
     /// compiling again.
     pub fn without_model_edges(&self, removed: &[usize]) -> AttackGraph {
         let removed: std::collections::HashSet<usize> = removed.iter().copied().collect();
-        let edges: Vec<CompiledEdge> = self.edges.iter().filter(|e| !removed.contains(&e.model_index)).cloned().collect();
+        let mut edges = Vec::with_capacity(self.edges.len());
+        edges.extend(self.edges.iter().filter(|e| !removed.contains(&e.model_index)).cloned());
         AttackGraph {
             ids: self.ids.clone(),
             entry_count: self.entry_count,

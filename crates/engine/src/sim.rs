@@ -144,7 +144,7 @@ impl SimGraph {
     pub fn from_edge_list(list: &EdgeList) -> Self {
         let mut order: Vec<usize> = (0..list.edges.len()).collect();
         order.sort_by_key(|&i| (list.edges[i].0, i));
-        let mut g = SimGraph::empty(list.node_count, 0.0);
+        let mut g = SimGraph::empty(list.node_count, list.edges.len(), 0.0);
         for &i in &order {
             let (from, to, p, ref reqs) = list.edges[i];
             g.push_edge(from, to, p, i as u32, reqs, CERTAIN);
@@ -155,7 +155,7 @@ impl SimGraph {
 
     /// Builds for one skill from a compiled attack graph, keeping uncertain inputs as programs.
     pub fn from_attack_graph(graph: &AttackGraph, model: &riskpath_model::Model, skill: Skill) -> Self {
-        let mut g = SimGraph::empty(graph.node_count(), graph.respond);
+        let mut g = SimGraph::empty(graph.node_count(), graph.edges.len(), graph.respond);
         for e in &graph.edges {
             let program = if e.is_uncertain() { g.add_program(e, model, skill) } else { CERTAIN };
             g.push_edge(e.from, e.to, e.p(skill), e.model_index as u32, &e.requires, program);
@@ -164,14 +164,15 @@ impl SimGraph {
         g
     }
 
-    fn empty(node_count: usize, respond: f64) -> Self {
+    /// A graph of `node_count` nodes with room for `edge_count` edges.
+    fn empty(node_count: usize, edge_count: usize, respond: f64) -> Self {
         assert!(node_count <= NODE as usize, "at most 2^29 − 1 nodes");
         SimGraph {
             node_count,
             offsets: vec![0; node_count + 1],
-            to: Vec::new(),
-            thresholds: Vec::new(),
-            stable_ids: Vec::new(),
+            to: Vec::with_capacity(edge_count),
+            thresholds: Vec::with_capacity(edge_count),
+            stable_ids: Vec::with_capacity(edge_count),
             req_ranges: Vec::new(),
             reqs: Vec::new(),
             dep_offsets: Vec::new(),
