@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::attack;
 use crate::read::{FileContents, Reader, SettingValue};
 use crate::source::{Loc, Problem, Problems, Sources};
@@ -51,28 +53,41 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
         let p = Problem::error(format!("no model files (*.yaml, *.yml, *.json) in {}", path.display()), None);
         return Err(Problems { sources, list: vec![p] });
     }
-    let mut reader = Reader::default();
-    let mut contents = Vec::new();
+    // Files are read, then parsed and typed, in parallel (one file's tree at a time per thread);
+    // their contents and problems are taken in file order.
+    let texts: Vec<Result<String, Problem>> =
+        files.par_iter().map(|file| read_limited(file, options.limits.max_file_bytes)).collect();
     let mut unreadable_files = 0;
-    for file in files {
-        match read_limited(&file, options.limits.max_file_bytes) {
-            Ok(text) => {
-                let id = sources.add(file, text.into());
-                match yaml::parse(&sources.get(id).text, id, &options.limits) {
-                    // No span: the bundle is usually one huge line, not worth showing.
-                    Ok(root) if crate::read::is_stix_bundle(&root) => {
-                        problems.push(
-                            Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
-                                .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"),
-                        );
-                        unreadable_files += 1;
-                    }
-                    Ok(root) => contents.push(reader.file(&root)),
-                    Err(p) => {
-                        problems.push(p);
-                        unreadable_files += 1;
-                    }
-                }
+    let mut ids = Vec::new();
+    for (file, text) in files.into_iter().zip(texts) {
+        match text {
+            Ok(text) => ids.push(sources.add(file, text.into())),
+            Err(p) => {
+                problems.push(p);
+                unreadable_files += 1;
+            }
+        }
+    }
+    let read: Vec<Result<(FileContents, Vec<Problem>), Problem>> = ids
+        .par_iter()
+        .map(|&id| {
+            let root = yaml::parse(&sources.get(id).text, id, &options.limits)?;
+            if crate::read::is_stix_bundle(&root) {
+                // No span: the bundle is usually one huge line, not worth showing.
+                return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
+                    .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
+            }
+            let mut reader = Reader::default();
+            let contents = reader.file(&root);
+            Ok((contents, reader.problems))
+        })
+        .collect();
+    let mut contents = Vec::new();
+    for file in read {
+        match file {
+            Ok((c, mut file_problems)) => {
+                contents.push(c);
+                problems.append(&mut file_problems);
             }
             Err(p) => {
                 problems.push(p);
@@ -80,7 +95,6 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
             }
         }
     }
-    problems.append(&mut reader.problems);
     let base = if meta_is_dir(path) { path.to_path_buf() } else { path.parent().unwrap_or(Path::new("")).to_path_buf() };
     let attack_dirs = AttackDirs { base: &base, cache: Some(&base.join(".riskpath")) };
     finish(sources, contents, problems, unreadable_files, attack_dirs, options)
