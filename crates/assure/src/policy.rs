@@ -97,9 +97,10 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const TIMED_OUT: &str = "\u{0}timed out";
 const OUT_OF_MEMORY: &str = "\u{0}out of memory";
 
-/// `bytes` in MiB for messages (`1 MiB`, `0.5 MiB`).
+/// `bytes` in MiB for messages: `1024 MiB`, or `95.4 MiB` when not a whole number of them.
 fn mebibytes(bytes: u64) -> String {
-    format!("{} MiB", bytes as f64 / (1u64 << 20) as f64)
+    const MIB: u64 = 1 << 20;
+    if bytes.is_multiple_of(MIB) { format!("{} MiB", bytes / MIB) } else { format!("{:.1} MiB", bytes as f64 / MIB as f64) }
 }
 
 fn evaluate_here(name: &str, text: &str, package: &str, input: serde_json::Value, timeout: Duration) -> Result<Outcome, String> {

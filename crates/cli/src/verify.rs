@@ -84,6 +84,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if args.policy_timeout == 0 {
         return Err(Failure::usage("--policy-timeout must be at least 1 ms"));
     }
+    if args.max_policy_memory == 0 {
+        return Err(Failure::usage("--max-policy-memory must be at least 1 byte"));
+    }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let config = args.config(model)?;

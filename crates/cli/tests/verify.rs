@@ -177,6 +177,7 @@ fn usage_and_model_errors_exit_2() {
     let f = Fixture::passing();
     assert_eq!(f.verify(&["--format", "yaml"]).status.code(), Some(2));
     assert_eq!(f.verify(&["--policy-timeout", "0"]).status.code(), Some(2));
+    assert_eq!(f.verify(&["--max-policy-memory", "0"]).status.code(), Some(2));
     f.write("model.yaml", &MODEL.replace("kind: exploits", "kind: explodes"));
     let out = f.verify(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -335,6 +336,17 @@ fn a_looping_policy_is_stopped_and_reported() {
     assert_eq!(code, 1);
     assert_eq!(control(&doc, "mfa")["state"], "error");
     assert_eq!(control(&doc, "mfa")["messages"][0], "policy exceeded the 300 ms limit");
+}
+
+#[test]
+fn a_memory_hungry_policy_is_stopped_and_reported() {
+    let f = Fixture::passing();
+    // 480 MB in one allocation: without the bound, the process would abort where memory is short.
+    f.write("checks/mfa.rego", "package main\n\ndeny contains msg if {\n  count(numbers.range(1, 20000000)) > 0\n  msg := \"never\"\n}\n");
+    let (code, doc) = f.verify_json(&["--max-policy-memory", "100000000"]);
+    assert_eq!(code, 1);
+    assert_eq!(control(&doc, "mfa")["state"], "error");
+    assert_eq!(control(&doc, "mfa")["messages"][0], "policy exceeded the 95.4 MiB memory limit");
 }
 
 #[test]
