@@ -365,9 +365,17 @@ struct WhatIf<'a> {
     /// The jewels, and the lanes in which each is held with every hop.
     jewels: &'a [u32],
     need: &'a [u64],
+    /// The hops (edges leaving a held node), and the lanes of each in `on` (0 while it is out).
+    hops: &'a [usize],
+    hop_lanes: &'a [u64],
 }
 
 impl WhatIf<'_> {
+    /// The lanes of the hops `members`, together.
+    fn union(&self, members: &[usize]) -> u64 {
+        members.iter().fold(0, |a, &h| a | self.hop_lanes[h])
+    }
+
     /// Whether every jewel is held again in `lanes` (wherever it is held with every hop).
     fn recovered(&self, held: &Lanes, lanes: u64) -> bool {
         self.jewels.iter().zip(self.need).all(|(&j, &w)| w & lanes & !held.held[j as usize] == 0)
@@ -414,18 +422,9 @@ impl WhatIf<'_> {
     /// each half's fixpoint continues from its parent's (adding edges only adds lanes) and is
     /// undone on return, so the work is about log2(hops) walks instead of one per hop; and once
     /// the jewels are held again in the lanes of the hops still out, none of them loses anything.
-    /// `hops[h]` is hop `h`'s edge (it leaves a held node); `hop_lanes[h]` its lanes in `on`,
-    /// which are 0 while it is out.
-    fn each_hop_out(
-        &self,
-        held: &mut Lanes,
-        on: &mut [u64],
-        hops: &[usize],
-        hop_lanes: &[u64],
-        members: &[usize],
-        visit: &mut impl FnMut(usize, &Lanes),
-    ) {
-        if self.recovered(held, members.iter().fold(0, |a, &h| a | hop_lanes[h])) {
+    /// `lanes`: the members' lanes together.
+    fn each_hop_out(&self, held: &mut Lanes, on: &mut [u64], members: &[usize], lanes: u64, visit: &mut impl FnMut(usize, &Lanes)) {
+        if self.recovered(held, lanes) {
             return;
         }
         if let [h] = members {
@@ -434,17 +433,17 @@ impl WhatIf<'_> {
         let (first, second) = members.split_at(members.len() / 2);
         for (out, added) in [(first, second), (second, first)] {
             // Only the lanes of the hops still out are asked about below: the walk keeps to them.
-            let lanes = out.iter().fold(0, |a, &h| a | hop_lanes[h]);
+            let lanes = self.union(out);
             let mark = held.mark();
             for &h in added {
-                let x = hops[h];
-                on[x] = hop_lanes[h];
+                let x = self.hops[h];
+                on[x] = self.hop_lanes[h];
                 self.fire(held, on, x, held.held[self.sources[x] as usize] & lanes);
             }
             self.walk(held, on, lanes);
-            self.each_hop_out(held, on, hops, hop_lanes, out, visit);
+            self.each_hop_out(held, on, out, lanes, visit);
             for &h in added {
-                on[hops[h]] = 0;
+                on[self.hops[h]] = 0;
             }
             held.undo_to(mark);
         }
@@ -600,14 +599,15 @@ fn simulate(
             for &x in hops {
                 on[x] = 0;
             }
-            let what_if = WhatIf { sim, sources: &sources, by_requirement: &by_requirement, jewels, need: &need };
-            let all = hop_lanes.iter().fold(0, |a, &l| a | l);
+            let what_if =
+                WhatIf { sim, sources: &sources, by_requirement: &by_requirement, jewels, need: &need, hops, hop_lanes: &hop_lanes };
+            let all = what_if.union(&members);
             let mut held = Lanes::new(n);
             for &s in entries {
                 held.gain(s, all);
             }
             what_if.walk(&mut held, &on, all);
-            what_if.each_hop_out(&mut held, &mut on, hops, &hop_lanes, &members, &mut |h, held| {
+            what_if.each_hop_out(&mut held, &mut on, &members, all, &mut |h, held| {
                 for (i, &j) in jewels.iter().enumerate() {
                     add(&hop_lost[h * jewels.len() + i], (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64);
                 }
