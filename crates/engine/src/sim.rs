@@ -762,9 +762,7 @@ impl Run<'_> {
     /// from the run's, the edge's and the batch's parts.
     #[inline(always)]
     fn draw_out_edges<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
-        let g = self.graph;
-        let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
-        self.draw_certain_edges(s, first..end);
+        self.draw_certain_edges(s, self.graph.out_edges(u));
         self.draw_uncertain_and_copy(s, u);
     }
 
@@ -782,9 +780,8 @@ impl Run<'_> {
     #[inline(always)]
     fn draw_uncertain_and_copy<const W: usize>(&self, s: &mut Scratch<W>, u: u32) {
         let g = self.graph;
-        let (first, end) = (g.offsets[u as usize] as usize, g.offsets[u as usize + 1] as usize);
         let mut slot = g.req_start[u as usize] as usize;
-        for e in first..end {
+        for e in g.out_edges(u) {
             let to = g.to[e];
             if to & UNCERTAIN != 0 {
                 let at = g.program_of.binary_search_by_key(&(e as u32), |&(edge, _)| edge);
@@ -938,9 +935,10 @@ impl Run<'_> {
         front.pushed[u] = held;
         // Every node that gains lanes is visited, so marking visited nodes marks all held ones.
         front.touch(u);
-        let (first, end) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
-        let live = &s.live[first..end];
-        let to = &g.to[first..end];
+        let edges = g.out_edges(u as u32);
+        let first = edges.start;
+        let live = &s.live[edges.clone()];
+        let to = &g.to[edges];
         // Required nodes of this node's AND edges follow each other in `reqs`, in edge order.
         let mut slot = usize::MAX;
         for (i, (live, &t)) in live.iter().zip(to).enumerate() {
