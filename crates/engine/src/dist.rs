@@ -172,13 +172,18 @@ impl Fitted {
     pub fn lognormal_at(&self, u: f64) -> f64 {
         exp(self.normal_at(u))
     }
+    /// The logit-normal's value at quantile `u`.
+    #[inline]
+    pub fn logit_normal_at(&self, u: f64) -> f64 {
+        logistic(self.normal_at(u))
+    }
 }
 
 /// Sample of a probability estimate at uniform `u`: the estimate's logit-normal quantile.
 pub fn probability_at(e: &Estimate, u: f64) -> f64 {
     match *e {
         Estimate::Point(v) => v,
-        Estimate::Interval { low, high } => logistic(Fitted::logit_normal(low, high).normal_at(u)),
+        Estimate::Interval { low, high } => Fitted::logit_normal(low, high).logit_normal_at(u),
     }
 }
 
@@ -230,7 +235,7 @@ impl ProbabilityTable {
         let i = x as usize;
         if !(Self::EXACT_TAIL..Self::STEPS - Self::EXACT_TAIL).contains(&i) {
             // `probability_at`, with the fit computed once.
-            return self.fit.map_or(self.estimate.low(), |fit| logistic(fit.normal_at(u)));
+            return self.fit.map_or(self.estimate.low(), |fit| fit.logit_normal_at(u));
         }
         let frac = x - i as f64;
         self.points[i] + (self.points[i + 1] - self.points[i]) * frac
