@@ -1,7 +1,6 @@
 //! `riskpath analyze`: the main job — attack paths per actor and crown jewel, as text or JSON.
 //! Computes everything first and writes once, so a failure leaves no output file behind.
 
-
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::risk::{RiskConfig, assess_graph_observed, expected_work};
 use riskpath_engine::Posture;

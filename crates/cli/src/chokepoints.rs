@@ -1,7 +1,6 @@
 //! `riskpath chokepoints`: the minimum-cost cut between entry points and crown jewels, and the nodes
 //! and edges that dominate the most simulated breaches, confirmed by re-simulation.
 
-
 use riskpath_decide::chokepoints::analyse;
 use riskpath_report::decisions;
 

@@ -1,7 +1,6 @@
 //! `riskpath export`: the analysis for other tools — an ATT&CK Navigator layer for the detection
 //! team, SARIF findings for CI and code scanning, the attack graph for Graphviz.
 
-
 use riskpath_decide::chokepoints;
 use riskpath_decide::classes;
 use riskpath_engine::paths::all_scenarios;

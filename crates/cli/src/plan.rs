@@ -1,7 +1,6 @@
 //! `riskpath plan`: the multi-year roadmap of initiatives under a yearly budget, by quarter and
 //! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
 
-
 use riskpath_decide::roadmap::{PlanOptions, plan};
 use riskpath_report::decisions;
 

@@ -34,13 +34,13 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = FailOn::Failure)]
     pub fail_on: FailOn,
     /// Wall-clock limit on evaluating one policy, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    #[arg(long, value_name = "MS", default_value_t = Limits::default().policy_timeout.as_millis() as u64)]
     pub policy_timeout: u64,
     /// Largest evidence file accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_evidence_bytes)]
     pub max_evidence_size: u64,
     /// Most memory one policy evaluation may allocate (its input included), in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_policy_memory)]
     pub max_policy_memory: u64,
     // Every assessment of the run (as deployed, and without each failing control) uses the same
     // trials and seed: common random numbers.
