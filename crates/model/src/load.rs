@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::attack;
 use crate::read::{FileContents, Reader, SettingValue};
-use crate::source::{Loc, Problem, Problems, Sources};
+use crate::source::{FileId, Loc, Problem, Problems, Sources};
 use crate::types::*;
 use crate::validate::{Knowledge, validate};
 use crate::yaml::{self, ParseLimits};
@@ -68,20 +68,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
             }
         }
     }
-    let read: Vec<Result<(FileContents, Vec<Problem>), Problem>> = ids
-        .par_iter()
-        .map(|&id| {
-            let root = yaml::parse(&sources.get(id).text, id, &options.limits)?;
-            if crate::read::is_stix_bundle(&root) {
-                // No span: the bundle is usually one huge line, not worth showing.
-                return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
-                    .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
-            }
-            let mut reader = Reader::default();
-            let contents = reader.file(&root);
-            Ok((contents, reader.problems))
-        })
-        .collect();
+    let read: Vec<_> = ids.par_iter().map(|&id| read_file(&sources, id, options)).collect();
     let mut contents = Vec::new();
     for file in read {
         match file {
@@ -160,16 +147,27 @@ fn finish(
 pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded, Problems> {
     let mut sources = Sources::default();
     let id = sources.add(PathBuf::from(name), text.into());
-    let mut reader = Reader::default();
-    let parsed = yaml::parse(text, id, &options.limits);
-    let root = match parsed {
-        Ok(root) => root,
+    let (contents, problems) = match read_file(&sources, id, options) {
+        Ok(read) => read,
         Err(p) => return Err(Problems { sources, list: vec![p] }),
     };
-    let contents = vec![reader.file(&root)];
     // `settings.attack` is relative to where the text would live; no ATT&CK cache is written.
     let base = Path::new(name).parent().unwrap_or(Path::new(""));
-    finish(sources, contents, reader.problems, 0, AttackDirs { base, cache: None }, options)
+    finish(sources, vec![contents], problems, 0, AttackDirs { base, cache: None }, options)
+}
+
+/// Parses and reads one model file: its contents and the problems found reading them, or the
+/// one problem that makes it unreadable (a YAML error, a limit, an ATT&CK bundle).
+fn read_file(sources: &Sources, id: FileId, options: &LoadOptions) -> Result<(FileContents, Vec<Problem>), Problem> {
+    let root = yaml::parse(&sources.get(id).text, id, &options.limits)?;
+    if crate::read::is_stix_bundle(&root) {
+        // No span: the bundle is usually one huge line, not worth showing.
+        return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
+            .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
+    }
+    let mut reader = Reader::default();
+    let contents = reader.file(&root);
+    Ok((contents, reader.problems))
 }
 
 /// The model files under `path`, sorted, skipping hidden entries and [`SKIPPED_DIRS`].

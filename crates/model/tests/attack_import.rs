@@ -233,6 +233,9 @@ fn the_loader_caches_the_bundle_in_the_model_directory() {
     std::fs::write(dir.join("bundle.json"), r#"{"type": "bundle", "id": "b", "objects": []}"#).unwrap();
     let errs = messages(&load(&dir, &LoadOptions::default()).unwrap_err(), Severity::Error);
     assert!(errs.len() == 1 && errs[0].contains("bundle.json is an ATT&CK STIX bundle, not a model file"), "{errs:?}");
+    // So is one given as text.
+    let errs = messages(&load_str("bundle.json", r#"{"type": "bundle", "objects": []}"#, &LoadOptions::default()).unwrap_err(), Severity::Error);
+    assert!(errs.len() == 1 && errs[0].contains("bundle.json is an ATT&CK STIX bundle, not a model file"), "{errs:?}");
 }
 
 #[test]
