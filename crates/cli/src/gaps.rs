@@ -58,7 +58,7 @@ pub struct MitigationGap {
     pub id: String,
     pub name: String,
     pub coverage: Coverage,
-    /// Edges of the technique whose target a deployed control implementing it covers.
+    /// Edges of the technique that a deployed control implementing it covers.
     pub covered_edges: usize,
     /// Deployed (and counted) controls that implement it on some of the edges.
     pub controls: Vec<String>,
@@ -210,15 +210,16 @@ pub fn gaps(
 }
 
 /// How far mitigation `id` is in place on `edges` (model indices): a control that counts in the
-/// posture, covers the edge's target and implements the mitigation.
+/// posture, covers the edge (by its target, or its source) and implements the mitigation.
 fn coverage(model: &Model, posture: &Posture, edges: &[usize], id: String, name: String) -> MitigationGap {
     let mut covered_edges = 0;
     let (mut controls, mut planned) = (Vec::new(), Vec::new());
     for &e in edges {
-        let Some(target) = model.node(&model.edges[e].to.value) else { continue };
+        let edge = &model.edges[e];
+        let Some((source, target)) = model.edge_end(&edge.from.value).zip(model.edge_end(&edge.to.value)) else { continue };
         let mut covered = false;
         for (ci, c) in model.controls.iter().enumerate() {
-            if !c.implements.iter().any(|m| m.value == id) || !c.covers(target) {
+            if !c.implements.iter().any(|m| m.value == id) || !c.covers(source, target) {
                 continue;
             }
             let list = if posture.active[ci] {

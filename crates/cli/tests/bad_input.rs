@@ -101,6 +101,13 @@ bad_fixture!(dangling_requires, 13, 49, "staf]",
     "required node `staf` does not exist (did you mean `staff`?)");
 bad_fixture!(dangling_control_scope, 15, 13, "wbe]",
     "scope node `wbe` does not exist (did you mean `web`?)");
+// A `from:` selector may name an entry point as well as a node; a side needs one selector.
+bad_fixture!(dangling_source_scope, 15, 25, "\"from:internt\"",
+    "scope source `internt` does not exist (did you mean `internet`?)");
+bad_fixture!(scope_side_without_selector, 15, 18, "\"from:\"",
+    "scope `from:` names a side but no selector (a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target)");
+bad_fixture!(scope_side_twice, 15, 13, "\"from:to:web\"",
+    "scope `from:to:web` names a side twice (a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target)");
 bad_fixture!(dangling_actor_entry, 13, 55, "internternet]",
     "actor entry `internternet` does not exist (did you mean `internet`?)");
 bad_fixture!(dangling_actor_target, 13, 76, "dbs]",

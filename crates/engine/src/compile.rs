@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use riskpath_model::kb::{self, Skill};
-use riskpath_model::{ControlStatus, Estimate, Model};
+use riskpath_model::{ControlStatus, EdgeEnd, Estimate, Model};
 
 use crate::dist;
 
@@ -186,7 +186,12 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
         .chain(model.nodes.iter().map(|n| n.id.clone()))
         .collect();
     let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
-    let node_of: HashMap<&str, &riskpath_model::Node> = model.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let end_of: HashMap<&str, EdgeEnd> = model
+        .entry_points
+        .iter()
+        .map(|e| (e.id.as_str(), EdgeEnd::Entry(e)))
+        .chain(model.nodes.iter().map(|n| (n.id.as_str(), EdgeEnd::Node(n))))
+        .collect();
     let respond = model.settings.respond;
 
     let mut edges: Vec<CompiledEdge> = model
@@ -201,12 +206,12 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 Some(p) => Base::Override(p.value),
                 None => Base::Kind(kind.base),
             };
-            let target = node_of.get(e.to.value.as_str());
+            let (source, target) = (end_of[e.from.value.as_str()], end_of[e.to.value.as_str()]);
             let factors: Vec<ControlFactor> = model
                 .controls
                 .iter()
                 .enumerate()
-                .filter(|(c, control)| posture.active[*c] && target.is_some_and(|n| control.covers(n)))
+                .filter(|(c, control)| posture.active[*c] && control.covers(source, target))
                 .filter_map(|(c, control)| {
                     let find = |list: &[riskpath_model::Efficacy]| {
                         list.iter().find(|x| kb::technique_covers(&x.technique.value, &technique)).map(|x| x.value.value)

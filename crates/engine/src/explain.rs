@@ -42,13 +42,13 @@ pub struct EdgeExplanation {
 pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExplanation {
     let e = &graph.edges[edge];
     let me = &model.edges[e.model_index];
-    let target = model.node(&me.to.value);
+    let ends = model.edge_end(&me.from.value).zip(model.edge_end(&me.to.value));
     let respond = graph.respond;
     let controls = model
         .controls
         .iter()
         .enumerate()
-        .filter(|(_, c)| target.is_some_and(|n| c.covers(n)))
+        .filter(|(_, c)| ends.is_some_and(|(source, target)| c.covers(source, target)))
         .filter_map(|(ci, c)| {
             let find = |list: &[riskpath_model::Efficacy]| {
                 list.iter().find(|x| kb::technique_covers(&x.technique.value, &e.technique)).map(|x| x.value.value)

@@ -215,3 +215,59 @@ fn removing_edges_from_a_compiled_graph_equals_compiling_without_them() {
         }
     }
 }
+
+/// A scope selector with `from:` covers edges by their source, and an entry point source is
+/// selected by its id or its kind; selectors on the two ends add up, and a control matched by
+/// both still counts once.
+const SOURCE_SCOPED: &str = r#"
+settings: {respond: 0.5}
+entry_points:
+  - {id: internet, kind: internet}
+  - {id: mail, kind: email}
+nodes:
+  - {id: laptop, kind: host, tags: [workstation]}
+  - {id: server, kind: host, zone: core}
+  - {id: admin, kind: identity, tags: [privileged]}
+  - id: db
+    kind: datastore
+    crown_jewel: true
+    loss: {confidentiality: 1e6}
+edges:
+  - {id: s1, from: internet, to: laptop, kind: exploits, p: 0.5}
+  - {id: s2, from: laptop, to: admin, kind: steals_credential, technique: T1003, p: 0.6}
+  - {id: s3, from: server, to: admin, kind: steals_credential, technique: T1003.001, p: 0.7}
+  - {id: s4, from: admin, to: server, kind: authenticates, p: 0.8}
+  - {id: s5, from: admin, to: db, kind: authenticates, p: 0.9}
+  - {id: s6, from: mail, to: laptop, kind: phishes, p: 0.4}
+controls:
+  - {id: edr, mitigates: {T1003: 0.8}, detects: {T1003: 0.4}, scope: ["from:tag:workstation", "from:zone:core"]}
+  - {id: perimeter, mitigates: {T1190: 0.5}, scope: ["from:internet"]}
+  - {id: gateway, mitigates: {T1566: 0.75}, scope: ["from:kind:email"]}
+  - {id: pam, mitigates: {T1078: 0.3}, scope: ["from:admin", "to:db"]}
+  - {id: on-target, mitigates: {T1003: 0.5}, scope: [laptop]}
+actors:
+  - {id: crime, frequency: 1, entry: [internet, mail], skill: medium, targets: [db]}
+"#;
+
+#[test]
+fn source_side_scopes_follow_the_formula() {
+    let model = common::model(SOURCE_SCOPED);
+    let graph = compile(&model, &Posture::as_deployed(&model));
+    let edr = (1.0 - 0.8) * (1.0 - 0.4 * 0.5);
+    // s1: perimeter by the entry point's id; s2, s3: edr by the source's tag and zone (T1003.001
+    // is a sub-technique); s4: pam by source; s5: pam by both ends, once; s6: gateway by the
+    // entry point's kind. `on-target` covers edges landing on the laptop, none of them T1003.
+    let hand = [0.5 * 0.5, 0.6 * edr, 0.7 * edr, 0.8 * 0.7, 0.9 * 0.7, 0.4 * 0.25];
+    let counted = [&["perimeter"][..], &["edr"], &["edr"], &["pam"], &["pam"], &["gateway"]];
+    for e in &graph.edges {
+        let i = e.model_index;
+        assert!((e.p(Skill::Medium) - hand[i]).abs() < 1e-12, "s{}: {} vs {}", i + 1, e.p(Skill::Medium), hand[i]);
+        let ids: Vec<&str> = e.factors.iter().map(|f| model.controls[f.control].id.as_str()).collect();
+        assert_eq!(ids, counted[i], "s{}", i + 1);
+    }
+    // `explain` lists the same controls as covering each edge.
+    for (edge, e) in graph.edges.iter().enumerate() {
+        let listed: Vec<String> = riskpath_engine::explain::explain_edge(&model, &graph, edge).controls.into_iter().map(|c| c.control).collect();
+        assert_eq!(listed, counted[e.model_index], "s{}", e.model_index + 1);
+    }
+}

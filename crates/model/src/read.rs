@@ -237,6 +237,32 @@ impl Reader {
         Cost { once: amount("once"), yearly: amount("yearly") }
     }
 
+    /// One `scope` entry: a selector on the edge's target, or with `from:` on its source (`to:` says
+    /// the default explicitly).
+    fn scope_selector(&mut self, s: Spanned<String>) -> Spanned<ScopeSelector> {
+        let v = s.value.trim();
+        let (side, rest) = match v.split_once(':') {
+            Some(("from", rest)) => (Side::Source, rest.trim()),
+            Some(("to", rest)) => (Side::Target, rest.trim()),
+            _ => (Side::Target, v),
+        };
+        let problem = if rest.is_empty() {
+            Some(format!("scope `{v}` names a side but no selector"))
+        } else if rest.starts_with("from:") || rest.starts_with("to:") {
+            Some(format!("scope `{v}` names a side twice"))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.problems.push(Problem::error(message, Some(s.loc)).with_help(
+                "a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target",
+            ));
+            // Reported once here; `*` keeps validation from reporting it again as a dangling id.
+            return Spanned { value: ScopeSelector { side, selector: Selector::Any }, loc: s.loc };
+        }
+        Spanned { value: ScopeSelector { side, selector: parse_selector(rest) }, loc: s.loc }
+    }
+
     /// A count of something with a unit suffix, e.g. `2q`, `7d`; a plain number uses `default_unit`.
     pub fn quantity(&mut self, node: &YNode, what: &str, units: &[(&str, f64)], default_unit: f64) -> Option<f64> {
         let unit_list = || units.iter().map(|(u, _)| *u).collect::<Vec<_>>().join(", ");
@@ -515,8 +541,8 @@ impl Reader {
             );
         }
         let scope = match f.get("scope") {
-            Some(_) => self.strings(&f, "scope", what).into_iter().map(parse_selector).collect(),
-            None => vec![Spanned { value: Selector::Any, loc: f.loc }],
+            Some(_) => self.strings(&f, "scope", what).into_iter().map(|s| self.scope_selector(s)).collect(),
+            None => vec![Spanned { value: ScopeSelector { side: Side::Target, selector: Selector::Any }, loc: f.loc }],
         };
         let status = match f.get("status").and_then(|n| self.choice(n, "control `status`", &["deployed", "planned"])) {
             Some("planned") => ControlStatus::Planned,
@@ -706,15 +732,13 @@ pub fn is_stix_bundle(root: &YNode) -> bool {
     has("type", Some("bundle")) && has("objects", None)
 }
 
-fn parse_selector(s: Spanned<String>) -> Spanned<Selector> {
-    let v = s.value.trim();
-    let value = match v.split_once(':') {
+fn parse_selector(v: &str) -> Selector {
+    match v.split_once(':') {
         _ if v == "*" => Selector::Any,
         Some(("tag", x)) => Selector::Tag(x.trim().to_string()),
         Some(("kind", x)) => Selector::Kind(x.trim().to_string()),
         Some(("zone", x)) => Selector::Zone(x.trim().to_string()),
         Some(("owner", x)) => Selector::Owner(x.trim().to_string()),
         _ => Selector::Id(v.to_string()),
-    };
-    Spanned { value, loc: s.loc }
+    }
 }

@@ -72,6 +72,9 @@ pub enum EntryKind {
 
 impl EntryKind {
     pub const NAMES: [&'static str; 5] = ["internet", "email", "insider", "supplier", "physical"];
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
     pub fn parse(s: &str) -> Option<EntryKind> {
         use EntryKind::*;
         Some(match s {
@@ -140,7 +143,7 @@ impl Edge {
     }
 }
 
-/// Which nodes a control covers: selectors on an edge's target node.
+/// What a scope selector picks: a node (by id, tag, kind, zone or owner), or anything (`*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
     Any,
@@ -152,7 +155,20 @@ pub enum Selector {
 }
 
 impl Selector {
-    pub fn matches(&self, node: &Node) -> bool {
+    /// Does this selector pick `end`? An entry point has no tags, zone or owner: `*`, its id and its
+    /// kind (`internet`, `email`, …) pick it.
+    pub fn matches(&self, end: EdgeEnd<'_>) -> bool {
+        let node = match end {
+            EdgeEnd::Node(node) => node,
+            EdgeEnd::Entry(entry) => {
+                return match self {
+                    Selector::Any => true,
+                    Selector::Id(id) => &entry.id == id,
+                    Selector::Kind(k) => entry.kind.name() == k,
+                    Selector::Tag(_) | Selector::Zone(_) | Selector::Owner(_) => false,
+                };
+            }
+        };
         match self {
             Selector::Any => true,
             Selector::Id(id) => &node.id == id,
@@ -162,6 +178,31 @@ impl Selector {
             Selector::Owner(o) => node.owner.as_deref() == Some(o.as_str()),
         }
     }
+}
+
+/// Which end of an edge a scope selector looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The edge's target: the step lands there (`tag:employee`; the default).
+    Target,
+    /// The edge's source: the step starts there (`from:tag:workstation`), e.g. an EDR on the host
+    /// that credentials are dumped from.
+    Source,
+}
+
+/// One entry of a control's `scope`: a selector and the end of the edge it looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeSelector {
+    pub side: Side,
+    pub selector: Selector,
+}
+
+/// One end of an edge, as a scope sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeEnd<'a> {
+    Node(&'a Node),
+    /// An entry point (only ever an edge's source).
+    Entry(&'a EntryPoint),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -200,7 +241,7 @@ pub struct Control {
     pub name: Option<String>,
     pub mitigates: Vec<Efficacy>,
     pub detects: Vec<Efficacy>,
-    pub scope: Vec<Spanned<Selector>>,
+    pub scope: Vec<Spanned<ScopeSelector>>,
     /// ATT&CK mitigations (M-ids) this control implements.
     pub implements: Vec<Spanned<String>>,
     /// The built-in catalog control it is based on (`uses: catalog/<name>`), without the prefix.
@@ -213,8 +254,13 @@ pub struct Control {
 }
 
 impl Control {
-    pub fn covers(&self, node: &Node) -> bool {
-        self.scope.iter().any(|s| s.value.matches(node))
+    /// Does this control's scope cover the edge from `source` to `target` (one selector matching
+    /// the end it looks at)?
+    pub fn covers(&self, source: EdgeEnd<'_>, target: EdgeEnd<'_>) -> bool {
+        self.scope.iter().any(|s| match s.value.side {
+            Side::Target => s.value.selector.matches(target),
+            Side::Source => s.value.selector.matches(source),
+        })
     }
 }
 
@@ -274,10 +320,26 @@ impl Model {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }
+    /// The node or entry point with id `id`, as an edge's end (`None` if neither exists).
+    pub fn edge_end(&self, id: &str) -> Option<EdgeEnd<'_>> {
+        self.node(id).map(EdgeEnd::Node).or_else(|| self.entry_points.iter().find(|e| e.id == id).map(EdgeEnd::Entry))
+    }
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id == id)
     }
     pub fn crown_jewels(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.crown_jewel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_kind_names_round_trip() {
+        for name in EntryKind::NAMES {
+            assert_eq!(EntryKind::parse(name).map(EntryKind::name), Some(name));
+        }
     }
 }

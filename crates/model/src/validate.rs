@@ -269,22 +269,33 @@ fn check_controls(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut
             check_mitigation(m, knowledge, problems);
         }
         for sel in &control.scope {
-            let (matches, what) = match &sel.value {
+            let (matches, what) = match &sel.value.selector {
                 Selector::Any => continue,
                 Selector::Id(id) => {
                     let r = Ref { value: id.clone(), loc: sel.loc };
-                    ids.expect(&r, "scope node", &[ItemKind::Node], problems);
+                    match sel.value.side {
+                        Side::Target => ids.expect(&r, "scope node", &[ItemKind::Node], problems),
+                        Side::Source => ids.expect(&r, "scope source", &[ItemKind::Node, ItemKind::EntryPoint], problems),
+                    };
                     continue;
                 }
                 Selector::Kind(k) => {
-                    if !kb::NODE_KINDS.contains(&k.as_str()) {
+                    // A source may be an entry point, selected by its kind too.
+                    let entry_kinds: &[&str] = match sel.value.side {
+                        Side::Target => &[],
+                        Side::Source => &EntryKind::NAMES,
+                    };
+                    let known = || kb::NODE_KINDS.iter().chain(entry_kinds).copied();
+                    if !known().any(|x| x == k) {
+                        let what = if entry_kinds.is_empty() { "node kind" } else { "node or entry point kind" };
                         problems.push(
-                            Problem::error(format!("scope `kind:{k}` names an unknown node kind"), Some(sel.loc))
-                                .with_help_opt(did_you_mean(k, kb::NODE_KINDS.iter().copied())),
+                            Problem::error(format!("scope `kind:{k}` names an unknown {what}"), Some(sel.loc))
+                                .with_help_opt(did_you_mean(k, known())),
                         );
                         continue;
                     }
-                    (model.nodes.iter().any(|n| &n.kind == k), format!("kind `{k}`"))
+                    let entry_has = model.entry_points.iter().any(|e| entry_kinds.contains(&e.kind.name()) && e.kind.name() == k);
+                    (entry_has || model.nodes.iter().any(|n| &n.kind == k), format!("kind `{k}`"))
                 }
                 Selector::Tag(t) => (model.nodes.iter().any(|n| n.tags.contains(t)), format!("tag `{t}`")),
                 Selector::Zone(z) => {

@@ -1022,7 +1022,7 @@ fn method_paragraphs(risk: &RiskResult, decision_trials: u64, respond: f64) -> V
     vec![
         format!(
             "Edge probability: p = base(kind, skill) × Π (1 − prevent) × (1 − detect × respond) over the deployed controls \
-             whose scope covers the step's target; respond (the share of detected steps contained) is {}.",
+             whose scope covers the step (its target, or its source for a from: selector); respond (the share of detected steps contained) is {}.",
             percent(respond)
         ),
         format!(
