@@ -16,11 +16,11 @@
 //! and it is live) and a held jewel can be reached from its target through edges that fire.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use riskpath_engine::compile::{AttackGraph, Posture, compile};
 use riskpath_engine::dist;
 use riskpath_engine::paths::k_most_likely;
+use riskpath_engine::pool::Pool;
 use riskpath_engine::risk::mean_loss;
 use riskpath_engine::rng::key;
 use riskpath_engine::sim::{Run, SimGraph, proportion};
@@ -306,6 +306,34 @@ struct Counts {
     hop_lost: Vec<u64>,
 }
 
+impl Counts {
+    fn zeros(jewels: usize, nodes: usize, edges: usize, techniques: usize, hops: usize) -> Self {
+        Counts {
+            trials: 0,
+            breaches: 0,
+            jewel_hits: vec![0; jewels],
+            node_hits: vec![0; nodes],
+            fired: vec![0; edges],
+            on_path: vec![0; edges],
+            tech_fired: vec![0; techniques],
+            tech_path: vec![0; techniques],
+            hop_lost: vec![0; hops * jewels],
+        }
+    }
+    fn add(&mut self, other: &Counts) {
+        let sum = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        self.trials += other.trials;
+        self.breaches += other.breaches;
+        sum(&mut self.jewel_hits, &other.jewel_hits);
+        sum(&mut self.node_hits, &other.node_hits);
+        sum(&mut self.fired, &other.fired);
+        sum(&mut self.on_path, &other.on_path);
+        sum(&mut self.tech_fired, &other.tech_fired);
+        sum(&mut self.tech_path, &other.tech_path);
+        sum(&mut self.hop_lost, &other.hop_lost);
+    }
+}
+
 /// Lanes per node with a worklist of the nodes that gained lanes not yet pushed on. The worklist is
 /// first in, first out, so lanes gained while a node waits are pushed on together.
 struct Lanes {
@@ -457,8 +485,53 @@ struct Csr {
 }
 
 impl Csr {
+    /// Where node `v`'s items are in `items`.
+    fn range(&self, v: u32) -> std::ops::Range<usize> {
+        self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize
+    }
     fn of(&self, v: u32) -> &[u32] {
-        &self.items[self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize]
+        &self.items[self.range(v)]
+    }
+}
+
+/// One thread's buffers for [`simulate`], reused from batch to batch and cleared after each, and
+/// its counts.
+struct BatchScratch {
+    /// Per edge: the lanes in which it fired; `fired_in` the same in by-target order.
+    fired: Vec<u64>,
+    fired_in: Vec<u64>,
+    /// Per edge: the lanes in which it lies on a live path to a held jewel.
+    on: Vec<u64>,
+    /// The edges that fired, in edge order.
+    list: Vec<usize>,
+    useful: Lanes,
+    held: Lanes,
+    /// What this thread's batches counted so far.
+    counts: Counts,
+}
+
+impl BatchScratch {
+    fn new(nodes: usize, edges: usize, counts: Counts) -> Self {
+        BatchScratch {
+            fired: vec![0; edges],
+            fired_in: vec![0; edges],
+            on: vec![0; edges],
+            list: Vec::new(),
+            useful: Lanes::new(nodes),
+            held: Lanes::new(nodes),
+            counts,
+        }
+    }
+    /// Back to all zeros and empty, touching only what the batch set: fired edges, and the nodes
+    /// in the lane sets' logs (their worklists are empty once their walks end).
+    fn clear(&mut self, in_position: &[u32]) {
+        for e in self.list.drain(..) {
+            self.fired[e] = 0;
+            self.fired_in[in_position[e] as usize] = 0;
+            self.on[e] = 0;
+        }
+        self.useful.undo_to(0);
+        self.held.undo_to(0);
     }
 }
 
@@ -477,14 +550,6 @@ fn csr(n: usize, pairs: impl Iterator<Item = (u32, usize)> + Clone) -> Csr {
         fill[v as usize] += 1;
     }
     Csr { offsets, items }
-}
-
-fn atomics(n: usize) -> Vec<AtomicU64> {
-    (0..n).map(|_| AtomicU64::new(0)).collect()
-}
-
-fn load(v: &[AtomicU64]) -> Vec<u64> {
-    v.iter().map(|a| a.load(Ordering::Relaxed)).collect()
 }
 
 /// Simulates from `entries` and counts which jewels and nodes are held, which edges fire and which
@@ -512,35 +577,27 @@ fn simulate(
 ) -> Counts {
     let (n, m) = (sim.node_count(), sim.edge_count());
     let run = Run { graph: sim, entries, trials, seed, stream: incident_stream() };
-    let (jewel_hits, node_hits, fired_c, path_c, tech_f, tech_p, hop_lost, breaches) = (
-        atomics(jewels.len()),
-        atomics(n),
-        atomics(m),
-        atomics(m),
-        atomics(tech_count),
-        atomics(tech_count),
-        atomics(hops.len() * jewels.len()),
-        AtomicU64::new(0),
-    );
-    let add = |slot: &AtomicU64, x: u64| {
-        if x != 0 {
-            slot.fetch_add(x, Ordering::Relaxed);
-        }
-    };
-    // Edges by target and by required node, for the worklists below.
+    // Edges by target (with their sources, so the backward pass reads them in order) and by
+    // required node, for the worklists below.
     let sources = sim.edge_sources();
     let by_target = csr(n, (0..m).map(|e| (sim.edge_to(e), e)));
+    let in_sources: Vec<u32> = by_target.items.iter().map(|&e| sources[e as usize]).collect();
+    let mut in_position = vec![0u32; m];
+    for (k, &e) in by_target.items.iter().enumerate() {
+        in_position[e as usize] = k as u32;
+    }
     let by_requirement = csr(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e))));
+    let pool = Pool::default();
     run.map_batches(|b| {
+        let mut scratch = pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, m, tech_count, hops.len())));
+        let BatchScratch { fired, fired_in, on, list, useful, held, counts } = &mut *scratch;
         // The lanes in which each edge fires: source and required nodes held, edge live.
-        let mut fired = vec![0u64; m];
-        let mut list = Vec::new();
         for v in 0..n as u32 {
             let h = b.held(v);
             if h == 0 {
                 continue;
             }
-            add(&node_hits[v as usize], h.count_ones() as u64);
+            counts.node_hits[v as usize] += h.count_ones() as u64;
             for e in sim.out_edges(v) {
                 let mut lanes = h & b.live(v, e);
                 for &r in sim.edge_requires(e) {
@@ -548,46 +605,45 @@ fn simulate(
                 }
                 if lanes != 0 {
                     fired[e] = lanes;
+                    fired_in[in_position[e] as usize] = lanes;
                     list.push(e);
                 }
             }
         }
         // Backward from the held jewels over the fired edges: `useful[v]` = lanes in which a held
         // jewel is reachable from v. A required node of a useful edge is useful too.
-        let mut useful = Lanes::new(n);
         let mut breach = 0u64;
         for (i, &j) in jewels.iter().enumerate() {
             let h = b.held(j);
             useful.gain(j, h);
             breach |= h;
-            add(&jewel_hits[i], h.count_ones() as u64);
+            counts.jewel_hits[i] += h.count_ones() as u64;
         }
         while let Some((v, delta)) = useful.next() {
-            for &e in by_target.of(v) {
-                let lanes = delta & fired[e as usize];
+            for k in by_target.range(v) {
+                let lanes = delta & fired_in[k];
                 if lanes != 0 {
-                    useful.gain(sources[e as usize], lanes);
-                    for &r in sim.edge_requires(e as usize) {
+                    useful.gain(in_sources[k], lanes);
+                    for &r in sim.edge_requires(by_target.items[k] as usize) {
                         useful.gain(r, lanes);
                     }
                 }
             }
         }
-        add(&breaches, breach.count_ones() as u64);
+        counts.breaches += breach.count_ones() as u64;
         let mut tf = vec![0u64; tech_count];
         let mut tp = vec![0u64; tech_count];
         // `on[e]`: lanes in which edge e lies on a live path to a held jewel.
-        let mut on = vec![0u64; m];
-        for &e in &list {
+        for &e in list.iter() {
             on[e] = fired[e] & useful.held[sim.edge_to(e) as usize];
-            add(&fired_c[e], fired[e].count_ones() as u64);
-            add(&path_c[e], on[e].count_ones() as u64);
+            counts.fired[e] += fired[e].count_ones() as u64;
+            counts.on_path[e] += on[e].count_ones() as u64;
             tf[techs[e]] |= fired[e];
             tp[techs[e]] |= on[e];
         }
         for t in 0..tech_count {
-            add(&tech_f[t], tf[t].count_ones() as u64);
-            add(&tech_p[t], tp[t].count_ones() as u64);
+            counts.tech_fired[t] += tf[t].count_ones() as u64;
+            counts.tech_path[t] += tp[t].count_ones() as u64;
         }
         // What-ifs: each hop removed, in the lanes where it is on a live path. Only edges on live
         // paths can carry the attacker to a jewel (or to a node an AND edge on one requires), so
@@ -602,29 +658,26 @@ fn simulate(
             let what_if =
                 WhatIf { sim, sources: &sources, by_requirement: &by_requirement, jewels, need: &need, hops, hop_lanes: &hop_lanes };
             let all = what_if.union(&members);
-            let mut held = Lanes::new(n);
             for &s in entries {
                 held.gain(s, all);
             }
-            what_if.walk(&mut held, &on, all);
-            what_if.each_hop_out(&mut held, &mut on, &members, all, &mut |h, held| {
+            what_if.walk(held, on, all);
+            let hop_lost = &mut counts.hop_lost;
+            what_if.each_hop_out(held, on, &members, all, &mut |h, held| {
                 for (i, &j) in jewels.iter().enumerate() {
-                    add(&hop_lost[h * jewels.len() + i], (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64);
+                    hop_lost[h * jewels.len() + i] += (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64;
                 }
             });
         }
+        scratch.clear(&in_position);
     });
-    Counts {
-        trials,
-        breaches: breaches.load(Ordering::Relaxed),
-        jewel_hits: load(&jewel_hits),
-        node_hits: load(&node_hits),
-        fired: load(&fired_c),
-        on_path: load(&path_c),
-        tech_fired: load(&tech_f),
-        tech_path: load(&tech_p),
-        hop_lost: load(&hop_lost),
+    // Each thread counted its own batches; integer sums do not depend on which.
+    let mut total = Counts::zeros(jewels.len(), n, m, tech_count, hops.len());
+    total.trials = trials;
+    for scratch in pool.into_items() {
+        total.add(&scratch.counts);
     }
+    total
 }
 
 /// Hits per jewel with the model edges `removed` taken out of `posture` (same seed and stream).

@@ -7,6 +7,7 @@ pub mod dist;
 pub mod explain;
 pub mod r#gen;
 pub mod paths;
+pub mod pool;
 pub mod risk;
 pub mod rng;
 pub mod simd;

@@ -36,6 +36,7 @@ use crate::compile::{AttackGraph, Base};
 use crate::dist;
 use crate::rng::{extend, key, word};
 use crate::simd::multiversion;
+use crate::pool::Pool;
 
 /// Random-stream domains: each use of randomness has its own, so streams never overlap.
 pub mod domain {
@@ -1015,13 +1016,13 @@ impl Run<'_> {
         let groups = batches.div_ceil(W as u64);
         // rayon calls `map_init`'s init once per split job, often once per work item: scratches
         // go back to a pool when a job ends, so a call allocates about one per thread.
-        let pool = Pool(std::sync::Mutex::new(Vec::new()));
+        let pool = Pool::default();
         let per_chunk: Vec<Vec<T>> = (0..groups.div_ceil(chunk))
             .into_par_iter()
             .map_init(
                 || pool.take(|| Scratch::<W>::new(self.graph)),
                 |pooled, c| {
-                    let s = pooled.item.as_mut().expect("held until dropped");
+                    let s = &mut **pooled;
                     let mut out = Vec::new();
                     for group in c * chunk..((c + 1) * chunk).min(groups) {
                         let first = group * W as u64;
@@ -1049,30 +1050,6 @@ impl Run<'_> {
             }
         }
         totals
-    }
-}
-
-/// Reusable values (scratches) shared by the jobs of one parallel loop.
-struct Pool<S>(std::sync::Mutex<Vec<S>>);
-
-impl<S> Pool<S> {
-    /// A pooled value, or a new one: it returns to the pool when dropped.
-    fn take(&self, new: impl FnOnce() -> S) -> Pooled<'_, S> {
-        let item = self.0.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_else(new);
-        Pooled { pool: self, item: Some(item) }
-    }
-}
-
-struct Pooled<'p, S> {
-    pool: &'p Pool<S>,
-    item: Option<S>,
-}
-
-impl<S> Drop for Pooled<'_, S> {
-    fn drop(&mut self) {
-        if let (Some(item), Ok(mut free)) = (self.item.take(), self.pool.0.lock()) {
-            free.push(item);
-        }
     }
 }
 
