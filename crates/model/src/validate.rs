@@ -109,6 +109,7 @@ pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     let ids = Ids::collect(model, &mut problems);
     check_edges(model, &ids, knowledge, &mut problems);
     check_controls(model, &ids, knowledge, &mut problems);
+    check_control_reach(model, &mut problems);
     check_actors(model, &ids, knowledge, &mut problems);
     check_initiatives(model, &ids, &mut problems);
     check_completeness(model, &mut problems);
@@ -312,6 +313,57 @@ fn check_controls(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut
                 );
             }
         }
+    }
+}
+
+/// Warnings for controls that lower no edge's probability: no edge their scope covers uses a
+/// technique they list. Usually the scope looks at the wrong end of the step (an EDR scoped to
+/// where credential theft lands instead of `from:` where it starts), or the edges use other ids.
+fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
+    if model.controls.is_empty() {
+        return;
+    }
+    let end_of: HashMap<&str, EdgeEnd> = model
+        .entry_points
+        .iter()
+        .map(|e| (e.id.as_str(), EdgeEnd::Entry(e)))
+        .chain(model.nodes.iter().map(|n| (n.id.as_str(), EdgeEnd::Node(n))))
+        .collect();
+    // (source, target, technique) of every edge whose ends and kind exist (others are errors).
+    let steps: Vec<(EdgeEnd, EdgeEnd, &str)> = model
+        .edges
+        .iter()
+        .filter_map(|e| {
+            let technique = match &e.technique {
+                Some(t) => t.value.as_str(),
+                None => kb::edge_kind(&e.kind.value)?.technique,
+            };
+            Some((*end_of.get(e.from.value.as_str())?, *end_of.get(e.to.value.as_str())?, technique))
+        })
+        .collect();
+    for control in &model.controls {
+        let listed: Vec<&str> = control.mitigates.iter().chain(&control.detects).map(|x| x.technique.value.as_str()).collect();
+        if listed.is_empty() {
+            continue;
+        }
+        let in_scope: Vec<&str> = steps.iter().filter(|(s, t, _)| control.covers(*s, *t)).map(|(_, _, tech)| *tech).collect();
+        if in_scope.iter().any(|used| listed.iter().any(|l| kb::technique_covers(l, used))) {
+            continue;
+        }
+        let message = if in_scope.is_empty() {
+            format!("control `{}` lowers no edge's probability: its scope covers no edge", control.id)
+        } else {
+            format!(
+                "control `{}` lowers no edge's probability: none of the {} edge(s) its scope covers uses {} (or a sub-technique)",
+                control.id,
+                in_scope.len(),
+                listed.join(", ")
+            )
+        };
+        problems.push(Problem::warning(message, Some(control.loc)).with_help(
+            "a scope selector looks at the step's target (where it lands); prefix it with from: to look at where it starts, \
+             e.g. from:tag:workstation for an EDR on the hosts credentials are dumped from",
+        ));
     }
 }
 

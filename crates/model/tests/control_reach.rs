@@ -1,0 +1,54 @@
+//! A control that lowers no edge's probability is a warning that names the control and says why:
+//! its scope covers no edge, or none of the edges it covers uses a technique it lists.
+
+use riskpath_model::{LoadOptions, load_str};
+
+/// The model with `controls` (YAML list items) appended: a laptop that credentials are dumped from.
+fn warnings(controls: &str) -> Vec<String> {
+    let yaml = format!(
+        r#"
+entry_points: [{{id: internet, kind: internet}}]
+nodes:
+  - {{id: laptop, kind: host, tags: [workstation]}}
+  - {{id: admin, kind: identity}}
+  - {{id: vault, kind: host, tags: [isolated]}}
+  - {{id: db, kind: datastore, crown_jewel: true, loss: {{confidentiality: 1e6}}}}
+edges:
+  - {{from: internet, to: laptop, kind: exploits}}
+  - {{from: laptop, to: admin, kind: steals_credential, technique: T1003.001}}
+  - {{from: admin, to: db, kind: authenticates}}
+controls:
+{controls}
+actors: [{{id: crime, frequency: 1, entry: [internet]}}]
+"#
+    );
+    let loaded = load_str("m.yaml", &yaml, &LoadOptions::default()).expect("loads");
+    let w = &loaded.warnings;
+    w.list.iter().map(|p| format!("{}: {}", p.loc.map_or(String::new(), |l| w.sources.position(l)), p.message)).collect()
+}
+
+#[test]
+fn a_control_on_the_wrong_end_of_the_step_is_a_warning() {
+    // EDR scoped to the laptop as a target: the only step landing there is the exploit (T1190).
+    assert_eq!(
+        warnings("  - {id: edr, mitigates: {T1003: 0.8}, scope: [tag:workstation]}"),
+        ["m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003 (or a sub-technique)"]
+    );
+    // Where the theft starts: it covers the T1003.001 step, so no warning.
+    assert!(warnings("  - {id: edr, mitigates: {T1003: 0.8}, scope: [\"from:tag:workstation\"]}").is_empty());
+    // Detection counts as lowering too.
+    assert!(warnings("  - {id: edr, detects: {T1003.001: 0.5}, scope: [admin]}").is_empty());
+}
+
+#[test]
+fn a_control_whose_scope_covers_no_edge_is_a_warning() {
+    assert_eq!(
+        warnings("  - {id: hsm, mitigates: {T1552: 0.9}, scope: [tag:isolated]}"),
+        ["m.yaml:13:10: control `hsm` lowers no edge's probability: its scope covers no edge"]
+    );
+    // Planned controls too: an initiative deploying it would buy nothing.
+    assert_eq!(
+        warnings("  - {id: hsm, status: planned, mitigates: {T1552: 0.9}, scope: [\"from:db\"]}").len(),
+        1
+    );
+}
