@@ -1,7 +1,7 @@
 //! `riskpath gaps`: for the techniques that carry the most risk, the ATT&CK mitigations that address
 //! them, which deployed controls implement and which are missing — as text, JSON or a Navigator layer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -10,7 +10,7 @@ use riskpath_decide::classes::{self, ClassKind};
 use riskpath_engine::Posture;
 use riskpath_model::attack::Catalog;
 use riskpath_model::kb;
-use riskpath_model::{ControlStatus, Model};
+use riskpath_model::{ControlStatus, EdgeEnd, Model};
 use riskpath_report::style::{Style, clip, money, percent};
 use serde::Serialize;
 
@@ -139,6 +139,7 @@ pub fn gaps(
     seed: u64,
 ) -> GapsDoc {
     let mut techniques = Vec::new();
+    let ends = model.edge_ends();
     for class in ranked.iter().filter(|c| c.kind == ClassKind::Technique) {
         let t = class.key.as_str();
         let name = catalog
@@ -164,7 +165,7 @@ pub fn gaps(
         };
         let mitigations: Vec<MitigationGap> = addressing
             .into_iter()
-            .map(|(id, name)| coverage(model, posture, &class.edges, id, name))
+            .map(|(id, name)| coverage(model, &ends, posture, &class.edges, id, name))
             .collect();
         // Missing first, then partial; within each, the order ATT&CK (or the edge kind) gives.
         let mut missing: Vec<&MitigationGap> = mitigations.iter().filter(|m| m.coverage != Coverage::Covered).collect();
@@ -211,12 +212,12 @@ pub fn gaps(
 
 /// How far mitigation `id` is in place on `edges` (model indices): a control that counts in the
 /// posture, covers the edge (by its target, or its source) and implements the mitigation.
-fn coverage(model: &Model, posture: &Posture, edges: &[usize], id: String, name: String) -> MitigationGap {
+fn coverage(model: &Model, ends: &HashMap<&str, EdgeEnd>, posture: &Posture, edges: &[usize], id: String, name: String) -> MitigationGap {
     let mut covered_edges = 0;
     let (mut controls, mut planned) = (Vec::new(), Vec::new());
     for &e in edges {
         let edge = &model.edges[e];
-        let Some((source, target)) = model.edge_end(&edge.from.value).zip(model.edge_end(&edge.to.value)) else { continue };
+        let Some((&source, &target)) = ends.get(edge.from.value.as_str()).zip(ends.get(edge.to.value.as_str())) else { continue };
         let mut covered = false;
         for (ci, c) in model.controls.iter().enumerate() {
             if !c.implements.iter().any(|m| m.value == id) || !c.covers(source, target) {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use riskpath_model::kb::{self, Skill};
-use riskpath_model::{ControlStatus, EdgeEnd, Estimate, Model};
+use riskpath_model::{ControlStatus, Estimate, Model};
 
 use crate::dist;
 
@@ -186,12 +186,7 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
         .chain(model.nodes.iter().map(|n| n.id.clone()))
         .collect();
     let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
-    let end_of: HashMap<&str, EdgeEnd> = model
-        .entry_points
-        .iter()
-        .map(|e| (e.id.as_str(), EdgeEnd::Entry(e)))
-        .chain(model.nodes.iter().map(|n| (n.id.as_str(), EdgeEnd::Node(n))))
-        .collect();
+    let end_of = model.edge_ends();
     let respond = model.settings.respond;
 
     let mut edges: Vec<CompiledEdge> = model

@@ -320,9 +320,15 @@ impl Model {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }
-    /// The node or entry point with id `id`, as an edge's end (`None` if neither exists).
+    /// The node or entry point with id `id`, as an edge's end (`None` if neither exists); for
+    /// many lookups, [`Self::edge_ends`].
     pub fn edge_end(&self, id: &str) -> Option<EdgeEnd<'_>> {
         self.node(id).map(EdgeEnd::Node).or_else(|| self.entry_points.iter().find(|e| e.id == id).map(EdgeEnd::Entry))
+    }
+    /// Every node and entry point by id, as an edge's end (what control scopes look at).
+    pub fn edge_ends(&self) -> std::collections::HashMap<&str, EdgeEnd<'_>> {
+        let entries = self.entry_points.iter().map(|e| (e.id.as_str(), EdgeEnd::Entry(e)));
+        entries.chain(self.nodes.iter().map(|n| (n.id.as_str(), EdgeEnd::Node(n)))).collect()
     }
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id == id)

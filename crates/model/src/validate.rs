@@ -323,12 +323,7 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
     if model.controls.is_empty() {
         return;
     }
-    let end_of: HashMap<&str, EdgeEnd> = model
-        .entry_points
-        .iter()
-        .map(|e| (e.id.as_str(), EdgeEnd::Entry(e)))
-        .chain(model.nodes.iter().map(|n| (n.id.as_str(), EdgeEnd::Node(n))))
-        .collect();
+    let end_of = model.edge_ends();
     // (source, target, technique) of every edge whose ends and kind exist (others are errors).
     let steps: Vec<(EdgeEnd, EdgeEnd, &str)> = model
         .edges
