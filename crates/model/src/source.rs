@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
@@ -15,6 +15,18 @@ pub type FileId = u32;
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Byte offset of each line's start, computed at the first [`Sources::line_col`]: a report
+    /// may locate thousands of items in one large file.
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let newlines = self.text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1);
+            std::iter::once(0).chain(newlines).collect()
+        })
+    }
 }
 
 /// All files a model was loaded from, so any [`Loc`] can be shown with its source line.
@@ -25,7 +37,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
-        self.files.push(SourceFile { path, text });
+        self.files.push(SourceFile { path, text, line_starts: OnceLock::new() });
         (self.files.len() - 1) as FileId
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -36,12 +48,14 @@ impl Sources {
     }
     /// Line and column (1-based, columns in characters) of a location.
     pub fn line_col(&self, loc: Loc) -> (usize, usize) {
-        let text = &self.get(loc.file).text;
-        let offset = (loc.offset as usize).min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let file = self.get(loc.file);
+        let text = &file.text;
+        let offset = floor_char_boundary(text, (loc.offset as usize).min(text.len()));
+        let starts = file.line_starts();
+        // The last line starting at or before the offset (the first always starts at 0).
+        let line = starts.partition_point(|&s| s as usize <= offset);
+        let line_start = starts[line - 1] as usize;
+        (line, text[line_start..offset].chars().count() + 1)
     }
     /// `path:line:col` of a location, as editors and CI annotations expect.
     pub fn position(&self, loc: Loc) -> String {
@@ -243,5 +257,25 @@ impl Diagnostic for ShownProblem {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line index gives what counting newlines before the offset gives, at every offset
+    /// (inside multi-byte characters too, which round down to the character's start).
+    #[test]
+    fn line_col_matches_counting_newlines() {
+        let text = "a: 1\n\nnodes: [é, 日本]\r\n  - x\n\n";
+        let mut sources = Sources::default();
+        let file = sources.add(PathBuf::from("t.yaml"), text.into());
+        for offset in 0..=text.len() + 2 {
+            let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let naive = (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1);
+            assert_eq!(sources.line_col(Loc { file, offset: offset as u32, len: 0 }), naive, "offset {offset}");
+        }
     }
 }
