@@ -8,6 +8,7 @@ use petgraph::algo::dominators::simple_fast;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 use riskpath_engine::compile::AttackGraph;
+use riskpath_engine::pool::Pool;
 use riskpath_engine::risk::{SkillGraphs, scenario_stream};
 use riskpath_engine::sim::Run;
 use riskpath_model::Model;
@@ -126,20 +127,39 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
         let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(ai) };
         let sources = sim.edge_sources();
+        let pool = Pool::default();
         let per_batch = run.map_batches(|b| {
             let mut found: Vec<(u32, Item)> = Vec::new();
             let mut wins: Vec<u32> = Vec::new();
             let any: u64 = targets.iter().fold(0, |m, &t| m | b.held(t));
-            // Liveness of every edge out of a held node, drawn once for all lanes.
-            let live: Vec<u64> = (0..sim.edge_count())
-                .map(|e| if b.held(sources[e]) != 0 { b.live(sources[e], e) } else { 0 })
-                .collect();
+            if any == 0 {
+                return (found, wins);
+            }
+            // The lanes in which each edge fires (live, its source, target and required nodes
+            // held), found once for all lanes: the edges of the lanes' live graphs, in edge order.
+            let mut fired: Vec<(u32, u64)> = Vec::new();
+            for u in 0..sim.node_count() as u32 {
+                let h = b.held(u);
+                if h == 0 {
+                    continue;
+                }
+                for e in sim.out_edges(u) {
+                    let mut lanes = h & b.live(u, e) & b.held(sim.edge_to(e));
+                    for &r in sim.edge_requires(e) {
+                        lanes &= b.held(r);
+                    }
+                    if lanes != 0 {
+                        fired.push((e as u32, lanes));
+                    }
+                }
+            }
+            let mut slots = pool.take(|| vec![NodeIndex::end(); sim.node_count()]);
             let mut lanes = any;
             while lanes != 0 {
-                let lane = lanes.trailing_zeros();
+                let bit = 1u64 << lanes.trailing_zeros();
                 lanes &= lanes - 1;
-                let bit = 1u64 << lane;
-                lane_dominators(graph, sim, &sources, &entries, &targets, &live, |n| b.held(n) & bit != 0, bit, &mut found, &mut wins);
+                let live_graph = LiveGraph { graph, sim, sources: &sources, entries: &entries, fired: &fired, bit };
+                live_graph.dominators(&targets, |n| b.held(n) & bit != 0, &mut slots, &mut found, &mut wins);
             }
             (found, wins)
         });
@@ -155,53 +175,69 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
     out
 }
 
-/// Dominators of each held target in one lane's live graph; edges become nodes so they can dominate.
-#[allow(clippy::too_many_arguments)]
-fn lane_dominators(
-    graph: &AttackGraph,
-    sim: &riskpath_engine::sim::SimGraph,
-    sources: &[u32],
-    entries: &[u32],
-    targets: &[u32],
-    live: &[u64],
-    held: impl Fn(u32) -> bool,
+/// One lane's live graph: the edges that fired in it.
+struct LiveGraph<'a> {
+    graph: &'a AttackGraph,
+    sim: &'a riskpath_engine::sim::SimGraph,
+    sources: &'a [u32],
+    entries: &'a [u32],
+    /// (edge, lanes in which it fired) of the batch, in edge order.
+    fired: &'a [(u32, u64)],
     bit: u64,
-    found: &mut Vec<(u32, Item)>,
-    wins: &mut Vec<u32>,
-) {
-    let mut g: DiGraph<Item, ()> = DiGraph::new();
-    let root = g.add_node(Item::Node(u32::MAX));
-    let mut index: HashMap<u32, NodeIndex> = HashMap::new();
-    let mut node = |g: &mut DiGraph<Item, ()>, n: u32| *index.entry(n).or_insert_with(|| g.add_node(Item::Node(n)));
-    for &e in entries {
-        let v = node(&mut g, e);
-        g.add_edge(root, v, ());
-    }
-    for e in 0..sim.edge_count() {
-        let (from, to) = (sources[e], sim.edge_to(e));
-        let fires = live[e] & bit != 0 && held(from) && held(to) && sim.edge_requires(e).iter().all(|&r| held(r));
-        if fires {
-            let (u, v) = (node(&mut g, from), node(&mut g, to));
-            let x = g.add_node(Item::Edge(sim.stable_id(e) as usize));
+}
+
+impl LiveGraph<'_> {
+    /// Dominators of each held target; edges become nodes so they can dominate. `slots` maps a
+    /// dense node id to its index in the graph built here (`NodeIndex::end()` when absent; left so).
+    fn dominators(
+        &self,
+        targets: &[u32],
+        held: impl Fn(u32) -> bool,
+        slots: &mut [NodeIndex],
+        found: &mut Vec<(u32, Item)>,
+        wins: &mut Vec<u32>,
+    ) {
+        let mut g: DiGraph<Item, ()> = DiGraph::new();
+        let root = g.add_node(Item::Node(u32::MAX));
+        let mut node = |g: &mut DiGraph<Item, ()>, n: u32| {
+            if slots[n as usize] == NodeIndex::end() {
+                slots[n as usize] = g.add_node(Item::Node(n));
+            }
+            slots[n as usize]
+        };
+        for &e in self.entries {
+            let v = node(&mut g, e);
+            g.add_edge(root, v, ());
+        }
+        for &(e, _) in self.fired.iter().filter(|(_, lanes)| lanes & self.bit != 0) {
+            let (u, v) = (node(&mut g, self.sources[e as usize]), node(&mut g, self.sim.edge_to(e as usize)));
+            let x = g.add_node(Item::Edge(self.sim.stable_id(e as usize) as usize));
             g.add_edge(u, x, ());
             g.add_edge(x, v, ());
         }
-    }
-    let doms = simple_fast(&g, root);
-    for &t in targets {
-        if !held(t) {
-            continue;
-        }
-        let Some(&tn) = index.get(&t) else { continue };
-        wins.push(t);
-        let mut at = doms.immediate_dominator(tn);
-        while let Some(d) = at {
-            match g[d] {
-                Item::Node(n) if n != u32::MAX && !graph.is_entry(n) => found.push((t, Item::Node(n))),
-                Item::Edge(e) => found.push((t, Item::Edge(e))),
-                _ => {}
+        let doms = simple_fast(&g, root);
+        for &t in targets {
+            let tn = slots[t as usize];
+            if !held(t) || tn == NodeIndex::end() {
+                continue;
             }
-            at = doms.immediate_dominator(d);
+            wins.push(t);
+            let mut at = doms.immediate_dominator(tn);
+            while let Some(d) = at {
+                match g[d] {
+                    Item::Node(n) if n != u32::MAX && !self.graph.is_entry(n) => found.push((t, Item::Node(n))),
+                    Item::Edge(e) => found.push((t, Item::Edge(e))),
+                    _ => {}
+                }
+                at = doms.immediate_dominator(d);
+            }
+        }
+        for &w in g.node_weights() {
+            if let Item::Node(n) = w
+                && n != u32::MAX
+            {
+                slots[n as usize] = NodeIndex::end();
+            }
         }
     }
 }
