@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use petgraph::algo::dinics;
-use petgraph::algo::dominators::simple_fast;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 use riskpath_engine::compile::AttackGraph;
@@ -13,6 +12,7 @@ use riskpath_engine::risk::{SkillGraphs, scenario_stream};
 use riskpath_engine::sim::Run;
 use riskpath_model::Model;
 
+use crate::dominators::Dominators;
 use crate::eval::Evaluator;
 
 /// One edge of a cut.
@@ -153,13 +153,18 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
                     }
                 }
             }
-            let mut slots = pool.take(|| vec![NodeIndex::end(); sim.node_count()]);
+            let mut scratch = pool.take(|| LaneScratch {
+                vertex_of: vec![NO_VERTEX; sim.node_count()],
+                items: Vec::new(),
+                arcs: Vec::new(),
+                doms: Dominators::default(),
+            });
             let mut lanes = any;
             while lanes != 0 {
                 let bit = 1u64 << lanes.trailing_zeros();
                 lanes &= lanes - 1;
                 let live_graph = LiveGraph { graph, sim, sources: &sources, entries: &entries, fired: &fired, bit };
-                live_graph.dominators(&targets, |n| b.held(n) & bit != 0, &mut slots, &mut found, &mut wins);
+                live_graph.dominators(&targets, |n| b.held(n) & bit != 0, &mut scratch, &mut found, &mut wins);
             }
             (found, wins)
         });
@@ -187,44 +192,41 @@ struct LiveGraph<'a> {
 }
 
 impl LiveGraph<'_> {
-    /// Dominators of each held target; edges become nodes so they can dominate. `slots` maps a
-    /// dense node id to its index in the graph built here (`NodeIndex::end()` when absent; left so).
-    fn dominators(
-        &self,
-        targets: &[u32],
-        held: impl Fn(u32) -> bool,
-        slots: &mut [NodeIndex],
-        found: &mut Vec<(u32, Item)>,
-        wins: &mut Vec<u32>,
-    ) {
-        let mut g: DiGraph<Item, ()> = DiGraph::new();
-        let root = g.add_node(Item::Node(u32::MAX));
-        let mut node = |g: &mut DiGraph<Item, ()>, n: u32| {
-            if slots[n as usize] == NodeIndex::end() {
-                slots[n as usize] = g.add_node(Item::Node(n));
+    /// Dominators of each held target; edges become vertices so they can dominate.
+    fn dominators(&self, targets: &[u32], held: impl Fn(u32) -> bool, s: &mut LaneScratch, found: &mut Vec<(u32, Item)>, wins: &mut Vec<u32>) {
+        let LaneScratch { vertex_of, items, arcs, doms } = s;
+        // Vertex 0 is a root above the entry points.
+        items.clear();
+        arcs.clear();
+        items.push(Item::Node(u32::MAX));
+        let mut vertex = |items: &mut Vec<Item>, n: u32| {
+            if vertex_of[n as usize] == NO_VERTEX {
+                vertex_of[n as usize] = items.len() as u32;
+                items.push(Item::Node(n));
             }
-            slots[n as usize]
+            vertex_of[n as usize]
         };
         for &e in self.entries {
-            let v = node(&mut g, e);
-            g.add_edge(root, v, ());
+            let v = vertex(items, e);
+            arcs.push((0, v));
         }
         for &(e, _) in self.fired.iter().filter(|(_, lanes)| lanes & self.bit != 0) {
-            let (u, v) = (node(&mut g, self.sources[e as usize]), node(&mut g, self.sim.edge_to(e as usize)));
-            let x = g.add_node(Item::Edge(self.sim.stable_id(e as usize) as usize));
-            g.add_edge(u, x, ());
-            g.add_edge(x, v, ());
+            let (u, v) = (vertex(items, self.sources[e as usize]), vertex(items, self.sim.edge_to(e as usize)));
+            let x = items.len() as u32;
+            items.push(Item::Edge(self.sim.stable_id(e as usize) as usize));
+            arcs.push((u, x));
+            arcs.push((x, v));
         }
-        let doms = simple_fast(&g, root);
+        doms.compute(items.len(), arcs, 0);
         for &t in targets {
-            let tn = slots[t as usize];
-            if !held(t) || tn == NodeIndex::end() {
+            let tv = vertex_of[t as usize];
+            if !held(t) || tv == NO_VERTEX {
                 continue;
             }
             wins.push(t);
-            let mut at = doms.immediate_dominator(tn);
+            let mut at = doms.immediate_dominator(tv);
             while let Some(d) = at {
-                match g[d] {
+                match items[d as usize] {
                     Item::Node(n) if n != u32::MAX && !self.graph.is_entry(n) => found.push((t, Item::Node(n))),
                     Item::Edge(e) => found.push((t, Item::Edge(e))),
                     _ => {}
@@ -232,14 +234,27 @@ impl LiveGraph<'_> {
                 at = doms.immediate_dominator(d);
             }
         }
-        for &w in g.node_weights() {
-            if let Item::Node(n) = w
+        for item in items.iter() {
+            if let &Item::Node(n) = item
                 && n != u32::MAX
             {
-                slots[n as usize] = NodeIndex::end();
+                vertex_of[n as usize] = NO_VERTEX;
             }
         }
     }
+}
+
+/// No vertex for this node in the lane's graph.
+const NO_VERTEX: u32 = u32::MAX;
+
+/// One thread's buffers for the lanes' dominator trees.
+struct LaneScratch {
+    /// Per dense node: its vertex in the lane's graph, or [`NO_VERTEX`] (left so after each lane).
+    vertex_of: Vec<u32>,
+    /// Per vertex: the node or edge it stands for.
+    items: Vec<Item>,
+    arcs: Vec<(u32, u32)>,
+    doms: Dominators,
 }
 
 /// A choke point with its measured effect.
