@@ -135,24 +135,9 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
             if any == 0 {
                 return (found, wins);
             }
-            // The lanes in which each edge fires (live, its source, target and required nodes
-            // held), found once for all lanes: the edges of the lanes' live graphs, in edge order.
+            // The edges of the lanes' live graphs, found once for all lanes.
             let mut fired: Vec<(u32, u64)> = Vec::new();
-            for u in 0..sim.node_count() as u32 {
-                let h = b.held(u);
-                if h == 0 {
-                    continue;
-                }
-                for e in sim.out_edges(u) {
-                    let mut lanes = h & b.live(u, e) & b.held(sim.edge_to(e));
-                    for &r in sim.edge_requires(e) {
-                        lanes &= b.held(r);
-                    }
-                    if lanes != 0 {
-                        fired.push((e as u32, lanes));
-                    }
-                }
-            }
+            b.each_fired_edge(|e, lanes| fired.push((e as u32, lanes)));
             let mut scratch = pool.take(|| LaneScratch {
                 vertex_of: vec![NO_VERTEX; sim.node_count()],
                 items: Vec::new(),

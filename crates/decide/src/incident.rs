@@ -591,25 +591,15 @@ fn simulate(
     run.map_batches(|b| {
         let mut scratch = pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, m, tech_count, hops.len())));
         let BatchScratch { fired, fired_in, on, list, useful, held, counts } = &mut *scratch;
-        // The lanes in which each edge fires: source and required nodes held, edge live.
-        for v in 0..n as u32 {
-            let h = b.held(v);
-            if h == 0 {
-                continue;
-            }
-            counts.node_hits[v as usize] += h.count_ones() as u64;
-            for e in sim.out_edges(v) {
-                let mut lanes = h & b.live(v, e);
-                for &r in sim.edge_requires(e) {
-                    lanes &= b.held(r);
-                }
-                if lanes != 0 {
-                    fired[e] = lanes;
-                    fired_in[in_position[e] as usize] = lanes;
-                    list.push(e);
-                }
-            }
+        for (v, hits) in counts.node_hits.iter_mut().enumerate() {
+            *hits += b.held(v as u32).count_ones() as u64;
         }
+        // The lanes in which each edge fires: source and required nodes held, edge live.
+        b.each_fired_edge(|e, lanes| {
+            fired[e] = lanes;
+            fired_in[in_position[e] as usize] = lanes;
+            list.push(e);
+        });
         // Backward from the held jewels over the fired edges: `useful[v]` = lanes in which a held
         // jewel is reachable from v. A required node of a useful edge is useful too.
         let mut breach = 0u64;

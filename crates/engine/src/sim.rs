@@ -382,6 +382,27 @@ impl Batch<'_> {
         debug_assert_eq!(from, self.run.graph.edge_from(edge), "edge {edge} leaves node {from}");
         self.scratch.live(self.run, from, edge, self.word) & self.lanes
     }
+    /// Calls `visit(edge, lanes)`, in edge order, for each edge that fires in some lane: live, its
+    /// source and required nodes held (its target is then held too, by the fixpoint). These are
+    /// the edges of the lanes' live graphs.
+    pub fn each_fired_edge(&mut self, mut visit: impl FnMut(usize, u64)) {
+        let graph = self.run.graph;
+        for u in 0..graph.node_count() as u32 {
+            let held = self.held(u);
+            if held == 0 {
+                continue;
+            }
+            for e in graph.out_edges(u) {
+                let mut lanes = held & self.live(u, e);
+                for &r in graph.edge_requires(e) {
+                    lanes &= self.held(r);
+                }
+                if lanes != 0 {
+                    visit(e, lanes);
+                }
+            }
+        }
+    }
 }
 
 /// A group's scratch seen from one of its batches, whatever the group's width.
