@@ -295,7 +295,7 @@ fn check_controls(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut
                         );
                         continue;
                     }
-                    let entry_has = model.entry_points.iter().any(|e| entry_kinds.contains(&e.kind.name()) && e.kind.name() == k);
+                    let entry_has = !entry_kinds.is_empty() && model.entry_points.iter().any(|e| e.kind.name() == k);
                     (entry_has || model.nodes.iter().any(|n| &n.kind == k), format!("kind `{k}`"))
                 }
                 Selector::Tag(t) => (model.nodes.iter().any(|n| n.tags.contains(t)), format!("tag `{t}`")),
@@ -337,7 +337,13 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
         })
         .collect();
     for control in &model.controls {
-        let listed: Vec<&str> = control.mitigates.iter().chain(&control.detects).map(|x| x.technique.value.as_str()).collect();
+        // The techniques it lists, each once (a technique may be both mitigated and detected).
+        let mut listed: Vec<&str> = Vec::new();
+        for x in control.mitigates.iter().chain(&control.detects) {
+            if !listed.contains(&x.technique.value.as_str()) {
+                listed.push(&x.technique.value);
+            }
+        }
         if listed.is_empty() {
             continue;
         }

@@ -36,6 +36,11 @@ fn a_control_on_the_wrong_end_of_the_step_is_a_warning() {
     );
     // Where the theft starts: it covers the T1003.001 step, so no warning.
     assert!(warnings("  - {id: edr, mitigates: {T1003: 0.8}, scope: [\"from:tag:workstation\"]}").is_empty());
+    // A technique both mitigated and detected is named once.
+    assert_eq!(
+        warnings("  - {id: edr, mitigates: {T1003: 0.8, T1055: 0.5}, detects: {T1003: 0.4}, scope: [tag:workstation]}"),
+        ["m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003, T1055 (or a sub-technique)"]
+    );
     // Detection counts as lowering too.
     assert!(warnings("  - {id: edr, detects: {T1003.001: 0.5}, scope: [admin]}").is_empty());
 }
