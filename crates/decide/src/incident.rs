@@ -522,8 +522,9 @@ impl BatchScratch {
             counts,
         }
     }
-    /// Back to all zeros and empty, touching only what the batch set: fired edges, and the nodes
-    /// in the lane sets' logs (their worklists are empty once their walks end).
+    /// Back to all zeros and empty for the next batch, counts aside, touching only what the batch
+    /// set: fired edges, and the nodes in the lane sets' logs (their worklists are empty once
+    /// their walks end).
     fn clear(&mut self, in_position: &[u32]) {
         for e in self.list.drain(..) {
             self.fired[e] = 0;
