@@ -11,6 +11,8 @@ use crate::dist;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ControlTerm {
     pub control: String,
+    /// The scope selector that covers the edge, as written (`tag:employee`, `from:kind:host`).
+    pub scope: String,
     /// Whether it counts in this posture (deployed and passing); if not, why.
     pub counted: bool,
     pub status: ControlStatus,
@@ -48,8 +50,9 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         .controls
         .iter()
         .enumerate()
-        .filter(|(_, c)| ends.is_some_and(|(source, target)| c.covers(source, target)))
         .filter_map(|(ci, c)| {
+            let (source, target) = ends?;
+            let scope = c.covering_selector(source, target)?.to_string();
             let find = |list: &[riskpath_model::Efficacy]| {
                 list.iter().find(|x| kb::technique_covers(&x.technique.value, &e.technique)).map(|x| x.value.value)
             };
@@ -61,6 +64,7 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
             let mean = |x: Option<Estimate>| x.map(|v| dist::probability_mean(&v));
             Some(ControlTerm {
                 control: c.id.clone(),
+                scope,
                 counted: e.factors.iter().any(|f| f.control == ci),
                 status: c.status,
                 prevent: mean(prevent),

@@ -265,9 +265,14 @@ fn source_side_scopes_follow_the_formula() {
         let ids: Vec<&str> = e.factors.iter().map(|f| model.controls[f.control].id.as_str()).collect();
         assert_eq!(ids, counted[i], "s{}", i + 1);
     }
-    // `explain` lists the same controls as covering each edge.
+    // `explain` lists the same controls as covering each edge, each with the first selector of
+    // its scope that covers it.
+    let by = [&["from:internet"][..], &["from:tag:workstation"], &["from:zone:core"], &["from:admin"], &["from:admin"], &["from:kind:email"]];
     for (edge, e) in graph.edges.iter().enumerate() {
-        let listed: Vec<String> = riskpath_engine::explain::explain_edge(&model, &graph, edge).controls.into_iter().map(|c| c.control).collect();
+        let terms = riskpath_engine::explain::explain_edge(&model, &graph, edge).controls;
+        let listed: Vec<&str> = terms.iter().map(|c| c.control.as_str()).collect();
         assert_eq!(listed, counted[e.model_index], "s{}", e.model_index + 1);
+        let scopes: Vec<&str> = terms.iter().map(|c| c.scope.as_str()).collect();
+        assert_eq!(scopes, by[e.model_index], "s{}", e.model_index + 1);
     }
 }

@@ -180,6 +180,20 @@ impl Selector {
     }
 }
 
+impl std::fmt::Display for Selector {
+    /// As written in a scope: `*`, an id, or `tag:`, `kind:`, `zone:`, `owner:` and a value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selector::Any => write!(f, "*"),
+            Selector::Id(id) => write!(f, "{id}"),
+            Selector::Tag(t) => write!(f, "tag:{t}"),
+            Selector::Kind(k) => write!(f, "kind:{k}"),
+            Selector::Zone(z) => write!(f, "zone:{z}"),
+            Selector::Owner(o) => write!(f, "owner:{o}"),
+        }
+    }
+}
+
 /// Which end of an edge a scope selector looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -195,6 +209,16 @@ pub enum Side {
 pub struct ScopeSelector {
     pub side: Side,
     pub selector: Selector,
+}
+
+impl std::fmt::Display for ScopeSelector {
+    /// As written in a scope, `from:` first for the source side.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.side {
+            Side::Target => write!(f, "{}", self.selector),
+            Side::Source => write!(f, "from:{}", self.selector),
+        }
+    }
 }
 
 /// One end of an edge, as a scope sees it.
@@ -257,9 +281,13 @@ impl Control {
     /// Does this control's scope cover the edge from `source` to `target` (one selector matching
     /// the end it looks at)?
     pub fn covers(&self, source: EdgeEnd<'_>, target: EdgeEnd<'_>) -> bool {
-        self.scope.iter().any(|s| match s.value.side {
-            Side::Target => s.value.selector.matches(target),
-            Side::Source => s.value.selector.matches(source),
+        self.covering_selector(source, target).is_some()
+    }
+    /// The first selector of the scope that covers the edge from `source` to `target`.
+    pub fn covering_selector(&self, source: EdgeEnd<'_>, target: EdgeEnd<'_>) -> Option<&ScopeSelector> {
+        self.scope.iter().map(|s| &s.value).find(|s| match s.side {
+            Side::Target => s.selector.matches(target),
+            Side::Source => s.selector.matches(source),
         })
     }
 }

@@ -109,7 +109,8 @@ pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
             if c.detect.is_some() { format!(" × respond {:.2}", x.respond) } else { String::new() }
         );
         let state = if c.counted { String::new() } else { style.yellow(" (not counted: planned or failing)") };
-        let _ = writeln!(out, "× {:<10}{:>8.4}   {}{}", c.control, c.factor, detail.trim(), state);
+        let scope = style.dim(&format!("  [scope {}]", c.scope));
+        let _ = writeln!(out, "× {:<10}{:>8.4}   {}{}{}", c.control, c.factor, detail.trim(), scope, state);
     }
     let _ = writeln!(out, "{}", style.bold(&row("= p", x.p)));
     if !x.requires.is_empty() {
