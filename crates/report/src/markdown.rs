@@ -369,7 +369,7 @@ fn engineer(out: &mut String, r: &Report) {
                 f.prevent_text.clone(),
                 f.detect_text.clone(),
                 f.factor_text.clone(),
-                if f.counted { "counted".into() } else { "not counted (planned or failing)".into() },
+                format!("{} · scope {}", if f.counted { "counted" } else { "not counted (planned or failing)" }, code(&f.scope)),
             ]);
         }
         let note = if x.requires.is_empty() { String::new() } else { format!("AND: needs {}", md(&x.requires)) };

@@ -361,6 +361,8 @@ pub struct ExplainView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FactorView {
     pub control: String,
+    /// The scope selector that covers the edge (`tag:employee`, `from:kind:host`).
+    pub scope: String,
     pub counted: bool,
     pub prevent_text: String,
     pub detect_text: String,
@@ -595,6 +597,7 @@ impl Report {
                         .iter()
                         .map(|c| FactorView {
                             control: c.control.clone(),
+                            scope: c.scope.clone(),
                             counted: c.counted,
                             prevent_text: c.prevent.map_or("—".into(), |v| format!("{v:.3}")),
                             detect_text: c.detect.map_or("—".into(), |v| format!("{v:.3}")),
