@@ -4,7 +4,8 @@
 //! order), and carries the hash of the record before it; its own hash is SHA-256 over that text.
 //! [`Store::verify_chain`] recomputes every hash and link, so an edited, inserted, deleted or
 //! renumbered record is found and named. What a chain cannot show by itself is the loss of its
-//! newest records: keep the head hash somewhere else (CI logs, a commit) to detect that.
+//! newest records, or a history rewritten whole by someone who recomputes every hash: keep the
+//! head hash somewhere else (CI logs, a commit) and check it with [`ChainReport::anchored`].
 //!
 //! Appending reads the last record and inserts the next inside one `BEGIN IMMEDIATE`
 //! transaction, so concurrent `verify` runs serialize on SQLite's write lock (WAL mode, busy
@@ -90,6 +91,23 @@ pub struct ChainReport {
     /// Hash of the newest record; compare it with a copy kept elsewhere to detect truncation.
     pub head: Option<String>,
     pub problems: Vec<ChainProblem>,
+    /// (seq, stored hash) of every record, oldest first.
+    pub hashes: Vec<(i64, String)>,
+}
+
+impl ChainReport {
+    /// The record whose hash starts with `anchor` (a head hash kept elsewhere, whole or its first
+    /// 12 or more hex digits). Once the chain is intact, finding it shows that nothing up to it was
+    /// rewritten and that the history was not cut back before it; records after it are newer runs.
+    pub fn anchored(&self, anchor: &str) -> Result<Option<i64>, HistoryError> {
+        let anchor = anchor.trim().to_ascii_lowercase();
+        if anchor.len() < 12 || anchor.len() > 64 || !anchor.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(HistoryError(format!(
+                "`{anchor}` is not a record hash: give the 64 hex digits `history verify` printed, or at least the first 12"
+            )));
+        }
+        Ok(self.hashes.iter().find(|(_, hash)| hash.starts_with(&anchor)).map(|(seq, _)| *seq))
+    }
 }
 
 #[derive(Debug)]
@@ -236,6 +254,7 @@ impl Store {
         // The hash the next record must link to: the stored hash of the row before it.
         let mut link = GENESIS.to_string();
         let mut head = None;
+        let mut hashes = Vec::new();
         for row in rows {
             let (seq, text, hash) = row.map_err(|e| err(&e))?;
             records += 1;
@@ -267,10 +286,11 @@ impl Store {
                 Err(e) => problem(format!("record #{seq} was altered: it is not a valid record ({e})")),
             }
             link = hash.clone();
+            hashes.push((seq, hash.clone()));
             head = Some(hash);
             expected_seq = seq + 1;
         }
-        Ok(ChainReport { records, head, problems })
+        Ok(ChainReport { records, head, problems, hashes })
     }
 }
 

@@ -146,3 +146,35 @@ fn concurrent_writers_never_fork_the_chain() {
     expected.sort();
     assert_eq!(ales, expected, "every run is recorded exactly once");
 }
+
+/// A head hash kept elsewhere finds its record while the history holds it, whole or by a 12-digit
+/// prefix in either case; a history cut back before it, or rewritten whole with every hash
+/// recomputed (an intact chain), no longer does.
+#[test]
+fn an_anchor_detects_a_history_cut_back_or_rewritten_whole() {
+    let (_dir, path) = store_with(3);
+    let report = Store::open_existing(&path).unwrap().verify_chain().unwrap();
+    let second = report.hashes[1].1.clone();
+    assert_eq!(report.hashes.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(report.anchored(&second).unwrap(), Some(2));
+    assert_eq!(report.anchored(&second[..12].to_uppercase()).unwrap(), Some(2));
+
+    Connection::open(&path).unwrap().execute("DELETE FROM runs WHERE seq >= 2", []).unwrap();
+    let cut = Store::open_existing(&path).unwrap().verify_chain().unwrap();
+    assert!(cut.problems.is_empty(), "removing the newest records leaves an intact chain");
+    assert_eq!(cut.anchored(&second).unwrap(), None);
+
+    let dir = tempfile::tempdir().unwrap();
+    let forged_path = dir.path().join("history.db");
+    let mut forged = Store::open(&forged_path).unwrap();
+    for ale in [0.0, 1.0, 2.0] {
+        forged.append(|_| record(ale, &[("mfa", State::Pass)])).unwrap();
+    }
+    let forged = forged.verify_chain().unwrap();
+    assert!(forged.problems.is_empty());
+    assert_eq!(forged.anchored(&second).unwrap(), None);
+
+    for bad in ["", "abc123", "not-a-hash-at-all", &"a".repeat(65)] {
+        assert!(report.anchored(bad).is_err(), "{bad:?}");
+    }
+}

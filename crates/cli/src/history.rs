@@ -28,7 +28,17 @@ pub struct Args {
 #[derive(clap::Subcommand, Debug)]
 pub enum Action {
     /// Recompute the hash chain; exit 1 naming each altered, inserted or deleted record.
-    Verify(StoreArgs),
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// A head hash kept elsewhere (CI logs, a commit): it must still be a record of the intact
+    /// chain, or the history was rewritten or cut back. The whole hash or its first 12+ hex digits.
+    #[arg(long, value_name = "HASH")]
+    pub anchor: Option<String>,
 }
 
 /// Which history to read: a model directory's, or a database given by path.
@@ -54,7 +64,7 @@ impl StoreArgs {
 
 pub fn run(args: Args) -> Result<(), Failure> {
     match args.action {
-        Some(Action::Verify(store)) => verify(&store),
+        Some(Action::Verify(args)) => verify(&args),
         None => list(&args),
     }
 }
@@ -63,14 +73,33 @@ fn open(store: &StoreArgs) -> Result<Store, Failure> {
     Store::open_existing(&store.path()?).map_err(|e| Failure::usage(e.to_string()))
 }
 
-fn verify(args: &StoreArgs) -> Result<(), Failure> {
-    let store = open(args)?;
+fn verify(args: &VerifyArgs) -> Result<(), Failure> {
+    let store = open(&args.store)?;
     let report = store.verify_chain().map_err(|e| Failure::usage(e.to_string()))?;
+    let anchored = match &args.anchor {
+        Some(anchor) => Some(report.anchored(anchor).map_err(|e| Failure::usage(e.to_string()))?),
+        None => None,
+    };
     let path = store.path().display().to_string();
     if report.problems.is_empty() {
         let head = report.head.as_deref().unwrap_or("none");
-        println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records);
-        println!("(keep the head hash elsewhere, e.g. in CI logs, to detect removal of the newest records)");
+        match anchored {
+            Some(None) => {
+                return Err(Failure::findings(format!(
+                    "the history in {path} does not contain the anchored record {}: it was rewritten, or cut back \
+                     before that record ({} record(s), head {head})",
+                    args.anchor.as_deref().unwrap_or_default().trim(),
+                    report.records
+                )));
+            }
+            Some(Some(seq)) => {
+                println!("ok: {} record(s) in {path}, hash chain intact through the anchored record #{seq}; head {head}", report.records);
+            }
+            None => {
+                println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records);
+                println!("(keep the head hash elsewhere, e.g. in CI logs, and pass it as --anchor next time)");
+            }
+        }
         return Ok(());
     }
     for p in &report.problems {

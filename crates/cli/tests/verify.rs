@@ -273,6 +273,13 @@ fn history_lists_runs_and_detects_tampering() {
     let out = f.run(&["history", "verify", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("4 record(s)") && stdout(&out).contains("chain intact"));
+    // The head printed now, kept elsewhere, anchors later checks.
+    let head = stdout(&out).split("head ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
+    assert_eq!(head.len(), 64, "{}", stdout(&out));
+    let out = f.run(&["history", "verify", ".", "--anchor", &head[..16]]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("intact through the anchored record #4"), "{}", stdout(&out));
+    assert_eq!(f.run(&["history", "verify", ".", "--anchor", "zz"]).status.code(), Some(2));
 
     let conn = rusqlite::Connection::open(f.db()).unwrap();
     conn.execute("UPDATE runs SET record = replace(record, '\"state\":\"fail\"', '\"state\":\"pass\"') WHERE seq = 3", []).unwrap();
@@ -289,6 +296,19 @@ fn history_lists_runs_and_detects_tampering() {
     let out = f.run(&["history", "verify", "--db", ".riskpath/history.db"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("record #2 is missing"), "{}", stdout(&out));
+
+    // Cutting the newest record off leaves an intact chain: only an anchor kept elsewhere shows it.
+    let f = Fixture::passing();
+    for _ in 0..3 {
+        f.verify(&[]);
+    }
+    let head = f.run(&["history", "verify", "."]).stdout;
+    let head = String::from_utf8_lossy(&head).split("head ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
+    rusqlite::Connection::open(f.db()).unwrap().execute("DELETE FROM runs WHERE seq = 3", []).unwrap();
+    assert_eq!(f.run(&["history", "verify", "."]).status.code(), Some(0));
+    let out = f.run(&["history", "verify", ".", "--anchor", &head]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("does not contain the anchored record"), "{}", stderr(&out));
 }
 
 #[test]
