@@ -291,10 +291,7 @@ fn group(args: GroupArgs) -> Result<(), Failure> {
         .edges
         .iter()
         .map(|e| {
-            let technique = e.technique.as_ref().map_or_else(
-                || kb::edge_kind(&e.kind.value).map_or(String::new(), |k| k.technique.to_string()),
-                |t| t.value.clone(),
-            );
+            let technique = e.technique_id().unwrap_or_default().to_string();
             Row { label: e.label(), kind: e.kind.value.clone(), reason: reason(&used, &technique), technique }
         })
         .collect();

@@ -196,7 +196,7 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
         .filter(|(i, _)| !posture.removed[*i])
         .map(|(i, e)| {
             let kind = kb::edge_kind(&e.kind.value).expect("validated edge kind");
-            let technique = e.technique.as_ref().map_or(kind.technique.to_string(), |t| t.value.clone());
+            let technique = e.technique_id().expect("validated edge kind").to_string();
             let base = match &e.p {
                 Some(p) => Base::Override(p.value),
                 None => Base::Kind(kind.base),

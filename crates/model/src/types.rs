@@ -141,6 +141,14 @@ impl Edge {
     pub fn label(&self) -> String {
         self.id.clone().unwrap_or_else(|| format!("{} -> {}", self.from.value, self.to.value))
     }
+    /// The ATT&CK technique of the step: its own `technique`, else its kind's (`None` for an
+    /// unknown kind, which validation reports).
+    pub fn technique_id(&self) -> Option<&str> {
+        match &self.technique {
+            Some(t) => Some(&t.value),
+            None => crate::kb::edge_kind(&self.kind.value).map(|k| k.technique),
+        }
+    }
 }
 
 /// What a scope selector picks: a node (by id, tag, kind, zone or owner), or anything (`*`).
@@ -227,6 +235,16 @@ pub enum EdgeEnd<'a> {
     Node(&'a Node),
     /// An entry point (only ever an edge's source).
     Entry(&'a EntryPoint),
+}
+
+impl EdgeEnd<'_> {
+    /// Where the node or entry point is written.
+    pub fn loc(&self) -> Loc {
+        match self {
+            EdgeEnd::Node(n) => n.loc,
+            EdgeEnd::Entry(e) => e.loc,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -328,13 +328,7 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
     let steps: Vec<(EdgeEnd, EdgeEnd, &str)> = model
         .edges
         .iter()
-        .filter_map(|e| {
-            let technique = match &e.technique {
-                Some(t) => t.value.as_str(),
-                None => kb::edge_kind(&e.kind.value)?.technique,
-            };
-            Some((*end_of.get(e.from.value.as_str())?, *end_of.get(e.to.value.as_str())?, technique))
-        })
+        .filter_map(|e| Some((*end_of.get(e.from.value.as_str())?, *end_of.get(e.to.value.as_str())?, e.technique_id()?)))
         .collect();
     for control in &model.controls {
         // The techniques it lists, each once (a technique may be both mitigated and detected).

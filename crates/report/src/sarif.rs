@@ -122,11 +122,6 @@ fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) 
     l
 }
 
-/// Where a node (or entry point) of the model is written.
-fn node_loc(model: &Model, id: &str) -> Option<Loc> {
-    model.node(id).map(|n| n.loc).or_else(|| model.entry_points.iter().find(|e| e.id == id).map(|e| e.loc))
-}
-
 /// The SARIF log. `model_dir` is the directory the model was loaded from (file paths are made
 /// relative to it); `ale` the baseline the shares are of.
 #[allow(clippy::too_many_arguments)]
@@ -202,7 +197,7 @@ pub fn sarif(
     }
     for p in crate::view::stable_order(choke_points).into_iter().filter(|p| p.ale_reduction > 0.0) {
         let loc = match p.kind {
-            "node" => node_loc(model, &p.id),
+            "node" => model.edge_end(&p.id).map(|end| end.loc()),
             _ => model.edges.iter().find(|e| e.label() == p.id).map(|e| e.loc),
         };
         let Some(loc) = loc else { continue };
