@@ -1,6 +1,8 @@
 //! Immediate dominators of a graph given as a list of arcs, with buffers reused from call to call:
 //! the choke-point analysis asks for one dominator tree per winning trial.
 
+use crate::csr::Csr;
+
 /// No vertex: unreachable, not yet numbered, or the root's dominator.
 const NONE: u32 = u32::MAX;
 /// A vertex on the depth-first stack, not yet numbered.
@@ -13,10 +15,8 @@ const OPEN: u32 = u32::MAX - 1;
 #[derive(Debug, Default)]
 pub struct Dominators {
     root: u32,
-    succ_start: Vec<u32>,
-    succ: Vec<u32>,
-    pred_start: Vec<u32>,
-    pred: Vec<u32>,
+    succ: Csr,
+    pred: Csr,
     /// Postorder number of each vertex (`NONE` when unreachable).
     post: Vec<u32>,
     /// Vertices in postorder.
@@ -29,8 +29,8 @@ impl Dominators {
     /// Computes the dominators of the graph of vertices `0..n` and `arcs` (from, to), from `root`.
     pub fn compute(&mut self, n: usize, arcs: &[(u32, u32)], root: u32) {
         self.root = root;
-        group(n, arcs.iter().copied(), &mut self.succ_start, &mut self.succ);
-        group(n, arcs.iter().map(|&(u, v)| (v, u)), &mut self.pred_start, &mut self.pred);
+        self.succ.refill(n, arcs.iter().copied());
+        self.pred.refill(n, arcs.iter().map(|&(u, v)| (v, u)));
         self.number_in_postorder(n);
         self.idom.clear();
         self.idom.resize(n, NONE);
@@ -44,8 +44,7 @@ impl Dominators {
                     continue;
                 }
                 let mut new = NONE;
-                for k in self.pred_start[b as usize]..self.pred_start[b as usize + 1] {
-                    let p = self.pred[k as usize];
+                for &p in self.pred.of(b) {
                     if self.idom[p as usize] != NONE {
                         new = if new == NONE { p } else { self.intersect(p, new) };
                     }
@@ -69,15 +68,15 @@ impl Dominators {
         self.post.resize(n, NONE);
         self.order.clear();
         self.post[self.root as usize] = OPEN;
-        self.stack.push((self.root, self.succ_start[self.root as usize]));
+        self.stack.push((self.root, self.succ.offsets[self.root as usize]));
         while let Some(top) = self.stack.last_mut() {
             let (v, next) = *top;
-            if next < self.succ_start[v as usize + 1] {
+            if next < self.succ.offsets[v as usize + 1] {
                 top.1 += 1;
-                let w = self.succ[next as usize];
+                let w = self.succ.items[next as usize];
                 if self.post[w as usize] == NONE {
                     self.post[w as usize] = OPEN;
-                    self.stack.push((w, self.succ_start[w as usize]));
+                    self.stack.push((w, self.succ.offsets[w as usize]));
                 }
             } else {
                 self.post[v as usize] = self.order.len() as u32;
@@ -100,29 +99,6 @@ impl Dominators {
         }
         a
     }
-}
-
-/// `pairs` (vertex, item) grouped by vertex into `start`/`items` (compressed rows), in input order.
-fn group(n: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone, start: &mut Vec<u32>, items: &mut Vec<u32>) {
-    start.clear();
-    start.resize(n + 1, 0);
-    for (v, _) in pairs.clone() {
-        start[v as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    items.clear();
-    items.resize(start[n] as usize, 0);
-    // Each vertex's start moves past the items placed, then every start moves back one row.
-    for (v, x) in pairs {
-        items[start[v as usize] as usize] = x;
-        start[v as usize] += 1;
-    }
-    for i in (1..=n).rev() {
-        start[i] = start[i - 1];
-    }
-    start[0] = 0;
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ use riskpath_model::kb::{self, EdgeKind, Skill};
 use serde::Serialize;
 
 use crate::chokepoints::min_cut;
+use crate::csr::Csr;
 
 /// Node kinds that are credentials (or stand for the rights of one): rotated when within one hop.
 pub const CREDENTIAL_KINDS: [&str; 5] = ["identity", "secret", "key", "role", "group"];
@@ -478,22 +479,6 @@ impl WhatIf<'_> {
     }
 }
 
-/// Items grouped by node (compressed rows).
-struct Csr {
-    offsets: Vec<u32>,
-    items: Vec<u32>,
-}
-
-impl Csr {
-    /// Where node `v`'s items are in `items`.
-    fn range(&self, v: u32) -> std::ops::Range<usize> {
-        self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize
-    }
-    fn of(&self, v: u32) -> &[u32] {
-        &self.items[self.range(v)]
-    }
-}
-
 /// One thread's buffers for [`simulate`], reused from batch to batch and cleared after each, and
 /// its counts.
 struct BatchScratch {
@@ -536,23 +521,6 @@ impl BatchScratch {
     }
 }
 
-fn csr(n: usize, pairs: impl Iterator<Item = (u32, usize)> + Clone) -> Csr {
-    let mut offsets = vec![0u32; n + 1];
-    for (v, _) in pairs.clone() {
-        offsets[v as usize + 1] += 1;
-    }
-    for i in 0..n {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut fill = offsets.clone();
-    let mut items = vec![0u32; offsets[n] as usize];
-    for (v, e) in pairs {
-        items[fill[v as usize] as usize] = e as u32;
-        fill[v as usize] += 1;
-    }
-    Csr { offsets, items }
-}
-
 /// Simulates from `entries` and counts which jewels and nodes are held, which edges fire and which
 /// lie on a live path to a held jewel of `jewels`; and, per edge of `hops`, the jewel hits lost
 /// without that edge.
@@ -581,13 +549,13 @@ fn simulate(
     // Edges by target (with their sources, so the backward pass reads them in order) and by
     // required node, for the worklists below.
     let sources = sim.edge_sources();
-    let by_target = csr(n, (0..m).map(|e| (sim.edge_to(e), e)));
+    let by_target = Csr::new(n, (0..m).map(|e| (sim.edge_to(e), e as u32)));
     let in_sources: Vec<u32> = by_target.items.iter().map(|&e| sources[e as usize]).collect();
     let mut in_position = vec![0u32; m];
     for (k, &e) in by_target.items.iter().enumerate() {
         in_position[e as usize] = k as u32;
     }
-    let by_requirement = csr(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e))));
+    let by_requirement = Csr::new(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e as u32))));
     let pool = Pool::default();
     run.map_batches(|b| {
         let mut scratch = pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, m, tech_count, hops.len())));

@@ -3,6 +3,7 @@
 
 pub mod chokepoints;
 pub mod classes;
+mod csr;
 mod dominators;
 pub mod eval;
 pub mod incident;
