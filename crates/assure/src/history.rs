@@ -87,15 +87,20 @@ pub struct ChainProblem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainReport {
-    pub records: usize,
-    /// Hash of the newest record; compare it with a copy kept elsewhere to detect truncation.
-    pub head: Option<String>,
     pub problems: Vec<ChainProblem>,
     /// (seq, stored hash) of every record, oldest first.
     pub hashes: Vec<(i64, String)>,
 }
 
 impl ChainReport {
+    /// How many records the history holds.
+    pub fn records(&self) -> usize {
+        self.hashes.len()
+    }
+    /// Hash of the newest record; compare it with a copy kept elsewhere (see [`Self::anchored`]).
+    pub fn head(&self) -> Option<&str> {
+        self.hashes.last().map(|(_, hash)| hash.as_str())
+    }
     /// The record whose hash starts with `anchor` (a head hash kept elsewhere, whole or its first
     /// 12 or more hex digits). Once the chain is intact, finding it shows that nothing up to it was
     /// rewritten and that the history was not cut back before it; records after it are newer runs.
@@ -249,15 +254,12 @@ impl Store {
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
             .map_err(|e| err(&e))?;
         let mut problems = Vec::new();
-        let mut records = 0;
         let mut expected_seq = 1i64;
         // The hash the next record must link to: the stored hash of the row before it.
         let mut link = GENESIS.to_string();
-        let mut head = None;
         let mut hashes = Vec::new();
         for row in rows {
             let (seq, text, hash) = row.map_err(|e| err(&e))?;
-            records += 1;
             let mut problem = |message: String| problems.push(ChainProblem { seq, message });
             if seq > expected_seq {
                 let gap = if seq - expected_seq == 1 {
@@ -286,11 +288,10 @@ impl Store {
                 Err(e) => problem(format!("record #{seq} was altered: it is not a valid record ({e})")),
             }
             link = hash.clone();
-            hashes.push((seq, hash.clone()));
-            head = Some(hash);
+            hashes.push((seq, hash));
             expected_seq = seq + 1;
         }
-        Ok(ChainReport { records, head, problems, hashes })
+        Ok(ChainReport { problems, hashes })
     }
 }
 

@@ -53,8 +53,8 @@ fn appends_link_each_record_to_the_last() {
     assert_eq!(records[2].record.prev_hash, records[1].hash);
     let report = store.verify_chain().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    assert_eq!(report.records, 3);
-    assert_eq!(report.head.as_deref(), Some(records[2].hash.as_str()));
+    assert_eq!(report.records(), 3);
+    assert_eq!(report.head(), Some(records[2].hash.as_str()));
     let journal: String = Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(journal, "wal");
 }
@@ -139,7 +139,7 @@ fn concurrent_writers_never_fork_the_chain() {
     let store = Store::open_existing(&path).unwrap();
     let report = store.verify_chain().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    assert_eq!(report.records, 40);
+    assert_eq!(report.records(), 40);
     let mut ales: Vec<i64> = store.records().unwrap().iter().map(|s| s.record.ale as i64).collect();
     ales.sort();
     let mut expected: Vec<i64> = (0..4).flat_map(|t| (0..10).map(move |i| t * 100 + i)).collect();

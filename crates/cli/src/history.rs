@@ -82,21 +82,21 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     };
     let path = store.path().display().to_string();
     if report.problems.is_empty() {
-        let head = report.head.as_deref().unwrap_or("none");
+        let head = report.head().unwrap_or("none");
         match anchored {
             Some(None) => {
                 return Err(Failure::findings(format!(
                     "the history in {path} does not contain the anchored record {}: it was rewritten, or cut back \
                      before that record ({} record(s), head {head})",
                     args.anchor.as_deref().unwrap_or_default().trim(),
-                    report.records
+                    report.records()
                 )));
             }
             Some(Some(seq)) => {
-                println!("ok: {} record(s) in {path}, hash chain intact through the anchored record #{seq}; head {head}", report.records);
+                println!("ok: {} record(s) in {path}, hash chain intact through the anchored record #{seq}; head {head}", report.records());
             }
             None => {
-                println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records);
+                println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records());
                 println!("(keep the head hash elsewhere, e.g. in CI logs, and pass it as --anchor next time)");
             }
         }
