@@ -30,7 +30,8 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 6] = [State::Pass, State::Fail, State::Stale, State::Error, State::Unchecked, State::Planned];
+    pub const ALL: [State; 6] =
+        [State::Pass, State::Fail, State::Stale, State::Error, State::Unchecked, State::Planned];
     pub fn name(self) -> &'static str {
         match self {
             State::Pass => "pass",
@@ -130,7 +131,8 @@ fn run(check: &Check, options: &CheckOptions, result: &mut ControlResult) {
         Err(errors) => return fail(result, errors),
     };
     // A file over the per-file limit is reported as such by `evidence::load`, not here.
-    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len().min(limits.max_evidence_bytes)).sum();
+    let total: u64 =
+        files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len().min(limits.max_evidence_bytes)).sum();
     if total > limits.max_evidence_total_bytes {
         return fail(
             result,
@@ -169,7 +171,13 @@ fn run(check: &Check, options: &CheckOptions, result: &mut ControlResult) {
             .filter(|e| e.age_secs > max)
             .map(|e| {
                 let by = if e.dated_by == "document" { "observed_at" } else { "file modified" };
-                format!("{} is {} old ({by} {}; max_age {})", e.path, human_age(e.age_secs), e.observed_at, human_age(max))
+                format!(
+                    "{} is {} old ({by} {}; max_age {})",
+                    e.path,
+                    human_age(e.age_secs),
+                    e.observed_at,
+                    human_age(max)
+                )
             })
             .collect(),
         None => Vec::new(),
@@ -197,7 +205,8 @@ fn read_policy(base: &Path, written: &str, limits: &Limits) -> Result<String, St
     if bytes.len() > limits.max_policy_bytes {
         return Err(format!("policy {written} is larger than the {}-byte limit", limits.max_policy_bytes));
     }
-    String::from_utf8(bytes).map_err(|e| format!("policy {written} is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("policy {written} is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
 }
 
 /// The posture as verified: deployed controls count unless their check fails, is stale or errs.

@@ -117,7 +117,11 @@ impl Location {
             .collect::<Vec<_>>()
             .join("/");
         // `Path::components` drops a leading `/`; keep absolute paths absolute.
-        let file = if path.is_absolute() && !file.starts_with('/') { format!("/{}", file.trim_start_matches('/')) } else { file };
+        let file = if path.is_absolute() && !file.starts_with('/') {
+            format!("/{}", file.trim_start_matches('/'))
+        } else {
+            file
+        };
         Location { file, line, column }
     }
 }
@@ -168,7 +172,11 @@ impl Run<'_> {
                     state: r.state,
                     messages: r.messages.clone(),
                     policy_sha256: r.policy_sha256.clone(),
-                    evidence: r.evidence.iter().map(|e| EvidenceHash { path: e.path.clone(), sha256: e.sha256.clone() }).collect(),
+                    evidence: r
+                        .evidence
+                        .iter()
+                        .map(|e| EvidenceHash { path: e.path.clone(), sha256: e.sha256.clone() })
+                        .collect(),
                     ale_increase: self.impact.increase_of(i),
                 })
                 .collect(),
@@ -237,7 +245,11 @@ impl Run<'_> {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "riskpath", version: env!("CARGO_PKG_VERSION") },
             time: self.time.clone(),
-            model: ModelDoc { path: self.model_path.clone(), hash: self.model_hash.clone(), files: model.sources.files().len() },
+            model: ModelDoc {
+                path: self.model_path.clone(),
+                hash: self.model_hash.clone(),
+                files: model.sources.files().len(),
+            },
             seed: c.seed,
             trials: c.trials,
             years: c.years,

@@ -48,15 +48,20 @@ pub(crate) fn check_relative(written: &str, what: &str) -> Result<(), String> {
     if written.is_empty() {
         return Err(format!("{what} is empty"));
     }
-    if path.is_absolute() || path.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_) | Component::RootDir)) {
-        return Err(format!("{what} `{written}` must be a path inside the model directory (no absolute paths, no `..`)"));
+    if path.is_absolute()
+        || path.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_) | Component::RootDir))
+    {
+        return Err(format!(
+            "{what} `{written}` must be a path inside the model directory (no absolute paths, no `..`)"
+        ));
     }
     Ok(())
 }
 
 /// Refuses a file whose real path (after symlinks) leaves the model directory.
 pub(crate) fn check_inside(base: &Path, file: &Path, shown: &str) -> Result<(), String> {
-    let real_base = base.canonicalize().map_err(|e| format!("cannot read the model directory {}: {e}", base.display()))?;
+    let real_base =
+        base.canonicalize().map_err(|e| format!("cannot read the model directory {}: {e}", base.display()))?;
     let real = file.canonicalize().map_err(|e| format!("cannot read {shown}: {e}"))?;
     if !real.starts_with(&real_base) {
         return Err(format!("{shown} resolves to {} outside the model directory", real.display()));
@@ -75,7 +80,8 @@ pub(crate) fn shown_path(base: &Path, path: &Path) -> String {
 pub fn resolve(base: &Path, patterns: &[String], limits: &Limits) -> Result<Vec<PathBuf>, Vec<String>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    let options = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
+    let options =
+        glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
     for pattern in patterns {
         if let Err(e) = check_relative(pattern, "evidence pattern") {
             errors.push(e);

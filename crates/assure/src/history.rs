@@ -185,8 +185,9 @@ impl Store {
             return Err(HistoryError(format!("no history at {} (run `riskpath verify` first)", path.display())));
         }
         let err = |e: &dyn std::fmt::Display| HistoryError(format!("history {}: {e}", path.display()));
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| err(&e))?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| err(&e))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| err(&e))?;
         Ok(Store { conn, path: path.to_path_buf() })
     }

@@ -36,7 +36,8 @@ impl Impact {
 pub fn price(model: &Model, results: &[ControlResult], config: RiskConfig) -> Impact {
     let design = Posture::as_deployed(model);
     let base = assess(model, &design, config);
-    let failing: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.state.is_failing()).map(|(i, _)| i).collect();
+    let failing: Vec<usize> =
+        results.iter().enumerate().filter(|(_, r)| r.state.is_failing()).map(|(i, _)| i).collect();
     let mut per_control = Vec::with_capacity(failing.len());
     for &i in &failing {
         let mut posture = design.clone();
@@ -53,9 +54,7 @@ pub fn price(model: &Model, results: &[ControlResult], config: RiskConfig) -> Im
         }
         assess(model, &posture, config).ale
     };
-    let per_control = per_control
-        .into_iter()
-        .map(|(i, ale)| (i, (ale.unwrap_or(ale_verified) - base.ale).max(0.0)))
-        .collect();
+    let per_control =
+        per_control.into_iter().map(|(i, ale)| (i, (ale.unwrap_or(ale_verified) - base.ale).max(0.0))).collect();
     Impact { config, ale_design: base.ale, ale_design_std_error: base.ale_std_error, ale_verified, per_control }
 }

@@ -46,7 +46,13 @@ pub fn valid_package(package: &str) -> bool {
 /// Evaluates `text` (shown as `name` in messages) against `input` and returns its `deny` and
 /// `warn` messages, or an error message that names the policy file (with line and column when
 /// regorus reports them).
-pub fn evaluate(name: &str, text: &str, package: &str, input: serde_json::Value, limits: &Limits) -> Result<Outcome, String> {
+pub fn evaluate(
+    name: &str,
+    text: &str,
+    package: &str,
+    input: serde_json::Value,
+    limits: &Limits,
+) -> Result<Outcome, String> {
     if !valid_package(package) {
         return Err(format!("`{package}` is not a valid Rego package name"));
     }
@@ -100,10 +106,20 @@ const OUT_OF_MEMORY: &str = "\u{0}out of memory";
 /// `bytes` in MiB for messages: `1024 MiB`, or `95.4 MiB` when not a whole number of them.
 fn mebibytes(bytes: u64) -> String {
     const MIB: u64 = 1 << 20;
-    if bytes.is_multiple_of(MIB) { format!("{} MiB", bytes / MIB) } else { format!("{:.1} MiB", bytes as f64 / MIB as f64) }
+    if bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    }
 }
 
-fn evaluate_here(name: &str, text: &str, package: &str, input: serde_json::Value, timeout: Duration) -> Result<Outcome, String> {
+fn evaluate_here(
+    name: &str,
+    text: &str,
+    package: &str,
+    input: serde_json::Value,
+    timeout: Duration,
+) -> Result<Outcome, String> {
     let timer = ExecutionTimerConfig { limit: timeout, check_interval: NonZeroU32::new(16).expect("non-zero") };
     let mut engine = load(name, text, timer)?;
     let packages = engine.get_packages().map_err(|e| located(name, &e.to_string()))?;

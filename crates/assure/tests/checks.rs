@@ -73,7 +73,10 @@ const CHECK: &str = "{policy: checks/p.rego, evidence: [evidence/e.json]}";
 #[test]
 fn passes_fails_and_reads_warnings() {
     let warn = "package main\n\ndeny contains msg if {\n  some u in input.users\n  not u.mfa\n  msg := sprintf(\"user %s has no MFA\", [u.name])\n}\n\nwarn contains \"2 users share a hardware key\" if { true }\n";
-    let dir = setup(&[("mfa", CHECK)], &[("checks/p.rego", warn.as_bytes()), ("evidence/e.json", br#"{"users": [{"name": "a", "mfa": true}]}"#)]);
+    let dir = setup(
+        &[("mfa", CHECK)],
+        &[("checks/p.rego", warn.as_bytes()), ("evidence/e.json", br#"{"users": [{"name": "a", "mfa": true}]}"#)],
+    );
     let r = only(dir.path());
     assert_eq!(r.state, State::Pass, "{:?}", r.messages);
     assert_eq!(r.warnings, vec!["2 users share a hardware key"]);
@@ -81,7 +84,8 @@ fn passes_fails_and_reads_warnings() {
     assert_eq!(r.evidence[0].path, "evidence/e.json");
     assert_eq!(r.evidence[0].sha256.len(), 64);
 
-    std::fs::write(dir.path().join("evidence/e.json"), br#"{"users": [{"name": "a", "mfa": true}, {"name": "bob"}]}"#).unwrap();
+    std::fs::write(dir.path().join("evidence/e.json"), br#"{"users": [{"name": "a", "mfa": true}, {"name": "bob"}]}"#)
+        .unwrap();
     let r = only(dir.path());
     assert_eq!(r.state, State::Fail);
     assert_eq!(r.messages, vec!["user bob has no MFA"]);
@@ -90,7 +94,10 @@ fn passes_fails_and_reads_warnings() {
 #[test]
 fn old_style_deny_rules_and_object_messages() {
     let v0 = "package main\n\ndeny[msg] {\n  u := input.users[_]\n  not u.mfa\n  msg := {\"msg\": sprintf(\"user %s has no MFA\", [u.name]), \"user\": u.name}\n}\n";
-    let dir = setup(&[("mfa", CHECK)], &[("checks/p.rego", v0.as_bytes()), ("evidence/e.json", br#"{"users": [{"name": "eve"}]}"#)]);
+    let dir = setup(
+        &[("mfa", CHECK)],
+        &[("checks/p.rego", v0.as_bytes()), ("evidence/e.json", br#"{"users": [{"name": "eve"}]}"#)],
+    );
     let r = only(dir.path());
     assert_eq!(r.state, State::Fail, "{:?}", r.messages);
     assert_eq!(r.messages, vec!["user eve has no MFA"]);
@@ -100,7 +107,10 @@ fn old_style_deny_rules_and_object_messages() {
 fn custom_package_and_boolean_deny() {
     let policy = "package acme.backups\n\ndeny if { not input.object_lock }\n";
     let check = "{policy: checks/p.rego, evidence: [evidence/e.json], package: acme.backups}";
-    let dir = setup(&[("backup", check)], &[("checks/p.rego", policy.as_bytes()), ("evidence/e.json", br#"{"object_lock": false}"#)]);
+    let dir = setup(
+        &[("backup", check)],
+        &[("checks/p.rego", policy.as_bytes()), ("evidence/e.json", br#"{"object_lock": false}"#)],
+    );
     let r = only(dir.path());
     assert_eq!(r.state, State::Fail, "{:?}", r.messages);
     assert_eq!(r.package.as_deref(), Some("acme.backups"));
@@ -121,7 +131,10 @@ fn several_files_are_an_array_one_file_is_the_document() {
     let r = only(dir.path());
     assert_eq!(r.state, State::Fail);
     assert_eq!(r.messages, vec!["api is in count mode"]);
-    assert_eq!(r.evidence.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["evidence/waf-a.yaml", "evidence/waf-b.yaml"]);
+    assert_eq!(
+        r.evidence.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+        ["evidence/waf-a.yaml", "evidence/waf-b.yaml"]
+    );
 
     std::fs::remove_file(dir.path().join("evidence/waf-b.yaml")).unwrap();
     let r = only(dir.path());
@@ -247,14 +260,22 @@ fn hostile_evidence_is_refused_quickly() {
 
     // Deeply nested YAML and a YAML alias bomb.
     let check = "{policy: checks/p.rego, evidence: [evidence/e.yaml]}";
-    let deep = setup(&[("mfa", check)], &[("checks/p.rego", PASSING_V1.as_bytes()), ("evidence/e.yaml", ("[".repeat(10_000) + &"]".repeat(10_000)).as_bytes())]);
+    let deep = setup(
+        &[("mfa", check)],
+        &[
+            ("checks/p.rego", PASSING_V1.as_bytes()),
+            ("evidence/e.yaml", ("[".repeat(10_000) + &"]".repeat(10_000)).as_bytes()),
+        ],
+    );
     let r = only(deep.path());
     assert_eq!(r.state, State::Error);
     assert!(r.messages[0].contains("not valid YAML"), "{:?}", r.messages);
     let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 0..12 {
         let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
-        bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        bomb.push_str(&format!(
+            "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
     }
     std::fs::write(deep.path().join("evidence/e.yaml"), bomb).unwrap();
     let r = only(deep.path());
@@ -283,7 +304,10 @@ fn malformed_rego_names_file_line_and_column() {
 
 #[test]
 fn wrong_package_or_no_deny_rule_is_an_error_not_a_pass() {
-    let dir = setup(&[("mfa", CHECK)], &[("checks/p.rego", b"package other\n\ndeny contains \"x\" if { false }\n"), ("evidence/e.json", b"{}")]);
+    let dir = setup(
+        &[("mfa", CHECK)],
+        &[("checks/p.rego", b"package other\n\ndeny contains \"x\" if { false }\n"), ("evidence/e.json", b"{}")],
+    );
     let r = only(dir.path());
     assert_eq!(r.state, State::Error);
     assert!(r.messages[0].contains("no `package main`") && r.messages[0].contains("other"), "{:?}", r.messages);
@@ -314,7 +338,8 @@ fn expensive_policies_are_stopped_by_the_bound() {
     let expensive = "package main\n\ndeny contains msg if {\n  some i in numbers.range(1, 20000)\n  some j in numbers.range(1, 20000)\n  i * j == -1\n  msg := \"never\"\n}\n";
     let dir = setup(&[("mfa", CHECK)], &[("checks/p.rego", expensive.as_bytes()), ("evidence/e.json", b"{}")]);
     let started = Instant::now();
-    let r = run_with(dir.path(), Limits { policy_timeout: Duration::from_millis(200), ..Limits::default() }).pop().unwrap();
+    let r =
+        run_with(dir.path(), Limits { policy_timeout: Duration::from_millis(200), ..Limits::default() }).pop().unwrap();
     let took = started.elapsed();
     assert_eq!(r.state, State::Error);
     assert_eq!(r.messages, vec!["policy exceeded the 200 ms limit"]);
@@ -325,7 +350,8 @@ fn expensive_policies_are_stopped_by_the_bound() {
 fn memory_hungry_policies_are_stopped_by_the_bound() {
     // One allocation of 480 MB, and memory that grows 24 kB at a time (each about 500 MB
     // unbounded: if the bound failed, these would fail the test, not exhaust the machine).
-    let at_once = "package main\n\ndeny contains msg if {\n  count(numbers.range(1, 20000000)) > 0\n  msg := \"never\"\n}\n";
+    let at_once =
+        "package main\n\ndeny contains msg if {\n  count(numbers.range(1, 20000000)) > 0\n  msg := \"never\"\n}\n";
     let growing = "package main\n\nbig := [numbers.range(1, 1000) | some i in numbers.range(1, 20000)]\n\n\
                    deny contains msg if {\n  count(big) < 0\n  msg := \"never\"\n}\n";
     let limits = Limits { policy_timeout: Duration::from_secs(30), max_policy_memory: 128 << 20, ..Limits::default() };
@@ -336,7 +362,8 @@ fn memory_hungry_policies_are_stopped_by_the_bound() {
         assert_eq!(r.messages, vec!["policy exceeded the 128 MiB memory limit"], "{policy}");
     }
     // The same bound leaves an ordinary policy alone.
-    let dir = setup(&[("mfa", CHECK)], &[("checks/p.rego", PASSING_V1.as_bytes()), ("evidence/e.json", br#"{"users": []}"#)]);
+    let dir =
+        setup(&[("mfa", CHECK)], &[("checks/p.rego", PASSING_V1.as_bytes()), ("evidence/e.json", br#"{"users": []}"#)]);
     assert_eq!(run_with(dir.path(), limits).pop().unwrap().state, State::Pass);
 }
 
@@ -347,7 +374,8 @@ fn failing_controls_count_as_absent_and_are_priced() {
         &[("checks/p.rego", PASSING_V1.as_bytes()), ("evidence/e.json", br#"{"users": [{"name": "x"}]}"#)],
     );
     let model = load(dir.path());
-    let results = check_controls(&model, &CheckOptions { base: dir.path(), now: SystemTime::now(), limits: Limits::default() });
+    let results =
+        check_controls(&model, &CheckOptions { base: dir.path(), now: SystemTime::now(), limits: Limits::default() });
     let states: Vec<State> = results.iter().map(|r| r.state).collect();
     assert_eq!(states, [State::Fail, State::Error, State::Unchecked]);
     assert_eq!(verified_posture(&model, &results).active, vec![false, false, true]);
@@ -369,7 +397,11 @@ fn evidence_of_one_check_is_bounded_in_total() {
     let dir = setup(&[("mfa", check)], &[("checks/p.rego", PASSING_V1.as_bytes())]);
     std::fs::create_dir_all(dir.path().join("evidence")).unwrap();
     for i in 0..3 {
-        std::fs::write(dir.path().join(format!("evidence/{i}.json")), format!("{{\"users\": [], \"pad\": \"{}\"}}", "x".repeat(600))).unwrap();
+        std::fs::write(
+            dir.path().join(format!("evidence/{i}.json")),
+            format!("{{\"users\": [], \"pad\": \"{}\"}}", "x".repeat(600)),
+        )
+        .unwrap();
     }
     let limits = Limits { max_evidence_total_bytes: 1_000, ..Limits::default() };
     let r = run_with(dir.path(), limits).pop().unwrap();

@@ -21,7 +21,14 @@ fn record(ale: f64, states: &[(&str, State)]) -> Record {
         counts: Counts::default(),
         controls: states
             .iter()
-            .map(|(id, s)| ControlRecord { id: id.to_string(), state: *s, messages: vec![], policy_sha256: None, evidence: vec![], ale_increase: None })
+            .map(|(id, s)| ControlRecord {
+                id: id.to_string(),
+                state: *s,
+                messages: vec![],
+                policy_sha256: None,
+                evidence: vec![],
+                ale_increase: None,
+            })
             .collect(),
         regressions: vec![],
     }
@@ -97,7 +104,8 @@ fn an_inserted_or_renumbered_record_is_named() {
     let (_dir, path) = store_with(3);
     let conn = Connection::open(&path).unwrap();
     // A copy of record 2 slipped in after the head with a plausible number.
-    let (text, hash): (String, String) = conn.query_row("SELECT record, hash FROM runs WHERE seq = 2", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (text, hash): (String, String) =
+        conn.query_row("SELECT record, hash FROM runs WHERE seq = 2", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     conn.execute("INSERT INTO runs (seq, record, hash) VALUES (4, ?1, ?2)", params![text, hash]).unwrap();
     let p = problems(&path);
     assert!(p.iter().all(|x| x.0 == 4) && p.len() == 2, "{p:?}");

@@ -15,10 +15,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use riskpath_engine::Posture;
 use riskpath_engine::r#gen::{entry_count, synthetic};
 use riskpath_engine::risk::{RiskConfig, assess};
 use riskpath_engine::sim::{EdgeList, Run, SimGraph, proportion};
-use riskpath_engine::Posture;
 
 #[derive(Parser)]
 #[command(name = "riskpath-bench")]
@@ -327,7 +327,9 @@ fn fair(threads: usize, years: u64, actors: usize, jewels: usize, dir: &std::pat
         // Attempts per year: 90% interval from 0.1..0.5 to 2..5.
         let low = ((0.1 + 0.4 * u(3000 + a as u64)) * 100.0).round() / 100.0;
         let high = ((2.0 + 3.0 * u(4000 + a as u64)) * 100.0).round() / 100.0;
-        yaml += &format!("  - {{id: actor{a}, frequency: {{low: {low}, high: {high}}}, entry: [door{a}], skill: medium}}\n");
+        yaml += &format!(
+            "  - {{id: actor{a}, frequency: {{low: {low}, high: {high}}}, entry: [door{a}], skill: medium}}\n"
+        );
         freqs.push((low, high));
     }
     // params.txt for the numpy peer: "actor a low high", "loss j low high", "p a j p".
@@ -375,14 +377,22 @@ fn fair(threads: usize, years: u64, actors: usize, jewels: usize, dir: &std::pat
 }
 
 /// The graphs `digest` checks: (nodes, edges, entries, trials).
-const DIGEST_GRAPHS: [(usize, usize, usize, u64); 6] =
-    [(5, 12, 1, 1000), (40, 100, 2, 5000), (300, 600, 3, 3000), (1250, 10_000, 3, 2000), (12_500, 100_000, 3, 640), (20_000, 30_000, 5, 999)];
+const DIGEST_GRAPHS: [(usize, usize, usize, u64); 6] = [
+    (5, 12, 1, 1000),
+    (40, 100, 2, 5000),
+    (300, 600, 3, 3000),
+    (1250, 10_000, 3, 2000),
+    (12_500, 100_000, 3, 640),
+    (20_000, 30_000, 5, 999),
+];
 
 fn digest() {
     for &(nodes, edges, entries, trials) in &DIGEST_GRAPHS {
         for seed in [1u64, 2] {
             let (hash, held_total) = digest_of(nodes, edges, entries, trials, seed);
-            println!("digest nodes={nodes} edges={edges} seed={seed} trials={trials} hash={hash:016x} held_total={held_total}");
+            println!(
+                "digest nodes={nodes} edges={edges} seed={seed} trials={trials} hash={hash:016x} held_total={held_total}"
+            );
         }
     }
 }

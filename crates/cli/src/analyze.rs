@@ -1,14 +1,14 @@
 //! `riskpath analyze`: the main job — attack paths per actor and crown jewel, as text or JSON.
 //! Computes everything first and writes once, so a failure leaves no output file behind.
 
+use riskpath_decide::{Evaluator, classes, sensitivity};
+use riskpath_engine::Posture;
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::risk::{RiskConfig, assess_graph_observed, expected_work};
-use riskpath_engine::Posture;
 use riskpath_report::json::AnalysisDoc;
-use riskpath_decide::{Evaluator, classes, sensitivity};
 use riskpath_report::{decisions, text};
 
-use crate::common::{Bar, Failure, load_model, OutputFile};
+use crate::common::{Bar, Failure, OutputFile, load_model};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]

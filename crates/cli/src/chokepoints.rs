@@ -5,7 +5,7 @@ use riskpath_decide::chokepoints::analyse;
 use riskpath_report::decisions;
 
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, to_json, OutputFile};
+use crate::common::{Failure, OutputFile, load_model, to_json};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]

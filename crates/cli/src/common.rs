@@ -54,17 +54,16 @@ pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
         }
         Err(problems) => {
             print_problems(&problems, false, color);
-            Err(Failure::usage(format!(
-                "{} error(s) in the model; nothing was written",
-                problems.error_count()
-            )))
+            Err(Failure::usage(format!("{} error(s) in the model; nothing was written", problems.error_count())))
         }
     }
 }
 
 /// Pretty JSON with a final newline.
 pub fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
 }
 
 /// Where a command writes what it reports: `-o FILE`, or stdout.

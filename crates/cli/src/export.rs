@@ -9,7 +9,7 @@ use riskpath_report::{dot, navigator, sarif};
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, to_json, OutputFile};
+use crate::common::{Failure, OutputFile, load_model, to_json};
 use crate::report::{model_dir, model_name};
 
 #[derive(clap::Subcommand, Debug)]

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, load_model, OutputFile};
+use crate::common::{Failure, OutputFile, load_model};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapsFormat {
@@ -163,10 +163,8 @@ pub fn gaps(
                     .collect()
             }
         };
-        let mitigations: Vec<MitigationGap> = addressing
-            .into_iter()
-            .map(|(id, name)| coverage(model, &ends, posture, &class.edges, id, name))
-            .collect();
+        let mitigations: Vec<MitigationGap> =
+            addressing.into_iter().map(|(id, name)| coverage(model, &ends, posture, &class.edges, id, name)).collect();
         // Missing first, then partial; within each, the order ATT&CK (or the edge kind) gives.
         let mut missing: Vec<&MitigationGap> = mitigations.iter().filter(|m| m.coverage != Coverage::Covered).collect();
         missing.sort_by_key(|m| m.coverage);
@@ -212,12 +210,21 @@ pub fn gaps(
 
 /// How far mitigation `id` is in place on `edges` (model indices): a control that counts in the
 /// posture, covers the edge (by its target, or its source) and implements the mitigation.
-fn coverage(model: &Model, ends: &HashMap<&str, EdgeEnd>, posture: &Posture, edges: &[usize], id: String, name: String) -> MitigationGap {
+fn coverage(
+    model: &Model,
+    ends: &HashMap<&str, EdgeEnd>,
+    posture: &Posture,
+    edges: &[usize],
+    id: String,
+    name: String,
+) -> MitigationGap {
     let mut covered_edges = 0;
     let (mut controls, mut planned) = (Vec::new(), Vec::new());
     for &e in edges {
         let edge = &model.edges[e];
-        let Some((&source, &target)) = ends.get(edge.from.value.as_str()).zip(ends.get(edge.to.value.as_str())) else { continue };
+        let Some((&source, &target)) = ends.get(edge.from.value.as_str()).zip(ends.get(edge.to.value.as_str())) else {
+            continue;
+        };
         let mut covered = false;
         for (ci, c) in model.controls.iter().enumerate() {
             if !c.implements.iter().any(|m| m.value == id) || !c.covers(source, target) {
@@ -297,7 +304,9 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
         out += &style.yellow(&line(
             "partial",
             pick(Coverage::Partial)
-                .map(|m| format!("{} {} ({}: {}/{} edges)", m.id, m.name, m.controls.join(", "), m.covered_edges, t.edges))
+                .map(|m| {
+                    format!("{} {} ({}: {}/{} edges)", m.id, m.name, m.controls.join(", "), m.covered_edges, t.edges)
+                })
                 .collect(),
         ));
         out += &style.green(&line(
@@ -329,7 +338,6 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
     out
 }
 
-
 /// An ATT&CK Navigator layer (format 4.5) of the gaps: each technique scored by its risk (ALE per
 /// year, rounded), with the missing mitigations as its comment.
 pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value {
@@ -337,11 +345,19 @@ pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value 
     let mut entries = Vec::new();
     let mut expanded: Vec<String> = Vec::new();
     let mitigation_name = |id: &str| {
-        doc.techniques.iter().flat_map(|t| &t.mitigations).find(|m| m.id == id).map_or(String::new(), |m| m.name.clone())
+        doc.techniques
+            .iter()
+            .flat_map(|t| &t.mitigations)
+            .find(|m| m.id == id)
+            .map_or(String::new(), |m| m.name.clone())
     };
     for t in &doc.techniques {
         let comment = if t.missing.is_empty() {
-            if t.mitigations.is_empty() { "no ATT&CK mitigation".to_string() } else { "all mitigations in place".to_string() }
+            if t.mitigations.is_empty() {
+                "no ATT&CK mitigation".to_string()
+            } else {
+                "all mitigations in place".to_string()
+            }
         } else {
             let list: Vec<String> = t.missing.iter().map(|m| format!("{m} {}", mitigation_name(m))).collect();
             format!("missing: {}", list.join("; "))

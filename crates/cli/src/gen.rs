@@ -108,7 +108,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     for (i, chunk) in list.edges.chunks(EDGES_PER_FILE).enumerate() {
         let mut text = String::from("edges:\n");
         for (from, to, p, reqs) in chunk {
-            let kind = if (*from as usize) < entries { ENTRY_KINDS[*from as usize % ENTRY_KINDS.len()].1 } else { kind_of(*to).1 };
+            let kind = if (*from as usize) < entries {
+                ENTRY_KINDS[*from as usize % ENTRY_KINDS.len()].1
+            } else {
+                kind_of(*to).1
+            };
             // Four decimals, and never 0: a zero-probability edge is no edge.
             let _ = write!(text, "  - {{from: {}, to: {}, kind: {kind}, p: {:.4}", id(*from), id(*to), p.max(1e-4));
             if !reqs.is_empty() {

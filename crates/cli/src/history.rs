@@ -93,7 +93,10 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
                 )));
             }
             Some(Some(seq)) => {
-                println!("ok: {} record(s) in {path}, hash chain intact through the anchored record #{seq}; head {head}", report.records());
+                println!(
+                    "ok: {} record(s) in {path}, hash chain intact through the anchored record #{seq}; head {head}",
+                    report.records()
+                );
             }
             None => {
                 println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records());
@@ -159,7 +162,11 @@ fn text(db: &str, all: &[Stored], shown: &[Stored], style: &Style) -> String {
         "{}",
         style.dim("   run  time                  ALE verified     change  pass fail stale err  model     regressions")
     );
-    let mut previous_ale = all.iter().position(|s| s.record.seq == shown[0].record.seq).and_then(|i| i.checked_sub(1)).map(|i| all[i].record.ale);
+    let mut previous_ale = all
+        .iter()
+        .position(|s| s.record.seq == shown[0].record.seq)
+        .and_then(|i| i.checked_sub(1))
+        .map(|i| all[i].record.ale);
     for s in shown {
         let r = &s.record;
         let change = match previous_ale {
@@ -173,7 +180,11 @@ fn text(db: &str, all: &[Stored], shown: &[Stored], style: &Style) -> String {
         previous_ale = Some(r.ale);
         let c = &r.counts;
         let regressions = r.regressions.join(", ");
-        let regressions = if regressions.chars().count() > 22 { regressions.chars().take(21).collect::<String>() + "…" } else { regressions };
+        let regressions = if regressions.chars().count() > 22 {
+            regressions.chars().take(21).collect::<String>() + "…"
+        } else {
+            regressions
+        };
         let _ = writeln!(
             out,
             "  {:>4}  {:<20}  {:>12} {change}  {:>4} {:>4} {:>5} {:>3}  {}  {}",

@@ -13,7 +13,7 @@ use riskpath_report::style::{Style, WIDTH, clip, money, percent, wrap_joined};
 use serde::Serialize;
 
 use crate::ModelArgs;
-use crate::common::{Failure, load_model, OutputFile};
+use crate::common::{Failure, OutputFile, load_model};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentFormat {
@@ -100,10 +100,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if trials == 0 || trials > 1_000_000_000 {
         return Err(Failure::usage("--trials must be between 1 and 1e9"));
     }
-    let config = IncidentConfig { trials, seed: args.seed.unwrap_or(model.settings.seed), skill: args.skill.map(Skill::from) };
+    let config =
+        IncidentConfig { trials, seed: args.seed.unwrap_or(model.settings.seed), skill: args.skill.map(Skill::from) };
     let ids: Vec<String> = args.compromised.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-    let result = incident::assess(model, &Posture::as_deployed(model), &ids, config)
-        .map_err(|e| Failure::usage(format!("{e}\n(ids are node and entry-point ids; `riskpath validate {}` checks the model)", args.model.dir.display())))?;
+    let result = incident::assess(model, &Posture::as_deployed(model), &ids, config).map_err(|e| {
+        Failure::usage(format!(
+            "{e}\n(ids are node and entry-point ids; `riskpath validate {}` checks the model)",
+            args.model.dir.display()
+        ))
+    })?;
     let cur = model.settings.currency.as_str();
     let content = match args.format {
         IncidentFormat::Json => {
@@ -118,7 +123,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     args.out.write(&content)
 }
-
 
 /// Word-wraps `text` at `width`, every line after the first indented by `indent` spaces.
 fn wrap(text: &str, first_prefix: &str, indent: usize, width: usize) -> String {
@@ -155,7 +159,11 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     let cur = model.settings.currency.as_str();
     let mut out = String::new();
     let who = x.compromised.join(", ");
-    let _ = writeln!(out, "{}", wrap(&format!("Incident: {who} compromised"), "", 2, WIDTH).replace("Incident:", &style.bold("Incident:")));
+    let _ = writeln!(
+        out,
+        "{}",
+        wrap(&format!("Incident: {who} compromised"), "", 2, WIDTH).replace("Incident:", &style.bold("Incident:"))
+    );
     let about = format!(
         "attacker skill {} ({}), {} trials, seed {}; the compromised nodes are held in every trial and \
          controls act on every next step",
@@ -174,7 +182,11 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     );
     if x.already_lost > 0.0 {
         let lost: Vec<&str> = x.jewels.iter().filter(|j| j.compromised).map(|j| j.id.as_str()).collect();
-        let _ = writeln!(out, "{}", style.red(&format!("Already held: {} (mean loss {})", lost.join(", "), money(x.already_lost, cur))));
+        let _ = writeln!(
+            out,
+            "{}",
+            style.red(&format!("Already held: {} (mean loss {})", lost.join(", "), money(x.already_lost, cur)))
+        );
     }
 
     // Jewels.
@@ -183,7 +195,14 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     let shown: Vec<_> = x.jewels.iter().filter(|j| j.compromised || j.probability > 0.0).collect();
     for j in shown.iter().take(top) {
         let p = if j.compromised { "held".to_string() } else { p_se(j.probability, j.std_error) };
-        let _ = writeln!(out, "  {:<34} {:>18} {:>12} {:>12}", clip(&j.id, 34), p, money(j.mean_loss, cur), money(j.at_stake, cur));
+        let _ = writeln!(
+            out,
+            "  {:<34} {:>18} {:>12} {:>12}",
+            clip(&j.id, 34),
+            p,
+            money(j.mean_loss, cur),
+            money(j.at_stake, cur)
+        );
         if let Some(path) = &j.path {
             let mut parts = path.nodes.clone();
             if let Some(last) = parts.last_mut() {
@@ -206,7 +225,9 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     let _ = writeln!(
         out,
         "{}",
-        style.dim("  (ranked by the money at stake that removing the hop takes away: re-simulated, same random numbers)")
+        style.dim(
+            "  (ranked by the money at stake that removing the hop takes away: re-simulated, same random numbers)"
+        )
     );
     if x.next_hops.is_empty() {
         let _ = writeln!(out, "  {}", style.green("none: no edge leaves the compromised set"));
@@ -215,7 +236,14 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
         for (i, h) in x.next_hops.iter().take(top).enumerate() {
             let hop = format!("{}. {} -{}-> {}", i + 1, h.from, h.kind, h.to);
             let removed = format!("{} ({})", money(h.at_stake_removed, cur), percent(h.risk_share));
-            let _ = writeln!(out, "  {:<56} {:>7} {:>13} {:>18}", clip(&hop, 56), percent(h.probability), percent(h.breach_share), removed);
+            let _ = writeln!(
+                out,
+                "  {:<56} {:>7} {:>13} {:>18}",
+                clip(&hop, 56),
+                percent(h.probability),
+                percent(h.breach_share),
+                removed
+            );
             let mut about = format!("{} {}", h.technique, technique_name(&h.technique));
             if let Some(id) = &h.id {
                 about = format!("{about} · edge {id}");
@@ -229,11 +257,17 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
 
     // Containment.
     let c = &x.containment;
-    let _ = writeln!(out, "\n{}", style.bold("Containment: the cheapest cut between the compromised set and the jewels"));
+    let _ =
+        writeln!(out, "\n{}", style.bold("Containment: the cheapest cut between the compromised set and the jewels"));
     if c.steps.is_empty() {
-        let _ = writeln!(out, "  {}", style.green("nothing to cut: no crown jewel is reachable from the compromised set"));
+        let _ =
+            writeln!(out, "  {}", style.green("nothing to cut: no crown jewel is reachable from the compromised set"));
     } else {
-        let _ = writeln!(out, "  {}", style.dim(&format!("{} edge(s), cost {}; revoke all of them:", c.steps.len(), c.cost)));
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!("{} edge(s), cost {}; revoke all of them:", c.steps.len(), c.cost))
+        );
         for (i, s) in c.steps.iter().enumerate() {
             let prefix = format!("  {}. [{}] ", i + 1, action_title(s.action));
             let _ = writeln!(out, "{}", wrap(&s.instruction, &prefix, 7, WIDTH));
@@ -248,17 +282,35 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
             let _ = writeln!(out, "{}", style.dim(&wrap(&detail, "       ", 7, WIDTH)));
         }
         if c.holds {
-            let _ = writeln!(out, "  {}", style.green("After the cut: no crown jewel is reached in any trial (re-simulated)."));
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.green("After the cut: no crown jewel is reached in any trial (re-simulated).")
+            );
         } else {
-            let _ = writeln!(out, "  {}", style.yellow(&format!("After the cut (re-simulated) {} remains at stake:", money(c.at_stake_after, cur))));
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.yellow(&format!(
+                    "After the cut (re-simulated) {} remains at stake:",
+                    money(c.at_stake_after, cur)
+                ))
+            );
             for r in c.remaining.iter().filter(|r| r.probability > 0.0).take(top) {
-                let _ = writeln!(out, "    {:<34} {:>18} {:>12}", clip(&r.id, 34), p_se(r.probability, r.std_error), money(r.at_stake, cur));
+                let _ = writeln!(
+                    out,
+                    "    {:<34} {:>18} {:>12}",
+                    clip(&r.id, 34),
+                    p_se(r.probability, r.std_error),
+                    money(r.at_stake, cur)
+                );
             }
         }
     }
 
     // Rotate.
-    let _ = writeln!(out, "\n{}", style.bold("Rotate: credentials, secrets, identities, roles and groups within one hop"));
+    let _ =
+        writeln!(out, "\n{}", style.bold("Rotate: credentials, secrets, identities, roles and groups within one hop"));
     if x.rotate.is_empty() {
         let _ = writeln!(out, "  {}", style.dim("none within one hop"));
     }
@@ -276,17 +328,25 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
 
     // Hunt.
     let _ = writeln!(out, "\n{}", style.bold("Hunt: ATT&CK techniques on the live paths"));
-    let _ = writeln!(out, "{}", style.dim(&wrap(
-        "(breach paths: share of breach trials in which the technique lies on a live path to a jewel; \
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&wrap(
+            "(breach paths: share of breach trials in which the technique lies on a live path to a jewel; \
          P(fires): share of all trials; step: 1 = a next hop out of the compromised set)",
-        "  ",
-        2,
-        WIDTH,
-    )));
+            "  ",
+            2,
+            WIDTH,
+        ))
+    );
     if x.hunt.is_empty() {
         let _ = writeln!(out, "  {}", style.dim("no step out of the compromised set can succeed"));
     } else {
-        let _ = writeln!(out, "  {:<11} {:<52} {:>12} {:>9} {:>6}", "technique", "name", "breach paths", "P(fires)", "step");
+        let _ = writeln!(
+            out,
+            "  {:<11} {:<52} {:>12} {:>9} {:>6}",
+            "technique", "name", "breach paths", "P(fires)", "step"
+        );
     }
     for h in x.hunt.iter().take(top) {
         let name = h.name.clone().unwrap_or_default();
@@ -302,7 +362,8 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
         let detectors = if h.detected_by.is_empty() {
             style.yellow("no deployed control detects it here")
         } else {
-            let list: Vec<String> = h.detected_by.iter().map(|d| format!("{} ({:.0}%)", d.control, d.detect * 100.0)).collect();
+            let list: Vec<String> =
+                h.detected_by.iter().map(|d| format!("{} ({:.0}%)", d.control, d.detect * 100.0)).collect();
             style.dim(&wrap_joined(&list, ", ", "detected by ", 16, WIDTH - 14).replace('\n', "\n  "))
         };
         let _ = writeln!(out, "              {detectors}");
@@ -350,21 +411,41 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     );
     if x.already_lost > 0.0 {
         let lost: Vec<String> = x.jewels.iter().filter(|j| j.compromised).map(|j| j.id.clone()).collect();
-        let _ = writeln!(out, "Already held: {} (mean loss {}). Start the breach process for these now.\n", code_list(&lost), money(x.already_lost, cur));
+        let _ = writeln!(
+            out,
+            "Already held: {} (mean loss {}). Start the breach process for these now.\n",
+            code_list(&lost),
+            money(x.already_lost, cur)
+        );
     }
     let _ = writeln!(out, "| crown jewel | P(reached) | ± s.e. | mean loss | at stake | most likely path |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
     for j in &x.jewels {
-        let (p, se) = if j.compromised { ("held".to_string(), "—".to_string()) } else { (percent(j.probability), percent(j.std_error)) };
-        let path = j.path.as_ref().map_or(String::new(), |p| format!("{} ({})", p.nodes.join(" → "), percent(p.probability)));
-        let _ = writeln!(out, "| `{}` | {p} | {se} | {} | {} | {} |", j.id, money(j.mean_loss, cur), money(j.at_stake, cur), cell(&path));
+        let (p, se) = if j.compromised {
+            ("held".to_string(), "—".to_string())
+        } else {
+            (percent(j.probability), percent(j.std_error))
+        };
+        let path =
+            j.path.as_ref().map_or(String::new(), |p| format!("{} ({})", p.nodes.join(" → "), percent(p.probability)));
+        let _ = writeln!(
+            out,
+            "| `{}` | {p} | {se} | {} | {} | {} |",
+            j.id,
+            money(j.mean_loss, cur),
+            money(j.at_stake, cur),
+            cell(&path)
+        );
     }
 
     // Step 1: contain.
     let c = &x.containment;
     let _ = writeln!(out, "\n## Step 1 — Contain: cut the paths to the crown jewels\n");
     if c.steps.is_empty() {
-        let _ = writeln!(out, "No crown jewel is reachable from the compromised set: nothing to cut. Isolate the compromised nodes as usual.");
+        let _ = writeln!(
+            out,
+            "No crown jewel is reachable from the compromised set: nothing to cut. Isolate the compromised nodes as usual."
+        );
     } else {
         let _ = writeln!(
             out,
@@ -389,7 +470,10 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             );
         }
         if c.holds {
-            let _ = writeln!(out, "\nAfter the cut (re-simulated on the same random numbers) no crown jewel is reached in any trial.");
+            let _ = writeln!(
+                out,
+                "\nAfter the cut (re-simulated on the same random numbers) no crown jewel is reached in any trial."
+            );
         } else {
             let _ = writeln!(
                 out,
@@ -397,7 +481,14 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 money(c.at_stake_after, cur)
             );
             for r in c.remaining.iter().filter(|r| r.probability > 0.0) {
-                let _ = writeln!(out, "| `{}` | {} ± {} | {} |", r.id, percent(r.probability), percent(r.std_error), money(r.at_stake, cur));
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} ± {} | {} |",
+                    r.id,
+                    percent(r.probability),
+                    percent(r.std_error),
+                    money(r.at_stake, cur)
+                );
             }
         }
     }
@@ -408,14 +499,18 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let _ = writeln!(out, "No identity, secret, key, role or group is within one hop of the compromised set.");
     }
     for (i, r) in x.rotate.iter().enumerate() {
-        let state = if r.compromised { "compromised".to_string() } else { format!("P(taken) {}", percent(r.probability)) };
+        let state =
+            if r.compromised { "compromised".to_string() } else { format!("P(taken) {}", percent(r.probability)) };
         let via = if r.via.is_empty() { String::new() } else { format!("; via {}", r.via.join(", ")) };
         let _ = writeln!(out, "{}. [ ] `{}` ({}, {state}{via}) — {}", i + 1, r.id, r.kind, r.instruction);
     }
 
     // Step 3: hunt.
     let _ = writeln!(out, "\n## Step 3 — Hunt for these ATT&CK techniques\n");
-    let _ = writeln!(out, "Most likely on the live paths first (share of breach trials in which the technique lies on a path to a jewel).\n");
+    let _ = writeln!(
+        out,
+        "Most likely on the live paths first (share of breach trials in which the technique lies on a path to a jewel).\n"
+    );
     if x.hunt.is_empty() {
         let _ = writeln!(out, "No step out of the compromised set can succeed.");
     }
@@ -424,7 +519,8 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let detect = if h.detected_by.is_empty() {
             "No deployed control detects it on these steps: hunt in the logs by hand.".to_string()
         } else {
-            let list: Vec<String> = h.detected_by.iter().map(|d| format!("`{}` ({:.0}%)", d.control, d.detect * 100.0)).collect();
+            let list: Vec<String> =
+                h.detected_by.iter().map(|d| format!("`{}` ({:.0}%)", d.control, d.detect * 100.0)).collect();
             format!("Detected by {}: check their alerts first.", list.join(", "))
         };
         let related = if h.related.is_empty() { String::new() } else { format!(" Related: {}.", h.related.join(", ")) };
@@ -451,7 +547,16 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let steps: Vec<String> = j
             .last_steps
             .iter()
-            .map(|s| format!("{} from `{}` ({} {}, {} of the time)", s.kind, s.from, s.technique, technique_name(&s.technique), percent(s.share)))
+            .map(|s| {
+                format!(
+                    "{} from `{}` ({} {}, {} of the time)",
+                    s.kind,
+                    s.from,
+                    s.technique,
+                    technique_name(&s.technique),
+                    percent(s.share)
+                )
+            })
             .collect();
         let how = if steps.is_empty() { String::new() } else { format!(" Expect {}.", steps.join("; ")) };
         let _ = writeln!(

@@ -98,7 +98,8 @@ fn render(style: &Style) -> String {
     let _ = writeln!(
         out,
         "{}",
-        style.bold(&format!("{} edge kinds · base success probability for low / medium / high skill", EDGE_KINDS.len()))
+        style
+            .bold(&format!("{} edge kinds · base success probability for low / medium / high skill", EDGE_KINDS.len()))
     );
     let mut area = "";
     for k in EDGE_KINDS {
@@ -130,7 +131,6 @@ fn render(style: &Style) -> String {
     out
 }
 
-
 fn catalog(args: ListArgs) -> Result<(), Failure> {
     let content = match args.format {
         Format::Json => to_json(&serde_json::json!({"schema_version": 1, "catalog": CATALOG}))?,
@@ -148,19 +148,24 @@ fn catalog(args: ListArgs) -> Result<(), Failure> {
             let interval = |x: &kb::CatalogEfficacy| format!("{} {:.2}–{:.2}", x.technique, x.low, x.high);
             for c in CATALOG {
                 let _ = writeln!(out, "\n{}  {}", style.cyan(&format!("catalog/{}", c.name)), style.dim(c.title));
-                let mitigations: Vec<String> = c
-                    .implements
-                    .iter()
-                    .map(|m| format!("{m} {}", kb::mitigation(m).map_or("", |x| x.name)))
-                    .collect();
+                let mitigations: Vec<String> =
+                    c.implements.iter().map(|m| format!("{m} {}", kb::mitigation(m).map_or("", |x| x.name))).collect();
                 let _ = writeln!(out, "  implements  {}", mitigations.join(", "));
                 if !c.mitigates.is_empty() {
                     let parts: Vec<String> = c.mitigates.iter().map(interval).collect();
-                    let _ = writeln!(out, "{}", riskpath_report::style::wrap_joined(&parts, ", ", "  prevents    ", 14, 100));
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        riskpath_report::style::wrap_joined(&parts, ", ", "  prevents    ", 14, 100)
+                    );
                 }
                 if !c.detects.is_empty() {
                     let parts: Vec<String> = c.detects.iter().map(interval).collect();
-                    let _ = writeln!(out, "{}", riskpath_report::style::wrap_joined(&parts, ", ", "  detects     ", 14, 100));
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        riskpath_report::style::wrap_joined(&parts, ", ", "  detects     ", 14, 100)
+                    );
                 }
                 let _ = writeln!(out, "  {}", style.dim(&clip(c.rationale, 96)));
             }
@@ -227,7 +232,12 @@ fn import_attack(args: ImportArgs) -> Result<(), Failure> {
             let _ = writeln!(
                 out,
                 "  relationships: {} mitigates, {} uses (group → technique), {} subtechnique-of; {} revoked ({} with a replacement), {} deprecated",
-                counts.mitigates, counts.uses, counts.subtechnique_of, counts.revoked, counts.revoked_by, counts.deprecated
+                counts.mitigates,
+                counts.uses,
+                counts.subtechnique_of,
+                counts.revoked,
+                counts.revoked_by,
+                counts.deprecated
             );
             let _ = writeln!(
                 out,
@@ -235,8 +245,12 @@ fn import_attack(args: ImportArgs) -> Result<(), Failure> {
                 cache.display(),
                 cache_bytes.div_ceil(1024)
             );
-            let hint = if args.output.is_some() { cache.display().to_string() } else { args.bundle.display().to_string() };
-            let _ = writeln!(out, "use it in a model with `settings: {{attack: {hint}}}` (relative to the model directory)");
+            let hint =
+                if args.output.is_some() { cache.display().to_string() } else { args.bundle.display().to_string() };
+            let _ = writeln!(
+                out,
+                "use it in a model with `settings: {{attack: {hint}}}` (relative to the model directory)"
+            );
             out
         }
     };
@@ -328,7 +342,8 @@ fn group(args: GroupArgs) -> Result<(), Failure> {
         Format::Text => {
             let style = Style::detect();
             let mut out = String::new();
-            let aliases = if group.aliases.is_empty() { String::new() } else { format!(" ({})", group.aliases.join(", ")) };
+            let aliases =
+                if group.aliases.is_empty() { String::new() } else { format!(" ({})", group.aliases.join(", ")) };
             let _ = writeln!(out, "{}", style.bold(&format!("{} {}{}", group.id, group.name, clip(&aliases, 70))));
             let _ = writeln!(
                 out,

@@ -18,7 +18,7 @@ use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, Rep
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Bar, Failure, load_model, OutputFile};
+use crate::common::{Bar, Failure, OutputFile, load_model};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -101,7 +101,16 @@ impl Analysis {
         let classes = classes::rank(&eval, graph, 2);
         let tornado = sensitivity::tornado(&eval, 12);
         let (cut, choke_points) = chokepoints::analyse(&eval, graph, 10);
-        Ok(Analysis { graph: graph.clone(), risk, scenarios, classes, tornado, cut, choke_points, decision_trials: eval.trials })
+        Ok(Analysis {
+            graph: graph.clone(),
+            risk,
+            scenarios,
+            classes,
+            tornado,
+            cut,
+            choke_points,
+            decision_trials: eval.trials,
+        })
     }
 }
 
@@ -130,7 +139,9 @@ fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>
         return Err(Failure::usage("--exact-max above 10 would simulate over a thousand subsets; use ≤ 10"));
     }
     if model.initiatives.is_empty() {
-        return Ok(Err("No roadmap: the model has no initiatives. Add candidate initiatives with their costs to plan one.".into()));
+        return Ok(Err(
+            "No roadmap: the model has no initiatives. Add candidate initiatives with their costs to plan one.".into(),
+        ));
     }
     if model.initiatives.len() > 63 {
         return Ok(Err("No roadmap: at most 63 initiatives can be planned at once.".into()));
@@ -139,7 +150,12 @@ fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>
     let (budget, assumed) = match args.budget {
         Some(b) => (b, false),
         None if once > 0.0 => (once / args.plan_years as f64, true),
-        None => return Ok(Err("No roadmap: no --budget was given and the initiatives have no one-off costs to derive one from.".into())),
+        None => {
+            return Ok(Err(
+                "No roadmap: no --budget was given and the initiatives have no one-off costs to derive one from."
+                    .into(),
+            ));
+        }
     };
     let config = args.sim.config(model)?;
     let eval = args.sim.evaluator(model, &config);
@@ -166,7 +182,12 @@ pub fn read_history(model: &Model, path: &Path) -> Option<History> {
         db: path.display().to_string(),
         runs: records
             .iter()
-            .map(|s| HistoryRun { seq: s.record.seq, time: s.record.time.clone(), ale: s.record.ale, ale_design: s.record.ale_design })
+            .map(|s| HistoryRun {
+                seq: s.record.seq,
+                time: s.record.time.clone(),
+                ale: s.record.ale,
+                ale_design: s.record.ale_design,
+            })
             .collect(),
         chain_problems: chain.problems.iter().map(|p| format!("record #{}: {}", p.seq, p.message)).collect(),
         latest_controls: latest

@@ -13,9 +13,9 @@ use riskpath_assure::history::{self, Store};
 use riskpath_assure::{Limits, model_hash, price, timestamp};
 use riskpath_engine::risk::RiskConfig;
 
-use crate::analyze::RunArgs;
 use crate::ModelArgs;
-use crate::common::{Failure, load_model, OutputFile};
+use crate::analyze::RunArgs;
+use crate::common::{Failure, OutputFile, load_model};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -119,7 +119,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             run.record(regressions)
         })
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let info = RunInfo { db: db.display().to_string(), seq: stored.record.seq, hash: stored.hash.clone(), previous_seq };
+    let info =
+        RunInfo { db: db.display().to_string(), seq: stored.record.seq, hash: stored.hash.clone(), previous_seq };
     let doc = run.doc(&stored.record.regressions, Some(info));
 
     let content = match args.format {

@@ -183,7 +183,8 @@ fn gaps_in_text_json_and_navigator() {
         assert!(ids.contains(&t), "{t} missing from {ids:?}");
     }
     let t1190 = techniques.iter().find(|t| t["technique"] == "T1190").unwrap();
-    let mitigation = |id: &str| t1190["mitigations"].as_array().unwrap().iter().find(|m| m["id"] == id).cloned().unwrap();
+    let mitigation =
+        |id: &str| t1190["mitigations"].as_array().unwrap().iter().find(|m| m["id"] == id).cloned().unwrap();
     let waf = mitigation("M1050");
     assert_eq!(waf["coverage"], "covered", "catalog/waf implements M1050: {waf}");
     assert_eq!(waf["controls"], serde_json::json!(["waf"]));
@@ -204,7 +205,9 @@ fn gaps_in_text_json_and_navigator() {
     let entries = layer["techniques"].as_array().unwrap();
     let e = entries.iter().find(|e| e["techniqueID"] == "T1190").unwrap();
     assert!(e["score"].as_f64().unwrap() > 0.0);
-    assert!(e["comment"].as_str().unwrap().starts_with("missing: ") && e["comment"].as_str().unwrap().contains("M1051"));
+    assert!(
+        e["comment"].as_str().unwrap().starts_with("missing: ") && e["comment"].as_str().unwrap().contains("M1051")
+    );
     let parent = entries.iter().find(|e| e["techniqueID"] == "T1078").unwrap();
     assert_eq!(parent["showSubtechniques"], true, "a scored sub-technique's parent is expanded");
     assert!(layer["gradient"]["maxValue"].as_f64().unwrap() >= e["score"].as_f64().unwrap());

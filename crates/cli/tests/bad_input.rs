@@ -87,83 +87,153 @@ macro_rules! bad_fixture {
 }
 
 // Duplicate ids: between two nodes, and between a node and a control.
-bad_fixture!(duplicate_node_id, 5, 10, "web, kind: host",
-    "duplicate id `web` (ids are unique across the whole model: all files, all sections) [first defined as a node: duplicate_node_id.yaml:4:10]");
-bad_fixture!(duplicate_node_control_id, 13, 9, "db",
-    "duplicate id `db` (ids are unique across the whole model: all files, all sections) [first defined as a node: duplicate_node_control_id.yaml:5:9]");
+bad_fixture!(
+    duplicate_node_id,
+    5,
+    10,
+    "web, kind: host",
+    "duplicate id `web` (ids are unique across the whole model: all files, all sections) [first defined as a node: duplicate_node_id.yaml:4:10]"
+);
+bad_fixture!(
+    duplicate_node_control_id,
+    13,
+    9,
+    "db",
+    "duplicate id `db` (ids are unique across the whole model: all files, all sections) [first defined as a node: duplicate_node_control_id.yaml:5:9]"
+);
 
 // Dangling references, one per kind of reference.
-bad_fixture!(dangling_edge_from, 11, 12, "webb",
-    "edge source `webb` does not exist (did you mean `web`?)");
-bad_fixture!(dangling_edge_to, 11, 21, "dbx",
-    "edge target `dbx` does not exist (did you mean `db`?)");
-bad_fixture!(dangling_requires, 13, 49, "staf]",
-    "required node `staf` does not exist (did you mean `staff`?)");
-bad_fixture!(dangling_control_scope, 15, 13, "wbe]",
-    "scope node `wbe` does not exist (did you mean `web`?)");
+bad_fixture!(dangling_edge_from, 11, 12, "webb", "edge source `webb` does not exist (did you mean `web`?)");
+bad_fixture!(dangling_edge_to, 11, 21, "dbx", "edge target `dbx` does not exist (did you mean `db`?)");
+bad_fixture!(dangling_requires, 13, 49, "staf]", "required node `staf` does not exist (did you mean `staff`?)");
+bad_fixture!(dangling_control_scope, 15, 13, "wbe]", "scope node `wbe` does not exist (did you mean `web`?)");
 // A `from:` selector may name an entry point as well as a node; a side needs one selector.
-bad_fixture!(dangling_source_scope, 15, 25, "\"from:internt\"",
-    "scope source `internt` does not exist (did you mean `internet`?)");
-bad_fixture!(scope_side_without_selector, 15, 18, "\"from:\"",
-    "scope `from:` names a side but no selector (a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target)");
-bad_fixture!(scope_side_twice, 15, 13, "\"from:to:web\"",
-    "scope `from:to:web` names a side twice (a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target)");
-bad_fixture!(dangling_actor_entry, 13, 55, "internternet]",
-    "actor entry `internternet` does not exist (did you mean `internet`?)");
-bad_fixture!(dangling_actor_target, 13, 76, "dbs]",
-    "actor target `dbs` does not exist (did you mean `db`?)");
-bad_fixture!(dangling_initiative_deploys, 20, 29, "wafs]",
-    "deployed control `wafs` does not exist (did you mean `waf`?)");
-bad_fixture!(dangling_initiative_removes, 15, 29, "web-dbb]",
-    "removed edge `web-dbb` does not exist (did you mean `web-db`?)");
+bad_fixture!(
+    dangling_source_scope,
+    15,
+    25,
+    "\"from:internt\"",
+    "scope source `internt` does not exist (did you mean `internet`?)"
+);
+bad_fixture!(
+    scope_side_without_selector,
+    15,
+    18,
+    "\"from:\"",
+    "scope `from:` names a side but no selector (a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target)"
+);
+bad_fixture!(
+    scope_side_twice,
+    15,
+    13,
+    "\"from:to:web\"",
+    "scope `from:to:web` names a side twice (a selector looks at one end of the edge: from:tag:workstation its source, tag:employee (or to:tag:employee) its target)"
+);
+bad_fixture!(
+    dangling_actor_entry,
+    13,
+    55,
+    "internternet]",
+    "actor entry `internternet` does not exist (did you mean `internet`?)"
+);
+bad_fixture!(dangling_actor_target, 13, 76, "dbs]", "actor target `dbs` does not exist (did you mean `db`?)");
+bad_fixture!(
+    dangling_initiative_deploys,
+    20,
+    29,
+    "wafs]",
+    "deployed control `wafs` does not exist (did you mean `waf`?)"
+);
+bad_fixture!(
+    dangling_initiative_removes,
+    15,
+    29,
+    "web-dbb]",
+    "removed edge `web-dbb` does not exist (did you mean `web-db`?)"
+);
 // No initiative is near `segmnt-first`, so no suggestion (and the line ends there).
-bad_fixture!(dangling_initiative_depends_on, 15, 51, "segmnt-first]",
-    "dependency `segmnt-first` does not exist");
+bad_fixture!(dangling_initiative_depends_on, 15, 51, "segmnt-first]", "dependency `segmnt-first` does not exist");
 // A reference to an id of the wrong kind says what the id is.
-bad_fixture!(reference_wrong_kind, 17, 65, "waf]",
-    "actor entry `waf` is a control, not an entry point [defined here: reference_wrong_kind.yaml:13:9]");
+bad_fixture!(
+    reference_wrong_kind,
+    17,
+    65,
+    "waf]",
+    "actor entry `waf` is a control, not an entry point [defined here: reference_wrong_kind.yaml:13:9]"
+);
 
 // Unknown names, with a suggestion.
-bad_fixture!(unknown_top_key, 9, 1, "edgse:",
-    "unknown key `edgse` in a model file (did you mean `edges`?)");
-bad_fixture!(unknown_item_key, 7, 5, "crown_jewl:",
-    "unknown key `crown_jewl` in a node (did you mean `crown_jewel`?)");
-bad_fixture!(unknown_edge_kind, 10, 37, "exploit}",
-    "unknown edge kind `exploit` (did you mean `exploits`?)");
-bad_fixture!(unknown_technique_edge, 10, 58, "T1999}",
-    "unknown ATT&CK technique `T1999` (did you mean `T1199`?)");
-bad_fixture!(unknown_technique_control, 14, 29, "T1191:",
-    "unknown ATT&CK technique `T1191` (did you mean `T1091`?)");
-bad_fixture!(malformed_technique, 10, 58, "t-1190}",
-    "`t-1190` is not an ATT&CK technique id (technique ids look like T1078 or T1078.004)");
+bad_fixture!(unknown_top_key, 9, 1, "edgse:", "unknown key `edgse` in a model file (did you mean `edges`?)");
+bad_fixture!(unknown_item_key, 7, 5, "crown_jewl:", "unknown key `crown_jewl` in a node (did you mean `crown_jewel`?)");
+bad_fixture!(unknown_edge_kind, 10, 37, "exploit}", "unknown edge kind `exploit` (did you mean `exploits`?)");
+bad_fixture!(unknown_technique_edge, 10, 58, "T1999}", "unknown ATT&CK technique `T1999` (did you mean `T1199`?)");
+bad_fixture!(unknown_technique_control, 14, 29, "T1191:", "unknown ATT&CK technique `T1191` (did you mean `T1091`?)");
+bad_fixture!(
+    malformed_technique,
+    10,
+    58,
+    "t-1190}",
+    "`t-1190` is not an ATT&CK technique id (technique ids look like T1078 or T1078.004)"
+);
 
 // Numbers out of range.
-bad_fixture!(probability_out_of_range, 10, 50, "1.5}",
-    "edge `p`: 1.5 is outside [0, 1]; probabilities and efficacies are fractions");
-bad_fixture!(efficacy_out_of_range, 14, 24, "90}",
-    "efficacy of T1190 in `mitigates`: 90 is outside [0, 1]; probabilities and efficacies are fractions");
-bad_fixture!(interval_low_above_high, 8, 29, "{low: 1e6, high: 1e5}",
-    "loss `confidentiality`: interval has low 1000000 > high 100000 (an interval is {low: 5th percentile, high: 95th percentile})");
-bad_fixture!(negative_loss, 8, 29, "-5000,",
-    "loss `confidentiality`: -5000 is negative");
-bad_fixture!(negative_cost, 16, 32, "-200}",
-    "`yearly` of control `cost`: -200 is negative");
-bad_fixture!(negative_frequency, 13, 28, "-3,",
-    "actor `frequency` (attempts per year): -3 is negative");
+bad_fixture!(
+    probability_out_of_range,
+    10,
+    50,
+    "1.5}",
+    "edge `p`: 1.5 is outside [0, 1]; probabilities and efficacies are fractions"
+);
+bad_fixture!(
+    efficacy_out_of_range,
+    14,
+    24,
+    "90}",
+    "efficacy of T1190 in `mitigates`: 90 is outside [0, 1]; probabilities and efficacies are fractions"
+);
+bad_fixture!(
+    interval_low_above_high,
+    8,
+    29,
+    "{low: 1e6, high: 1e5}",
+    "loss `confidentiality`: interval has low 1000000 > high 100000 (an interval is {low: 5th percentile, high: 95th percentile})"
+);
+bad_fixture!(negative_loss, 8, 29, "-5000,", "loss `confidentiality`: -5000 is negative");
+bad_fixture!(negative_cost, 16, 32, "-200}", "`yearly` of control `cost`: -200 is negative");
+bad_fixture!(negative_frequency, 13, 28, "-3,", "actor `frequency` (attempts per year): -3 is negative");
 
 // Graph and model shape.
-bad_fixture!(self_loop, 12, 21, "web, kind: escalates",
-    "edge from `web` to itself (an attack step must lead somewhere new)");
-bad_fixture!(initiative_cycle, 16, 51, "first]",
-    "initiative dependencies form a cycle: first -> second -> first (no initiative can start before itself; remove one dependency)");
-bad_fixture!(crown_jewel_without_loss, 5, 44, "true}",
-    "crown jewel `db` has no `loss` (say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}})");
-bad_fixture!(actor_target_not_jewel, 13, 80, "web]",
-    "actor target `web` is not a crown jewel (targets are crown jewels: mark the node `crown_jewel: true` with a `loss`)");
+bad_fixture!(
+    self_loop,
+    12,
+    21,
+    "web, kind: escalates",
+    "edge from `web` to itself (an attack step must lead somewhere new)"
+);
+bad_fixture!(
+    initiative_cycle,
+    16,
+    51,
+    "first]",
+    "initiative dependencies form a cycle: first -> second -> first (no initiative can start before itself; remove one dependency)"
+);
+bad_fixture!(
+    crown_jewel_without_loss,
+    5,
+    44,
+    "true}",
+    "crown jewel `db` has no `loss` (say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}})"
+);
+bad_fixture!(
+    actor_target_not_jewel,
+    13,
+    80,
+    "web]",
+    "actor target `web` is not a crown jewel (targets are crown jewels: mark the node `crown_jewel: true` with a `loss`)"
+);
 
 // Types.
-bad_fixture!(wrong_type, 10, 50, "high}",
-    "edge `p` must be a number or an interval {low, high}, found a string");
+bad_fixture!(wrong_type, 10, 50, "high}", "edge `p` must be a number or an interval {low, high}, found a string");
 
 /// A YAML syntax error (a stray `}` at 11:37) must be located like every other error.
 /// KNOWN SRC BUG (yaml.rs `parse`): scanner errors from serde-saphyr carry line/column but no
@@ -232,18 +302,38 @@ fn each_fixture_reports_exactly_one_error() {
 #[test]
 fn many_errors_are_all_reported_at_once() {
     let expected = [
-        (1, 22, "usd,", "settings `currency`: `usd` is not an ISO 4217 code (three capital letters, e.g. USD, EUR, GBP)"),
+        (
+            1,
+            22,
+            "usd,",
+            "settings `currency`: `usd` is not an ISO 4217 code (three capital letters, e.g. USD, EUR, GBP)",
+        ),
         (5, 30, "zoen:", "unknown key `zoen` in a node (did you mean `zone`?)"),
-        (6, 10, "web, kind: host", "duplicate id `web` (ids are unique across the whole model: all files, all sections) [first defined as a node: many_errors.yaml:5:10]"),
+        (
+            6,
+            10,
+            "web, kind: host",
+            "duplicate id `web` (ids are unique across the whole model: all files, all sections) [first defined as a node: many_errors.yaml:5:10]",
+        ),
         (12, 37, "exploit,", "unknown edge kind `exploit` (did you mean `exploits`?)"),
         (12, 49, "2}", "edge `p`: 2 is outside [0, 1]; probabilities and efficacies are fractions"),
         (13, 21, "dbx,", "edge target `dbx` does not exist (did you mean `db`?)"),
         (14, 21, "web, kind: escalates", "edge from `web` to itself (an attack step must lead somewhere new)"),
-        (17, 24, "-0.1}", "efficacy of T1190 in `mitigates`: -0.1 is outside [0, 1]; probabilities and efficacies are fractions"),
+        (
+            17,
+            24,
+            "-0.1}",
+            "efficacy of T1190 in `mitigates`: -0.1 is outside [0, 1]; probabilities and efficacies are fractions",
+        ),
         (18, 13, "wbe]", "scope node `wbe` does not exist (did you mean `web`?)"),
         (20, 28, "-3,", "actor `frequency` (attempts per year): -3 is negative"),
         (21, 41, "intranet]", "actor entry `intranet` does not exist (did you mean `internet`?)"),
-        (21, 62, "web]", "actor target `web` is not a crown jewel (targets are crown jewels: mark the node `crown_jewel: true` with a `loss`)"),
+        (
+            21,
+            62,
+            "web]",
+            "actor target `web` is not a crown jewel (targets are crown jewels: mark the node `crown_jewel: true` with a `loss`)",
+        ),
     ];
     let out = riskpath_in(&fixtures(), &["validate", "many_errors.yaml", "--format", "short"]);
     assert_no_panic(&out);
@@ -297,10 +387,7 @@ fn analyze_a_bad_model_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out_json = tmp.path().join("out.json");
     for fixture in ["dangling_edge_to.yaml", "yaml_syntax_error.yaml", "many_errors.yaml", "settings_twice"] {
-        let out = riskpath_in(
-            &fixtures(),
-            &["analyze", fixture, "-o", out_json.to_str().unwrap(), "--format", "json"],
-        );
+        let out = riskpath_in(&fixtures(), &["analyze", fixture, "-o", out_json.to_str().unwrap(), "--format", "json"]);
         assert_no_panic(&out);
         assert_eq!(out.status.code(), Some(2), "analyze {fixture}: {}", stderr(&out));
         assert!(stderr(&out).contains("nothing was written"), "{}", stderr(&out));
@@ -312,10 +399,8 @@ fn analyze_a_bad_model_writes_nothing() {
 
     let before = "{\"previous\": \"run\"}\n";
     std::fs::write(&out_json, before).unwrap();
-    let out = riskpath_in(
-        &fixtures(),
-        &["analyze", "self_loop.yaml", "-o", out_json.to_str().unwrap(), "--format", "json"],
-    );
+    let out =
+        riskpath_in(&fixtures(), &["analyze", "self_loop.yaml", "-o", out_json.to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&out_json).unwrap(), before, "an existing output was changed");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
@@ -445,7 +530,8 @@ fn a_zero_byte_file_is_an_empty_model() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("ok: 0 nodes, 0 entry points, 0 edges"), "{}", stdout(&out));
 
-    let out = riskpath_in(dir.path(), &["analyze", "empty.yaml", "--format", "json", "--trials", "100", "--years", "100"]);
+    let out =
+        riskpath_in(dir.path(), &["analyze", "empty.yaml", "--format", "json", "--trials", "100", "--years", "100"]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("analyze prints JSON");
@@ -479,7 +565,8 @@ fn absurd_magnitudes_are_refused_or_computed_finitely() {
         ("huge_frequency.yaml", "{low: 1e5, high: 1e6}", "1e300"),
     ] {
         let (dir, _) = hostile(name, model(loss, frequency).as_bytes());
-        let out = riskpath_in(dir.path(), &["analyze", name, "--format", "json", "--trials", "1000", "--years", "1000"]);
+        let out =
+            riskpath_in(dir.path(), &["analyze", name, "--format", "json", "--trials", "1000", "--years", "1000"]);
         assert_no_panic(&out);
         if out.status.code() == Some(2) {
             continue; // refused: fine, if it says why

@@ -55,7 +55,11 @@ fn init_then_validate_and_analyze() {
     assert!(stdout(&out).contains("riskpath analyze"), "init says what to do next: {}", stdout(&out));
 
     let out = ok(&["validate", s(&dir)]);
-    assert!(stdout(&out).starts_with("ok: 3 nodes, 2 entry points, 4 edges, 2 controls, 1 actors, 1 initiatives"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("ok: 3 nodes, 2 entry points, 4 edges, 2 controls, 1 actors, 1 initiatives"),
+        "{}",
+        stdout(&out)
+    );
     assert!(stderr(&out).is_empty(), "the starter model has no warnings:\n{}", stderr(&out));
 
     let out = ok(&["analyze", s(&dir), "--trials", "5000", "--years", "5000"]);

@@ -11,12 +11,7 @@ fn riskpath(args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "riskpath failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "riskpath failed ({:?}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -36,7 +31,16 @@ fn a_generated_2000_edge_model_validates_and_analyzes() {
     assert!(out.contains("1 actors"), "{out}");
 
     let out = ok(&riskpath(&[
-        "analyze", dir.to_str().unwrap(), "--format", "json", "--trials", "2000", "--years", "2000", "-k", "2",
+        "analyze",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+        "--trials",
+        "2000",
+        "--years",
+        "2000",
+        "-k",
+        "2",
     ]));
     let doc: serde_json::Value = serde_json::from_str(&out).expect("analyze prints JSON");
     let scenarios = doc["scenarios"].as_array().expect("scenarios");

@@ -85,7 +85,8 @@ fn json_has_the_blast_radius_the_cut_and_what_to_rotate_and_hunt() {
     assert_eq!(hops, ["token", "db-host"]);
     // The cut: the two hops (each the only way to its jewel), with their revocations.
     let steps = doc["containment"]["steps"].as_array().unwrap();
-    let mut actions: Vec<(&str, &str)> = steps.iter().map(|s| (s["to"].as_str().unwrap(), s["action"].as_str().unwrap())).collect();
+    let mut actions: Vec<(&str, &str)> =
+        steps.iter().map(|s| (s["to"].as_str().unwrap(), s["action"].as_str().unwrap())).collect();
     actions.sort();
     assert_eq!(actions.len(), 2, "{steps:?}");
     assert_eq!(actions[1].1, "rotate_credential");
@@ -107,7 +108,13 @@ fn markdown_is_a_numbered_runbook_and_text_fits_100_columns() {
     let file = tmp.path().join("runbook.md");
     ok(&["incident", s(&dir), "--compromised", "laptop", "--format", "md", "-o", s(&file)]);
     let md = std::fs::read_to_string(&file).unwrap();
-    for heading in ["# Incident runbook: `laptop` compromised", "## Step 1 — Contain", "## Step 2 — Rotate", "## Step 3 — Hunt", "## Step 4 — Watch"] {
+    for heading in [
+        "# Incident runbook: `laptop` compromised",
+        "## Step 1 — Contain",
+        "## Step 2 — Rotate",
+        "## Step 3 — Hunt",
+        "## Step 4 — Watch",
+    ] {
         assert!(md.contains(heading), "missing {heading}:\n{md}");
     }
     assert!(md.contains("1. [ ] **") && md.contains("[ ] **rotate credential** — Rotate token"), "{md}");

@@ -165,7 +165,10 @@ fn svgs(html: &str) -> Vec<&str> {
 fn check_page(html: &str) {
     for tag in check_tags(html) {
         let name = tag.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-        assert!(!["script", "link", "iframe", "img", "object", "embed", "base", "form"].contains(&name.as_str()), "<{tag}>");
+        assert!(
+            !["script", "link", "iframe", "img", "object", "embed", "base", "form"].contains(&name.as_str()),
+            "<{tag}>"
+        );
         // Attributes: no event handlers, no sources, links only within the page.
         for attr in tag.split_whitespace().skip(1) {
             let attr = attr.to_ascii_lowercase();
@@ -176,7 +179,9 @@ fn check_page(html: &str) {
         }
     }
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("<html lang=\"en\">") && html.contains("<title>") && html.contains("<meta charset=\"utf-8\">"));
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("<title>") && html.contains("<meta charset=\"utf-8\">")
+    );
     assert!(html.contains("@media print"), "print styles");
     for banned in ["<script", "<link", "<iframe", "<img", "@import", "https://"] {
         assert!(!html.contains(banned), "the page must be self-contained and script-free: found {banned}");
@@ -193,7 +198,9 @@ fn check_page(html: &str) {
         let id = svg.split("id=\"").nth(1).and_then(|r| r.split('"').next()).expect("every chart has an id");
         assert!(svg.contains("role=\"img\""), "chart {id} has role=img");
         assert!(svg.contains(&format!("aria-labelledby=\"{id}-title {id}-desc\"")), "chart {id} is labelled");
-        assert!(svg.contains(&format!("<title id=\"{id}-title\">")) && svg.contains(&format!("<desc id=\"{id}-desc\">")));
+        assert!(
+            svg.contains(&format!("<title id=\"{id}-title\">")) && svg.contains(&format!("<desc id=\"{id}-desc\">"))
+        );
         assert!(svg.contains("viewBox=\"0 0 "), "chart {id} scales");
         assert!(svg.contains("<path") || svg.contains("<rect"), "chart {id} draws something");
     }
@@ -217,7 +224,9 @@ fn exec_html_is_one_self_contained_page() {
     let (_tmp, dir) = model(MODEL);
     let html = report(&dir, "exec", "html");
     check_page(&html);
-    for heading in ["Risk in money", "How bad a year can get", "Roadmap burn-down", "Top risks", "Decisions asked of leadership"] {
+    for heading in
+        ["Risk in money", "How bad a year can get", "Roadmap burn-down", "Top risks", "Decisions asked of leadership"]
+    {
         assert!(html.contains(&format!(">{heading}</h2>")), "exec section {heading}");
     }
     // The loss exceedance curve with its axes, ticks, labels and the tolerance line; the burn-down.
@@ -236,7 +245,11 @@ fn exec_html_is_one_self_contained_page() {
     let decisions = &html[html.find("<ol class=\"decisions\">").unwrap()..];
     let decisions = &decisions[..decisions.find("</ol>").unwrap()];
     assert_eq!(decisions.matches("<li>").count(), 3);
-    assert!(decisions.contains("Fund ") && decisions.contains("Reduce or accept") && decisions.contains("organisation-wide fix"));
+    assert!(
+        decisions.contains("Fund ")
+            && decisions.contains("Reduce or accept")
+            && decisions.contains("organisation-wide fix")
+    );
     // No verify history: no trend, said so.
     assert!(html.contains("no verify history yet"));
     // The roadmap budget was derived and the page says so.
@@ -274,7 +287,9 @@ fn engineer_html_has_every_section_and_chart() {
     let tornado = charts.iter().find(|c| c.contains("id=\"chart-tornado\"")).unwrap();
     assert!(tornado.contains("frequency of crime"));
     // Method, seed and trial count; derivations of the steps on the paths; controls not verified.
-    assert!(html.contains("<td>11</td><td class=\"num\">4000</td><td class=\"num\">4000</td><td class=\"num\">1024</td>"));
+    assert!(
+        html.contains("<td>11</td><td class=\"num\">4000</td><td class=\"num\">4000</td><td class=\"num\">1024</td>")
+    );
     assert!(html.contains("knowledge base") && html.contains("= p"));
     assert!(html.contains("Not verified: no verify run is recorded"));
     assert!(html.contains(">not verified</span>") && html.contains(">planned</span>"));
@@ -288,7 +303,10 @@ fn model_text_is_inert_in_every_format() {
     for audience in ["exec", "engineer"] {
         let html = report(&dir, audience, "html");
         check_page(&html);
-        assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>"), "{audience} HTML escapes model text");
+        assert!(
+            !html.contains("<script") && !html.contains("<img") && !html.contains("<b>"),
+            "{audience} HTML escapes model text"
+        );
         assert!(html.contains("&lt;script&gt;alert(1)&lt;"), "{audience}: the id is shown, escaped");
         let md = report(&dir, audience, "md");
         // Outside code spans nothing is raw HTML; inside them Markdown shows text literally.
@@ -366,7 +384,14 @@ fn history_gives_the_trend_and_control_states() {
                 ale_design: 3.0e6,
                 counts: Counts { pass: 1, fail: (waf == State::Fail) as usize, ..Counts::default() },
                 controls: vec![
-                    ControlRecord { id: "mfa".into(), state: State::Pass, messages: vec![], policy_sha256: None, evidence: vec![], ale_increase: None },
+                    ControlRecord {
+                        id: "mfa".into(),
+                        state: State::Pass,
+                        messages: vec![],
+                        policy_sha256: None,
+                        evidence: vec![],
+                        ale_increase: None,
+                    },
                     ControlRecord {
                         id: "waf".into(),
                         state: waf,
@@ -467,9 +492,18 @@ fn sarif_points_at_the_model_and_has_the_required_fields() {
         match r["ruleId"].as_str().unwrap() {
             "RP-CHOKEPOINT" => {
                 let id = r["properties"]["id"].as_str().unwrap();
-                assert!(at.starts_with(id) || at.starts_with(&format!("{{from: {}", id.split(" -> ").next().unwrap())), "{at:?} for {id}");
+                assert!(
+                    at.starts_with(id) || at.starts_with(&format!("{{from: {}", id.split(" -> ").next().unwrap())),
+                    "{at:?} for {id}"
+                );
             }
-            _ => assert!(at.starts_with("{from:") || at.starts_with("{id:") || at.starts_with("ci-role") || at.starts_with("web-cred"), "{at:?}"),
+            _ => assert!(
+                at.starts_with("{from:")
+                    || at.starts_with("{id:")
+                    || at.starts_with("ci-role")
+                    || at.starts_with("web-cred"),
+                "{at:?}"
+            ),
         }
     }
     let base = &run["originalUriBaseIds"]["MODELDIR"]["uri"];
@@ -480,8 +514,15 @@ fn sarif_points_at_the_model_and_has_the_required_fields() {
 fn dot_highlights_entries_and_jewels() {
     let (_tmp, dir) = model(MODEL);
     let dot = ok(&["export", "dot", s(&dir)]);
-    assert!(dot.starts_with("// riskpath attack graph") && dot.contains("digraph riskpath {") && dot.trim_end().ends_with('}'));
-    assert!(dot.contains(r#""internet" [label="internet\nentry: internet\nAnyone on the internet", shape=cds"#), "{dot}");
+    assert!(
+        dot.starts_with("// riskpath attack graph")
+            && dot.contains("digraph riskpath {")
+            && dot.trim_end().ends_with('}')
+    );
+    assert!(
+        dot.contains(r#""internet" [label="internet\nentry: internet\nAnyone on the internet", shape=cds"#),
+        "{dot}"
+    );
     assert!(dot.contains(r#""files" [label="files\nbucket · crown jewel", shape=doubleoctagon"#));
     assert!(dot.contains(r#""internet" -> "web" [label="exploits\nT1190\np 0.08/"#), "{dot}");
     assert!(dot.contains(r#" (m/h)""#), "p per skill of the model's actors");

@@ -121,7 +121,9 @@ fn charts_render_in_headless_chromium() {
         if !ci.is_empty() && ci != "0" && !ci.eq_ignore_ascii_case("false") {
             panic!("chromium is not installed, and CI is set: .ci/run must install it (apt-get install chromium)");
         }
-        println!("SKIPPED charts_render_in_headless_chromium: chromium is not on the PATH (install it with apt-get install chromium)");
+        println!(
+            "SKIPPED charts_render_in_headless_chromium: chromium is not on the PATH (install it with apt-get install chromium)"
+        );
         return;
     };
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
@@ -157,7 +159,11 @@ fn charts_render_in_headless_chromium() {
         let report = &dom[start..start + dom[start..].find("</pre>").unwrap()];
         let rows: Vec<&str> = report.lines().collect();
         assert!(rows.len() >= min_charts, "{audience}: measured {} charts:\n{report}", rows.len());
-        assert_eq!(rows.len(), dom.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"").count(), "every chart measured");
+        assert_eq!(
+            rows.len(),
+            dom.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"").count(),
+            "every chart measured"
+        );
         for row in &rows {
             let f: Vec<&str> = row.split(' ').collect();
             let n = |i: usize| f[i].parse::<f64>().unwrap();

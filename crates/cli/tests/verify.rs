@@ -83,7 +83,8 @@ impl Fixture {
         let mut args = vec!["--format", "json"];
         args.extend(extra);
         let out = self.verify(&args);
-        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+        let doc =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
         (out.status.code().unwrap(), doc)
     }
     fn break_mfa(&self) {
@@ -143,7 +144,10 @@ fn each_state_is_reported_and_failures_exit_1() {
     let model = MODEL.to_string()
         + "  - id: backups\n    mitigates: {T1485: 0.5}\n    check: {policy: checks/backups.rego, evidence: [evidence/backups.json], max_age: 1d}\n";
     f.write("model.yaml", &model);
-    f.write("checks/backups.rego", "package main\n\ndeny contains \"object lock is off\" if { not input.object_lock }\n");
+    f.write(
+        "checks/backups.rego",
+        "package main\n\ndeny contains \"object lock is off\" if { not input.object_lock }\n",
+    );
     f.write("evidence/backups.json", r#"{"observed_at": "2021-03-01T00:00:00Z", "object_lock": true}"#);
 
     let (code, doc) = f.verify_json(&[]);
@@ -155,7 +159,10 @@ fn each_state_is_reported_and_failures_exit_1() {
     assert_eq!(control(&doc, "backups")["state"], "stale");
     assert_eq!(control(&doc, "dlp")["state"], "unchecked");
     let s = &doc["summary"];
-    assert_eq!((s["pass"].as_u64(), s["fail"].as_u64(), s["stale"].as_u64(), s["error"].as_u64()), (Some(0), Some(1), Some(1), Some(1)));
+    assert_eq!(
+        (s["pass"].as_u64(), s["fail"].as_u64(), s["stale"].as_u64(), s["error"].as_u64()),
+        (Some(0), Some(1), Some(1), Some(1))
+    );
     // Failing controls are priced; together they cost at least as much as the dearest alone.
     let mfa_cost = control(&doc, "mfa")["ale_increase"].as_f64().unwrap();
     let waf_cost = control(&doc, "waf")["ale_increase"].as_f64().unwrap();
@@ -165,7 +172,10 @@ fn each_state_is_reported_and_failures_exit_1() {
     assert!(doc["risk"]["ale_verified"].as_f64().unwrap() > doc["risk"]["ale_design"].as_f64().unwrap());
     // Failing controls come first, dearest first.
     let order: Vec<&str> = doc["controls"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
-    assert!(order.iter().rposition(|s| ["fail", "stale", "error"].contains(s)) < order.iter().position(|s| *s == "unchecked"));
+    assert!(
+        order.iter().rposition(|s| ["fail", "stale", "error"].contains(s))
+            < order.iter().position(|s| *s == "unchecked")
+    );
 
     let out = f.verify(&[]);
     assert_eq!(out.status.code(), Some(1));
@@ -282,7 +292,11 @@ fn history_lists_runs_and_detects_tampering() {
     assert_eq!(f.run(&["history", "verify", ".", "--anchor", "zz"]).status.code(), Some(2));
 
     let conn = rusqlite::Connection::open(f.db()).unwrap();
-    conn.execute("UPDATE runs SET record = replace(record, '\"state\":\"fail\"', '\"state\":\"pass\"') WHERE seq = 3", []).unwrap();
+    conn.execute(
+        "UPDATE runs SET record = replace(record, '\"state\":\"fail\"', '\"state\":\"pass\"') WHERE seq = 3",
+        [],
+    )
+    .unwrap();
     let out = f.run(&["history", "verify", "."]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("record #3: record #3 was altered"), "{}", stdout(&out));
@@ -303,7 +317,12 @@ fn history_lists_runs_and_detects_tampering() {
         f.verify(&[]);
     }
     let head = f.run(&["history", "verify", "."]).stdout;
-    let head = String::from_utf8_lossy(&head).split("head ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
+    let head = String::from_utf8_lossy(&head)
+        .split("head ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
     rusqlite::Connection::open(f.db()).unwrap().execute("DELETE FROM runs WHERE seq = 3", []).unwrap();
     assert_eq!(f.run(&["history", "verify", "."]).status.code(), Some(0));
     let out = f.run(&["history", "verify", ".", "--anchor", &head]);
@@ -362,7 +381,10 @@ fn a_looping_policy_is_stopped_and_reported() {
 fn a_memory_hungry_policy_is_stopped_and_reported() {
     let f = Fixture::passing();
     // 480 MB in one allocation: without the bound, the process would abort where memory is short.
-    f.write("checks/mfa.rego", "package main\n\ndeny contains msg if {\n  count(numbers.range(1, 20000000)) > 0\n  msg := \"never\"\n}\n");
+    f.write(
+        "checks/mfa.rego",
+        "package main\n\ndeny contains msg if {\n  count(numbers.range(1, 20000000)) > 0\n  msg := \"never\"\n}\n",
+    );
     let (code, doc) = f.verify_json(&["--max-policy-memory", "100000000"]);
     assert_eq!(code, 1);
     assert_eq!(control(&doc, "mfa")["state"], "error");
@@ -393,7 +415,17 @@ fn the_acme_example_has_passing_failing_and_stale_controls() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(control(&doc, "branch-protection")["state"], "fail");
     assert_eq!(control(&doc, "backup-vault-lock")["state"], "stale");
-    for id in ["edr", "phr-mfa-eng", "waf", "imdsv2", "pod-security", "okta-threatinsight", "tailscale-posture", "oauth-app-allowlist", "cf-access-posture"] {
+    for id in [
+        "edr",
+        "phr-mfa-eng",
+        "waf",
+        "imdsv2",
+        "pod-security",
+        "okta-threatinsight",
+        "tailscale-posture",
+        "oauth-app-allowlist",
+        "cf-access-posture",
+    ] {
         assert_eq!(control(&doc, id)["state"], "pass", "{id}: {}", control(&doc, id)["messages"]);
     }
     assert_eq!(doc["summary"]["error"], 0);

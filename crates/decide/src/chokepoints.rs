@@ -178,7 +178,14 @@ struct LiveGraph<'a> {
 
 impl LiveGraph<'_> {
     /// Dominators of each held target; edges become vertices so they can dominate.
-    fn dominators(&self, targets: &[u32], held: impl Fn(u32) -> bool, s: &mut LaneScratch, found: &mut Vec<(u32, Item)>, wins: &mut Vec<u32>) {
+    fn dominators(
+        &self,
+        targets: &[u32],
+        held: impl Fn(u32) -> bool,
+        s: &mut LaneScratch,
+        found: &mut Vec<(u32, Item)>,
+        wins: &mut Vec<u32>,
+    ) {
         let LaneScratch { vertex_of, items, arcs, doms } = s;
         // Vertex 0 is a root above the entry points.
         items.clear();
@@ -335,6 +342,7 @@ pub fn analyse(eval: &Evaluator, graph: &AttackGraph, top: usize) -> (MinCut, Ve
     let sims = SkillGraphs::new(model, graph);
     let dom = dominance(model, graph, &sims, eval.trials, eval.seed);
     let base = eval.loss(&eval.baseline);
-    let scenario_ale: HashMap<(usize, u32), f64> = base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
+    let scenario_ale: HashMap<(usize, u32), f64> =
+        base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
     (cut, rank_choke_points(eval, graph, &dom, &scenario_ale, top))
 }

@@ -77,7 +77,11 @@ impl std::fmt::Display for IncidentError {
                     match u.suggestions.as_slice() {
                         [] => {}
                         [one] => write!(f, "; did you mean `{one}`?")?,
-                        many => write!(f, "; did you mean one of {}?", many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))?,
+                        many => write!(
+                            f,
+                            "; did you mean one of {}?",
+                            many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                        )?,
                     }
                 }
                 Ok(())
@@ -452,7 +456,14 @@ impl WhatIf<'_> {
     /// undone on return, so the work is about log2(hops) walks instead of one per hop; and once
     /// the jewels are held again in the lanes of the hops still out, none of them loses anything.
     /// `lanes`: the members' lanes together.
-    fn each_hop_out(&self, held: &mut Lanes, on: &mut [u64], members: &[usize], lanes: u64, visit: &mut impl FnMut(usize, &Lanes)) {
+    fn each_hop_out(
+        &self,
+        held: &mut Lanes,
+        on: &mut [u64],
+        members: &[usize],
+        lanes: u64,
+        visit: &mut impl FnMut(usize, &Lanes),
+    ) {
         if self.recovered(held, lanes) {
             return;
         }
@@ -558,7 +569,8 @@ fn simulate(
     let by_requirement = Csr::new(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e as u32))));
     let pool = Pool::default();
     run.map_batches(|b| {
-        let mut scratch = pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, m, tech_count, hops.len())));
+        let mut scratch =
+            pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, m, tech_count, hops.len())));
         let BatchScratch { fired, fired_in, on, list, useful, held, counts } = &mut *scratch;
         for (v, hits) in counts.node_hits.iter_mut().enumerate() {
             *hits += b.held(v as u32).count_ones() as u64;
@@ -614,8 +626,15 @@ fn simulate(
             for &x in hops {
                 on[x] = 0;
             }
-            let what_if =
-                WhatIf { sim, sources: &sources, by_requirement: &by_requirement, jewels, need: &need, hops, hop_lanes: &hop_lanes };
+            let what_if = WhatIf {
+                sim,
+                sources: &sources,
+                by_requirement: &by_requirement,
+                jewels,
+                need: &need,
+                hops,
+                hop_lanes: &hop_lanes,
+            };
             let all = what_if.union(&members);
             for &s in entries {
                 held.gain(s, all);
@@ -624,7 +643,8 @@ fn simulate(
             let hop_lost = &mut counts.hop_lost;
             what_if.each_hop_out(held, on, &members, all, &mut |h, held| {
                 for (i, &j) in jewels.iter().enumerate() {
-                    hop_lost[h * jewels.len() + i] += (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64;
+                    hop_lost[h * jewels.len() + i] +=
+                        (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64;
                 }
             });
         }
@@ -640,7 +660,15 @@ fn simulate(
 }
 
 /// Hits per jewel with the model edges `removed` taken out of `posture` (same seed and stream).
-fn hits_without(model: &Model, posture: &Posture, removed: &[usize], skill: Skill, entries: &[u32], jewels: &[u32], config: &IncidentConfig) -> Vec<u64> {
+fn hits_without(
+    model: &Model,
+    posture: &Posture,
+    removed: &[usize],
+    skill: Skill,
+    entries: &[u32],
+    jewels: &[u32],
+    config: &IncidentConfig,
+) -> Vec<u64> {
     let mut p = posture.clone();
     for &e in removed {
         p.removed[e] = true;
@@ -651,7 +679,12 @@ fn hits_without(model: &Model, posture: &Posture, removed: &[usize], skill: Skil
 }
 
 /// Assesses a live compromise of `compromised` (node or entry-point ids) under `posture`.
-pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: IncidentConfig) -> Result<Incident, IncidentError> {
+pub fn assess(
+    model: &Model,
+    posture: &Posture,
+    compromised: &[String],
+    config: IncidentConfig,
+) -> Result<Incident, IncidentError> {
     let graph = compile(model, posture);
     let sources = resolve(&graph, compromised)?;
     let is_compromised = |n: u32| sources.contains(&n);
@@ -692,7 +725,8 @@ pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: 
     let trials = config.trials;
     let breaches = counts.breaches;
     let share_of_breaches = |x: u64| if breaches > 0 { x as f64 / breaches as f64 } else { 0.0 };
-    let mean_losses: HashMap<u32, f64> = all_jewels.iter().map(|&j| (j, mean_loss(model, &graph.ids[j as usize]))).collect();
+    let mean_losses: HashMap<u32, f64> =
+        all_jewels.iter().map(|&j| (j, mean_loss(model, &graph.ids[j as usize]))).collect();
     let stake = |hits: &[u64]| -> f64 {
         live_jewels.iter().zip(hits).map(|(j, &h)| proportion(h, trials).0 * mean_losses[j]).sum()
     };
@@ -769,7 +803,8 @@ pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: 
             let ce = &graph.edges[e];
             let me = &model.edges[ce.model_index];
             let lost = &counts.hop_lost[h * live_jewels.len()..(h + 1) * live_jewels.len()];
-            let removed: f64 = live_jewels.iter().zip(lost).map(|(j, &l)| l as f64 / trials as f64 * mean_losses[j]).sum();
+            let removed: f64 =
+                live_jewels.iter().zip(lost).map(|(j, &l)| l as f64 / trials as f64 * mean_losses[j]).sum();
             let hop = NextHop {
                 id: me.id.clone(),
                 from: ids(ce.from),
@@ -820,9 +855,14 @@ pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: 
             }
         })
         .collect();
-    steps.sort_by(|a, b| b.breach_share.total_cmp(&a.breach_share).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
-    let after_hits =
-        if cut_edges.is_empty() { counts.jewel_hits.clone() } else { hits_without(model, posture, &cut_edges, skill, &sources, &live_jewels, &config) };
+    steps.sort_by(|a, b| {
+        b.breach_share.total_cmp(&a.breach_share).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to)))
+    });
+    let after_hits = if cut_edges.is_empty() {
+        counts.jewel_hits.clone()
+    } else {
+        hits_without(model, posture, &cut_edges, skill, &sources, &live_jewels, &config)
+    };
     let remaining: Vec<Remaining> = live_jewels
         .iter()
         .zip(&after_hits)
@@ -862,15 +902,20 @@ pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: 
         }
     }
     let mut rotate: Vec<Rotation> = rotate.into_values().collect();
-    rotate.sort_by(|a, b| b.compromised.cmp(&a.compromised).then(b.probability.total_cmp(&a.probability)).then_with(|| a.id.cmp(&b.id)));
+    rotate.sort_by(|a, b| {
+        b.compromised.cmp(&a.compromised).then(b.probability.total_cmp(&a.probability)).then_with(|| a.id.cmp(&b.id))
+    });
 
     // --- Techniques to hunt --------------------------------------------------------------------
     let depth = depths(&graph, skill, &sources);
     let mut hunt: Vec<(u64, u64, Hunt)> = (0..tech_ids.len())
         .filter(|&t| counts.tech_fired[t] > 0)
         .map(|t| {
-            let mut edges: Vec<usize> = (0..graph.edges.len()).filter(|&e| techs[e] == t && counts.fired[e] > 0).collect();
-            edges.sort_by(|&a, &b| counts.on_path[b].cmp(&counts.on_path[a]).then(counts.fired[b].cmp(&counts.fired[a])).then(a.cmp(&b)));
+            let mut edges: Vec<usize> =
+                (0..graph.edges.len()).filter(|&e| techs[e] == t && counts.fired[e] > 0).collect();
+            edges.sort_by(|&a, &b| {
+                counts.on_path[b].cmp(&counts.on_path[a]).then(counts.fired[b].cmp(&counts.fired[a])).then(a.cmp(&b))
+            });
             let mut detectors: BTreeMap<String, f64> = BTreeMap::new();
             let mut related: BTreeSet<String> = BTreeSet::new();
             for &e in &edges {
@@ -887,14 +932,19 @@ pub fn assess(model: &Model, posture: &Posture, compromised: &[String], config: 
                     }
                 }
             }
-            let mut detected_by: Vec<Detector> = detectors.into_iter().map(|(control, detect)| Detector { control, detect }).collect();
+            let mut detected_by: Vec<Detector> =
+                detectors.into_iter().map(|(control, detect)| Detector { control, detect }).collect();
             detected_by.sort_by(|a, b| b.detect.total_cmp(&a.detect).then_with(|| a.control.cmp(&b.control)));
             let h = Hunt {
                 technique: tech_ids[t].clone(),
                 name: kb::technique(&tech_ids[t]).map(|x| x.name.to_string()),
                 breach_share: share_of_breaches(counts.tech_path[t]),
                 probability: counts.tech_fired[t] as f64 / trials as f64,
-                first_step: edges.iter().map(|&e| depth[graph.edges[e].from as usize].saturating_add(1)).min().unwrap_or(u32::MAX),
+                first_step: edges
+                    .iter()
+                    .map(|&e| depth[graph.edges[e].from as usize].saturating_add(1))
+                    .min()
+                    .unwrap_or(u32::MAX),
                 edges: {
                     let mut labels: Vec<String> = Vec::new();
                     for &e in &edges {
@@ -977,36 +1027,66 @@ pub fn revocation(kind: &EdgeKind, from: &str, to: &str) -> (&'static str, Strin
         "steals_credential" | "dumps_credentials" | "harvests_browser" => {
             ("rotate_credential", format!("Rotate {to}: assume the copy reachable from {from} is taken"))
         }
-        "authenticates" => ("rotate_credential", format!("Rotate or disable {from} so it no longer authenticates as {to}")),
+        "authenticates" => {
+            ("rotate_credential", format!("Rotate or disable {from} so it no longer authenticates as {to}"))
+        }
         "kerberoasts" => ("rotate_credential", format!("Reset {to}'s service-account password to a long random one")),
-        "password_spray" => ("rotate_credential", format!("Reset {to}'s password and lock it against sign-ins from {from}")),
-        "forges_token" => ("rotate_credential", format!("Rotate the signing key {from} can use and revoke every token issued for {to}")),
+        "password_spray" => {
+            ("rotate_credential", format!("Reset {to}'s password and lock it against sign-ins from {from}"))
+        }
+        "forges_token" => (
+            "rotate_credential",
+            format!("Rotate the signing key {from} can use and revoke every token issued for {to}"),
+        ),
         "hijacks_session" | "steals_session" | "token_theft" => {
             ("revoke_sessions", format!("Revoke {to}'s sessions and tokens (force re-authentication)"))
         }
-        "mfa_fatigue" => ("revoke_sessions", format!("Revoke {to}'s sessions, reset its MFA and require number matching")),
-        "oauth_consent" => ("revoke_sessions", format!("Revoke the OAuth grants on {to} and block user consent to new apps")),
-        "saas_access" => ("revoke_sessions", format!("Revoke {from}'s sessions in {to} and suspend its SSO assignment")),
+        "mfa_fatigue" => {
+            ("revoke_sessions", format!("Revoke {to}'s sessions, reset its MFA and require number matching"))
+        }
+        "oauth_consent" => {
+            ("revoke_sessions", format!("Revoke the OAuth grants on {to} and block user consent to new apps"))
+        }
+        "saas_access" => {
+            ("revoke_sessions", format!("Revoke {from}'s sessions in {to} and suspend its SSO assignment"))
+        }
         "assumes" => ("remove_trust", format!("Remove {from} from {to}'s trust policy (who may assume it)")),
         "trusted_relationship" => ("remove_trust", format!("Suspend {from}'s trusted access to {to}")),
         "member_of" => ("remove_membership", format!("Remove {from} from {to}")),
         "admin_of" => ("remove_permission", format!("Remove {from}'s administrative rights over {to}")),
         "grants_role" => ("remove_permission", format!("Remove {from}'s permission to grant roles in {to}")),
         "resets_password" => ("remove_permission", format!("Remove {from}'s right to reset {to}'s password")),
-        "reads_secret" | "decrypts" => ("remove_permission", format!("Revoke {from}'s access to {to} (and rotate {to} if it may have been read)")),
-        "reads_metadata" => ("remove_permission", format!("Block {from}'s access to the instance metadata endpoint (IMDSv2, hop limit 1)")),
+        "reads_secret" | "decrypts" => {
+            ("remove_permission", format!("Revoke {from}'s access to {to} (and rotate {to} if it may have been read)"))
+        }
+        "reads_metadata" => (
+            "remove_permission",
+            format!("Block {from}'s access to the instance metadata endpoint (IMDSv2, hop limit 1)"),
+        ),
         "cloud_api" | "cloud_run_command" | "snapshots" | "kube_exec" => {
             ("remove_permission", format!("Revoke {from}'s {} permission on {to}", kind.name.replace('_', " ")))
         }
-        "pushes_code" | "reads_repository" => ("remove_permission", format!("Revoke {from}'s access to {to} (or require review on every change)")),
-        "escapes_container" | "escalates" => ("isolate", format!("Contain {from} (EDR network containment, or cordon and drain) before it reaches {to}")),
-        "deploys_to" | "implants_image" | "poisons_pipeline" | "compromises_dependency" | "supply_chain" => {
-            ("freeze_pipeline", format!("Freeze deployments from {from} to {to} (pause the pipeline, pin images and dependencies)"))
+        "pushes_code" | "reads_repository" => {
+            ("remove_permission", format!("Revoke {from}'s access to {to} (or require review on every change)"))
         }
-        "insider_abuse" | "internal_phish" => ("suspend_account", format!("Suspend {from}'s account so it cannot reach {to}")),
-        "phishes" | "drive_by" => ("block_lure", format!("Block the lure from {from} at the mail and web gateway, and warn {to}'s users")),
+        "escapes_container" | "escalates" => {
+            ("isolate", format!("Contain {from} (EDR network containment, or cordon and drain) before it reaches {to}"))
+        }
+        "deploys_to" | "implants_image" | "poisons_pipeline" | "compromises_dependency" | "supply_chain" => (
+            "freeze_pipeline",
+            format!("Freeze deployments from {from} to {to} (pause the pipeline, pin images and dependencies)"),
+        ),
+        "insider_abuse" | "internal_phish" => {
+            ("suspend_account", format!("Suspend {from}'s account so it cannot reach {to}"))
+        }
+        "phishes" | "drive_by" => {
+            ("block_lure", format!("Block the lure from {from} at the mail and web gateway, and warn {to}'s users"))
+        }
         "physical" => ("isolate", format!("Restrict physical access to {to}")),
-        _ if kind.area == "network" => ("block_network", format!("Block {from} → {to} at the firewall or security group ({})", kind.name.replace('_', " "))),
+        _ if kind.area == "network" => (
+            "block_network",
+            format!("Block {from} → {to} at the firewall or security group ({})", kind.name.replace('_', " ")),
+        ),
         _ if kind.area == "data" => ("remove_permission", format!("Revoke {from}'s access to {to}")),
         _ => ("remove_permission", format!("Remove {from}'s {} access to {to}", kind.name.replace('_', " "))),
     };

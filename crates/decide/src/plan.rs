@@ -205,7 +205,9 @@ pub fn exact(problem: &Problem, oracle: &dyn AleOracle) -> Option<Schedule> {
     let start: Vec<BTreeMap<usize, Variable>> = problem
         .candidates
         .iter()
-        .map(|c| (0..q_count).filter(|s| s + c.duration <= q_count).map(|s| (s, vars.add(variable().binary()))).collect())
+        .map(|c| {
+            (0..q_count).filter(|s| s + c.duration <= q_count).map(|s| (s, vars.add(variable().binary()))).collect()
+        })
         .collect();
     let exact_set: Vec<Vec<Variable>> =
         (0..q_count).map(|_| (0..subsets).map(|_| vars.add(variable().binary())).collect()).collect();
@@ -213,10 +215,11 @@ pub fn exact(problem: &Problem, oracle: &dyn AleOracle) -> Option<Schedule> {
     let done = |i: usize, q: usize| -> Expression {
         start[i].iter().filter(|(s, _)| *s + problem.candidates[i].duration <= q).map(|(_, v)| *v).sum()
     };
-    let started_by = |i: usize, q: usize| -> Expression { start[i].iter().filter(|(s, _)| **s <= q).map(|(_, v)| *v).sum() };
+    let started_by =
+        |i: usize, q: usize| -> Expression { start[i].iter().filter(|(s, _)| **s <= q).map(|(_, v)| *v).sum() };
     let mut objective = Expression::from(0.0);
-    for q in 0..q_count {
-        for (set, v) in exact_set[q].iter().enumerate() {
+    for sets in &exact_set {
+        for (set, v) in sets.iter().enumerate() {
             objective += ale[set] / 4.0 * *v;
         }
     }
@@ -231,11 +234,11 @@ pub fn exact(problem: &Problem, oracle: &dyn AleOracle) -> Option<Schedule> {
         let once: Expression = starts.values().copied().sum();
         model = model.with(constraint!(once <= 1));
     }
-    for q in 0..q_count {
-        let one: Expression = exact_set[q].iter().copied().sum();
+    for (q, sets) in exact_set.iter().enumerate() {
+        let one: Expression = sets.iter().copied().sum();
         model = model.with(constraint!(one == 1));
         for i in 0..n {
-            let member: Expression = exact_set[q].iter().enumerate().filter(|(s, _)| s >> i & 1 == 1).map(|(_, v)| *v).sum();
+            let member: Expression = sets.iter().enumerate().filter(|(s, _)| s >> i & 1 == 1).map(|(_, v)| *v).sum();
             model = model.with(constraint!(member == done(i, q)));
         }
     }
@@ -277,12 +280,7 @@ pub fn exact(problem: &Problem, oracle: &dyn AleOracle) -> Option<Schedule> {
         }
     }
     let solution = model.solve().ok()?;
-    Some(
-        start
-            .iter()
-            .map(|starts| starts.iter().find(|(_, v)| solution.value(**v) > 0.5).map(|(s, _)| *s))
-            .collect(),
-    )
+    Some(start.iter().map(|starts| starts.iter().find(|(_, v)| solution.value(**v) > 0.5).map(|(s, _)| *s)).collect())
 }
 
 /// The optimum by trying every schedule: the test oracle for [`exact`] on tiny instances.
@@ -364,7 +362,10 @@ mod tests {
             let ilp = exact(&p, &landscape).expect("solver ran");
             assert!(p.feasible(&ilp), "ILP schedule feasible at budget {budget}");
             let ilp_value = p.objective(&ilp, &landscape);
-            assert!((ilp_value - best_value).abs() < 1e-3 * best_value.abs().max(1.0), "budget {budget}: ILP {ilp_value} vs optimum {best_value} ({best:?} vs {ilp:?})");
+            assert!(
+                (ilp_value - best_value).abs() < 1e-3 * best_value.abs().max(1.0),
+                "budget {budget}: ILP {ilp_value} vs optimum {best_value} ({best:?} vs {ilp:?})"
+            );
             let g = greedy(&p, &landscape);
             assert!(p.feasible(&g));
             assert!(p.objective(&g, &landscape) >= best_value - 1e-6);

@@ -189,7 +189,11 @@ pub fn plan(eval: &Evaluator, options: PlanOptions) -> PlanResult {
 
 /// Solves the plan exactly over a subset of candidates (dependencies outside it are dropped with
 /// their dependants), returning the objective and the chosen (id, start quarter) pairs.
-fn solve_exact_subset(problem: &Problem, oracle: &dyn AleOracle, subset: &[usize]) -> (Option<f64>, Vec<(String, usize)>) {
+fn solve_exact_subset(
+    problem: &Problem,
+    oracle: &dyn AleOracle,
+    subset: &[usize],
+) -> (Option<f64>, Vec<(String, usize)>) {
     let keep: Vec<usize> = subset
         .iter()
         .copied()
@@ -208,14 +212,12 @@ fn solve_exact_subset(problem: &Problem, oracle: &dyn AleOracle, subset: &[usize
             .collect(),
         ..problem.clone()
     };
-    let lift = |set: u64| keep.iter().enumerate().filter(|(k, _)| set >> k & 1 == 1).fold(0u64, |m, (_, &i)| m | 1 << i);
+    let lift =
+        |set: u64| keep.iter().enumerate().filter(|(k, _)| set >> k & 1 == 1).fold(0u64, |m, (_, &i)| m | 1 << i);
     let sub_oracle = |set: u64| oracle.ale(lift(set));
     let Some(schedule): Option<Schedule> = plan::exact(&sub, &sub_oracle) else { return (None, Vec::new()) };
     let objective = sub.objective(&schedule, &sub_oracle);
-    let chosen = schedule
-        .iter()
-        .enumerate()
-        .filter_map(|(k, s)| s.map(|s| (sub.candidates[k].id.clone(), s)))
-        .collect();
+    let chosen =
+        schedule.iter().enumerate().filter_map(|(k, s)| s.map(|s| (sub.candidates[k].id.clone(), s))).collect();
     (Some(objective), chosen)
 }

@@ -103,7 +103,8 @@ fn analytic_bars(model: &Model, ids: &[String], base: &ExpectedLoss) -> Vec<Torn
         if mean <= 0.0 {
             continue;
         }
-        let breaches: f64 = base.scenarios.iter().filter(|s| ids[s.target as usize] == node.id).map(|s| s.ale / mean).sum();
+        let breaches: f64 =
+            base.scenarios.iter().filter(|s| ids[s.target as usize] == node.id).map(|s| s.ale / mean).sum();
         for loss in node.loss.iter().filter(|l| l.amount.value.is_uncertain()) {
             let est = loss.amount.value;
             let m = dist::amount_mean(&est);

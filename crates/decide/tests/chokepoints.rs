@@ -14,7 +14,15 @@ use riskpath_model::Model;
 
 /// A random model: entry `e0`, hosts `n0..n{k}`, jewel `j`; edges (from, to, p, fix_cost, requires).
 fn model(nodes: usize, edges: &[(usize, usize, f64, u32, Option<usize>)]) -> Model {
-    let name = |i: usize| if i == 0 { "e0".to_string() } else if i == nodes + 1 { "j".into() } else { format!("n{}", i - 1) };
+    let name = |i: usize| {
+        if i == 0 {
+            "e0".to_string()
+        } else if i == nodes + 1 {
+            "j".into()
+        } else {
+            format!("n{}", i - 1)
+        }
+    };
     let mut y = String::from("entry_points: [{id: e0, kind: internet}]\nnodes:\n");
     for i in 1..=nodes {
         y += &format!("  - {{id: {}, kind: host}}\n", name(i));
@@ -28,19 +36,29 @@ fn model(nodes: usize, edges: &[(usize, usize, f64, u32, Option<usize>)]) -> Mod
     riskpath_model::load_str("m.yaml", &y, &Default::default()).expect("valid model").model
 }
 
-fn arb_graph(with_and: bool) -> impl Strategy<Value = (usize, Vec<(usize, usize, f64, u32, Option<usize>)>)> {
-    (3usize..6).prop_flat_map(move |nodes| {
-        let total = nodes + 2;
-        let edge = (0..total - 1, 1..total, 0.2f64..0.95, 1u32..5, proptest::option::weighted(if with_and { 0.2 } else { 1e-9 }, 1..total - 1));
-        (Just(nodes), proptest::collection::vec(edge, 4..11))
-    })
-    .prop_map(move |(nodes, edges)| {
-        let edges: Vec<_> = edges.into_iter().map(|(f, t, p, c, r)| (f, t, p, c, r.filter(|_| with_and))).collect();
-        // No self-loops, and one edge per (from, to) so edge labels are unique.
-        let mut seen = std::collections::HashSet::new();
-        let edges = edges.into_iter().filter(|(f, t, _, _, _)| f != t && seen.insert((*f, *t))).collect();
-        (nodes, edges)
-    })
+/// A random edge: (from, to, p, fix_cost, required node).
+type ArbEdge = (usize, usize, f64, u32, Option<usize>);
+
+fn arb_graph(with_and: bool) -> impl Strategy<Value = (usize, Vec<ArbEdge>)> {
+    (3usize..6)
+        .prop_flat_map(move |nodes| {
+            let total = nodes + 2;
+            let edge = (
+                0..total - 1,
+                1..total,
+                0.2f64..0.95,
+                1u32..5,
+                proptest::option::weighted(if with_and { 0.2 } else { 1e-9 }, 1..total - 1),
+            );
+            (Just(nodes), proptest::collection::vec(edge, 4..11))
+        })
+        .prop_map(move |(nodes, edges)| {
+            let edges: Vec<_> = edges.into_iter().map(|(f, t, p, c, r)| (f, t, p, c, r.filter(|_| with_and))).collect();
+            // No self-loops, and one edge per (from, to) so edge labels are unique.
+            let mut seen = std::collections::HashSet::new();
+            let edges = edges.into_iter().filter(|(f, t, _, _, _)| f != t && seen.insert((*f, *t))).collect();
+            (nodes, edges)
+        })
 }
 
 fn runner(cases: u32) -> TestRunner {
@@ -120,13 +138,16 @@ fn brute_force_dominance(m: &Model, trials: u64, seed: u64) -> (u64, HashMap<Ite
                 }
                 loop {
                     let mut changed = false;
-                    for e in 0..sim.edge_count() {
+                    for (e, live_e) in live.iter().enumerate().take(sim.edge_count()) {
                         let (f, t) = (sim.edge_from(e), sim.edge_to(e));
                         let gone = match *item {
                             Item::Node(x) => f == x || t == x || sim.edge_requires(e).contains(&x),
                             Item::Edge(x) => sim.stable_id(e) as usize == x,
                         };
-                        if !gone && live[e] >> lane & 1 == 1 && held[f as usize] && !held[t as usize]
+                        if !gone
+                            && live_e >> lane & 1 == 1
+                            && held[f as usize]
+                            && !held[t as usize]
                             && sim.edge_requires(e).iter().all(|&r| held[r as usize])
                         {
                             held[t as usize] = true;
@@ -199,7 +220,12 @@ fn confirmed_breaches_stopped_equal_removal_in_each_world_with_and_edges() {
                     Item::Edge((0..m.edges.len()).find(|&e| m.edges[e].label() == point.id).unwrap())
                 };
                 let expected = brute[&item] as f64 / wins as f64;
-                prop_assert!((point.breaches_stopped - expected).abs() < 1e-9, "{:?}: {} vs {expected}", item, point.breaches_stopped);
+                prop_assert!(
+                    (point.breaches_stopped - expected).abs() < 1e-9,
+                    "{:?}: {} vs {expected}",
+                    item,
+                    point.breaches_stopped
+                );
                 prop_assert!(!edges_of_item(&m, &g, item).is_empty());
             }
             Ok(())

@@ -113,7 +113,13 @@ actors:
     assert!((x.at_stake - jewel(&x, "j").probability * 1e6).abs() < 1e-6, "already lost is not at stake");
 
     let ids = vec!["c".to_string()];
-    let low = incident::assess(&m, &Posture::as_deployed(&m), &ids, IncidentConfig { trials, seed: 11, skill: Some(Skill::Low) }).unwrap();
+    let low = incident::assess(
+        &m,
+        &Posture::as_deployed(&m),
+        &ids,
+        IncidentConfig { trials, seed: 11, skill: Some(Skill::Low) },
+    )
+    .unwrap();
     assert_eq!(low.skill_source, "--skill");
     assert!(close(jewel(&low, "j").probability, 0.1, trials));
 }
@@ -154,12 +160,8 @@ edges:
     assert_eq!(x.containment.steps[0].breach_share, 1.0);
 
     let x = assess(&model(&yaml(5)), &["c"], 20_000);
-    let mut cut: Vec<(&str, &str, &str, String)> = x
-        .containment
-        .steps
-        .iter()
-        .map(|s| (s.from.as_str(), s.to.as_str(), s.action, s.instruction.clone()))
-        .collect();
+    let mut cut: Vec<(&str, &str, &str, String)> =
+        x.containment.steps.iter().map(|s| (s.from.as_str(), s.to.as_str(), s.action, s.instruction.clone())).collect();
     cut.sort();
     assert_eq!(cut.len(), 2, "{cut:?}");
     assert_eq!((cut[0].0, cut[0].1, cut[0].2), ("a", "m", "remove_trust"));
@@ -191,7 +193,11 @@ fn revocations_name_the_right_action_per_edge_kind() {
         assert_eq!(got, action, "{k}: {text}");
         assert!(text.contains("src") || text.contains("dst"), "{k}: {text}");
     }
-    assert!(incident::revocation(kind("authenticates"), "leaked-key", "admin").1.starts_with("Rotate or disable leaked-key"));
+    assert!(
+        incident::revocation(kind("authenticates"), "leaked-key", "admin")
+            .1
+            .starts_with("Rotate or disable leaked-key")
+    );
     assert!(incident::revocation(kind("member_of"), "alice", "admins").1.contains("Remove alice from admins"));
 }
 
@@ -251,7 +257,13 @@ fn next_hops_rank_by_money_and_equal_a_full_re_simulation() {
         let e = m.edges.iter().position(|e| e.from.value == hop.from && e.to.value == hop.to).unwrap();
         let after = hits(Some(e));
         let expected = stake(&before) - stake(&after);
-        assert!((hop.at_stake_removed - expected).abs() < 1e-6, "{} → {}: {} vs {expected}", hop.from, hop.to, hop.at_stake_removed);
+        assert!(
+            (hop.at_stake_removed - expected).abs() < 1e-6,
+            "{} → {}: {} vs {expected}",
+            hop.from,
+            hop.to,
+            hop.at_stake_removed
+        );
         assert!((hop.risk_share - expected / x.at_stake).abs() < 1e-9);
     }
 }
@@ -287,7 +299,11 @@ fn next_hop_what_ifs_equal_full_re_simulations_on_random_graphs_with_and_edges()
                 continue;
             }
             let p = [0.3, 0.5, 0.7, 0.9, 1.0][r(5) as usize];
-            let req = if r(4) == 0 { format!(", requires: [{}]", names[1 + r(n as u64 - 1) as usize]) } else { String::new() };
+            let req = if r(4) == 0 {
+                format!(", requires: [{}]", names[1 + r(n as u64 - 1) as usize])
+            } else {
+                String::new()
+            };
             y += &format!("  - {{from: {}, to: {}, kind: exploits_internal, p: {p}{req}}}\n", names[f], names[t]);
         }
         y += ACTOR;
@@ -304,7 +320,8 @@ fn next_hop_what_ifs_equal_full_re_simulations_on_random_graphs_with_and_edges()
             }
             let g = compile(&m, &posture);
             let sim = SimGraph::from_attack_graph(&g, &m, Skill::Medium);
-            let h = Run { graph: &sim, entries: &sources, trials, seed: 11, stream: incident_stream() }.hit_counts(&jewels);
+            let h =
+                Run { graph: &sim, entries: &sources, trials, seed: 11, stream: incident_stream() }.hit_counts(&jewels);
             (h[0] as f64 * 1e6 + h[1] as f64 * 3e6) / trials as f64
         };
         let before = stake(None);
@@ -312,7 +329,13 @@ fn next_hop_what_ifs_equal_full_re_simulations_on_random_graphs_with_and_edges()
         for hop in &x.next_hops {
             let e = m.edges.iter().position(|e| e.from.value == hop.from && e.to.value == hop.to).unwrap();
             let expected = before - stake(Some(e));
-            assert!((hop.at_stake_removed - expected).abs() < 1e-6, "case {case}: {} → {}: {} vs {expected}\n{y}", hop.from, hop.to, hop.at_stake_removed);
+            assert!(
+                (hop.at_stake_removed - expected).abs() < 1e-6,
+                "case {case}: {} → {}: {} vs {expected}\n{y}",
+                hop.from,
+                hop.to,
+                hop.at_stake_removed
+            );
         }
     }
 }

@@ -33,7 +33,8 @@ pub fn lognormal(draws: &[Draw], out: &mut Vec<f64>) {
 
 /// `xs[i] = dist::exp(xs[i])`.
 pub fn exp(xs: &mut [f64]) {
-    let slow: Vec<(usize, f64)> = xs.iter().enumerate().filter(|(_, x)| !exp_is_fast(**x)).map(|(i, x)| (i, *x)).collect();
+    let slow: Vec<(usize, f64)> =
+        xs.iter().enumerate().filter(|(_, x)| !exp_is_fast(**x)).map(|(i, x)| (i, *x)).collect();
     exp_fast(xs);
     for (i, x) in slow {
         xs[i] = dist::exp(x);

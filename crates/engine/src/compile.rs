@@ -90,9 +90,10 @@ impl CompiledEdge {
     /// Does any input of this edge's probability vary between trials?
     pub fn is_uncertain(&self) -> bool {
         matches!(self.base, Base::Override(e) if e.is_uncertain())
-            || self.factors.iter().any(|f| {
-                f.prevent.is_some_and(|e| e.is_uncertain()) || f.detect.is_some_and(|e| e.is_uncertain())
-            })
+            || self
+                .factors
+                .iter()
+                .any(|f| f.prevent.is_some_and(|e| e.is_uncertain()) || f.detect.is_some_and(|e| e.is_uncertain()))
     }
 }
 
@@ -179,12 +180,8 @@ fn csr_offsets(node_count: usize, edges: &[CompiledEdge]) -> Vec<u32> {
 
 /// Compiles `model` under `posture` into an attack graph.
 pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
-    let ids: Vec<String> = model
-        .entry_points
-        .iter()
-        .map(|e| e.id.clone())
-        .chain(model.nodes.iter().map(|n| n.id.clone()))
-        .collect();
+    let ids: Vec<String> =
+        model.entry_points.iter().map(|e| e.id.clone()).chain(model.nodes.iter().map(|n| n.id.clone())).collect();
     let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
     let end_of = model.edge_ends();
     let respond = model.settings.respond;
@@ -209,7 +206,9 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 .filter(|(c, control)| posture.active[*c] && control.covers(source, target))
                 .filter_map(|(c, control)| {
                     let find = |list: &[riskpath_model::Efficacy]| {
-                        list.iter().find(|x| kb::technique_covers(&x.technique.value, &technique)).map(|x| x.value.value)
+                        list.iter()
+                            .find(|x| kb::technique_covers(&x.technique.value, &technique))
+                            .map(|x| x.value.value)
                     };
                     let prevent = find(&control.mitigates);
                     let detect = find(&control.detects);

@@ -96,7 +96,11 @@ impl Shape {
             to += 1;
         }
         let u = unit(word(self.key, i as u64 * 8 + 3));
-        let p = if self.p_mean <= 0.5 { 2.0 * self.p_mean * u } else { 2.0 * self.p_mean - 1.0 + (2.0 - 2.0 * self.p_mean) * u };
+        let p = if self.p_mean <= 0.5 {
+            2.0 * self.p_mean * u
+        } else {
+            2.0 * self.p_mean - 1.0 + (2.0 - 2.0 * self.p_mean) * u
+        };
         let mut requires = Vec::new();
         if inner >= 3 && unit(word(self.key, i as u64 * 8 + 4)) < AND_FRACTION {
             // Uniform over non-entry nodes other than `from` and `to`.

@@ -10,7 +10,7 @@ pub mod paths;
 pub mod pool;
 pub mod risk;
 pub mod rng;
-pub mod simd;
 pub mod sim;
+pub mod simd;
 
 pub use compile::{AttackGraph, Posture, compile};

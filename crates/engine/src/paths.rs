@@ -101,6 +101,9 @@ impl Search<'_> {
     }
 }
 
+/// A path not yet taken by Yen's search: its cost, its edges and its nodes.
+type Candidate = (Cost, Vec<usize>, Vec<u32>);
+
 /// The `k` most likely simple paths from `entries` to `target` for an attacker of `skill`.
 pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target: u32, k: usize) -> Vec<AttackPath> {
     let search = Search { graph, weight: weights(graph, skill) };
@@ -110,7 +113,7 @@ pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target:
         return Vec::new();
     };
     let mut found: Vec<(f64, Vec<u32>, Vec<usize>)> = vec![first];
-    let mut candidates: BinaryHeap<std::cmp::Reverse<(Cost, Vec<usize>, Vec<u32>)>> = BinaryHeap::new();
+    let mut candidates: BinaryHeap<std::cmp::Reverse<Candidate>> = BinaryHeap::new();
     let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
     seen.insert(found[0].2.clone());
     while found.len() < k {

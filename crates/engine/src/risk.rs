@@ -8,9 +8,9 @@ use riskpath_model::kb::Skill;
 use riskpath_model::{Estimate, Model};
 
 use crate::compile::{AttackGraph, Posture, compile};
-use crate::{bulk, dist};
 use crate::rng::{Stream, extend, key, unit, word};
 use crate::sim::{Run, SimGraph, proportion};
+use crate::{bulk, dist};
 
 /// Random-stream domains of the risk computation (distinct from the simulation's).
 mod domain {
@@ -88,9 +88,8 @@ pub struct SkillGraphs {
 
 impl SkillGraphs {
     pub fn new(model: &Model, graph: &AttackGraph) -> Self {
-        let graphs = Skill::ALL.map(|s| {
-            model.actors.iter().any(|a| a.skill == s).then(|| SimGraph::from_attack_graph(graph, model, s))
-        });
+        let graphs = Skill::ALL
+            .map(|s| model.actors.iter().any(|a| a.skill == s).then(|| SimGraph::from_attack_graph(graph, model, s)));
         let limited = model
             .actors
             .iter()
@@ -147,7 +146,12 @@ const YEARS_PER_CHUNK: u64 = 4096;
 const ACTORS_AT_ONCE: usize = 4;
 
 /// [`assess_graph`], reporting progress as each actor's scenario trials and years finish.
-pub fn assess_graph_observed(model: &Model, graph: &AttackGraph, config: RiskConfig, progress: &dyn Progress) -> RiskResult {
+pub fn assess_graph_observed(
+    model: &Model,
+    graph: &AttackGraph,
+    config: RiskConfig,
+    progress: &dyn Progress,
+) -> RiskResult {
     let sims = SkillGraphs::new(model, graph);
     let mut scenarios = Vec::new();
     let years = config.years as usize;
@@ -245,7 +249,14 @@ pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64)
 }
 
 /// In how many of `trials` scenario trials actor `actor` holds each target (the scenario stream).
-pub fn scenario_hits(sim: &SimGraph, actor: usize, entries: &[u32], targets: &[u32], trials: u64, seed: u64) -> Vec<u64> {
+pub fn scenario_hits(
+    sim: &SimGraph,
+    actor: usize,
+    entries: &[u32],
+    targets: &[u32],
+    trials: u64,
+    seed: u64,
+) -> Vec<u64> {
     let run = Run { graph: sim, entries, trials, seed, stream: scenario_stream(actor) };
     run.hit_counts(targets)
 }
@@ -341,7 +352,8 @@ pub fn simulate_actor_years(
         offsets.push(offsets.last().unwrap() + a);
     }
     let total = *offsets.last().unwrap();
-    let run = Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, actor as u64]) };
+    let run =
+        Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, actor as u64]) };
     // held[b * targets + t]: lanes of batch b in which target t is held.
     let held: Vec<u64> = run.map_batches(|b| targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>()).concat();
     let losses = LossTable::new(actor, targets, losses, config.seed);
@@ -352,8 +364,11 @@ pub fn simulate_actor_years(
             losses.chunk(&offsets[years.start as usize..=years.end as usize], &held)
         })
         .collect();
-    let mut out =
-        ActorYears { annual: Vec::with_capacity(config.years as usize), per_target: vec![0.0; targets.len()], attempts: total };
+    let mut out = ActorYears {
+        annual: Vec::with_capacity(config.years as usize),
+        per_target: vec![0.0; targets.len()],
+        attempts: total,
+    };
     for (annual, per_target) in chunks {
         out.annual.extend(annual);
         for (acc, x) in out.per_target.iter_mut().zip(per_target) {

@@ -34,9 +34,9 @@ use riskpath_model::kb::Skill;
 
 use crate::compile::{AttackGraph, Base};
 use crate::dist;
+use crate::pool::Pool;
 use crate::rng::{extend, key, word};
 use crate::simd::multiversion;
-use crate::pool::Pool;
 
 /// Random-stream domains: each use of randomness has its own, so streams never overlap.
 pub mod domain {
@@ -536,6 +536,9 @@ struct Scratch<const W: usize> {
 /// Per-lane thresholds ready for comparison: one threshold for all lanes, or their bit-planes.
 /// [`Planes::lanes`] is [`certain_lanes`] with a threshold per lane: the same words decide the same
 /// lanes in the same way, so an edge keeps its draws when its probability becomes uncertain.
+// Kept inline and `Copy`: a program's planes live in per-thread scratch arrays read in the hot
+// loop, where a box per entry would cost an allocation and an indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy)]
 enum Planes {
     Same(u64),
@@ -882,7 +885,8 @@ impl Run<'_> {
     fn group_body<const W: usize>(&self, s: &mut Scratch<W>, first_batch: u64) {
         s.prefix = key(&[self.seed, domain::LIVE, self.stream]);
         s.first_batch = first_batch;
-        s.batch_parts = std::array::from_fn(|w| crate::rng::mix64((first_batch + w as u64).wrapping_add(crate::rng::GAMMA)));
+        s.batch_parts =
+            std::array::from_fn(|w| crate::rng::mix64((first_batch + w as u64).wrapping_add(crate::rng::GAMMA)));
         let branch_free = match FORCED_BRANCH_FREE.load(std::sync::atomic::Ordering::Relaxed) {
             1 => false,
             2 => true,
@@ -916,7 +920,8 @@ impl Run<'_> {
         }
         let mut visited_nodes = 0;
         // Batches past the run's last hold nothing: they never propagate.
-        let real: [u64; W] = std::array::from_fn(|w| if first_batch + (w as u64) < self.batch_count() { !0 } else { 0 });
+        let real: [u64; W] =
+            std::array::from_fn(|w| if first_batch + (w as u64) < self.batch_count() { !0 } else { 0 });
         for &e in self.entries {
             s.front.gain(e as usize, real);
         }
@@ -927,7 +932,8 @@ impl Run<'_> {
                 while s.front.pending[w] != 0 {
                     let bits = s.front.pending[w];
                     s.front.pending[w] = bits & (bits - 1);
-                    visited_nodes += self.visit::<W, BRANCH_FREE, AHEAD>(s, w * 64 + bits.trailing_zeros() as usize) as usize;
+                    visited_nodes +=
+                        self.visit::<W, BRANCH_FREE, AHEAD>(s, w * 64 + bits.trailing_zeros() as usize) as usize;
                     visited = true;
                 }
             }
@@ -1254,10 +1260,12 @@ actors:
         // Pairs of adjacent lanes: P(both) must be p².
         let t = threshold(0.3);
         let n = 20_000u64;
-        let both: u64 = (0..n).map(|b| {
-            let w = certain_lanes(t, key(&[9, b]));
-            (w & (w >> 1) & 0x5555_5555_5555_5555).count_ones() as u64
-        }).sum();
+        let both: u64 = (0..n)
+            .map(|b| {
+                let w = certain_lanes(t, key(&[9, b]));
+                (w & (w >> 1) & 0x5555_5555_5555_5555).count_ones() as u64
+            })
+            .sum();
         let est = both as f64 / (n * 32) as f64;
         assert!((est - 0.09).abs() < 4.0 * (0.09f64 * 0.91 / (n * 32) as f64).sqrt(), "{est}");
     }

@@ -147,7 +147,9 @@ fn exact_for(model: &riskpath_model::Model, skill: Skill, jit: bool) -> (Vec<f64
         .edges
         .iter()
         .enumerate()
-        .map(|(i, e)| (idx(&e.from.value), idx(&e.to.value), hand[i], e.requires.iter().map(|r| idx(&r.value)).collect()))
+        .map(|(i, e)| {
+            (idx(&e.from.value), idx(&e.to.value), hand[i], e.requires.iter().map(|r| idx(&r.value)).collect())
+        })
         .collect();
     let entries = [idx("internet"), idx("mail")];
     (exact_probabilities(graph.node_count(), &edges, &entries), idx("bucket") as usize)
@@ -165,7 +167,12 @@ fn scenario_probabilities_match_exact_enumeration() {
         for (s, skill) in result.scenarios.iter().zip([Skill::Medium, Skill::High]) {
             let (exact, bucket) = exact_for(&model, skill, jit);
             assert_eq!(s.target as usize, bucket);
-            assert_proportion(&format!("P(bucket) for {skill:?}, jit {jit}"), s.probability, exact[bucket], config.trials);
+            assert_proportion(
+                &format!("P(bucket) for {skill:?}, jit {jit}"),
+                s.probability,
+                exact[bucket],
+                config.trials,
+            );
             assert!((s.std_error - common::se(s.probability, config.trials)).abs() < 1e-12);
         }
     }
@@ -267,7 +274,14 @@ fn source_side_scopes_follow_the_formula() {
     }
     // `explain` lists the same controls as covering each edge, each with the first selector of
     // its scope that covers it.
-    let by = [&["from:internet"][..], &["from:tag:workstation"], &["from:zone:core"], &["from:admin"], &["from:admin"], &["from:kind:email"]];
+    let by = [
+        &["from:internet"][..],
+        &["from:tag:workstation"],
+        &["from:zone:core"],
+        &["from:admin"],
+        &["from:admin"],
+        &["from:kind:email"],
+    ];
     for (edge, e) in graph.edges.iter().enumerate() {
         let terms = riskpath_engine::explain::explain_edge(&model, &graph, edge).controls;
         let listed: Vec<&str> = terms.iter().map(|c| c.control.as_str()).collect();

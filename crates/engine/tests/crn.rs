@@ -149,7 +149,11 @@ fn deploying_a_control_with_point_efficacies_only_removes_lanes() {
             total_lost += lost;
         }
         assert!(total_lost > 0, "deploying {} changes something", model.controls[c].id);
-        assert_no_increase(&format!("deploying {}", model.controls[c].id), &risk(&model, &base), &risk(&model, &posture));
+        assert_no_increase(
+            &format!("deploying {}", model.controls[c].id),
+            &risk(&model, &base),
+            &risk(&model, &posture),
+        );
     }
 }
 

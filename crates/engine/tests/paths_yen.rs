@@ -29,7 +29,14 @@ fn yaml(entries: usize, nodes: usize, edges: &[(usize, usize, f64)]) -> String {
 
 /// Probabilities of every simple path from any entry to `target`, by depth-first search.
 fn all_paths(graph: &AttackGraph, entries: &[u32], target: u32) -> Vec<(f64, Vec<usize>)> {
-    fn dfs(g: &AttackGraph, at: u32, target: u32, on: &mut Vec<bool>, edges: &mut Vec<usize>, out: &mut Vec<(f64, Vec<usize>)>) {
+    fn dfs(
+        g: &AttackGraph,
+        at: u32,
+        target: u32,
+        on: &mut Vec<bool>,
+        edges: &mut Vec<usize>,
+        out: &mut Vec<(f64, Vec<usize>)>,
+    ) {
         if at == target {
             let p = edges.iter().map(|&e| g.edges[e].p(Skill::Medium)).product();
             out.push((p, edges.clone()));
@@ -96,7 +103,9 @@ fn check(graph: &AttackGraph, entries: &[u32], target: u32, k: usize, paths: &[A
     got.sort_by(|a, b| b.total_cmp(a));
     for (i, (g, (want, edges))) in got.iter().zip(&all).enumerate() {
         if !close(*g, *want) {
-            return Err(format!("rank {i}: Yen gives {g}, brute force {want} ({edges:?}); all: {all:?}; got: {paths:?}"));
+            return Err(format!(
+                "rank {i}: Yen gives {g}, brute force {want} ({edges:?}); all: {all:?}; got: {paths:?}"
+            ));
         }
     }
     Ok(())

@@ -8,7 +8,15 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed};
 use riskpath_engine::sim::{EdgeList, Run, SimGraph};
 
-fn simulate(node_count: usize, edges: &[Edge], entries: &[u32], targets: &[u32], trials: u64, seed: u64, stream: u64) -> Vec<u64> {
+fn simulate(
+    node_count: usize,
+    edges: &[Edge],
+    entries: &[u32],
+    targets: &[u32],
+    trials: u64,
+    seed: u64,
+    stream: u64,
+) -> Vec<u64> {
     let graph = SimGraph::from_edge_list(&EdgeList { node_count, edges: edges.to_vec() });
     Run { graph: &graph, entries, trials, seed, stream }.hit_counts(targets)
 }
@@ -110,12 +118,11 @@ fn graph_strategy() -> impl Strategy<Value = (usize, usize, Vec<Edge>)> {
             3 => Just(vec![]),
             1 => proptest::collection::vec(0..n as u32, 1..=2),
         ];
-        let edge = (0..n as u32, entries as u32..n as u32, p, requires)
-            .prop_map(move |(from, to, p, reqs)| {
-                // No self-loops: move the target to the next non-entry node.
-                let to = if from == to { entries as u32 + (to + 1 - entries as u32) % (n - entries) as u32 } else { to };
-                (from, to, p, reqs)
-            });
+        let edge = (0..n as u32, entries as u32..n as u32, p, requires).prop_map(move |(from, to, p, reqs)| {
+            // No self-loops: move the target to the next non-entry node.
+            let to = if from == to { entries as u32 + (to + 1 - entries as u32) % (n - entries) as u32 } else { to };
+            (from, to, p, reqs)
+        });
         (Just(n), Just(entries), proptest::collection::vec(edge, 4..=14))
     })
 }
@@ -147,7 +154,13 @@ proptest! {
 /// Per-lane exact check with the simulation's own draws: in every trial, the held set must be
 /// exactly the Horn fixpoint of the edges live in that trial (`Batch::live`), and each edge's
 /// liveness must be a Bernoulli(p) draw.
-fn check_lanes_against_fixpoint(n: usize, edges: &[Edge], entries: &[u32], trials: u64, seed: u64) -> Result<(), String> {
+fn check_lanes_against_fixpoint(
+    n: usize,
+    edges: &[Edge],
+    entries: &[u32],
+    trials: u64,
+    seed: u64,
+) -> Result<(), String> {
     let graph = SimGraph::from_edge_list(&EdgeList { node_count: n, edges: edges.to_vec() });
     let run = Run { graph: &graph, entries, trials, seed, stream: 0 };
     // Per batch: (held lanes per node, live lanes per edge in edge-list order).
@@ -169,7 +182,11 @@ fn check_lanes_against_fixpoint(n: usize, edges: &[Edge], entries: &[u32], trial
             let expect = common::held_in_world(n, edges, entries, mask);
             for v in 0..n {
                 if (held[v] >> lane & 1 == 1) != expect[v] {
-                    return Err(format!("batch {bi} lane {lane}: node {v} held {} but the fixpoint of live edges {mask:b} says {}", held[v] >> lane & 1, expect[v]));
+                    return Err(format!(
+                        "batch {bi} lane {lane}: node {v} held {} but the fixpoint of live edges {mask:b} says {}",
+                        held[v] >> lane & 1,
+                        expect[v]
+                    ));
                 }
             }
         }

@@ -412,9 +412,12 @@ pub fn parse_bundle(bytes: &[u8], name: &Path) -> Result<Catalog, AttackError> {
                 insert_current(&mut techniques, id, t, |t| &t.status);
             }
             "course-of-action" => {
-                insert_current(&mut mitigations, id, Mitigation { id: id.to_string(), name, status: o.status() }, |m| {
-                    &m.status
-                });
+                insert_current(
+                    &mut mitigations,
+                    id,
+                    Mitigation { id: id.to_string(), name, status: o.status() },
+                    |m| &m.status,
+                );
             }
             "intrusion-set" => {
                 let aliases = o.aliases.clone().unwrap_or_default().into_iter().filter(|a| *a != name).collect();
@@ -537,7 +540,10 @@ fn cache_from_bytes(bytes: &[u8], path: &Path) -> Result<Catalog, AttackError> {
     let mut catalog: Catalog =
         serde_json::from_slice(bytes).map_err(|e| fail(path, format!("damaged ATT&CK cache: {e}")))?;
     if catalog.riskpath_attack_cache != CACHE_FORMAT {
-        return Err(fail(path, format!("cache format {} (this riskpath reads {CACHE_FORMAT})", catalog.riskpath_attack_cache)));
+        return Err(fail(
+            path,
+            format!("cache format {} (this riskpath reads {CACHE_FORMAT})", catalog.riskpath_attack_cache),
+        ));
     }
     catalog.build_index();
     Ok(catalog)

@@ -82,7 +82,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
             }
         }
     }
-    let base = if meta_is_dir(path) { path.to_path_buf() } else { path.parent().unwrap_or(Path::new("")).to_path_buf() };
+    let base =
+        if meta_is_dir(path) { path.to_path_buf() } else { path.parent().unwrap_or(Path::new("")).to_path_buf() };
     let attack_dirs = AttackDirs { base: &base, cache: Some(&base.join(".riskpath")) };
     finish(sources, contents, problems, unreadable_files, attack_dirs, options)
 }
@@ -172,8 +173,8 @@ fn read_file(sources: &Sources, id: FileId, options: &LoadOptions) -> Result<(Fi
 
 /// The model files under `path`, sorted, skipping hidden entries and [`SKIPPED_DIRS`].
 fn model_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Problem::error(format!("cannot read {}: {e}", path.display()), None))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Problem::error(format!("cannot read {}: {e}", path.display()), None))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -185,9 +186,11 @@ fn model_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
     });
     for entry in walker {
         let entry = entry.map_err(|e| Problem::error(format!("cannot walk {}: {e}", path.display()), None))?;
-        let is_model = entry.path().extension().and_then(|x| x.to_str()).is_some_and(|x| {
-            matches!(x.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json")
-        });
+        let is_model = entry
+            .path()
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| matches!(x.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"));
         let is_cache = entry.file_name().to_string_lossy().ends_with(attack::CACHE_SUFFIX);
         if entry.file_type().is_file() && is_model && !is_cache {
             files.push(entry.into_path());
@@ -205,7 +208,8 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<String, Problem> {
         return Err(fail(format!("larger than the {max_bytes}-byte limit"))
             .with_help("raise the limit with --max-file-size if this file is genuine"));
     }
-    String::from_utf8(bytes).map_err(|e| fail(format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes)
+        .map_err(|e| fail(format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())))
 }
 
 /// Concatenates the files' items and applies settings, reporting a setting given twice.

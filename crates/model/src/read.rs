@@ -230,9 +230,7 @@ impl Reader {
         }
         let Some(f) = self.fields(node, what, &["once", "yearly"]) else { return Cost::default() };
         let mut amount = |key: &str| {
-            f.get(key)
-                .and_then(|n| self.number(n, &format!("`{key}` of {what}"), Range::Money))
-                .unwrap_or(0.0)
+            f.get(key).and_then(|n| self.number(n, &format!("`{key}` of {what}"), Range::Money)).unwrap_or(0.0)
         };
         Cost { once: amount("once"), yearly: amount("yearly") }
     }
@@ -302,9 +300,7 @@ impl Reader {
         }
         let help = did_you_mean(&s.value, choices.iter().copied())
             .unwrap_or_else(|| format!("one of: {}", choices.join(", ")));
-        self.problems.push(
-            Problem::error(format!("{what}: unknown value `{}`", s.value), Some(s.loc)).with_help(help),
-        );
+        self.problems.push(Problem::error(format!("{what}: unknown value `{}`", s.value), Some(s.loc)).with_help(help));
         None
     }
 }
@@ -333,8 +329,7 @@ pub enum SettingValue {
     Count(u64),
 }
 
-const TOP_KEYS: &[&str] =
-    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives"];
+const TOP_KEYS: &[&str] = &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives"];
 
 impl Reader {
     pub fn file(&mut self, root: &YNode) -> FileContents {
@@ -432,8 +427,11 @@ impl Reader {
         });
         match (crown_jewel, f.get("loss")) {
             (true, None) => self.problems.push(
-                Problem::error(format!("crown jewel{id_text} has no `loss`"), Some(f.get("crown_jewel").map_or(f.loc, |n| n.loc)))
-                    .with_help("say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}}"),
+                Problem::error(
+                    format!("crown jewel{id_text} has no `loss`"),
+                    Some(f.get("crown_jewel").map_or(f.loc, |n| n.loc)),
+                )
+                .with_help("say what a breach costs, e.g. loss: {confidentiality: {low: 2e6, high: 4e7}}"),
             ),
             (false, Some(n)) => self.problems.push(
                 Problem::warning(format!("node{id_text} has a `loss` but is not a crown jewel"), Some(n.loc))
@@ -518,7 +516,8 @@ impl Reader {
             .iter()
             .filter_map(|(k, v)| {
                 let technique = self.string(k, &format!("a technique in {what}"))?;
-                let value = self.estimate(v, &format!("efficacy of {} in {what}", technique.value), Range::Probability)?;
+                let value =
+                    self.estimate(v, &format!("efficacy of {} in {what}", technique.value), Range::Probability)?;
                 Some(Efficacy { technique, value })
             })
             .collect()
@@ -537,7 +536,9 @@ impl Reader {
         if f.get("mitigates").is_none() && f.get("detects").is_none() && f.get("uses").is_none() {
             self.problems.push(
                 Problem::error("a control must `mitigates` or `detects` at least one technique", Some(f.loc))
-                    .with_help("e.g. mitigates: {T1566: 0.9}, or start from the catalog: uses: catalog/email-filtering"),
+                    .with_help(
+                        "e.g. mitigates: {T1566: 0.9}, or start from the catalog: uses: catalog/email-filtering",
+                    ),
             );
         }
         let scope = match f.get("scope") {
@@ -611,9 +612,12 @@ impl Reader {
                 None => suggestion(),
             };
             self.problems.push(
-                Problem::error(format!("control `uses`: `{}` does not name a catalog control", uses.value), Some(uses.loc))
-                    .with_label("expected `catalog/<name>`")
-                    .with_help(help),
+                Problem::error(
+                    format!("control `uses`: `{}` does not name a catalog control", uses.value),
+                    Some(uses.loc),
+                )
+                .with_label("expected `catalog/<name>`")
+                .with_help(help),
             );
             return None;
         };
@@ -634,10 +638,8 @@ impl Reader {
         let policy = self.required_string(&f, "policy", what);
         let evidence = self.strings(&f, "evidence", what);
         let package = self.optional_string(&f, "package", what);
-        let max_age_secs = f
-            .get("max_age")
-            .and_then(|n| self.quantity(n, "`max_age`", AGE_UNITS, 1.0))
-            .map(|s| s.round() as u64);
+        let max_age_secs =
+            f.get("max_age").and_then(|n| self.quantity(n, "`max_age`", AGE_UNITS, 1.0)).map(|s| s.round() as u64);
         Some(Check { policy: policy?, evidence, package, max_age_secs, loc: f.loc })
     }
 

@@ -100,14 +100,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn error(message: impl Into<String>, loc: Option<Loc>) -> Self {
-        Problem {
-            severity: Severity::Error,
-            message: message.into(),
-            loc,
-            label: None,
-            help: None,
-            related: None,
-        }
+        Problem { severity: Severity::Error, message: message.into(), loc, label: None, help: None, related: None }
     }
     pub fn warning(message: impl Into<String>, loc: Option<Loc>) -> Self {
         Problem { severity: Severity::Warning, ..Problem::error(message, loc) }
@@ -216,10 +209,8 @@ impl ShownProblem {
             ));
             if let Some((rel, text)) = &problem.related {
                 if rel.file == loc.file {
-                    labels.push(LabeledSpan::new_with_span(
-                        Some(text.clone()),
-                        (rel.offset as usize, rel.len as usize),
-                    ));
+                    labels
+                        .push(LabeledSpan::new_with_span(Some(text.clone()), (rel.offset as usize, rel.len as usize)));
                 } else {
                     message.push_str(&format!(" ({text} at {})", sources.position(*rel)));
                 }

@@ -56,7 +56,15 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { currency: "USD".into(), respond: 0.5, trials: 100_000, seed: 1, years: 100_000, tolerance: None, attack: None }
+        Settings {
+            currency: "USD".into(),
+            respond: 0.5,
+            trials: 100_000,
+            seed: 1,
+            years: 100_000,
+            tolerance: None,
+            attack: None,
+        }
     }
 }
 

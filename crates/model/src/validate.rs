@@ -79,11 +79,13 @@ impl<'m> Ids<'m> {
                 false
             }
             None => {
-                let candidates =
-                    self.by_id.iter().filter(|(_, (k, _))| wanted.contains(k)).map(|(id, _)| *id);
+                let candidates = self.by_id.iter().filter(|(_, (k, _))| wanted.contains(k)).map(|(id, _)| *id);
                 problems.push(
                     Problem::error(format!("{what} `{}` does not exist", r.value), Some(r.loc))
-                        .with_label(format!("no {} has this id", wanted[0].noun().trim_start_matches("an ").trim_start_matches("a ")))
+                        .with_label(format!(
+                            "no {} has this id",
+                            wanted[0].noun().trim_start_matches("an ").trim_start_matches("a ")
+                        ))
                         .with_help_opt(did_you_mean(&r.value, candidates)),
                 );
                 false
@@ -148,22 +150,28 @@ fn check_technique(t: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec
     }
     match knowledge {
         Knowledge::Unavailable => {}
-        Knowledge::Builtin if kb::technique(&t.value).is_none() => problems.push(
-            Problem::error(format!("unknown ATT&CK technique `{}`", t.value), Some(t.loc))
-                .with_help_opt(did_you_mean(&t.value, kb::TECHNIQUES.iter().map(|t| t.id)).or_else(|| {
-                    Some("the built-in knowledge base does not know it; `riskpath kb` lists the techniques it knows, \
+        Knowledge::Builtin if kb::technique(&t.value).is_none() => {
+            problems.push(Problem::error(format!("unknown ATT&CK technique `{}`", t.value), Some(t.loc)).with_help_opt(
+                did_you_mean(&t.value, kb::TECHNIQUES.iter().map(|t| t.id)).or_else(|| {
+                    Some(
+                        "the built-in knowledge base does not know it; `riskpath kb` lists the techniques it knows, \
                           and `settings.attack` can point at the full ATT&CK bundle"
-                        .into())
-                })),
-        ),
+                            .into(),
+                    )
+                }),
+            ))
+        }
         Knowledge::Builtin => {}
         Knowledge::Attack(catalog) => match catalog.technique(&t.value) {
             None => problems.push(
-                Problem::error(format!("unknown ATT&CK technique `{}`: not in the ATT&CK bundle", t.value), Some(t.loc))
-                    .with_help_opt(did_you_mean(
-                        &t.value,
-                        catalog.techniques.iter().filter(|t| t.status.is_current()).map(|t| t.id.as_str()),
-                    )),
+                Problem::error(
+                    format!("unknown ATT&CK technique `{}`: not in the ATT&CK bundle", t.value),
+                    Some(t.loc),
+                )
+                .with_help_opt(did_you_mean(
+                    &t.value,
+                    catalog.techniques.iter().filter(|t| t.status.is_current()).map(|t| t.id.as_str()),
+                )),
             ),
             Some(found) => {
                 let name = |id: &str| catalog.technique_name(id).unwrap_or_default();
@@ -175,9 +183,9 @@ fn check_technique(t: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec
 
 fn check_mitigation(m: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Problem>) {
     let unknown = |help: Option<String>| {
-        Problem::error(format!("unknown ATT&CK mitigation `{}`", m.value), Some(m.loc)).with_help_opt(help.or_else(|| {
-            Some("mitigation ids look like M1032; `riskpath kb --format json` lists them".into())
-        }))
+        Problem::error(format!("unknown ATT&CK mitigation `{}`", m.value), Some(m.loc)).with_help_opt(
+            help.or_else(|| Some("mitigation ids look like M1032; `riskpath kb --format json` lists them".into())),
+        )
     };
     match knowledge {
         Knowledge::Unavailable => {}
@@ -246,10 +254,10 @@ fn check_edges(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Ve
         }
         if kb::edge_kind(&edge.kind.value).is_none() {
             problems.push(
-                Problem::error(format!("unknown edge kind `{}`", edge.kind.value), Some(edge.kind.loc))
-                    .with_help_opt(did_you_mean(&edge.kind.value, kb::EDGE_KINDS.iter().map(|k| k.name)).or_else(
-                        || Some("`riskpath kb` lists the edge kinds".into()),
-                    )),
+                Problem::error(format!("unknown edge kind `{}`", edge.kind.value), Some(edge.kind.loc)).with_help_opt(
+                    did_you_mean(&edge.kind.value, kb::EDGE_KINDS.iter().map(|k| k.name))
+                        .or_else(|| Some("`riskpath kb` lists the edge kinds".into())),
+                ),
             );
         }
         if let Some(t) = &edge.technique {
@@ -276,7 +284,9 @@ fn check_controls(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut
                     let r = Ref { value: id.clone(), loc: sel.loc };
                     match sel.value.side {
                         Side::Target => ids.expect(&r, "scope node", &[ItemKind::Node], problems),
-                        Side::Source => ids.expect(&r, "scope source", &[ItemKind::Node, ItemKind::EntryPoint], problems),
+                        Side::Source => {
+                            ids.expect(&r, "scope source", &[ItemKind::Node, ItemKind::EntryPoint], problems)
+                        }
                     };
                     continue;
                 }
@@ -299,9 +309,7 @@ fn check_controls(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut
                     (entry_has || model.nodes.iter().any(|n| &n.kind == k), format!("kind `{k}`"))
                 }
                 Selector::Tag(t) => (model.nodes.iter().any(|n| n.tags.contains(t)), format!("tag `{t}`")),
-                Selector::Zone(z) => {
-                    (model.nodes.iter().any(|n| n.zone.as_deref() == Some(z)), format!("zone `{z}`"))
-                }
+                Selector::Zone(z) => (model.nodes.iter().any(|n| n.zone.as_deref() == Some(z)), format!("zone `{z}`")),
                 Selector::Owner(o) => {
                     (model.nodes.iter().any(|n| n.owner.as_deref() == Some(o)), format!("owner `{o}`"))
                 }
@@ -328,7 +336,9 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
     let steps: Vec<(EdgeEnd, EdgeEnd, &str)> = model
         .edges
         .iter()
-        .filter_map(|e| Some((*end_of.get(e.from.value.as_str())?, *end_of.get(e.to.value.as_str())?, e.technique_id()?)))
+        .filter_map(|e| {
+            Some((*end_of.get(e.from.value.as_str())?, *end_of.get(e.to.value.as_str())?, e.technique_id()?))
+        })
         .collect();
     for control in &model.controls {
         // The techniques it lists, each once (a technique may be both mitigated and detected).
@@ -341,7 +351,8 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
         if listed.is_empty() {
             continue;
         }
-        let in_scope: Vec<&str> = steps.iter().filter(|(s, t, _)| control.covers(*s, *t)).map(|(_, _, tech)| *tech).collect();
+        let in_scope: Vec<&str> =
+            steps.iter().filter(|(s, t, _)| control.covers(*s, *t)).map(|(_, _, tech)| *tech).collect();
         if in_scope.iter().any(|used| listed.iter().any(|l| kb::technique_covers(l, used))) {
             continue;
         }
@@ -390,19 +401,24 @@ fn check_group(g: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Pro
             problems.push(
                 Problem::error("actor `attack_group` needs `settings.attack`", Some(g.loc))
                     .with_label("ATT&CK groups come from the ATT&CK bundle")
-                    .with_help("set `settings: {attack: PATH}` to an ATT&CK STIX bundle (enterprise-attack.json, \
-                                from github.com/mitre-attack/attack-stix-data), relative to the model directory"),
+                    .with_help(
+                        "set `settings: {attack: PATH}` to an ATT&CK STIX bundle (enterprise-attack.json, \
+                                from github.com/mitre-attack/attack-stix-data), relative to the model directory",
+                    ),
             );
             return;
         }
         Knowledge::Attack(catalog) => catalog,
     };
     let Some(group) = catalog.group(&g.value) else {
-        let names = catalog.groups.iter().filter(|g| g.status.is_current()).flat_map(|g| [g.id.as_str(), g.name.as_str()]);
+        let names =
+            catalog.groups.iter().filter(|g| g.status.is_current()).flat_map(|g| [g.id.as_str(), g.name.as_str()]);
         problems.push(
             Problem::error(format!("unknown ATT&CK group `{}`", g.value), Some(g.loc))
                 .with_label("not an id, name or alias of a group in the ATT&CK bundle")
-                .with_help_opt(did_you_mean(&g.value, names).or_else(|| Some("`riskpath kb group ID DIR` shows a group".into()))),
+                .with_help_opt(
+                    did_you_mean(&g.value, names).or_else(|| Some("`riskpath kb group ID DIR` shows a group".into())),
+                ),
         );
         return;
     };
@@ -410,8 +426,11 @@ fn check_group(g: &Spanned<String>, knowledge: Knowledge, problems: &mut Vec<Pro
     stale_warning("group", &group.id, &group.name, &group.status, g.loc, name_of, problems);
     if catalog.group_techniques(group).is_empty() {
         problems.push(
-            Problem::warning(format!("ATT&CK lists no techniques for group `{}` ({})", group.id, group.name), Some(g.loc))
-                .with_help("an actor limited to it can take no step; pick another group or drop `attack_group`"),
+            Problem::warning(
+                format!("ATT&CK lists no techniques for group `{}` ({})", group.id, group.name),
+                Some(g.loc),
+            )
+            .with_help("an actor limited to it can take no step; pick another group or drop `attack_group`"),
         );
     }
 }
@@ -440,8 +459,7 @@ fn check_initiatives(model: &Model, ids: &Ids, problems: &mut Vec<Problem>) {
 
 /// Reports each dependency cycle once, at the reference that closes it.
 fn check_initiative_cycles(model: &Model, problems: &mut Vec<Problem>) {
-    let index: HashMap<&str, usize> =
-        model.initiatives.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = model.initiatives.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
     let deps: Vec<Vec<(usize, &Ref)>> = model
         .initiatives
         .iter()

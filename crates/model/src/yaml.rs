@@ -115,11 +115,7 @@ fn describe_error(err: &serde_saphyr::Error) -> String {
 
 /// Byte offset of a 1-based line and character column.
 fn offset_of_line_col(text: &str, line: usize, column: usize) -> Option<usize> {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
-    };
+    let line_start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
     let rest = &text[line_start..];
     let in_line = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
     Some(line_start + in_line)
@@ -169,9 +165,9 @@ fn to_node(spanned: Spanned<RawValue>, text: &str, file: FileId) -> Node {
         RawValue::Float(f) => Value::Float(f),
         RawValue::Str(s) => Value::Str(s),
         RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| to_node(i, text, file)).collect()),
-        RawValue::Map(entries) => Value::Map(
-            entries.into_iter().map(|(k, v)| (to_node(k, text, file), to_node(v, text, file))).collect(),
-        ),
+        RawValue::Map(entries) => {
+            Value::Map(entries.into_iter().map(|(k, v)| (to_node(k, text, file), to_node(v, text, file))).collect())
+        }
     };
     Node { value, loc }
 }

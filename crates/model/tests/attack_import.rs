@@ -157,12 +157,11 @@ fn techniques_are_validated_against_the_bundle() {
     assert!(!warnings.iter().any(|w| w.contains("T1598")));
     assert!(loaded.attack.is_some());
 
-    let errs = errors(&model_with(Some(&bundle), "edges: [{from: internet, to: web, kind: exploits, technique: T1999}]\n"));
+    let errs =
+        errors(&model_with(Some(&bundle), "edges: [{from: internet, to: web, kind: exploits, technique: T1999}]\n"));
     assert!(errs.iter().any(|e| e.contains("`T1999`: not in the ATT&CK bundle")), "{errs:?}");
-    let errs = errors(&model_with(
-        Some(&bundle),
-        "controls: [{id: c, mitigates: {T1190: 0.5}, implements: [M1999]}]\n",
-    ));
+    let errs =
+        errors(&model_with(Some(&bundle), "controls: [{id: c, mitigates: {T1190: 0.5}, implements: [M1999]}]\n"));
     assert!(errs.iter().any(|e| e.contains("unknown ATT&CK mitigation `M1999`")), "{errs:?}");
 }
 
@@ -181,10 +180,13 @@ fn revoked_techniques_name_their_replacement() {
        "source_ref": "attack-pattern--old", "target_ref": "attack-pattern--new"}]}"#,
     )
     .unwrap();
-    let loaded = loads(&model_with(Some(&bundle), "edges: [{from: internet, to: web, kind: exploits, technique: T1000}]\n"));
+    let loaded =
+        loads(&model_with(Some(&bundle), "edges: [{from: internet, to: web, kind: exploits, technique: T1000}]\n"));
     let warnings = messages(&loaded.warnings, Severity::Warning);
     assert!(
-        warnings.iter().any(|w| w.contains("`T1000` (Old Way) is revoked") && w.contains("replaced it with `T1001` (New Way)")),
+        warnings
+            .iter()
+            .any(|w| w.contains("`T1000` (Old Way) is revoked") && w.contains("replaced it with `T1001` (New Way)")),
         "{warnings:?}"
     );
 }
@@ -209,7 +211,10 @@ fn actors_are_limited_to_their_attack_group() {
 
     let errs = errors(&model_with(None, actors));
     assert!(errs.iter().all(|e| e.contains("needs `settings.attack`")) && errs.len() == 2, "{errs:?}");
-    let errs = errors(&model_with(Some(&bundle), "actors: [{id: x, attack_group: G0017x, frequency: 1, entry: [internet]}]\n"));
+    let errs = errors(&model_with(
+        Some(&bundle),
+        "actors: [{id: x, attack_group: G0017x, frequency: 1, entry: [internet]}]\n",
+    ));
     assert!(errs.iter().any(|e| e.contains("unknown ATT&CK group `G0017x`") && e.contains("did you mean")), "{errs:?}");
 }
 
@@ -234,7 +239,10 @@ fn the_loader_caches_the_bundle_in_the_model_directory() {
     let errs = messages(&load(&dir, &LoadOptions::default()).unwrap_err(), Severity::Error);
     assert!(errs.len() == 1 && errs[0].contains("bundle.json is an ATT&CK STIX bundle, not a model file"), "{errs:?}");
     // So is one given as text.
-    let errs = messages(&load_str("bundle.json", r#"{"type": "bundle", "objects": []}"#, &LoadOptions::default()).unwrap_err(), Severity::Error);
+    let errs = messages(
+        &load_str("bundle.json", r#"{"type": "bundle", "objects": []}"#, &LoadOptions::default()).unwrap_err(),
+        Severity::Error,
+    );
     assert!(errs.len() == 1 && errs[0].contains("bundle.json is an ATT&CK STIX bundle, not a model file"), "{errs:?}");
 }
 
@@ -253,7 +261,8 @@ fn catalog_controls_resolve_and_override() {
     assert_eq!(mfa.name.as_deref(), Some("Phishing-resistant MFA (FIDO2 / WebAuthn, no fallback factors)"));
     let implements: Vec<&str> = mfa.implements.iter().map(|x| x.value.as_str()).collect();
     assert_eq!(implements, ["M1032"], "the catalog's mitigations fill `implements`");
-    let prevent: Vec<(&str, Estimate)> = mfa.mitigates.iter().map(|e| (e.technique.value.as_str(), e.value.value)).collect();
+    let prevent: Vec<(&str, Estimate)> =
+        mfa.mitigates.iter().map(|e| (e.technique.value.as_str(), e.value.value)).collect();
     assert_eq!(
         prevent,
         [
@@ -275,7 +284,17 @@ fn catalog_controls_resolve_and_override() {
     assert_eq!(backups.cost.once, 1000.0);
 
     let errs = errors(&model_with(None, "controls: [{id: c, uses: catalog/wafx}]\n"));
-    assert!(errs.len() == 1 && errs[0].contains("unknown catalog control `catalog/wafx`") && errs[0].contains("did you mean `catalog/waf`?"), "{errs:?}");
+    assert!(
+        errs.len() == 1
+            && errs[0].contains("unknown catalog control `catalog/wafx`")
+            && errs[0].contains("did you mean `catalog/waf`?"),
+        "{errs:?}"
+    );
     let errs = errors(&model_with(None, "controls: [{id: c, uses: edr}]\n"));
-    assert!(errs.len() == 1 && errs[0].contains("does not name a catalog control") && errs[0].contains("write `catalog/edr`"), "{errs:?}");
+    assert!(
+        errs.len() == 1
+            && errs[0].contains("does not name a catalog control")
+            && errs[0].contains("write `catalog/edr`"),
+        "{errs:?}"
+    );
 }

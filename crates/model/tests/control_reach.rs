@@ -24,7 +24,10 @@ actors: [{{id: crime, frequency: 1, entry: [internet]}}]
     );
     let loaded = load_str("m.yaml", &yaml, &LoadOptions::default()).expect("loads");
     let w = &loaded.warnings;
-    w.list.iter().map(|p| format!("{}: {}", p.loc.map_or(String::new(), |l| w.sources.position(l)), p.message)).collect()
+    w.list
+        .iter()
+        .map(|p| format!("{}: {}", p.loc.map_or(String::new(), |l| w.sources.position(l)), p.message))
+        .collect()
 }
 
 #[test]
@@ -32,14 +35,18 @@ fn a_control_on_the_wrong_end_of_the_step_is_a_warning() {
     // EDR scoped to the laptop as a target: the only step landing there is the exploit (T1190).
     assert_eq!(
         warnings("  - {id: edr, mitigates: {T1003: 0.8}, scope: [tag:workstation]}"),
-        ["m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003 (or a sub-technique)"]
+        [
+            "m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003 (or a sub-technique)"
+        ]
     );
     // Where the theft starts: it covers the T1003.001 step, so no warning.
     assert!(warnings("  - {id: edr, mitigates: {T1003: 0.8}, scope: [\"from:tag:workstation\"]}").is_empty());
     // A technique both mitigated and detected is named once.
     assert_eq!(
         warnings("  - {id: edr, mitigates: {T1003: 0.8, T1055: 0.5}, detects: {T1003: 0.4}, scope: [tag:workstation]}"),
-        ["m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003, T1055 (or a sub-technique)"]
+        [
+            "m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003, T1055 (or a sub-technique)"
+        ]
     );
     // Detection counts as lowering too.
     assert!(warnings("  - {id: edr, detects: {T1003.001: 0.5}, scope: [admin]}").is_empty());
@@ -52,8 +59,5 @@ fn a_control_whose_scope_covers_no_edge_is_a_warning() {
         ["m.yaml:13:10: control `hsm` lowers no edge's probability: its scope covers no edge"]
     );
     // Planned controls too: an initiative deploying it would buy nothing.
-    assert_eq!(
-        warnings("  - {id: hsm, status: planned, mitigates: {T1552: 0.9}, scope: [\"from:db\"]}").len(),
-        1
-    );
+    assert_eq!(warnings("  - {id: hsm, status: planned, mitigates: {T1552: 0.9}, scope: [\"from:db\"]}").len(), 1);
 }

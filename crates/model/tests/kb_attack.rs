@@ -29,8 +29,7 @@ struct Attack {
 }
 
 fn bundle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/attack/enterprise-attack-v18.1-core.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack/enterprise-attack-v18.1-core.json")
 }
 
 fn attack() -> &'static Attack {
@@ -38,13 +37,10 @@ fn attack() -> &'static Attack {
     ATTACK.get_or_init(|| {
         let path = bundle_path();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "the ATT&CK bundle is needed to check the knowledge base: cannot read {}: {e}",
-                path.display()
-            )
+            panic!("the ATT&CK bundle is needed to check the knowledge base: cannot read {}: {e}", path.display())
         });
-        let bundle: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
+        let bundle: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
         parse(&bundle)
     })
 }
@@ -174,8 +170,7 @@ fn techniques_are_current_attack_techniques_with_their_names_and_tactics() {
         if ours.len() != t.tactics.len() || ours != entry.tactics {
             problems.push(format!("{}: tactics {:?}, ATT&CK says {:?}", t.id, t.tactics, entry.tactics));
         }
-        let order: Vec<_> =
-            t.tactics.iter().map(|s| attack.tactic_order.iter().position(|o| o == s)).collect();
+        let order: Vec<_> = t.tactics.iter().map(|s| attack.tactic_order.iter().position(|o| o == s)).collect();
         if !order.windows(2).all(|w| w[0] < w[1]) {
             problems.push(format!("{}: tactics {:?} are not in matrix order", t.id, t.tactics));
         }
@@ -271,7 +266,10 @@ fn catalog_controls_use_current_attack_ids_and_linked_mitigations() {
                     || attack.mitigates.contains(&(m.to_string(), parent(t).to_string()))
             });
             if !linked {
-                problems.push(format!("{}: {m} does not mitigate any of {techniques:?} (or their parents) in ATT&CK", c.name));
+                problems.push(format!(
+                    "{}: {m} does not mitigate any of {techniques:?} (or their parents) in ATT&CK",
+                    c.name
+                ));
             }
         }
     }

@@ -46,7 +46,13 @@ use palette::*;
 /// Money for axis ticks: `$1M`, `$250k`, `$2.5B`, `40 CHF` — no trailing zeros.
 pub fn money_tick(amount: f64, currency: &str) -> String {
     let (value, suffix) = crate::style::scaled(amount);
-    let digits = if value.abs() >= 100.0 { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
+    let digits = if value.abs() >= 100.0 {
+        0
+    } else if value.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
     let mut text = format!("{value:.digits$}");
     while text.contains('.') && (text.ends_with('0') || text.ends_with('.')) {
         text.pop();
@@ -131,7 +137,13 @@ pub struct Tolerance {
 /// labels and, when stated, the risk tolerance (a vertical line at the amount, the 1-in-20 level as
 /// a horizontal line and a marker where the curve crosses the amount).
 /// `width` is the chart's natural width in pixels (its height follows).
-pub fn loss_exceedance(id: &str, points: &[(f64, f64)], tolerance: Option<Tolerance>, currency: &str, width: f64) -> String {
+pub fn loss_exceedance(
+    id: &str,
+    points: &[(f64, f64)],
+    tolerance: Option<Tolerance>,
+    currency: &str,
+    width: f64,
+) -> String {
     let title = "Loss exceedance curve";
     let pts: Vec<(f64, f64)> = points.iter().copied().filter(|(x, _)| *x > 0.0 && x.is_finite()).collect();
     if pts.is_empty() || pts.iter().all(|(_, p)| *p <= 0.0) {
@@ -249,7 +261,10 @@ pub fn loss_exceedance(id: &str, points: &[(f64, f64)], tolerance: Option<Tolera
             &format!("tolerance {}", money_tick(t.amount, currency)),
         );
         text(&mut out, left + pw - 4.0, y(0.05) - 5.0, "end", &format!(r#" fill="{RISK}""#), "1 in 20 years (5%)");
-        let _ = write!(out, r##"<circle cx="{tx:.1}" cy="{ty:.1}" r="5" fill="{color}" stroke="#ffffff" stroke-width="1.5"/>"##);
+        let _ = write!(
+            out,
+            r##"<circle cx="{tx:.1}" cy="{ty:.1}" r="5" fill="{color}" stroke="#ffffff" stroke-width="1.5"/>"##
+        );
         text(
             &mut out,
             tx + dx,
@@ -295,7 +310,14 @@ pub fn hbars(id: &str, title: &str, desc: &str, bars: &[Bar], color: &str) -> St
             y0 + 5.0,
             row - 10.0
         );
-        text(&mut out, label_w + len + 6.0, y0 + row / 2.0 + 4.0, "start", &format!(r#" fill="{MUTED}""#), &b.value_text);
+        text(
+            &mut out,
+            label_w + len + 6.0,
+            y0 + row / 2.0 + 4.0,
+            "start",
+            &format!(r#" fill="{MUTED}""#),
+            &b.value_text,
+        );
         out.push_str("</g>");
     }
     line(&mut out, label_w, top, label_w, h - top, INK, "");
@@ -337,7 +359,14 @@ pub fn tornado(id: &str, rows: &[TornadoRow], baseline: f64, currency: &str) -> 
     );
     let mut out = String::new();
     open(&mut out, id, w, h, title, &desc);
-    text(&mut out, x(baseline), 14.0, "middle", &format!(r#" fill="{INK}" font-weight="600""#), &format!("ALE {}", money_tick(baseline, currency)));
+    text(
+        &mut out,
+        x(baseline),
+        14.0,
+        "middle",
+        &format!(r#" fill="{INK}" font-weight="600""#),
+        &format!("ALE {}", money_tick(baseline, currency)),
+    );
     for (i, r) in rows.iter().enumerate() {
         let y0 = top + i as f64 * row;
         let (a, b) = (r.at_low.min(r.at_high), r.at_low.max(r.at_high));
@@ -352,11 +381,19 @@ pub fn tornado(id: &str, rows: &[TornadoRow], baseline: f64, currency: &str) -> 
         let (yb, hb) = (y0 + 5.0, row - 10.0);
         if a < baseline {
             let (xa, xb) = (x(a), x(baseline.min(b)));
-            let _ = write!(out, r#"<rect x="{xa:.1}" y="{yb:.1}" width="{:.1}" height="{hb:.1}" fill="{ACCENT}"/>"#, (xb - xa).max(1.0));
+            let _ = write!(
+                out,
+                r#"<rect x="{xa:.1}" y="{yb:.1}" width="{:.1}" height="{hb:.1}" fill="{ACCENT}"/>"#,
+                (xb - xa).max(1.0)
+            );
         }
         if b > baseline {
             let (xa, xb) = (x(baseline.max(a)), x(b));
-            let _ = write!(out, r#"<rect x="{xa:.1}" y="{yb:.1}" width="{:.1}" height="{hb:.1}" fill="{WARM}"/>"#, (xb - xa).max(1.0));
+            let _ = write!(
+                out,
+                r#"<rect x="{xa:.1}" y="{yb:.1}" width="{:.1}" height="{hb:.1}" fill="{WARM}"/>"#,
+                (xb - xa).max(1.0)
+            );
         }
         let muted = format!(r#" fill="{MUTED}""#);
         text(&mut out, x(a) - 4.0, y0 + row / 2.0 + 4.0, "end", &muted, &money_tick(a, currency));
@@ -401,7 +438,13 @@ pub fn money_steps(
     // Label every period while labels have room (about 48 px each), else every k-th.
     let every = ((48.0 / (pw / n as f64)).ceil() as usize).max(1);
     for (i, (label, _)) in points.iter().enumerate() {
-        let xc = if steps { x(i as f64 + 0.5) } else if n == 1 { x(0.5 * slots) } else { x(i as f64) };
+        let xc = if steps {
+            x(i as f64 + 0.5)
+        } else if n == 1 {
+            x(0.5 * slots)
+        } else {
+            x(i as f64)
+        };
         if i % every == 0 {
             text(&mut out, xc, top + ph + 18.0, "middle", &format!(r#" fill="{MUTED}""#), label);
         }
@@ -441,11 +484,31 @@ pub fn money_steps(
     }
     // The first and last values, written out.
     let (first, last) = (points[0].1, points[n - 1].1);
-    let first_x = if steps { x(0.0) + 4.0 } else if n == 1 { x(0.5 * slots) + 6.0 } else { x(0.0) + 6.0 };
-    text(&mut out, first_x, y(first) - 8.0, "start", &format!(r#" fill="{INK}" font-weight="600""#), &money_tick(first, currency));
+    let first_x = if steps {
+        x(0.0) + 4.0
+    } else if n == 1 {
+        x(0.5 * slots) + 6.0
+    } else {
+        x(0.0) + 6.0
+    };
+    text(
+        &mut out,
+        first_x,
+        y(first) - 8.0,
+        "start",
+        &format!(r#" fill="{INK}" font-weight="600""#),
+        &money_tick(first, currency),
+    );
     if n > 1 {
         let last_x = if steps { x(n as f64) - 4.0 } else { x((n - 1) as f64) - 6.0 };
-        text(&mut out, last_x, y(last) - 8.0, "end", &format!(r#" fill="{INK}" font-weight="600""#), &money_tick(last, currency));
+        text(
+            &mut out,
+            last_x,
+            y(last) - 8.0,
+            "end",
+            &format!(r#" fill="{INK}" font-weight="600""#),
+            &money_tick(last, currency),
+        );
     }
     out.push_str("</svg>");
     out
@@ -457,7 +520,9 @@ pub fn sparkline(id: &str, title: &str, points: &[(String, f64)], currency: &str
     let (w, h, pad) = (160.0, 40.0, 4.0);
     let mut out = String::new();
     let desc = match (points.first(), points.last()) {
-        (Some(a), Some(b)) => format!("From {} ({}) to {} ({}).", money_tick(a.1, currency), a.0, money_tick(b.1, currency), b.0),
+        (Some(a), Some(b)) => {
+            format!("From {} ({}) to {} ({}).", money_tick(a.1, currency), a.0, money_tick(b.1, currency), b.0)
+        }
         _ => "No values.".into(),
     };
     open(&mut out, id, w, h, title, &desc);
@@ -472,7 +537,10 @@ pub fn sparkline(id: &str, title: &str, points: &[(String, f64)], currency: &str
     if n == 1 {
         let _ = write!(d, " L{:.1} {:.1}", x(0) + 0.1, y(points[0].1));
     }
-    let _ = write!(out, r#"<path class="curve" d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2" stroke-linecap="round"/>"#);
+    let _ = write!(
+        out,
+        r#"<path class="curve" d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2" stroke-linecap="round"/>"#
+    );
     if let Some(last) = points.last() {
         let _ = write!(out, r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{ACCENT}"/>"#, x(n - 1), y(last.1));
     }
@@ -556,24 +624,58 @@ pub fn path_diagram(id: &str, title: &str, nodes: &[PathNode], steps: &[PathStep
         let label_attrs = format!(r#" fill="{INK}" font-size="11" font-weight="600""#);
         let sub_attrs = format!(r#" fill="{MUTED}" font-size="10""#);
         let and = if st.requires.is_empty() { String::new() } else { format!(" · AND {}", st.requires.join(", ")) };
-        let _ = write!(out, "<g class=\"step\"><title>{}</title>", esc(&format!("{} ({}), p = {:.3}{and}", st.kind, st.technique, st.p)));
+        let _ = write!(
+            out,
+            "<g class=\"step\"><title>{}</title>",
+            esc(&format!("{} ({}), p = {:.3}{and}", st.kind, st.technique, st.p))
+        );
         let dash = if st.requires.is_empty() { "" } else { r#" stroke-dasharray="5 3""# };
         if (ay - by).abs() < 1e-9 {
             // Same row: left to right, or right to left on odd rows.
             let (x1, x2) = if bx > ax { (ax + bw, bx) } else { (ax, bx + bw) };
             let ym = ay + bh / 2.0;
-            line(&mut out, x1 + 2.0, ym, x2 - 2.0, ym, INK, &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#));
+            line(
+                &mut out,
+                x1 + 2.0,
+                ym,
+                x2 - 2.0,
+                ym,
+                INK,
+                &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#),
+            );
             let xm = (x1 + x2) / 2.0;
             text(&mut out, xm, ym - 7.0, "middle", &label_attrs, &clip(&st.technique, 16));
             text(&mut out, xm, ym + 15.0, "middle", &sub_attrs, &clip(&st.kind, 22));
-            text(&mut out, xm, ym + 27.0, "middle", &sub_attrs, &format!("p {}{}", p_short(st.p), if and.is_empty() { "" } else { " · AND" }));
+            text(
+                &mut out,
+                xm,
+                ym + 27.0,
+                "middle",
+                &sub_attrs,
+                &format!("p {}{}", p_short(st.p), if and.is_empty() { "" } else { " · AND" }),
+            );
         } else {
             // Row change: straight down in the same column.
             let xm = ax + bw / 2.0;
-            line(&mut out, xm, ay + bh + 2.0, xm, by - 2.0, INK, &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#));
+            line(
+                &mut out,
+                xm,
+                ay + bh + 2.0,
+                xm,
+                by - 2.0,
+                INK,
+                &format!(r#" stroke-width="1.5" marker-end="url(#{marker})"{dash}"#),
+            );
             let ym = (ay + bh + by) / 2.0;
             text(&mut out, xm - 8.0, ym - 4.0, "end", &label_attrs, &clip(&st.technique, 16));
-            text(&mut out, xm - 8.0, ym + 10.0, "end", &sub_attrs, &format!("{} · p {}", clip(&st.kind, 20), p_short(st.p)));
+            text(
+                &mut out,
+                xm - 8.0,
+                ym + 10.0,
+                "end",
+                &sub_attrs,
+                &format!("{} · p {}", clip(&st.kind, 20), p_short(st.p)),
+            );
         }
         out.push_str("</g>");
     }
@@ -649,8 +751,9 @@ mod tests {
     #[test]
     fn long_paths_wrap_onto_a_second_row() {
         let nodes: Vec<PathNode> = (0..7).map(|i| PathNode { id: format!("n{i}"), role: "node" }).collect();
-        let steps: Vec<PathStep> =
-            (0..6).map(|_| PathStep { technique: "T1078".into(), kind: "authenticates".into(), p: 0.8, requires: vec![] }).collect();
+        let steps: Vec<PathStep> = (0..6)
+            .map(|_| PathStep { technique: "T1078".into(), kind: "authenticates".into(), p: 0.8, requires: vec![] })
+            .collect();
         let svg = path_diagram("p", "t", &nodes, &steps);
         assert_eq!(svg.matches("<rect").count(), 7);
         assert_eq!(svg.matches("marker-end").count(), 6);

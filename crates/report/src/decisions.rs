@@ -10,11 +10,11 @@ use riskpath_decide::sensitivity::TornadoBar;
 
 use crate::style::{Style, clip, money, percent};
 
-
 pub fn classes_section(classes: &[EndemicClass], top: usize, currency: &str, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n{}", style.bold("Endemic classes (what one fix across the org removes)"));
-    let _ = writeln!(out, "  {:<20} {:<10} {:<40} {:>6} {:>10} {:>7}", "class", "key", "name", "edges", "ΔALE", "share");
+    let _ =
+        writeln!(out, "  {:<20} {:<10} {:<40} {:>6} {:>10} {:>7}", "class", "key", "name", "edges", "ΔALE", "share");
     for c in classes.iter().take(top) {
         let kind = match c.kind {
             ClassKind::Technique => "technique",
@@ -92,7 +92,9 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
     let _ = writeln!(
         out,
         "{}",
-        style.dim("  dominates: share of sampled breaches whose every path passes it; stopped/ΔALE: re-simulated without it")
+        style.dim(
+            "  dominates: share of sampled breaches whose every path passes it; stopped/ΔALE: re-simulated without it"
+        )
     );
     out
 }
@@ -108,7 +110,11 @@ pub fn plan_section(plan: &PlanResult, currency: &str, style: &Style) -> String 
         plan.years,
         money(plan.baseline_ale, currency)
     );
-    let _ = writeln!(out, "\n  {:<24} {:<14} {:>6} {:>6} {:>10} {:>10} {:>10} {:>7}", "initiative", "team", "start", "live", "ΔALE", "once", "yearly", "return");
+    let _ = writeln!(
+        out,
+        "\n  {:<24} {:<14} {:>6} {:>6} {:>10} {:>10} {:>10} {:>7}",
+        "initiative", "team", "start", "live", "ΔALE", "once", "yearly", "return"
+    );
     for p in &plan.initiatives {
         let _ = writeln!(
             out,
@@ -132,7 +138,11 @@ pub fn plan_section(plan: &PlanResult, currency: &str, style: &Style) -> String 
         let len = ((ale / top) * 50.0).round() as usize;
         let _ = writeln!(out, "  {:<5} {:>10} {}", quarter(q), money(*ale, currency), style.cyan(&"▇".repeat(len)));
     }
-    let _ = writeln!(out, "\n  objective (expected loss + spend over the horizon): greedy {}", money(plan.greedy_objective, currency));
+    let _ = writeln!(
+        out,
+        "\n  objective (expected loss + spend over the horizon): greedy {}",
+        money(plan.greedy_objective, currency)
+    );
     match (plan.exact_objective, plan.gap) {
         (Some(e), Some(gap)) => {
             let _ = writeln!(out, "  exact ILP optimum {}; greedy gap {}", money(e, currency), percent(gap.max(0.0)));

@@ -53,15 +53,29 @@ fn p_label(p: [f64; 3], skills: &[Skill]) -> String {
 pub fn dot(model: &Model, graph: &AttackGraph) -> String {
     let skills = skills(model);
     let mut out = String::new();
-    let _ = writeln!(out, "// riskpath attack graph: {} nodes, {} edges. Render with: dot -Tsvg", graph.node_count(), graph.edges.len());
+    let _ = writeln!(
+        out,
+        "// riskpath attack graph: {} nodes, {} edges. Render with: dot -Tsvg",
+        graph.node_count(),
+        graph.edges.len()
+    );
     let _ = writeln!(out, "digraph riskpath {{");
     let _ = writeln!(out, "  rankdir=LR;");
     let _ = writeln!(out, "  graph [fontname=\"Helvetica\", fontsize=11, nodesep=0.3, ranksep=0.8];");
-    let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11, shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", color=\"#52606d\"];");
+    let _ = writeln!(
+        out,
+        "  node [fontname=\"Helvetica\", fontsize=11, shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", color=\"#52606d\"];"
+    );
     let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#52606d\", fontcolor=\"#1f2933\"];");
     let _ = writeln!(out, "\n  // Entry points");
     for e in &model.entry_points {
-        let mut lines = vec![e.id.clone(), format!("entry: {}", serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())];
+        let mut lines = vec![
+            e.id.clone(),
+            format!(
+                "entry: {}",
+                serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            ),
+        ];
         if let Some(n) = &e.name {
             lines.push(crate::charts::clip(n, 40));
         }
@@ -87,7 +101,10 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
             let _ = writeln!(out, "  {} [label={}];", quote(&n.id), label(&lines));
         }
     }
-    let _ = writeln!(out, "\n  // Attack steps: kind, technique, p after controls (per actor skill); dashed: AND, grey: never fires");
+    let _ = writeln!(
+        out,
+        "\n  // Attack steps: kind, technique, p after controls (per actor skill); dashed: AND, grey: never fires"
+    );
     let mut edges: Vec<&riskpath_engine::compile::CompiledEdge> = graph.edges.iter().collect();
     edges.sort_by_key(|e| e.model_index);
     for e in edges {

@@ -51,12 +51,18 @@ fn charts(report: &Report) -> BTreeMap<&'static str, Value> {
             "Step chart of the ALE in effect in each quarter of the {}-year roadmap: from {} to {}.",
             r.years, r.baseline_text, r.final_text
         );
-        out.insert("burn_down", charts::money_steps("chart-burn-down", "Risk burn-down", &desc, &r.burn_points, cur, true, width));
+        out.insert(
+            "burn_down",
+            charts::money_steps("chart-burn-down", "Risk burn-down", &desc, &r.burn_points, cur, true, width),
+        );
     }
     if let Some(t) = &report.trend {
         let desc = format!("The verified ALE of each recorded verify run: {} to {}.", t.first_text, t.last_text);
         out.insert("sparkline", charts::sparkline("chart-trend-spark", "Verified ALE per verify run", &t.points, cur));
-        out.insert("trend", charts::money_steps("chart-trend", "ALE trend over verify runs", &desc, &t.points, cur, false, width));
+        out.insert(
+            "trend",
+            charts::money_steps("chart-trend", "ALE trend over verify runs", &desc, &t.points, cur, false, width),
+        );
     }
     let bars: Vec<Bar> = report
         .classes
@@ -78,7 +84,10 @@ fn charts(report: &Report) -> BTreeMap<&'static str, Value> {
         ),
         None => "No class.".into(),
     };
-    out.insert("classes", charts::hbars("chart-classes", "Endemic classes by the risk they carry", &desc, &bars, palette::WARM));
+    out.insert(
+        "classes",
+        charts::hbars("chart-classes", "Endemic classes by the risk they carry", &desc, &bars, palette::WARM),
+    );
     let rows: Vec<TornadoRow> = report
         .tornado
         .iter()
@@ -97,7 +106,12 @@ fn path_svgs(report: &Report) -> Vec<Value> {
             let steps: Vec<PathStep> = p
                 .steps
                 .iter()
-                .map(|s| PathStep { technique: s.technique.clone(), kind: s.kind.clone(), p: s.p, requires: s.requires.clone() })
+                .map(|s| PathStep {
+                    technique: s.technique.clone(),
+                    kind: s.kind.clone(),
+                    p: s.p,
+                    requires: s.requires.clone(),
+                })
                 .collect();
             let title = format!("Attack path {} of {} to {}", p.rank, p.actor, p.target);
             Value::from_safe_string(charts::path_diagram(&format!("svg-{}", p.anchor), &title, &nodes, &steps))

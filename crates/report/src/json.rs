@@ -6,8 +6,8 @@ use serde::Serialize;
 use riskpath_decide::classes::EndemicClass;
 use riskpath_decide::sensitivity::TornadoBar;
 use riskpath_engine::AttackGraph;
-use riskpath_engine::risk::{LecPoint, RiskResult};
 use riskpath_engine::paths::{AttackPath, ScenarioPaths};
+use riskpath_engine::risk::{LecPoint, RiskResult};
 use riskpath_model::Model;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -165,7 +165,13 @@ pub struct SideConditionDoc {
     pub requires: Vec<String>,
 }
 
-pub fn path_doc(model: &Model, graph: &AttackGraph, scenario: &ScenarioPaths, rank: usize, path: &AttackPath) -> PathDoc {
+pub fn path_doc(
+    model: &Model,
+    graph: &AttackGraph,
+    scenario: &ScenarioPaths,
+    rank: usize,
+    path: &AttackPath,
+) -> PathDoc {
     let name = |n: u32| graph.ids[n as usize].clone();
     PathDoc {
         actor: model.actors[scenario.actor].id.clone(),

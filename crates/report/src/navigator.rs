@@ -43,7 +43,8 @@ pub fn layer(
         let target = &graph.ids[s.target as usize];
         for (rank, path) in s.paths.iter().enumerate() {
             let chain: Vec<&str> = path.nodes.iter().map(|&n| graph.ids[n as usize].as_str()).collect();
-            let label = format!("{actor} → {target} #{} ({}): {}", rank + 1, percent(path.probability), chain.join(" → "));
+            let label =
+                format!("{actor} → {target} #{} ({}): {}", rank + 1, percent(path.probability), chain.join(" → "));
             for &e in &path.edges {
                 let list = uses.entry(graph.edges[e].technique.as_str()).or_default();
                 if !list.contains(&label) {
@@ -52,7 +53,8 @@ pub fn layer(
             }
         }
     }
-    let mut techniques: Vec<&EndemicClass> = classes.iter().filter(|c| c.kind == ClassKind::Technique && kb::is_technique_id(&c.key)).collect();
+    let mut techniques: Vec<&EndemicClass> =
+        classes.iter().filter(|c| c.kind == ClassKind::Technique && kb::is_technique_id(&c.key)).collect();
     techniques.sort_by(|a, b| b.ale_reduction.total_cmp(&a.ale_reduction).then(a.key.cmp(&b.key)));
     let mut entries: Vec<Value> = Vec::new();
     let mut parents: Vec<String> = Vec::new();
@@ -117,7 +119,11 @@ pub fn layer(
         .first()
         .map(|c| {
             let t = kb::technique(&c.key).map(|t| format!(" {}", t.name)).unwrap_or_default();
-            format!(" The technique carrying the most risk is {}{t} ({}/yr).", c.key, money(c.ale_reduction.max(0.0), cur))
+            format!(
+                " The technique carrying the most risk is {}{t} ({}/yr).",
+                c.key,
+                money(c.ale_reduction.max(0.0), cur)
+            )
         })
         .unwrap_or_default();
     json!({
@@ -170,16 +176,25 @@ pub fn validate(layer: &Value) -> Vec<String> {
         }
     };
     need(layer["name"].is_string(), "name must be a string");
-    need(layer["domain"].as_str().is_some_and(|d| ["enterprise-attack", "mobile-attack", "ics-attack"].contains(&d)), "domain must name an ATT&CK domain");
+    need(
+        layer["domain"].as_str().is_some_and(|d| ["enterprise-attack", "mobile-attack", "ics-attack"].contains(&d)),
+        "domain must name an ATT&CK domain",
+    );
     let v = &layer["versions"];
     need(v.is_object(), "versions must be an object");
     need(v["layer"].as_str() == Some(LAYER_VERSION), "versions.layer must be 4.5");
-    need(v["attack"].is_string() && v["navigator"].is_string(), "versions.attack and versions.navigator must be strings");
+    need(
+        v["attack"].is_string() && v["navigator"].is_string(),
+        "versions.attack and versions.navigator must be strings",
+    );
     if let Some(s) = layer.get("sorting") {
         need(s.as_u64().is_some_and(|s| s <= 3), "sorting must be 0-3");
     }
     if let Some(g) = layer.get("gradient") {
-        need(g["colors"].as_array().is_some_and(|c| c.len() >= 2 && c.iter().all(Value::is_string)), "gradient.colors must list ≥ 2 colours");
+        need(
+            g["colors"].as_array().is_some_and(|c| c.len() >= 2 && c.iter().all(Value::is_string)),
+            "gradient.colors must list ≥ 2 colours",
+        );
         need(g["minValue"].is_number() && g["maxValue"].is_number(), "gradient min and max must be numbers");
     }
     if let Some(items) = layer.get("legendItems") {

@@ -87,7 +87,9 @@ fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'+' | b'@' | b'=' | b',' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'+' | b'@' | b'=' | b',' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -168,7 +170,12 @@ pub fn sarif(
             .iter()
             .map(|&e| {
                 let me = &model.edges[e];
-                location(model, model_dir, me.loc, Some(format!("attack step {} → {} ({})", me.from.value, me.to.value, me.kind.value)))
+                location(
+                    model,
+                    model_dir,
+                    me.loc,
+                    Some(format!("attack step {} → {} ({})", me.from.value, me.to.value, me.kind.value)),
+                )
             })
             .collect();
         let mut related: Vec<Value> = steps.iter().skip(1).take(MAX_RELATED).cloned().collect();
@@ -263,7 +270,8 @@ pub fn validate(log: &Value) -> Vec<String> {
     for (ri, run) in runs.iter().enumerate() {
         let driver = &run["tool"]["driver"];
         need(driver["name"].is_string(), format!("runs[{ri}].tool.driver.name is required"));
-        let rule_ids: Vec<&str> = driver["rules"].as_array().map_or(Vec::new(), |r| r.iter().filter_map(|x| x["id"].as_str()).collect());
+        let rule_ids: Vec<&str> =
+            driver["rules"].as_array().map_or(Vec::new(), |r| r.iter().filter_map(|x| x["id"].as_str()).collect());
         for (i, r) in driver["rules"].as_array().into_iter().flatten().enumerate() {
             need(r["id"].is_string(), format!("rule {i}: id is required"));
         }
@@ -284,12 +292,24 @@ pub fn validate(log: &Value) -> Vec<String> {
             for l in locations.into_iter().flatten().chain(res["relatedLocations"].as_array().into_iter().flatten()) {
                 let p = &l["physicalLocation"];
                 let art = &p["artifactLocation"];
-                need(art["uri"].as_str().is_some_and(|u| !u.is_empty() && !u.starts_with('/')), format!("result {i}: artifactLocation.uri must be a relative reference"));
+                need(
+                    art["uri"].as_str().is_some_and(|u| !u.is_empty() && !u.starts_with('/')),
+                    format!("result {i}: artifactLocation.uri must be a relative reference"),
+                );
                 if let Some(base) = art["uriBaseId"].as_str() {
-                    need(bases.get(base).is_some(), format!("result {i}: uriBaseId {base} is not in originalUriBaseIds"));
+                    need(
+                        bases.get(base).is_some(),
+                        format!("result {i}: uriBaseId {base} is not in originalUriBaseIds"),
+                    );
                 }
-                need(p["region"]["startLine"].as_u64().is_some_and(|l| l >= 1), format!("result {i}: region.startLine ≥ 1"));
-                need(p["region"]["startColumn"].as_u64().is_some_and(|c| c >= 1), format!("result {i}: region.startColumn ≥ 1"));
+                need(
+                    p["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),
+                    format!("result {i}: region.startLine ≥ 1"),
+                );
+                need(
+                    p["region"]["startColumn"].as_u64().is_some_and(|c| c >= 1),
+                    format!("result {i}: region.startColumn ≥ 1"),
+                );
             }
         }
     }

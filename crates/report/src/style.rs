@@ -93,20 +93,30 @@ pub fn with_currency(number: &str, currency: &str) -> String {
 /// Money in a compact human form: `$1.2M`, `€350k`, `12 USD` for unknown currencies.
 pub fn money(amount: f64, currency: &str) -> String {
     let (value, suffix) = scaled(amount);
-    let digits = if value.abs() >= 100.0 || suffix.is_empty() { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
+    let digits = if value.abs() >= 100.0 || suffix.is_empty() {
+        0
+    } else if value.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
     with_currency(&format!("{value:.digits$}{suffix}"), currency)
 }
 
 /// Shortens `s` to `max` characters, ending with an ellipsis when cut.
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).collect::<String>() + "…" }
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    }
 }
 
 /// A probability as a percentage with sensible precision.
 pub fn percent(p: f64) -> String {
     let pct = p * 100.0;
     match pct {
-        x if x == 0.0 => "0%".into(),
+        0.0 => "0%".into(),
         x if x < 0.01 => "<0.01%".into(),
         x if x < 1.0 => format!("{x:.2}%"),
         x if x < 10.0 => format!("{x:.1}%"),

@@ -42,7 +42,9 @@ pub fn paths_section(
     let _ = writeln!(
         out,
         "{}",
-        style.dim("(probability that every step of the path succeeds in one attempt; AND steps list what they also need)")
+        style.dim(
+            "(probability that every step of the path succeeds in one attempt; AND steps list what they also need)"
+        )
     );
     for s in scenarios {
         let actor = &model.actors[s.actor];
@@ -55,7 +57,11 @@ pub fn paths_section(
             style.dim(&format!("({} skill)", actor.skill.name()))
         );
         if s.paths.is_empty() {
-            let _ = writeln!(out, "  {}", style.green("no path: the target cannot be reached from this actor's entry points"));
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.green("no path: the target cannot be reached from this actor's entry points")
+            );
             continue;
         }
         for (i, path) in s.paths.iter().take(per_scenario).enumerate() {
@@ -114,9 +120,18 @@ pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
     }
     let _ = writeln!(out, "{}", style.bold(&row("= p", x.p)));
     if !x.requires.is_empty() {
-        let _ = writeln!(out, "AND: fires only while {} {} held", x.requires.join(", "), if x.requires.len() == 1 { "is" } else { "are" });
+        let _ = writeln!(
+            out,
+            "AND: fires only while {} {} held",
+            x.requires.join(", "),
+            if x.requires.len() == 1 { "is" } else { "are" }
+        );
     }
-    let _ = writeln!(out, "{}", style.dim("p = base × Π (1 − prevent) × (1 − detect × respond); interval inputs at their means"));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim("p = base × Π (1 − prevent) × (1 − detect × respond); interval inputs at their means")
+    );
     out
 }
 
@@ -166,4 +181,3 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
     }
     out
 }
-

@@ -389,7 +389,13 @@ fn triple(v: [f64; 3]) -> String {
 }
 
 fn p_text(p: f64) -> String {
-    if p >= 0.995 || p == 0.0 { format!("{p:.2}") } else if p >= 0.01 { format!("{p:.3}") } else { format!("{p:.1e}") }
+    if p >= 0.995 || p == 0.0 {
+        format!("{p:.2}")
+    } else if p >= 0.01 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
 }
 
 /// An input value of the tornado in its unit, guessed from the input's description.
@@ -414,9 +420,8 @@ impl Report {
 
         // Headline.
         let tolerance = model.settings.tolerance;
-        let exceedance = tolerance.map(|t| {
-            risk.annual.iter().filter(|&&x| x > t).count() as f64 / risk.annual.len().max(1) as f64
-        });
+        let exceedance =
+            tolerance.map(|t| risk.annual.iter().filter(|&&x| x > t).count() as f64 / risk.annual.len().max(1) as f64);
         let over_tolerance = exceedance.is_some_and(|p| p > 0.05);
         let mut sentence = format!(
             "Expected annual loss {} (± {} simulation error); 1 year in 10 loses more than {}, 1 in 20 more than {}.",
@@ -433,7 +438,11 @@ impl Report {
                     percent(p)
                 )
             } else {
-                format!(" The stated tolerance of {} is exceeded in {} of years: within tolerance.", money(t, cur), percent(p))
+                format!(
+                    " The stated tolerance of {} is exceeded in {} of years: within tolerance.",
+                    money(t, cur),
+                    percent(p)
+                )
             };
         }
         let headline = Headline {
@@ -523,7 +532,9 @@ impl Report {
         let mut shown_edges: Vec<usize> = Vec::new();
         for &i in order.iter().take(input.path_scenarios) {
             let s = &risk.scenarios[i];
-            let Some(sp) = input.scenarios.iter().find(|x| x.actor == s.actor && x.target == s.target) else { continue };
+            let Some(sp) = input.scenarios.iter().find(|x| x.actor == s.actor && x.target == s.target) else {
+                continue;
+            };
             let actor = &model.actors[sp.actor];
             for (rank, path) in sp.paths.iter().take(input.paths_per_scenario).enumerate() {
                 let nodes: Vec<(String, &'static str)> = path
@@ -696,11 +707,7 @@ impl Report {
             title,
             model_name: input.model_name.to_string(),
             currency: cur.to_string(),
-            model_line: format!(
-                "{} in {} file(s)",
-                crate::text::model_counts(model),
-                model.sources.files().len()
-            ),
+            model_line: format!("{} in {} file(s)", crate::text::model_counts(model), model.sources.files().len()),
             headline,
             trend,
             lec: risk.lec.iter().map(|p| (p.loss, p.probability)).collect(),
@@ -757,7 +764,11 @@ fn roadmap_view(plan: &PlanResult, budget_assumed: bool, cur: &str) -> RoadmapVi
     let end = quarter(plan.burn_down.len().saturating_sub(1));
     let spend_once: f64 = plan.initiatives.iter().map(|i| i.once_cost).sum();
     let sentence = if plan.initiatives.is_empty() {
-        format!("No initiative fits a budget of {} a year; the ALE stays at {}.", money(plan.budget_per_year, cur), money(plan.baseline_ale, cur))
+        format!(
+            "No initiative fits a budget of {} a year; the ALE stays at {}.",
+            money(plan.budget_per_year, cur),
+            money(plan.baseline_ale, cur)
+        )
     } else {
         format!(
             "With {} a year over {} years, {} initiative(s) ({} one-off) take the ALE from {} to {} by {end}.",
@@ -822,7 +833,12 @@ fn trend_view(h: &History, cur: &str) -> Trend {
             p.seq,
             h.runs.len()
         ),
-        None => format!("Verified ALE {} in run #{} ({}), the only recorded run.", money(last.ale, cur), last.seq, last.time),
+        None => format!(
+            "Verified ALE {} in run #{} ({}), the only recorded run.",
+            money(last.ale, cur),
+            last.seq,
+            last.time
+        ),
     };
     if last.ale > last.ale_design {
         sentence += &format!(
@@ -838,7 +854,12 @@ fn trend_view(h: &History, cur: &str) -> Trend {
     Trend {
         runs: shown
             .iter()
-            .map(|r| TrendRun { seq: r.seq, time: r.time.clone(), ale_text: money(r.ale, cur), ale_design_text: money(r.ale_design, cur) })
+            .map(|r| TrendRun {
+                seq: r.seq,
+                time: r.time.clone(),
+                ale_text: money(r.ale, cur),
+                ale_design_text: money(r.ale_design, cur),
+            })
             .collect(),
         points: shown.iter().map(|r| (format!("#{}", r.seq), r.ale)).collect(),
         first_text: money(first.ale, cur),
@@ -870,7 +891,9 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
             let once: f64 = best.iter().map(|p| p.once_cost).sum();
             let yearly: f64 = best.iter().map(|p| p.yearly_cost).sum();
             let reduction: f64 = best.iter().map(|p| p.ale_reduction).sum();
-            let rest = roadmap.map(|r| format!(" The whole plan takes the ALE from {} to {}.", r.baseline_text, r.final_text)).unwrap_or_default();
+            let rest = roadmap
+                .map(|r| format!(" The whole plan takes the ALE from {} to {}.", r.baseline_text, r.final_text))
+                .unwrap_or_default();
             out.push(Decision {
                 title: format!("Fund {}", join_words(&ids)),
                 detail: format!(
@@ -975,9 +998,8 @@ fn join_words(items: &[&str]) -> String {
 }
 
 fn control_views(model: &Model, history: Option<&History>, cur: &str) -> (Vec<ControlView>, String) {
-    let latest: BTreeMap<&str, &ControlState> = history
-        .map(|h| h.latest_controls.iter().map(|c| (c.id.as_str(), c)).collect())
-        .unwrap_or_default();
+    let latest: BTreeMap<&str, &ControlState> =
+        history.map(|h| h.latest_controls.iter().map(|c| (c.id.as_str(), c)).collect()).unwrap_or_default();
     let source = match history.and_then(|h| h.runs.last().map(|r| (h, r))) {
         Some((h, r)) => format!(
             "States from verify run #{} ({}){}.",
@@ -1014,7 +1036,10 @@ fn control_views(model: &Model, history: Option<&History>, cur: &str) -> (Vec<Co
                 state,
                 tone,
                 detail: found.map(|s| s.messages.join("; ")).unwrap_or_default(),
-                ale_increase_text: found.and_then(|s| s.ale_increase).map(|a| format!("+{}/yr", money(a, cur))).unwrap_or_default(),
+                ale_increase_text: found
+                    .and_then(|s| s.ale_increase)
+                    .map(|a| format!("+{}/yr", money(a, cur)))
+                    .unwrap_or_default(),
             }
         })
         .collect();

@@ -69,7 +69,9 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
         style.dim(&format!("model {} · {}", &doc.model.hash[..12], doc.time))
     );
     let mut parts = vec![format!("{} pass", s.pass)];
-    for (n, word) in [(s.fail, "fail"), (s.stale, "stale"), (s.error, "error"), (s.unchecked, "unchecked"), (s.planned, "planned")] {
+    for (n, word) in
+        [(s.fail, "fail"), (s.stale, "stale"), (s.error, "error"), (s.unchecked, "unchecked"), (s.planned, "planned")]
+    {
         if n > 0 {
             parts.push(format!("{n} {word}"));
         }
@@ -80,7 +82,8 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     let row = |out: &mut String, c: &ControlDoc| {
         let money_col = c.ale_increase.map(|a| per_year(a, &doc.currency)).unwrap_or_default();
         let policy = c.policy.as_deref().unwrap_or("");
-        let head = format!("  {} {:<id_width$} {} {:<14}", mark(c.state, style), c.id, state_word(c.state, style), money_col);
+        let head =
+            format!("  {} {:<id_width$} {} {:<14}", mark(c.state, style), c.id, state_word(c.state, style), money_col);
         let plain_len = 2 + 2 + id_width + 1 + 9 + 1 + 14;
         let room = WIDTH.saturating_sub(plain_len + 1);
         let policy = if policy.chars().count() > room { String::new() } else { policy.to_string() };
@@ -88,8 +91,14 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     };
 
     if !doc.regressions.is_empty() {
-        let since = doc.regressions[0].passed_in.map(|n| format!("passed in run #{n}")).unwrap_or("passed before".into());
-        let _ = writeln!(out, "\n{}  {}", style.bold(&style.red("Regressions")), style.dim(&format!("{since}, not holding now")));
+        let since =
+            doc.regressions[0].passed_in.map(|n| format!("passed in run #{n}")).unwrap_or("passed before".into());
+        let _ = writeln!(
+            out,
+            "\n{}  {}",
+            style.bold(&style.red("Regressions")),
+            style.dim(&format!("{since}, not holding now"))
+        );
         for r in &doc.regressions {
             let c = doc.controls.iter().find(|c| c.id == r.id).expect("regression is a control");
             row(&mut out, c);
@@ -109,7 +118,9 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
         }
     }
     // Controls without a verdict are listed by name only.
-    for (state, why) in [(State::Unchecked, "no check, trusted as written"), (State::Planned, "not deployed, not checked")] {
+    for (state, why) in
+        [(State::Unchecked, "no check, trusted as written"), (State::Planned, "not deployed, not checked")]
+    {
         let ids: Vec<String> = doc.controls.iter().filter(|c| c.state == state).map(|c| c.id.clone()).collect();
         if !ids.is_empty() {
             let prefix = format!("  · {} {} ({why}): ", ids.len(), state.name());
@@ -143,7 +154,8 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
         ))
     );
     if let Some(h) = &doc.history {
-        let _ = writeln!(out, "\n{}", style.dim(&format!("run #{} recorded in {} (hash {})", h.seq, h.db, &h.hash[..16])));
+        let _ =
+            writeln!(out, "\n{}", style.dim(&format!("run #{} recorded in {} (hash {})", h.seq, h.db, &h.hash[..16])));
     }
     out
 }
@@ -229,7 +241,11 @@ pub fn junit(doc: &VerifyDoc) -> String {
                 );
             }
             State::Unchecked | State::Planned => {
-                let why = if c.state == State::Planned { "planned: not deployed yet" } else { "no check: trusted as written" };
+                let why = if c.state == State::Planned {
+                    "planned: not deployed yet"
+                } else {
+                    "no check: trusted as written"
+                };
                 let _ = writeln!(out, ">\n      <skipped message=\"{why}\"/>\n    </testcase>");
             }
         }
@@ -293,14 +309,21 @@ pub fn sarif(doc: &VerifyDoc) -> serde_json::Value {
                 _ => 2,
             };
             let (rule_id, _, _, level) = RULES[rule];
-            let cost = c.ale_increase.map(|a| format!(" Its erosion adds {} to the ALE.", per_year(a, &doc.currency))).unwrap_or_default();
+            let cost = c
+                .ale_increase
+                .map(|a| format!(" Its erosion adds {} to the ALE.", per_year(a, &doc.currency)))
+                .unwrap_or_default();
             let regression = if c.regression { " Regression: it passed in the previous run." } else { "" };
             let what = match c.state {
                 State::Fail => "fails its check",
                 State::Stale => "has stale evidence",
                 _ => "could not be checked",
             };
-            let text = format!("Control `{}` {what}: {}.{cost}{regression}", c.id, c.messages.join("; ").trim_end_matches('.'));
+            let text = format!(
+                "Control `{}` {what}: {}.{cost}{regression}",
+                c.id,
+                c.messages.join("; ").trim_end_matches('.')
+            );
             let mut related = Vec::new();
             if let Some(check) = &c.check_location {
                 let mut l = physical(check);

@@ -5,8 +5,24 @@ use super::{EdgeKind, Mitigation, Technique};
 
 /// Node kinds a model may use.
 pub const NODE_KINDS: &[&str] = &[
-    "host", "service", "datastore", "identity", "group", "secret", "saas", "pipeline", "workload",
-    "cluster", "network", "device", "role", "key", "repository", "bucket", "application", "vendor",
+    "host",
+    "service",
+    "datastore",
+    "identity",
+    "group",
+    "secret",
+    "saas",
+    "pipeline",
+    "workload",
+    "cluster",
+    "network",
+    "device",
+    "role",
+    "key",
+    "repository",
+    "bucket",
+    "application",
+    "vendor",
 ];
 
 /// Edge kinds, grouped by area (network, identity, cloud, endpoint, cicd, saas, data) and sorted by
@@ -671,17 +687,9 @@ pub const TECHNIQUES: &[Technique] = &[
         name: "Replication Through Removable Media",
         tactics: &["initial-access", "lateral-movement"],
     },
-    Technique {
-        id: "T1133",
-        name: "External Remote Services",
-        tactics: &["initial-access", "persistence"],
-    },
+    Technique { id: "T1133", name: "External Remote Services", tactics: &["initial-access", "persistence"] },
     Technique { id: "T1189", name: "Drive-by Compromise", tactics: &["initial-access"] },
-    Technique {
-        id: "T1190",
-        name: "Exploit Public-Facing Application",
-        tactics: &["initial-access"],
-    },
+    Technique { id: "T1190", name: "Exploit Public-Facing Application", tactics: &["initial-access"] },
     Technique { id: "T1195", name: "Supply Chain Compromise", tactics: &["initial-access"] },
     Technique {
         id: "T1195.001",
@@ -696,26 +704,10 @@ pub const TECHNIQUES: &[Technique] = &[
     Technique { id: "T1199", name: "Trusted Relationship", tactics: &["initial-access"] },
     Technique { id: "T1200", name: "Hardware Additions", tactics: &["initial-access"] },
     Technique { id: "T1566", name: "Phishing", tactics: &["initial-access"] },
-    Technique {
-        id: "T1566.001",
-        name: "Phishing: Spearphishing Attachment",
-        tactics: &["initial-access"],
-    },
-    Technique {
-        id: "T1566.002",
-        name: "Phishing: Spearphishing Link",
-        tactics: &["initial-access"],
-    },
-    Technique {
-        id: "T1566.003",
-        name: "Phishing: Spearphishing via Service",
-        tactics: &["initial-access"],
-    },
-    Technique {
-        id: "T1566.004",
-        name: "Phishing: Spearphishing Voice",
-        tactics: &["initial-access"],
-    },
+    Technique { id: "T1566.001", name: "Phishing: Spearphishing Attachment", tactics: &["initial-access"] },
+    Technique { id: "T1566.002", name: "Phishing: Spearphishing Link", tactics: &["initial-access"] },
+    Technique { id: "T1566.003", name: "Phishing: Spearphishing via Service", tactics: &["initial-access"] },
+    Technique { id: "T1566.004", name: "Phishing: Spearphishing Voice", tactics: &["initial-access"] },
     Technique { id: "T1669", name: "Wi-Fi Networks", tactics: &["initial-access"] },
     // Execution.
     Technique { id: "T1047", name: "Windows Management Instrumentation", tactics: &["execution"] },
@@ -725,51 +717,27 @@ pub const TECHNIQUES: &[Technique] = &[
         tactics: &["execution", "persistence", "privilege-escalation"],
     },
     Technique { id: "T1059", name: "Command and Scripting Interpreter", tactics: &["execution"] },
-    Technique {
-        id: "T1059.001",
-        name: "Command and Scripting Interpreter: PowerShell",
-        tactics: &["execution"],
-    },
+    Technique { id: "T1059.001", name: "Command and Scripting Interpreter: PowerShell", tactics: &["execution"] },
     Technique {
         id: "T1059.003",
         name: "Command and Scripting Interpreter: Windows Command Shell",
         tactics: &["execution"],
     },
-    Technique {
-        id: "T1059.004",
-        name: "Command and Scripting Interpreter: Unix Shell",
-        tactics: &["execution"],
-    },
-    Technique {
-        id: "T1059.009",
-        name: "Command and Scripting Interpreter: Cloud API",
-        tactics: &["execution"],
-    },
-    Technique {
-        id: "T1072",
-        name: "Software Deployment Tools",
-        tactics: &["execution", "lateral-movement"],
-    },
+    Technique { id: "T1059.004", name: "Command and Scripting Interpreter: Unix Shell", tactics: &["execution"] },
+    Technique { id: "T1059.009", name: "Command and Scripting Interpreter: Cloud API", tactics: &["execution"] },
+    Technique { id: "T1072", name: "Software Deployment Tools", tactics: &["execution", "lateral-movement"] },
     Technique { id: "T1204", name: "User Execution", tactics: &["execution"] },
     Technique { id: "T1204.001", name: "User Execution: Malicious Link", tactics: &["execution"] },
     Technique { id: "T1204.002", name: "User Execution: Malicious File", tactics: &["execution"] },
     Technique { id: "T1569", name: "System Services", tactics: &["execution"] },
-    Technique {
-        id: "T1569.002",
-        name: "System Services: Service Execution",
-        tactics: &["execution"],
-    },
+    Technique { id: "T1569.002", name: "System Services: Service Execution", tactics: &["execution"] },
     Technique { id: "T1609", name: "Container Administration Command", tactics: &["execution"] },
     Technique { id: "T1610", name: "Deploy Container", tactics: &["execution", "defense-evasion"] },
     Technique { id: "T1648", name: "Serverless Execution", tactics: &["execution"] },
     Technique { id: "T1651", name: "Cloud Administration Command", tactics: &["execution"] },
     Technique { id: "T1677", name: "Poisoned Pipeline Execution", tactics: &["execution"] },
     // Persistence.
-    Technique {
-        id: "T1098",
-        name: "Account Manipulation",
-        tactics: &["persistence", "privilege-escalation"],
-    },
+    Technique { id: "T1098", name: "Account Manipulation", tactics: &["persistence", "privilege-escalation"] },
     Technique {
         id: "T1098.001",
         name: "Account Manipulation: Additional Cloud Credentials",
@@ -830,16 +798,8 @@ pub const TECHNIQUES: &[Technique] = &[
     },
     Technique { id: "T1671", name: "Cloud Application Integration", tactics: &["persistence"] },
     // Privilege escalation.
-    Technique {
-        id: "T1055",
-        name: "Process Injection",
-        tactics: &["privilege-escalation", "defense-evasion"],
-    },
-    Technique {
-        id: "T1068",
-        name: "Exploitation for Privilege Escalation",
-        tactics: &["privilege-escalation"],
-    },
+    Technique { id: "T1055", name: "Process Injection", tactics: &["privilege-escalation", "defense-evasion"] },
+    Technique { id: "T1068", name: "Exploitation for Privilege Escalation", tactics: &["privilege-escalation"] },
     Technique {
         id: "T1484",
         name: "Domain or Tenant Policy Modification",
@@ -884,21 +844,9 @@ pub const TECHNIQUES: &[Technique] = &[
         tactics: &["defense-evasion", "lateral-movement"],
     },
     Technique { id: "T1562", name: "Impair Defenses", tactics: &["defense-evasion"] },
-    Technique {
-        id: "T1562.001",
-        name: "Impair Defenses: Disable or Modify Tools",
-        tactics: &["defense-evasion"],
-    },
-    Technique {
-        id: "T1562.008",
-        name: "Impair Defenses: Disable or Modify Cloud Logs",
-        tactics: &["defense-evasion"],
-    },
-    Technique {
-        id: "T1578",
-        name: "Modify Cloud Compute Infrastructure",
-        tactics: &["defense-evasion"],
-    },
+    Technique { id: "T1562.001", name: "Impair Defenses: Disable or Modify Tools", tactics: &["defense-evasion"] },
+    Technique { id: "T1562.008", name: "Impair Defenses: Disable or Modify Cloud Logs", tactics: &["defense-evasion"] },
+    Technique { id: "T1578", name: "Modify Cloud Compute Infrastructure", tactics: &["defense-evasion"] },
     Technique {
         id: "T1578.001",
         name: "Modify Cloud Compute Infrastructure: Create Snapshot",
@@ -916,74 +864,22 @@ pub const TECHNIQUES: &[Technique] = &[
     },
     // Credential access.
     Technique { id: "T1003", name: "OS Credential Dumping", tactics: &["credential-access"] },
-    Technique {
-        id: "T1003.001",
-        name: "OS Credential Dumping: LSASS Memory",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1003.003",
-        name: "OS Credential Dumping: NTDS",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1003.006",
-        name: "OS Credential Dumping: DCSync",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1040",
-        name: "Network Sniffing",
-        tactics: &["credential-access", "discovery"],
-    },
+    Technique { id: "T1003.001", name: "OS Credential Dumping: LSASS Memory", tactics: &["credential-access"] },
+    Technique { id: "T1003.003", name: "OS Credential Dumping: NTDS", tactics: &["credential-access"] },
+    Technique { id: "T1003.006", name: "OS Credential Dumping: DCSync", tactics: &["credential-access"] },
+    Technique { id: "T1040", name: "Network Sniffing", tactics: &["credential-access", "discovery"] },
     Technique { id: "T1110", name: "Brute Force", tactics: &["credential-access"] },
-    Technique {
-        id: "T1110.001",
-        name: "Brute Force: Password Guessing",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1110.002",
-        name: "Brute Force: Password Cracking",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1110.003",
-        name: "Brute Force: Password Spraying",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1110.004",
-        name: "Brute Force: Credential Stuffing",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1111",
-        name: "Multi-Factor Authentication Interception",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1212",
-        name: "Exploitation for Credential Access",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1528",
-        name: "Steal Application Access Token",
-        tactics: &["credential-access"],
-    },
+    Technique { id: "T1110.001", name: "Brute Force: Password Guessing", tactics: &["credential-access"] },
+    Technique { id: "T1110.002", name: "Brute Force: Password Cracking", tactics: &["credential-access"] },
+    Technique { id: "T1110.003", name: "Brute Force: Password Spraying", tactics: &["credential-access"] },
+    Technique { id: "T1110.004", name: "Brute Force: Credential Stuffing", tactics: &["credential-access"] },
+    Technique { id: "T1111", name: "Multi-Factor Authentication Interception", tactics: &["credential-access"] },
+    Technique { id: "T1212", name: "Exploitation for Credential Access", tactics: &["credential-access"] },
+    Technique { id: "T1528", name: "Steal Application Access Token", tactics: &["credential-access"] },
     Technique { id: "T1539", name: "Steal Web Session Cookie", tactics: &["credential-access"] },
     Technique { id: "T1552", name: "Unsecured Credentials", tactics: &["credential-access"] },
-    Technique {
-        id: "T1552.001",
-        name: "Unsecured Credentials: Credentials In Files",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1552.004",
-        name: "Unsecured Credentials: Private Keys",
-        tactics: &["credential-access"],
-    },
+    Technique { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files", tactics: &["credential-access"] },
+    Technique { id: "T1552.004", name: "Unsecured Credentials: Private Keys", tactics: &["credential-access"] },
     Technique {
         id: "T1552.005",
         name: "Unsecured Credentials: Cloud Instance Metadata API",
@@ -994,21 +890,9 @@ pub const TECHNIQUES: &[Technique] = &[
         name: "Unsecured Credentials: Group Policy Preferences",
         tactics: &["credential-access"],
     },
-    Technique {
-        id: "T1552.007",
-        name: "Unsecured Credentials: Container API",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1552.008",
-        name: "Unsecured Credentials: Chat Messages",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1555",
-        name: "Credentials from Password Stores",
-        tactics: &["credential-access"],
-    },
+    Technique { id: "T1552.007", name: "Unsecured Credentials: Container API", tactics: &["credential-access"] },
+    Technique { id: "T1552.008", name: "Unsecured Credentials: Chat Messages", tactics: &["credential-access"] },
+    Technique { id: "T1555", name: "Credentials from Password Stores", tactics: &["credential-access"] },
     Technique {
         id: "T1555.003",
         name: "Credentials from Password Stores: Credentials from Web Browsers",
@@ -1024,21 +908,13 @@ pub const TECHNIQUES: &[Technique] = &[
         name: "Credentials from Password Stores: Cloud Secrets Management Stores",
         tactics: &["credential-access"],
     },
-    Technique {
-        id: "T1557",
-        name: "Adversary-in-the-Middle",
-        tactics: &["credential-access", "collection"],
-    },
+    Technique { id: "T1557", name: "Adversary-in-the-Middle", tactics: &["credential-access", "collection"] },
     Technique {
         id: "T1557.001",
         name: "Adversary-in-the-Middle: LLMNR/NBT-NS Poisoning and SMB Relay",
         tactics: &["credential-access", "collection"],
     },
-    Technique {
-        id: "T1558",
-        name: "Steal or Forge Kerberos Tickets",
-        tactics: &["credential-access"],
-    },
+    Technique { id: "T1558", name: "Steal or Forge Kerberos Tickets", tactics: &["credential-access"] },
     Technique {
         id: "T1558.001",
         name: "Steal or Forge Kerberos Tickets: Golden Ticket",
@@ -1050,35 +926,15 @@ pub const TECHNIQUES: &[Technique] = &[
         tactics: &["credential-access"],
     },
     Technique { id: "T1606", name: "Forge Web Credentials", tactics: &["credential-access"] },
-    Technique {
-        id: "T1606.002",
-        name: "Forge Web Credentials: SAML Tokens",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1621",
-        name: "Multi-Factor Authentication Request Generation",
-        tactics: &["credential-access"],
-    },
-    Technique {
-        id: "T1649",
-        name: "Steal or Forge Authentication Certificates",
-        tactics: &["credential-access"],
-    },
+    Technique { id: "T1606.002", name: "Forge Web Credentials: SAML Tokens", tactics: &["credential-access"] },
+    Technique { id: "T1621", name: "Multi-Factor Authentication Request Generation", tactics: &["credential-access"] },
+    Technique { id: "T1649", name: "Steal or Forge Authentication Certificates", tactics: &["credential-access"] },
     // Discovery.
     Technique { id: "T1046", name: "Network Service Discovery", tactics: &["discovery"] },
     Technique { id: "T1069", name: "Permission Groups Discovery", tactics: &["discovery"] },
-    Technique {
-        id: "T1069.003",
-        name: "Permission Groups Discovery: Cloud Groups",
-        tactics: &["discovery"],
-    },
+    Technique { id: "T1069.003", name: "Permission Groups Discovery: Cloud Groups", tactics: &["discovery"] },
     Technique { id: "T1087", name: "Account Discovery", tactics: &["discovery"] },
-    Technique {
-        id: "T1087.004",
-        name: "Account Discovery: Cloud Account",
-        tactics: &["discovery"],
-    },
+    Technique { id: "T1087.004", name: "Account Discovery: Cloud Account", tactics: &["discovery"] },
     Technique { id: "T1482", name: "Domain Trust Discovery", tactics: &["discovery"] },
     Technique { id: "T1526", name: "Cloud Service Discovery", tactics: &["discovery"] },
     Technique { id: "T1538", name: "Cloud Service Dashboard", tactics: &["discovery"] },
@@ -1087,16 +943,8 @@ pub const TECHNIQUES: &[Technique] = &[
     Technique { id: "T1619", name: "Cloud Storage Object Discovery", tactics: &["discovery"] },
     // Lateral movement.
     Technique { id: "T1021", name: "Remote Services", tactics: &["lateral-movement"] },
-    Technique {
-        id: "T1021.001",
-        name: "Remote Services: Remote Desktop Protocol",
-        tactics: &["lateral-movement"],
-    },
-    Technique {
-        id: "T1021.002",
-        name: "Remote Services: SMB/Windows Admin Shares",
-        tactics: &["lateral-movement"],
-    },
+    Technique { id: "T1021.001", name: "Remote Services: Remote Desktop Protocol", tactics: &["lateral-movement"] },
+    Technique { id: "T1021.002", name: "Remote Services: SMB/Windows Admin Shares", tactics: &["lateral-movement"] },
     Technique {
         id: "T1021.003",
         name: "Remote Services: Distributed Component Object Model",
@@ -1104,32 +952,12 @@ pub const TECHNIQUES: &[Technique] = &[
     },
     Technique { id: "T1021.004", name: "Remote Services: SSH", tactics: &["lateral-movement"] },
     Technique { id: "T1021.005", name: "Remote Services: VNC", tactics: &["lateral-movement"] },
-    Technique {
-        id: "T1021.006",
-        name: "Remote Services: Windows Remote Management",
-        tactics: &["lateral-movement"],
-    },
-    Technique {
-        id: "T1021.007",
-        name: "Remote Services: Cloud Services",
-        tactics: &["lateral-movement"],
-    },
-    Technique {
-        id: "T1021.008",
-        name: "Remote Services: Direct Cloud VM Connections",
-        tactics: &["lateral-movement"],
-    },
-    Technique {
-        id: "T1210",
-        name: "Exploitation of Remote Services",
-        tactics: &["lateral-movement"],
-    },
+    Technique { id: "T1021.006", name: "Remote Services: Windows Remote Management", tactics: &["lateral-movement"] },
+    Technique { id: "T1021.007", name: "Remote Services: Cloud Services", tactics: &["lateral-movement"] },
+    Technique { id: "T1021.008", name: "Remote Services: Direct Cloud VM Connections", tactics: &["lateral-movement"] },
+    Technique { id: "T1210", name: "Exploitation of Remote Services", tactics: &["lateral-movement"] },
     Technique { id: "T1534", name: "Internal Spearphishing", tactics: &["lateral-movement"] },
-    Technique {
-        id: "T1563",
-        name: "Remote Service Session Hijacking",
-        tactics: &["lateral-movement"],
-    },
+    Technique { id: "T1563", name: "Remote Service Session Hijacking", tactics: &["lateral-movement"] },
     Technique {
         id: "T1563.001",
         name: "Remote Service Session Hijacking: SSH Hijacking",
@@ -1145,28 +973,12 @@ pub const TECHNIQUES: &[Technique] = &[
     Technique { id: "T1005", name: "Data from Local System", tactics: &["collection"] },
     Technique { id: "T1039", name: "Data from Network Shared Drive", tactics: &["collection"] },
     Technique { id: "T1114", name: "Email Collection", tactics: &["collection"] },
-    Technique {
-        id: "T1114.002",
-        name: "Email Collection: Remote Email Collection",
-        tactics: &["collection"],
-    },
-    Technique {
-        id: "T1114.003",
-        name: "Email Collection: Email Forwarding Rule",
-        tactics: &["collection"],
-    },
+    Technique { id: "T1114.002", name: "Email Collection: Remote Email Collection", tactics: &["collection"] },
+    Technique { id: "T1114.003", name: "Email Collection: Email Forwarding Rule", tactics: &["collection"] },
     Technique { id: "T1119", name: "Automated Collection", tactics: &["collection"] },
     Technique { id: "T1213", name: "Data from Information Repositories", tactics: &["collection"] },
-    Technique {
-        id: "T1213.001",
-        name: "Data from Information Repositories: Confluence",
-        tactics: &["collection"],
-    },
-    Technique {
-        id: "T1213.002",
-        name: "Data from Information Repositories: Sharepoint",
-        tactics: &["collection"],
-    },
+    Technique { id: "T1213.001", name: "Data from Information Repositories: Confluence", tactics: &["collection"] },
+    Technique { id: "T1213.002", name: "Data from Information Repositories: Sharepoint", tactics: &["collection"] },
     Technique {
         id: "T1213.003",
         name: "Data from Information Repositories: Code Repositories",
@@ -1177,20 +989,12 @@ pub const TECHNIQUES: &[Technique] = &[
         name: "Data from Information Repositories: Messaging Applications",
         tactics: &["collection"],
     },
-    Technique {
-        id: "T1213.006",
-        name: "Data from Information Repositories: Databases",
-        tactics: &["collection"],
-    },
+    Technique { id: "T1213.006", name: "Data from Information Repositories: Databases", tactics: &["collection"] },
     Technique { id: "T1530", name: "Data from Cloud Storage", tactics: &["collection"] },
     Technique { id: "T1560", name: "Archive Collected Data", tactics: &["collection"] },
     // Exfiltration.
     Technique { id: "T1041", name: "Exfiltration Over C2 Channel", tactics: &["exfiltration"] },
-    Technique {
-        id: "T1048",
-        name: "Exfiltration Over Alternative Protocol",
-        tactics: &["exfiltration"],
-    },
+    Technique { id: "T1048", name: "Exfiltration Over Alternative Protocol", tactics: &["exfiltration"] },
     Technique { id: "T1537", name: "Transfer Data to Cloud Account", tactics: &["exfiltration"] },
     Technique { id: "T1567", name: "Exfiltration Over Web Service", tactics: &["exfiltration"] },
     Technique {
@@ -1200,11 +1004,7 @@ pub const TECHNIQUES: &[Technique] = &[
     },
     // Impact.
     Technique { id: "T1485", name: "Data Destruction", tactics: &["impact"] },
-    Technique {
-        id: "T1485.001",
-        name: "Data Destruction: Lifecycle-Triggered Deletion",
-        tactics: &["impact"],
-    },
+    Technique { id: "T1485.001", name: "Data Destruction: Lifecycle-Triggered Deletion", tactics: &["impact"] },
     Technique { id: "T1486", name: "Data Encrypted for Impact", tactics: &["impact"] },
     Technique { id: "T1490", name: "Inhibit System Recovery", tactics: &["impact"] },
     Technique { id: "T1496", name: "Resource Hijacking", tactics: &["impact"] },
