@@ -83,9 +83,9 @@ fn list(args: ListArgs) -> Result<(), Failure> {
     let content = match args.format {
         Format::Json => to_json(&serde_json::json!({
             "schema_version": 1,
-            "edge_kinds": EDGE_KINDS,
-            "techniques": TECHNIQUES,
-            "mitigations": MITIGATIONS,
+            "edge_kinds": &*EDGE_KINDS,
+            "techniques": &*TECHNIQUES,
+            "mitigations": &*MITIGATIONS,
             "catalog": CATALOG,
         }))?,
         Format::Text => render(&Style::detect()),
@@ -102,7 +102,7 @@ fn render(style: &Style) -> String {
             .bold(&format!("{} edge kinds · base success probability for low / medium / high skill", EDGE_KINDS.len()))
     );
     let mut area = "";
-    for k in EDGE_KINDS {
+    for k in EDGE_KINDS.iter() {
         if k.area != area {
             area = k.area;
             let _ = writeln!(out, "\n{}", style.cyan(area));

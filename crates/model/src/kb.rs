@@ -4,8 +4,27 @@
 mod builtin;
 mod catalog;
 
-pub use builtin::{EDGE_KINDS, MITIGATIONS, NODE_KINDS, TECHNIQUES};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 pub use catalog::{CATALOG, CatalogControl, CatalogEfficacy, catalog_control};
+
+// The knowledge base's data lives in one file per area (`builtin.rs`: the hand-written estate's
+// kinds); each contributes its own slices, joined here in a fixed order.
+
+/// Node kinds a model may use.
+pub static NODE_KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| [builtin::NODE_KINDS].concat());
+/// Edge kinds, area by area (see each area's file for its order).
+pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| [builtin::EDGE_KINDS].concat());
+/// ATT&CK techniques and sub-techniques known by id and name.
+pub static TECHNIQUES: LazyLock<Vec<Technique>> = LazyLock::new(|| [builtin::TECHNIQUES].concat());
+/// ATT&CK mitigations known by id and name.
+pub static MITIGATIONS: LazyLock<Vec<Mitigation>> = LazyLock::new(|| [builtin::MITIGATIONS].concat());
+
+static EDGE_KIND_BY_NAME: LazyLock<HashMap<&'static str, &'static EdgeKind>> =
+    LazyLock::new(|| EDGE_KINDS.iter().map(|k| (k.name, k)).collect());
+static TECHNIQUE_BY_ID: LazyLock<HashMap<&'static str, &'static Technique>> =
+    LazyLock::new(|| TECHNIQUES.iter().map(|t| (t.id, t)).collect());
 
 /// Attacker skill: picks the column of an edge kind's base probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -78,11 +97,11 @@ pub struct Mitigation {
 }
 
 pub fn edge_kind(name: &str) -> Option<&'static EdgeKind> {
-    EDGE_KINDS.iter().find(|k| k.name == name)
+    EDGE_KIND_BY_NAME.get(name).copied()
 }
 
 pub fn technique(id: &str) -> Option<&'static Technique> {
-    TECHNIQUES.iter().find(|t| t.id == id)
+    TECHNIQUE_BY_ID.get(id).copied()
 }
 
 pub fn mitigation(id: &str) -> Option<&'static Mitigation> {
@@ -145,7 +164,7 @@ mod tests {
     #[test]
     fn every_edge_kind_refers_to_known_techniques_and_mitigations() {
         assert!(EDGE_KINDS.len() >= 25, "at least 25 edge kinds");
-        for kind in EDGE_KINDS {
+        for kind in EDGE_KINDS.iter() {
             assert!(technique(kind.technique).is_some(), "{}: {}", kind.name, kind.technique);
             for t in kind.also {
                 assert!(technique(t).is_some(), "{}: {t}", kind.name);
@@ -162,5 +181,13 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), EDGE_KINDS.len(), "edge kind names are unique");
+        let mut ids: Vec<_> = TECHNIQUES.iter().map(|t| t.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), TECHNIQUES.len(), "technique ids are unique");
+        let mut kinds = NODE_KINDS.clone();
+        kinds.sort();
+        kinds.dedup();
+        assert_eq!(kinds.len(), NODE_KINDS.len(), "node kinds are unique");
     }
 }

@@ -137,7 +137,7 @@ fn techniques_are_current_attack_techniques_with_their_names_and_tactics() {
     let attack = attack();
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
-    for t in TECHNIQUES {
+    for t in TECHNIQUES.iter() {
         if !seen.insert(t.id) {
             problems.push(format!("{} is listed twice", t.id));
         }
@@ -183,7 +183,7 @@ fn mitigations_are_all_current_attack_mitigations_with_their_names() {
     let attack = attack();
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
-    for m in MITIGATIONS {
+    for m in MITIGATIONS.iter() {
         if !seen.insert(m.id) {
             problems.push(format!("{} is listed twice", m.id));
         }
@@ -213,7 +213,7 @@ fn mitigations_are_all_current_attack_mitigations_with_their_names() {
 fn edge_kind_mitigations_mitigate_the_kind_s_techniques_in_attack() {
     let attack = attack();
     let mut problems = Vec::new();
-    for kind in EDGE_KINDS {
+    for kind in EDGE_KINDS.iter() {
         let techniques: Vec<&str> = std::iter::once(kind.technique).chain(kind.also.iter().copied()).collect();
         for t in &techniques {
             if !TECHNIQUES.iter().any(|known| known.id == *t) {

@@ -3,7 +3,7 @@
 
 use super::{EdgeKind, Mitigation, Technique};
 
-/// Node kinds a model may use.
+/// Node kinds of the hand-written estate.
 pub const NODE_KINDS: &[&str] = &[
     "host",
     "service",

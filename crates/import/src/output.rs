@@ -1,0 +1,170 @@
+//! The generated folder an importer writes: its files are built in memory, then replace the
+//! folder's previous contents in one rename, so a failed import never leaves a partial folder.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// The files of one generated folder, by path relative to the folder.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Generated {
+    files: BTreeMap<PathBuf, String>,
+}
+
+/// Why a generated folder could not be written.
+#[derive(Debug)]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write {}: {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl Generated {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file with the given text.
+    pub fn file(&mut self, path: impl Into<PathBuf>, text: String) {
+        self.files.insert(path.into(), text);
+    }
+
+    /// Adds a model file `{"<key>": [item, item, …]}` with one item per line, in the given order:
+    /// a problem the loader reports then points at the item's own line, and a diff of two imports
+    /// shows the items that changed.
+    pub fn items<T: Serialize>(&mut self, path: impl Into<PathBuf>, key: &str, items: &[T]) {
+        self.file(path, json_lines_document(key, items));
+    }
+
+    /// The files, by relative path.
+    pub fn files(&self) -> &BTreeMap<PathBuf, String> {
+        &self.files
+    }
+
+    /// Replaces `dir` (created if missing, its parent must exist) with exactly these files: they
+    /// are written to a hidden temporary folder beside it (which the loader skips), synced, and
+    /// renamed into place; the old folder is removed only after the new one is in place. On any
+    /// error the old folder is left as it was and the temporary one is removed.
+    pub fn replace(&self, dir: &Path) -> Result<(), WriteError> {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let fail = |path: &Path| {
+            let path = path.to_path_buf();
+            move |error| WriteError { path, error }
+        };
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
+        let staging =
+            tempfile::Builder::new().prefix(&format!(".{name}.new-")).tempdir_in(&parent).map_err(fail(&parent))?;
+        for (rel, text) in &self.files {
+            let path = staging.path().join(rel);
+            if let Some(p) = path.parent() {
+                std::fs::create_dir_all(p).map_err(fail(p))?;
+            }
+            let mut file = std::fs::File::create(&path).map_err(fail(&path))?;
+            file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(fail(&path))?;
+        }
+        let old = if dir.exists() {
+            let old =
+                tempfile::Builder::new().prefix(&format!(".{name}.old-")).tempdir_in(&parent).map_err(fail(&parent))?;
+            let old_path = old.path().join("previous");
+            std::fs::rename(dir, &old_path).map_err(fail(dir))?;
+            Some((old, old_path))
+        } else {
+            None
+        };
+        if let Err(error) = std::fs::rename(staging.path(), dir) {
+            if let Some((_, old_path)) = &old {
+                // Put the previous folder back; the staging folder is removed when dropped.
+                let _ = std::fs::rename(old_path, dir);
+            }
+            return Err(WriteError { path: dir.to_path_buf(), error });
+        }
+        // The staging folder is now `dir`: forget it so its drop does not remove the new files.
+        let _ = staging.keep();
+        drop(old);
+        Ok(())
+    }
+}
+
+/// `{"<key>": [ … ]}` with each item compact on its own line and a final newline.
+pub fn json_lines_document<T: Serialize>(key: &str, items: &[T]) -> String {
+    let key = serde_json::to_string(key).expect("a string encodes");
+    let mut out = format!("{{{key}: [\n");
+    for (i, item) in items.iter().enumerate() {
+        out += &serde_json::to_string(item).expect("model items encode as JSON");
+        out += if i + 1 < items.len() { ",\n" } else { "\n" };
+    }
+    out += "]}\n";
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_one_per_line_and_the_document_parses() {
+        let doc = json_lines_document("nodes", &[serde_json::json!({"id": "a"}), serde_json::json!({"id": "b"})]);
+        assert_eq!(doc, "{\"nodes\": [\n{\"id\":\"a\"},\n{\"id\":\"b\"}\n]}\n");
+        let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(value["nodes"][1]["id"], "b");
+        let empty = json_lines_document::<serde_json::Value>("edges", &[]);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&empty).unwrap()["edges"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn replace_swaps_the_whole_folder_and_keeps_its_neighbours() {
+        let model = tempfile::tempdir().unwrap();
+        std::fs::write(model.path().join("actors.yaml"), "actors: []\n").unwrap();
+        let dir = model.path().join("bloodhound");
+        let mut first = Generated::new();
+        first.file("nodes.json", "{\"nodes\": []}\n".into());
+        first.file("stale.json", "{}\n".into());
+        first.replace(&dir).unwrap();
+        let mut second = Generated::new();
+        second.file("nodes.json", "{\"nodes\": [\n{\"id\":\"x\"}\n]}\n".into());
+        second.file("sub/edges.json", "{\"edges\": []}\n".into());
+        second.replace(&dir).unwrap();
+        assert!(!dir.join("stale.json").exists(), "files of the previous import are gone");
+        assert!(std::fs::read_to_string(dir.join("nodes.json")).unwrap().contains("\"x\""));
+        assert!(dir.join("sub/edges.json").exists());
+        assert_eq!(std::fs::read_to_string(model.path().join("actors.yaml")).unwrap(), "actors: []\n");
+        let leftovers: Vec<_> = std::fs::read_dir(model.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary folders left: {leftovers:?}");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_folder() {
+        let model = tempfile::tempdir().unwrap();
+        let dir = model.path().join("aws");
+        let mut first = Generated::new();
+        first.file("nodes.json", "old\n".into());
+        first.replace(&dir).unwrap();
+        let mut bad = Generated::new();
+        bad.file("nodes.json", "new\n".into());
+        // A file whose parent is a file cannot be created.
+        bad.file("nodes.json/inner.json", "x\n".into());
+        assert!(bad.replace(&dir).is_err());
+        assert_eq!(std::fs::read_to_string(dir.join("nodes.json")).unwrap(), "old\n");
+        let hidden = std::fs::read_dir(model.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
+            .count();
+        assert_eq!(hidden, 0, "the staging folder is removed");
+    }
+}
