@@ -9,6 +9,7 @@ mod export;
 mod gaps;
 mod r#gen;
 mod history;
+mod import;
 mod incident;
 mod init;
 mod kb;
@@ -74,6 +75,12 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: export::What,
+    },
+    /// Import other tools' data into a generated folder of the model (replaced whole, checked by
+    /// the loader first): vulnerability scans from Trivy or Grype, enriched with CISA KEV and EPSS.
+    Import {
+        #[command(subcommand)]
+        source: import::Source,
     },
 }
 
@@ -152,6 +159,7 @@ fn main() -> ExitCode {
         Command::Incident(args) => incident::run(args),
         Command::Report(args) => report::run(args),
         Command::Export { what } => export::run(what),
+        Command::Import { source } => import::run(source),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 //! The same arithmetic as compilation, laid out for a human who wants to check it.
 
 use riskpath_model::kb::{self, Skill};
-use riskpath_model::{ControlStatus, Estimate, Model};
+use riskpath_model::{ControlStatus, Estimate, Model, vuln};
 
 use crate::compile::{AttackGraph, Base, ControlFactor};
 use crate::dist;
@@ -22,6 +22,49 @@ pub struct ControlTerm {
     pub factor: f64,
 }
 
+/// One vulnerability the edge stands for: its evidence and how its probability was derived.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VulnerabilityTerm {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    pub fix_state: vuln::FixState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+    pub kev: bool,
+    pub ransomware: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<vuln::Vector>,
+    pub derivation: vuln::Derivation,
+}
+
+impl VulnerabilityTerm {
+    pub fn new(v: &vuln::Vulnerability) -> Self {
+        VulnerabilityTerm {
+            id: v.id.clone(),
+            package: v.package.clone(),
+            installed: v.installed.clone(),
+            fix: v.fix.clone(),
+            fix_state: v.fix_state,
+            artifact: v.artifact.clone(),
+            kev: v.kev,
+            ransomware: v.ransomware,
+            epss: v.epss,
+            cvss: v.cvss,
+            vector: v.vector,
+            derivation: v.derive(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EdgeExplanation {
     pub from: String,
@@ -38,6 +81,9 @@ pub struct EdgeExplanation {
     /// Mean probability per skill after the counted controls.
     pub p: [f64; 3],
     pub requires: Vec<String>,
+    /// The vulnerabilities the edge stands for (its base is their combination), highest p first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<VulnerabilityTerm>,
 }
 
 /// Explains compiled edge `edge` of `graph`, listing also the controls that would match but do not count.
@@ -81,6 +127,7 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         technique_name: kb::technique(&e.technique).map(|t| t.name.to_string()),
         base_source: match e.base {
             Base::Kind(_) => "knowledge base",
+            Base::Override(_) if !me.vulnerabilities.is_empty() => "vulnerabilities",
             Base::Override(_) => "edge p",
         },
         base: Skill::ALL.map(|s| dist::probability_mean(&e.base.estimate(s))),
@@ -88,5 +135,15 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         controls,
         p: e.p,
         requires: e.requires.iter().map(|&r| graph.ids[r as usize].clone()).collect(),
+        vulnerabilities: vulnerability_terms(&me.vulnerabilities),
     }
+}
+
+/// The edge's vulnerabilities as terms, highest probability first (ties by id, then package).
+pub fn vulnerability_terms(vulns: &[vuln::Vulnerability]) -> Vec<VulnerabilityTerm> {
+    let mut terms: Vec<VulnerabilityTerm> = vulns.iter().map(VulnerabilityTerm::new).collect();
+    terms.sort_by(|a, b| {
+        b.derivation.p.total_cmp(&a.derivation.p).then_with(|| a.id.cmp(&b.id)).then_with(|| a.package.cmp(&b.package))
+    });
+    terms
 }

@@ -6,3 +6,4 @@
 //! ([`output::Generated`]), beside the hand-written files that refer to its nodes by id.
 
 pub mod output;
+pub mod scan;

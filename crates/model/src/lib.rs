@@ -13,9 +13,10 @@ pub mod source;
 mod suggest;
 mod types;
 mod validate;
+pub mod vuln;
 pub mod yaml;
 
-pub use load::{LoadOptions, Loaded, SKIPPED_DIRS, load, load_str};
+pub use load::{LoadOptions, Loaded, Overlay, SKIPPED_DIRS, load, load_overlay, load_str};
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;

@@ -43,20 +43,45 @@ pub struct Loaded {
 
 /// Loads and validates the model at `path` (a directory searched recursively, or one file).
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Problems> {
+    load_overlay(path, None, options)
+}
+
+/// A folder's files given in memory, by path relative to the folder.
+pub type Overlay<'a> = (&'a Path, &'a [(PathBuf, String)]);
+
+/// Loads the model at `path` as if the folder `overlay.0` (a path under `path`, as `path.join(…)`)
+/// held exactly the files `overlay.1`: how an importer checks the generated folder it is about to
+/// write, with every check of the loader, before writing anything.
+pub fn load_overlay(path: &Path, overlay: Option<Overlay>, options: &LoadOptions) -> Result<Loaded, Problems> {
     let mut sources = Sources::default();
     let mut problems = Vec::new();
-    let files = match model_files(path) {
+    let mut files = match model_files(path) {
         Ok(files) => files,
         Err(p) => return Err(Problems { sources, list: vec![p] }),
     };
+    if let Some((dir, _)) = overlay {
+        files.retain(|f| !f.starts_with(dir));
+    }
+    let extra: Vec<(PathBuf, &String)> =
+        overlay.map(|(dir, given)| given.iter().map(|(rel, text)| (dir.join(rel), text)).collect()).unwrap_or_default();
+    let extra: Vec<_> = extra.into_iter().filter(|(f, _)| is_model_file(f)).collect();
+    if !extra.is_empty() {
+        files.extend(extra.iter().map(|(f, _)| f.clone()));
+        files.sort();
+    }
     if files.is_empty() {
         let p = Problem::error(format!("no model files (*.yaml, *.yml, *.json) in {}", path.display()), None);
         return Err(Problems { sources, list: vec![p] });
     }
     // Files are read, then parsed and typed, in parallel (one file's tree at a time per thread);
     // their contents and problems are taken in file order.
-    let texts: Vec<Result<String, Problem>> =
-        files.par_iter().map(|file| read_limited(file, options.limits.max_file_bytes)).collect();
+    let texts: Vec<Result<String, Problem>> = files
+        .par_iter()
+        .map(|file| match extra.iter().find(|(f, _)| f == file) {
+            Some((_, text)) => Ok(text.to_string()),
+            None => read_limited(file, options.limits.max_file_bytes),
+        })
+        .collect();
     let mut unreadable_files = 0;
     let mut ids = Vec::new();
     for (file, text) in files.into_iter().zip(texts) {
@@ -186,17 +211,18 @@ fn model_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
     });
     for entry in walker {
         let entry = entry.map_err(|e| Problem::error(format!("cannot walk {}: {e}", path.display()), None))?;
-        let is_model = entry
-            .path()
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| matches!(x.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"));
-        let is_cache = entry.file_name().to_string_lossy().ends_with(attack::CACHE_SUFFIX);
-        if entry.file_type().is_file() && is_model && !is_cache {
+        if entry.file_type().is_file() && is_model_file(entry.path()) {
             files.push(entry.into_path());
         }
     }
     Ok(files)
+}
+
+/// A YAML or JSON file that is not an ATT&CK cache.
+fn is_model_file(path: &Path) -> bool {
+    let ext = path.extension().and_then(|x| x.to_str()).map(str::to_ascii_lowercase);
+    let is_cache = path.file_name().is_some_and(|n| n.to_string_lossy().ends_with(attack::CACHE_SUFFIX));
+    matches!(ext.as_deref(), Some("yaml" | "yml" | "json")) && !is_cache
 }
 
 fn read_limited(path: &Path, max_bytes: u64) -> Result<String, Problem> {

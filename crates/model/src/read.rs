@@ -479,13 +479,19 @@ impl Reader {
 
     fn edge(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an edge";
-        const KEYS: &[&str] = &["id", "from", "to", "kind", "p", "technique", "requires", "fix_cost", "name"];
+        const KEYS: &[&str] =
+            &["id", "from", "to", "kind", "p", "technique", "requires", "fix_cost", "name", "vulnerabilities"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = f.get("id").and_then(|n| self.string(n, "edge `id`"));
         let from = self.required_string(&f, "from", what);
         let to = self.required_string(&f, "to", what);
         let kind = self.required_string(&f, "kind", what);
-        let p = f.get("p").and_then(|n| self.estimate(n, "edge `p`", Range::Probability));
+        let mut p = f.get("p").and_then(|n| self.estimate(n, "edge `p`", Range::Probability));
+        let (vulnerabilities, derived) = f.get("vulnerabilities").map(|n| self.vulnerabilities(n)).unwrap_or_default();
+        if let (Some(given), Some(_)) = (f.get("p"), f.get("vulnerabilities")) {
+            self.problems.push(crate::vuln::read::both_given(given.loc));
+        }
+        p = derived.or(p);
         let technique = f.get("technique").and_then(|n| self.string(n, "edge `technique`"));
         let requires = self.strings(&f, "requires", what);
         let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::Money));
@@ -500,6 +506,7 @@ impl Reader {
                 technique,
                 requires,
                 fix_cost: fix_cost.unwrap_or(1.0),
+                vulnerabilities,
             });
         }
     }

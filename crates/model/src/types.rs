@@ -141,6 +141,9 @@ pub struct Edge {
     pub requires: Vec<Ref>,
     /// Cost to remove this edge, for minimum-cost cuts (default 1).
     pub fix_cost: f64,
+    /// The vulnerabilities the edge stands for (scanner findings); when given, `p` is derived
+    /// from them by [`crate::vuln::combine`].
+    pub vulnerabilities: Vec<crate::vuln::Vulnerability>,
     pub loc: Loc,
 }
 

@@ -13,3 +13,4 @@ pub mod sarif;
 pub mod style;
 pub mod text;
 pub mod view;
+pub mod vulns;

@@ -106,6 +106,7 @@ pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
     let _ = writeln!(out, "{:<12}{:>8} {:>8} {:>8}", "", "low", "medium", "high");
     let row = |label: &str, v: [f64; 3]| format!("{label:<12}{:>8.4} {:>8.4} {:>8.4}", v[0], v[1], v[2]);
     let _ = writeln!(out, "{}   ({})", row("base", x.base), x.base_source);
+    out += &crate::vulns::explanation_lines(&x.vulnerabilities, style);
     for c in &x.controls {
         let eff = |label: &str, v: Option<f64>| v.map(|v| format!("{label} {v:.3}")).unwrap_or_default();
         let detail = format!(
