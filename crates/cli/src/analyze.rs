@@ -1,10 +1,10 @@
 //! `riskpath analyze`: the main job — attack paths per actor and crown jewel, as text or JSON.
 //! Computes everything first and writes once, so a failure leaves no output file behind.
 
-use riskpath_decide::{Evaluator, classes, sensitivity};
+use riskpath_decide::{Evaluator, Headline, classes, sensitivity};
 use riskpath_engine::Posture;
 use riskpath_engine::paths::all_scenarios;
-use riskpath_engine::risk::{RiskConfig, assess_graph_observed, expected_work};
+use riskpath_engine::risk::{RiskConfig, RiskResult, assess_graph_observed, expected_work};
 use riskpath_report::json::AnalysisDoc;
 use riskpath_report::{decisions, text};
 
@@ -102,19 +102,27 @@ impl SimArgs {
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
         self.run.config(model, "")
     }
+
+    /// The run's headline risk (the full simulation, with a progress bar on a terminal) and the
+    /// what-if evaluator anchored to it, so every figure the command shows derives from one ALE.
+    pub fn assess<'m>(&self, model: &'m riskpath_model::Model) -> Result<(RiskResult, Evaluator<'m>), Failure> {
+        let config = self.config(model)?;
+        let mut eval = self.evaluator(model, &config);
+        let risk = {
+            let bar = Bar::new(expected_work(model, config), "simulating");
+            assess_graph_observed(model, eval.baseline_graph(), config, &bar)
+        };
+        eval.anchor(Headline::of(&risk));
+        Ok((risk, eval))
+    }
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, &config);
+    let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
     let scenarios = all_scenarios(model, graph, args.paths);
-    let risk = {
-        let bar = Bar::new(expected_work(model, config), "simulating");
-        assess_graph_observed(model, graph, config, &bar)
-    };
     let classes = classes::rank(&eval, graph, 2);
     let tornado = sensitivity::tornado(&eval, 15);
     let content = match args.format {

@@ -26,11 +26,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, &config);
+    let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
     let (cut, points) = analyse(&eval, graph, args.top);
-    let ale = eval.loss(&eval.baseline).ale;
+    let ale = risk.ale;
     let currency = &model.settings.currency;
     let content = match args.format {
         Format::Json => to_json(&serde_json::json!({

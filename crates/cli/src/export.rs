@@ -64,11 +64,10 @@ pub fn run(what: What) -> Result<(), Failure> {
 fn navigator_layer(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, &config);
+    let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
     let scenarios = all_scenarios(model, graph, args.paths.max(1));
-    let ale = eval.loss(&eval.baseline).ale;
+    let ale = risk.ale;
     // Every technique, even one used by a single step, gets its score.
     let ranked = classes::rank(&eval, graph, 1);
     let name = format!("riskpath: {}", model_name(&args.model.dir));
@@ -79,12 +78,10 @@ fn navigator_layer(args: Args) -> Result<(), Failure> {
 fn sarif_log(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, &config);
+    let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
-    let base = eval.loss(&eval.baseline);
     let ranked = classes::rank(&eval, graph, 2);
     let (_, points) = chokepoints::analyse(&eval, graph, args.top);
-    let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, base.ale, eval.seed, eval.trials);
+    let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, risk.ale, eval.seed, eval.trials);
     args.out.write(&to_json(&log)?)
 }

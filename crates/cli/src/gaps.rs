@@ -108,12 +108,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let catalog = crate::kb::catalog_for(&loaded, args.attack.as_deref())?;
     let model = &loaded.model;
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, &config);
+    let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
-    let ale = eval.loss(&eval.baseline).ale;
+    let ale = risk.ale;
     let ranked = classes::rank(&eval, graph, 1);
-    let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, config.seed);
+    let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, eval.seed);
     let content = match args.format {
         GapsFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
         GapsFormat::Navigator => {

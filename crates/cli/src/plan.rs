@@ -4,7 +4,7 @@
 use riskpath_decide::roadmap::{PlanOptions, plan};
 use riskpath_report::decisions;
 
-use crate::analyze::{RunArgs, SimArgs, TrialArgs};
+use crate::analyze::SimArgs;
 use crate::common::{Failure, OutputFile, load_model, to_json};
 use crate::{Format, ModelArgs};
 
@@ -15,9 +15,9 @@ pub struct Args {
     /// Budget per year, in the model's currency.
     #[arg(long)]
     pub budget: f64,
-    /// Planning horizon in years.
-    #[arg(long, default_value_t = 3)]
-    pub years: usize,
+    /// Planning horizon in years (`--years` is the simulated years, as in every command).
+    #[arg(long, value_name = "YEARS", default_value_t = 3)]
+    pub plan_years: usize,
     /// At most this many initiatives in progress at once per owning team.
     #[arg(long)]
     pub team_capacity: Option<usize>,
@@ -29,15 +29,12 @@ pub struct Args {
     #[command(flatten)]
     pub out: OutputFile,
     #[command(flatten)]
-    pub trial: TrialArgs,
-    /// Trials per actor for each what-if (each set of initiatives), on common random numbers.
-    #[arg(long, default_value_t = 2048)]
-    pub decision_trials: u64,
+    pub sim: SimArgs,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    if !(args.budget.is_finite() && args.budget >= 0.0) || args.years == 0 || args.years > 10 {
-        return Err(Failure::usage("--budget must be ≥ 0 and --years between 1 and 10"));
+    if !(args.budget.is_finite() && args.budget >= 0.0) || args.plan_years == 0 || args.plan_years > 10 {
+        return Err(Failure::usage("--budget must be ≥ 0 and --plan-years between 1 and 10"));
     }
     if args.exact_max > 10 {
         return Err(Failure::usage("--exact-max above 10 would simulate over a thousand subsets; use ≤ 10"));
@@ -50,13 +47,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if model.initiatives.len() > 63 {
         return Err(Failure::usage("at most 63 initiatives can be planned at once"));
     }
-    // `--years` here is the plan's horizon; simulated years are not needed (what-ifs use expected loss).
-    let sim = SimArgs { run: RunArgs { trial: args.trial, years: None }, decision_trials: args.decision_trials };
-    let config = sim.config(model)?;
-    let eval = sim.evaluator(model, &config);
+    let (_, eval) = args.sim.assess(model)?;
     let options = PlanOptions {
         budget_per_year: args.budget,
-        years: args.years,
+        years: args.plan_years,
         team_capacity: args.team_capacity,
         exact_max: args.exact_max,
     };

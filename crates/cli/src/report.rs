@@ -6,19 +6,20 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use riskpath_assure::history::{self, Store};
+use riskpath_decide::Evaluator;
 use riskpath_decide::chokepoints::{self, ChokePoint, MinCut};
 use riskpath_decide::classes::{self, EndemicClass};
 use riskpath_decide::roadmap::{self, PlanOptions, PlanResult};
 use riskpath_decide::sensitivity::{self, TornadoBar};
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::{ScenarioPaths, all_scenarios};
-use riskpath_engine::risk::{RiskResult, assess_graph_observed, expected_work};
+use riskpath_engine::risk::RiskResult;
 use riskpath_model::Model;
 use riskpath_report::view::{self, ControlState, History, HistoryRun, Report, ReportInput, Roadmap};
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Bar, Failure, OutputFile, load_model};
+use crate::common::{Failure, OutputFile, load_model};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -77,40 +78,30 @@ pub struct Args {
 }
 
 /// Everything the report and export commands compute from one model.
-pub struct Analysis {
-    pub graph: AttackGraph,
+pub struct Analysis<'m> {
+    /// The what-if evaluator, anchored to the headline (the plan is priced with it too).
+    pub eval: Evaluator<'m>,
     pub risk: RiskResult,
     pub scenarios: Vec<ScenarioPaths>,
     pub classes: Vec<EndemicClass>,
     pub tornado: Vec<TornadoBar>,
     pub cut: MinCut,
     pub choke_points: Vec<ChokePoint>,
-    pub decision_trials: u64,
 }
 
-impl Analysis {
-    pub fn compute(model: &Model, sim: &SimArgs, paths: usize) -> Result<Analysis, Failure> {
-        let config = sim.config(model)?;
-        let eval = sim.evaluator(model, &config);
+impl<'m> Analysis<'m> {
+    pub fn compute(model: &'m Model, sim: &SimArgs, paths: usize) -> Result<Analysis<'m>, Failure> {
+        let (risk, eval) = sim.assess(model)?;
         let graph = eval.baseline_graph();
         let scenarios = all_scenarios(model, graph, paths.max(1));
-        let risk = {
-            let bar = Bar::new(expected_work(model, config), "simulating");
-            assess_graph_observed(model, graph, config, &bar)
-        };
         let classes = classes::rank(&eval, graph, 2);
         let tornado = sensitivity::tornado(&eval, 12);
         let (cut, choke_points) = chokepoints::analyse(&eval, graph, 10);
-        Ok(Analysis {
-            graph: graph.clone(),
-            risk,
-            scenarios,
-            classes,
-            tornado,
-            cut,
-            choke_points,
-            decision_trials: eval.trials,
-        })
+        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points })
+    }
+
+    pub fn graph(&self) -> &AttackGraph {
+        self.eval.baseline_graph()
     }
 }
 
@@ -128,7 +119,7 @@ pub fn model_dir(path: &Path) -> PathBuf {
 
 /// The roadmap, or why there is none. The yearly budget defaults to the initiatives' one-off costs
 /// spread over the horizon.
-fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>, Failure> {
+fn plan(model: &Model, args: &Args, eval: &Evaluator) -> Result<Result<(PlanResult, bool), String>, Failure> {
     if args.budget.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
         return Err(Failure::usage("--budget must be a number ≥ 0"));
     }
@@ -157,15 +148,13 @@ fn plan(model: &Model, args: &Args) -> Result<Result<(PlanResult, bool), String>
             ));
         }
     };
-    let config = args.sim.config(model)?;
-    let eval = args.sim.evaluator(model, &config);
     let options = PlanOptions {
         budget_per_year: budget,
         years: args.plan_years,
         team_capacity: args.team_capacity,
         exact_max: args.exact_max,
     };
-    Ok(Ok((roadmap::plan(&eval, options), assumed)))
+    Ok(Ok((roadmap::plan(eval, options), assumed)))
 }
 
 /// The verify history of the model, if it has one; unreadable history is a warning, not a failure.
@@ -209,7 +198,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let analysis = Analysis::compute(model, &args.sim, args.paths)?;
-    let planned = plan(model, &args)?;
+    let planned = plan(model, &args, &analysis.eval)?;
     let roadmap = match &planned {
         Ok((plan, assumed)) => Roadmap::Planned { plan, budget_assumed: *assumed },
         Err(why) => Roadmap::Skipped(why),
@@ -220,7 +209,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let input = ReportInput {
         model,
         model_name: &name,
-        graph: &analysis.graph,
+        graph: analysis.graph(),
         risk: &analysis.risk,
         scenarios: &analysis.scenarios,
         classes: &analysis.classes,
@@ -229,7 +218,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         choke_points: &analysis.choke_points,
         roadmap,
         history: history.as_ref(),
-        decision_trials: analysis.decision_trials,
+        decision_trials: analysis.eval.trials,
         paths_per_scenario: args.paths,
         path_scenarios: args.path_scenarios,
     };

@@ -11,4 +11,4 @@ pub mod plan;
 pub mod roadmap;
 pub mod sensitivity;
 
-pub use eval::Evaluator;
+pub use eval::{Evaluator, Headline};
