@@ -1,5 +1,6 @@
 //! `riskpath import <source>`: other tools' data as model files in a generated folder of the model
-//! (replaced whole), checked by the loader before anything is written. Today: Trivy and Grype.
+//! (replaced whole), checked by the loader before anything is written. Today: Trivy, Grype and
+//! AWS IAM (`import_aws.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,9 @@ pub enum Source {
     Trivy(ScanArgs),
     /// Grype JSON reports (`grype … -o json`): exploit edges from the findings.
     Grype(ScanArgs),
+    /// AWS IAM: `aws iam get-account-authorization-details` dumps (one per account), evaluated as AWS
+    /// does, with privilege escalations, role trust and data reads as edges, into DIR/aws/.
+    AwsIam(crate::import_aws::AwsIamArgs),
 }
 
 /// Where scan findings go and which evidence enriches them.
@@ -58,6 +62,7 @@ pub fn run(source: Source) -> Result<(), Failure> {
     let (scanner, args) = match source {
         Source::Trivy(args) => (Scanner::Trivy, args),
         Source::Grype(args) => (Scanner::Grype, args),
+        Source::AwsIam(args) => return crate::import_aws::run(args),
     };
     if !(args.window_days > 0.0 && args.window_days <= 3650.0) {
         return Err(Failure::usage("--window-days must be more than 0 and at most 3650"));

@@ -10,6 +10,7 @@ mod gaps;
 mod r#gen;
 mod history;
 mod import;
+mod import_aws;
 mod incident;
 mod init;
 mod kb;
@@ -77,7 +78,8 @@ enum Command {
         what: export::What,
     },
     /// Import other tools' data into a generated folder of the model (replaced whole, checked by
-    /// the loader first): vulnerability scans from Trivy or Grype, enriched with CISA KEV and EPSS.
+    /// the loader first): vulnerability scans from Trivy or Grype, enriched with CISA KEV and EPSS;
+    /// AWS IAM authorization details.
     Import {
         #[command(subcommand)]
         source: import::Source,

@@ -5,5 +5,6 @@
 //! per line, sorted, byte-identical for the same input) into the model directory
 //! ([`output::Generated`]), beside the hand-written files that refer to its nodes by id.
 
+pub mod aws;
 pub mod output;
 pub mod scan;

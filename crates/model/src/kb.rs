@@ -1,6 +1,7 @@
 //! The built-in knowledge base: edge kinds with their ATT&CK technique, base success probability
 //! per attacker skill and the mitigations that apply; the techniques, mitigations and node kinds it knows.
 
+mod aws;
 mod builtin;
 mod catalog;
 
@@ -10,16 +11,16 @@ use std::sync::LazyLock;
 pub use catalog::{CATALOG, CatalogControl, CatalogEfficacy, catalog_control};
 
 // The knowledge base's data lives in one file per area (`builtin.rs`: the hand-written estate's
-// kinds); each contributes its own slices, joined here in a fixed order.
+// kinds, `aws.rs`: the AWS importer's); each contributes its own slices, joined here in a fixed order.
 
 /// Node kinds a model may use.
-pub static NODE_KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| [builtin::NODE_KINDS].concat());
+pub static NODE_KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| [builtin::NODE_KINDS, aws::NODE_KINDS].concat());
 /// Edge kinds, area by area (see each area's file for its order).
-pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| [builtin::EDGE_KINDS].concat());
+pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| [builtin::EDGE_KINDS, aws::EDGE_KINDS].concat());
 /// ATT&CK techniques and sub-techniques known by id and name.
-pub static TECHNIQUES: LazyLock<Vec<Technique>> = LazyLock::new(|| [builtin::TECHNIQUES].concat());
+pub static TECHNIQUES: LazyLock<Vec<Technique>> = LazyLock::new(|| [builtin::TECHNIQUES, aws::TECHNIQUES].concat());
 /// ATT&CK mitigations known by id and name.
-pub static MITIGATIONS: LazyLock<Vec<Mitigation>> = LazyLock::new(|| [builtin::MITIGATIONS].concat());
+pub static MITIGATIONS: LazyLock<Vec<Mitigation>> = LazyLock::new(|| [builtin::MITIGATIONS, aws::MITIGATIONS].concat());
 
 static EDGE_KIND_BY_NAME: LazyLock<HashMap<&'static str, &'static EdgeKind>> =
     LazyLock::new(|| EDGE_KINDS.iter().map(|k| (k.name, k)).collect());

@@ -329,7 +329,8 @@ pub enum SettingValue {
     Count(u64),
 }
 
-const TOP_KEYS: &[&str] = &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives"];
+const TOP_KEYS: &[&str] =
+    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives", "import"];
 
 impl Reader {
     pub fn file(&mut self, root: &YNode) -> FileContents {
@@ -343,6 +344,16 @@ impl Reader {
         }
         for &key in &TOP_KEYS[1..] {
             let Some(n) = top.get(key) else { continue };
+            if key == "import" {
+                // Settings for importers (`import.aws`): read by `riskpath import`, not by the loader.
+                if !matches!(n.value, Value::Map(_) | Value::Null) {
+                    self.error(
+                        format!("`import` must be a mapping of importer settings, found {}", n.value.describe()),
+                        n.loc,
+                    );
+                }
+                continue;
+            }
             for item in self.list(n, &format!("`{key}`")) {
                 match key {
                     "entry_points" => self.entry_point(item, &mut out),

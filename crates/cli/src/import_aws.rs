@@ -1,0 +1,78 @@
+//! `riskpath import aws-iam`: AWS authorization-details dumps into the model's `aws/` folder
+//! (riskpath_import::aws does the work; this reads the arguments and prints the summary).
+
+use std::path::PathBuf;
+
+use riskpath_import::aws;
+
+use crate::common::Failure;
+
+#[derive(clap::Args, Debug)]
+pub struct AwsIamArgs {
+    /// Authorization-details dumps, one per account (several accounts give cross-account trust).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The model directory; the import replaces its `aws/` folder and reads `import.aws` from its
+    /// hand-written files (crown jewels, the administrator's loss).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    dir: PathBuf,
+    /// A service control policy applying to every imported account: a policy document or
+    /// `aws organizations describe-policy` output (repeat for several).
+    #[arg(long, value_name = "FILE")]
+    scp: Vec<PathBuf>,
+    /// A resource inventory: riskpath's JSON (buckets, kms_keys, secrets, tables, parameters) or
+    /// AWS CLI list outputs (s3api list-buckets, kms list-keys, secretsmanager list-secrets, …).
+    #[arg(long, value_name = "FILE")]
+    inventory: Vec<PathBuf>,
+    /// More privilege-escalation rules (same id as an embedded rule: replaces it).
+    #[arg(long, value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Evaluate date conditions at this time (epoch seconds) instead of now: reproducible imports.
+    #[arg(long, value_name = "EPOCH")]
+    at: Option<i64>,
+}
+
+pub fn run(args: AwsIamArgs) -> Result<(), Failure> {
+    if !args.dir.is_dir() {
+        std::fs::create_dir_all(&args.dir)
+            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", args.dir.display())))?;
+    }
+    let options = aws::Options {
+        dumps: args.files,
+        scps: args.scp,
+        inventories: args.inventory,
+        rules: args.rules,
+        model_dir: args.dir.clone(),
+        now: Some(args.at.unwrap_or_else(|| chrono::Utc::now().timestamp())),
+    };
+    let imported = aws::import(&options).map_err(|e| Failure::usage(format!("{e}\nnothing was written")))?;
+    let folder = args.dir.join(aws::FOLDER);
+    imported.generated.replace(&folder).map_err(|e| Failure::usage(e.to_string()))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {}: {}", w.subject, w.message);
+    }
+    let r = &imported.report;
+    println!(
+        "imported AWS account(s) {}: {} principals, {} nodes, {} edges ({} rules) into {}",
+        r.accounts.join(", "),
+        r.principals,
+        r.nodes,
+        r.edges,
+        r.rules,
+        folder.display()
+    );
+    println!(
+        "{} principal(s) reach administrator; how, and the grant behind each edge: {}",
+        r.admins.len(),
+        folder.join("report.md").display()
+    );
+    if r.unknown_keys > 0 {
+        println!("{} condition key(s) not evaluated (their steps are kept): listed in report.md", r.unknown_keys);
+    }
+    if r.default_admin_loss {
+        println!(
+            "the administrators' loss is a default placeholder: set import.aws.admin_loss in a hand-written model file"
+        );
+    }
+    Ok(())
+}
