@@ -75,6 +75,8 @@ pub struct CheckOptions<'a> {
     /// The time of the run (evidence ages are measured against it).
     pub now: SystemTime,
     pub limits: Limits,
+    /// Where policies run: a thread of this process, or a worker process (what the CLI uses).
+    pub sandbox: policy::Sandbox,
 }
 
 /// Runs every deployed control's check, in model order.
@@ -159,7 +161,7 @@ fn run(check: &Check, options: &CheckOptions, result: &mut ControlResult) {
     // One file: the document itself; several: an array of documents, in path order.
     let input = if documents.len() == 1 { documents.pop().expect("one") } else { serde_json::Value::Array(documents) };
     let package = result.package.clone().unwrap_or_else(|| "main".into());
-    let outcome = match policy::evaluate(&policy_name, &text, &package, input, limits) {
+    let outcome = match policy::evaluate_in(&options.sandbox, &policy_name, &text, &package, input, limits) {
         Ok(outcome) => outcome,
         Err(e) => return fail(result, vec![e]),
     };
@@ -197,14 +199,17 @@ fn run(check: &Check, options: &CheckOptions, result: &mut ControlResult) {
 fn read_policy(base: &Path, written: &str, limits: &Limits) -> Result<String, String> {
     evidence::check_relative(written, "policy path")?;
     let path = base.join(written);
-    if !path.is_file() {
+    if !path.exists() {
         return Err(format!("policy {written} not found in the model directory"));
     }
-    evidence::check_inside(base, &path, written)?;
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read policy {written}: {e}"))?;
-    if bytes.len() > limits.max_policy_bytes {
-        return Err(format!("policy {written} is larger than the {}-byte limit", limits.max_policy_bytes));
-    }
+    let real = evidence::check_inside(base, &path, written)?;
+    let max = limits.max_policy_bytes as u64;
+    let (bytes, _) = riskpath_model::files::read_regular(&real, max).map_err(|e| match e {
+        riskpath_model::files::FileError::TooLarge(_) => {
+            format!("policy {written} is larger than the {max}-byte limit")
+        }
+        e => format!("cannot read policy {written}: {e}"),
+    })?;
     String::from_utf8(bytes)
         .map_err(|e| format!("policy {written} is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
 }

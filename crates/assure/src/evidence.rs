@@ -1,7 +1,6 @@
 //! Evidence: the files a check's policy reads, found by globs relative to the model directory,
 //! read within a size limit, parsed as JSON or YAML within a budget, hashed and dated.
 
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
@@ -58,15 +57,15 @@ pub(crate) fn check_relative(written: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Refuses a file whose real path (after symlinks) leaves the model directory.
-pub(crate) fn check_inside(base: &Path, file: &Path, shown: &str) -> Result<(), String> {
+/// The real path of `file` (after symbolic links); an error when it leaves the model directory.
+pub(crate) fn check_inside(base: &Path, file: &Path, shown: &str) -> Result<PathBuf, String> {
     let real_base =
         base.canonicalize().map_err(|e| format!("cannot read the model directory {}: {e}", base.display()))?;
     let real = file.canonicalize().map_err(|e| format!("cannot read {shown}: {e}"))?;
     if !real.starts_with(&real_base) {
-        return Err(format!("{shown} resolves to {} outside the model directory", real.display()));
+        return Err(format!("{shown} is a symbolic link to outside the model directory; it is not read"));
     }
-    Ok(())
+    Ok(real)
 }
 
 /// `path` relative to `base`, with `/` separators, for messages and records.
@@ -77,40 +76,35 @@ pub(crate) fn shown_path(base: &Path, path: &Path) -> String {
 
 /// The files matched by `patterns` (relative to `base`), sorted and without duplicates.
 /// Every pattern must match at least one file.
+///
+/// The walk never follows a symbolic link to a directory (a link loop or a link to `/` would
+/// walk forever or out of the model), so a linked directory's files are neither matched nor
+/// listed; a link to a file is matched, and [`load`] refuses it unless it stays inside the model
+/// directory. A FIFO, socket or device that a pattern matches is an error, never opened.
 pub fn resolve(base: &Path, patterns: &[String], limits: &Limits) -> Result<Vec<PathBuf>, Vec<String>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    let options =
-        glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
+    let mut visited = 0usize;
     for pattern in patterns {
         if let Err(e) = check_relative(pattern, "evidence pattern") {
             errors.push(e);
             continue;
         }
-        let full = format!("{}/{}", glob::Pattern::escape(&base.to_string_lossy()), pattern);
-        let paths = match glob::glob_with(&full, options) {
-            Ok(paths) => paths,
+        let glob = match Glob::new(pattern) {
+            Ok(glob) => glob,
             Err(e) => {
-                errors.push(format!("evidence pattern `{pattern}` is not a valid glob: {e}"));
+                errors.push(e);
                 continue;
             }
         };
         let before = files.len();
-        for entry in paths {
-            match entry {
-                Ok(path) if path.is_file() => {
-                    files.push(path);
-                    if files.len() > limits.max_evidence_files {
-                        errors.push(format!(
-                            "evidence patterns match more than {} files; narrow them",
-                            limits.max_evidence_files
-                        ));
-                        return Err(errors);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => errors.push(format!("cannot read {}: {}", e.path().display(), e.error())),
-            }
+        if let Err(e) = glob.walk(base, limits.max_evidence_visits, &mut visited, &mut files, &mut errors) {
+            errors.push(e);
+            return Err(errors);
+        }
+        if files.len() > limits.max_evidence_files {
+            errors.push(format!("evidence patterns match more than {} files; narrow them", limits.max_evidence_files));
+            return Err(errors);
         }
         if files.len() == before {
             errors.push(format!("missing evidence: no file matches `{pattern}`"));
@@ -121,22 +115,115 @@ pub fn resolve(base: &Path, patterns: &[String], limits: &Limits) -> Result<Vec<
     if errors.is_empty() { Ok(files) } else { Err(errors) }
 }
 
+/// One evidence pattern: its literal leading directories and a matcher per remaining component.
+struct Glob<'a> {
+    written: &'a str,
+    /// The literal directories before the first component with a wildcard.
+    prefix: Vec<&'a str>,
+    /// The remaining components; `None` is `**`.
+    parts: Vec<Option<glob::Pattern>>,
+    whole: glob::Pattern,
+}
+
+const MATCH: glob::MatchOptions =
+    glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
+
+impl<'a> Glob<'a> {
+    fn new(written: &'a str) -> Result<Glob<'a>, String> {
+        let invalid = |e: glob::PatternError| format!("evidence pattern `{written}` is not a valid glob: {e}");
+        let whole = glob::Pattern::new(written).map_err(invalid)?;
+        let components: Vec<&str> = written.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+        let literal = components.iter().take_while(|c| glob::Pattern::escape(c) == **c).count();
+        // The last component is matched against files, so it is never part of the directory prefix.
+        let literal = literal.min(components.len().saturating_sub(1));
+        let mut parts = Vec::new();
+        for c in &components[literal..] {
+            parts.push(if *c == "**" { None } else { Some(glob::Pattern::new(c).map_err(invalid)?) });
+        }
+        Ok(Glob { written, prefix: components[..literal].to_vec(), parts, whole })
+    }
+
+    /// Whether a directory at `depth` below the prefix, named `name`, may hold matches.
+    fn may_descend(&self, depth: usize, name: &str) -> bool {
+        if name.starts_with('.') {
+            return false;
+        }
+        let starred = self.parts.iter().position(Option::is_none);
+        match (starred, self.parts.get(depth - 1)) {
+            (Some(s), _) if depth > s => true,
+            (_, Some(Some(part))) => part.matches_with(name, MATCH),
+            (_, Some(None)) => true,
+            (_, None) => false,
+        }
+    }
+
+    /// Appends the regular files under `base` the pattern matches; errors for special files.
+    fn walk(
+        &self,
+        base: &Path,
+        max_visits: usize,
+        visited: &mut usize,
+        files: &mut Vec<PathBuf>,
+        errors: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let mut root = base.to_path_buf();
+        for dir in &self.prefix {
+            root.push(dir);
+            // A linked directory in the prefix is not followed either.
+            if riskpath_model::files::is_link(&root) || !root.is_dir() {
+                return Ok(());
+            }
+        }
+        let max_depth = if self.parts.iter().any(Option::is_none) { usize::MAX } else { self.parts.len() };
+        let walker = walkdir::WalkDir::new(&root).follow_links(false).max_depth(max_depth).sort_by_file_name();
+        let entries = walker.into_iter().filter_entry(|e| {
+            e.depth() == 0 || !e.file_type().is_dir() || self.may_descend(e.depth(), &e.file_name().to_string_lossy())
+        });
+        for entry in entries {
+            *visited += 1;
+            if *visited > max_visits {
+                return Err(format!(
+                    "evidence patterns visit more than {max_visits} files and directories; narrow them (at `{}`)",
+                    self.written
+                ));
+            }
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    errors.push(format!("cannot read {}: {e}", shown_path(base, e.path().unwrap_or(&root))));
+                    continue;
+                }
+            };
+            if entry.depth() == 0 || entry.file_type().is_dir() {
+                continue;
+            }
+            let rel = shown_path(base, entry.path());
+            if !self.whole.matches_with(&rel, MATCH) {
+                continue;
+            }
+            let special = !entry.file_type().is_file() && !entry.file_type().is_symlink();
+            match entry.metadata() {
+                Ok(meta) if special => {
+                    errors.push(format!("{rel} is not a regular file (a {})", riskpath_model::files::kind(&meta)))
+                }
+                _ => files.push(entry.into_path()),
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Reads, hashes, parses and dates one evidence file.
 pub fn load(base: &Path, path: &Path, now: SystemTime, limits: &Limits) -> Result<Loaded, String> {
     let shown = shown_path(base, path);
-    check_inside(base, path, &shown)?;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let mtime = file.metadata().and_then(|m| m.modified()).ok();
-    let mut bytes = Vec::new();
-    file.take(limits.max_evidence_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if bytes.len() as u64 > limits.max_evidence_bytes {
-        return Err(format!(
-            "{shown} is larger than the {}-byte evidence limit (--max-evidence-size)",
-            limits.max_evidence_bytes
-        ));
-    }
+    let real = check_inside(base, path, &shown)?;
+    let (bytes, meta) = riskpath_model::files::read_regular(&real, limits.max_evidence_bytes).map_err(|e| match e {
+        riskpath_model::files::FileError::TooLarge(max) => {
+            format!("{shown} is larger than the {max}-byte evidence limit (--max-evidence-size)")
+        }
+        e => format!("cannot read {shown}: {e}"),
+    })?;
+    let mtime = meta.modified().ok();
     let sha256 = sha256_hex(&bytes);
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| format!("{shown} is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()))?;

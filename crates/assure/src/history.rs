@@ -129,6 +129,9 @@ impl std::error::Error for HistoryError {}
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// A private copy read instead of the store when the store's directory cannot be written
+    /// (kept alive while the connection is open).
+    _copy: Option<tempfile::TempDir>,
 }
 
 /// How long a writer waits for another writer before giving up.
@@ -171,7 +174,7 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(err(&format!("cannot switch to WAL mode (journal_mode is {mode})")));
         }
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store { conn, path: path.to_path_buf(), _copy: None };
         let tx = store.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| err(&e))?;
         tx.execute(SCHEMA, []).map_err(|e| err(&e))?;
         tx.commit().map_err(|e| err(&e))?;
@@ -179,17 +182,28 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing store read-only; a missing store is an error.
+    /// Opens an existing store read-only; a missing store is an error. Nothing is ever written:
+    /// where SQLite cannot read the store in place (a WAL store in a directory it may not write,
+    /// such as a read-only checkout), it reads a private copy of the store and its log.
     pub fn open_existing(path: &Path) -> Result<Store, HistoryError> {
         if !path.is_file() {
             return Err(HistoryError(format!("no history at {} (run `riskpath verify` first)", path.display())));
         }
         let err = |e: &dyn std::fmt::Display| HistoryError(format!("history {}: {e}", path.display()));
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(|e| err(&e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| err(&e))?;
-        Ok(Store { conn, path: path.to_path_buf() })
+        match read_only(path) {
+            Ok(conn) => Ok(Store { conn, path: path.to_path_buf(), _copy: None }),
+            Err(in_place) => {
+                let copy = tempfile::tempdir().map_err(|e| err(&e))?;
+                let copied = copy.path().join("history.db");
+                std::fs::copy(path, &copied).map_err(|e| err(&e))?;
+                let wal = sibling(path, "-wal");
+                if wal.is_file() {
+                    std::fs::copy(&wal, sibling(&copied, "-wal")).map_err(|e| err(&e))?;
+                }
+                let conn = Connection::open(&copied).map_err(|_| err(&in_place))?;
+                Ok(Store { conn, path: path.to_path_buf(), _copy: Some(copy) })
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -296,6 +310,21 @@ impl Store {
     }
 }
 
+/// Opens `path` read-only and reads its schema, so that a store SQLite cannot read in place fails here.
+fn read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+/// `history.db` → `history.db-wal` and the like.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// The canonical serialization that is stored and hashed: compact JSON, fields in declaration order.
 pub fn canonical(record: &Record) -> String {
     serde_json::to_string(record).expect("records serialize")
@@ -317,4 +346,36 @@ pub fn regressions<'a>(previous: Option<&Record>, current: impl IntoIterator<Ite
 pub fn default_path(model_path: &Path) -> PathBuf {
     let dir = if model_path.is_file() { model_path.parent().unwrap_or(Path::new(".")) } else { model_path };
     dir.join(".riskpath").join("history.db")
+}
+
+/// The model's own store ([`default_path`]), refused when its directory or any of its files is a
+/// symbolic link or not what it should be: a model is committed by others, and a committed link
+/// would make `verify` write another application's database or a directory outside the model.
+/// (A store named with `--db` is the user's own choice and is not checked.)
+pub fn model_store(model_path: &Path) -> Result<PathBuf, HistoryError> {
+    let db = default_path(model_path);
+    let refuse = |path: &Path, what: &str| {
+        HistoryError(format!(
+            "{} is {what}; riskpath keeps its state only in a real .riskpath directory of the model (remove it, or \
+             name a store with --db PATH)",
+            path.display()
+        ))
+    };
+    let dir = db.parent().expect("has a parent");
+    if let Ok(meta) = std::fs::symlink_metadata(dir) {
+        if meta.file_type().is_symlink() {
+            return Err(refuse(dir, "a symbolic link"));
+        }
+        if !meta.is_dir() {
+            return Err(refuse(dir, "not a directory"));
+        }
+    }
+    for file in [db.clone(), sibling(&db, "-wal"), sibling(&db, "-shm"), sibling(&db, "-journal")] {
+        match std::fs::symlink_metadata(&file) {
+            Ok(meta) if meta.file_type().is_symlink() => return Err(refuse(&file, "a symbolic link")),
+            Ok(meta) if !meta.is_file() => return Err(refuse(&file, "not a regular file")),
+            _ => {}
+        }
+    }
+    Ok(db)
 }

@@ -31,6 +31,8 @@ pub struct Limits {
     pub max_evidence_total_bytes: u64,
     /// Most evidence files one check may read.
     pub max_evidence_files: usize,
+    /// Most files and directories the evidence patterns of one check may visit.
+    pub max_evidence_visits: usize,
     /// Deepest nesting accepted in YAML evidence (JSON is capped at 128 by the parser).
     pub max_evidence_depth: usize,
     /// Most YAML nodes in one evidence file.
@@ -46,6 +48,7 @@ impl Default for Limits {
             max_evidence_bytes: 16 << 20,
             max_evidence_total_bytes: 64 << 20,
             max_evidence_files: 1_000,
+            max_evidence_visits: 200_000,
             max_evidence_depth: 64,
             max_evidence_nodes: 2_000_000,
         }

@@ -11,6 +11,17 @@
 //! (`numbers.range(1, 1e10)` is an error, not an out-of-memory abort). The count is process-wide,
 //! so policies evaluate one at a time; the limit stays set afterwards, which also bounds a policy
 //! still running past its deadline.
+//!
+//! Before it runs, a policy's rules and functions are checked for recursion and nesting depth
+//! ([`shape`]). [`Sandbox::Process`] evaluates in a worker process ([`sandbox`]) that the kernel
+//! bounds and the caller kills at the deadline: a builtin that makes one huge allocation or
+//! crashes the evaluator costs that process, never the run.
+
+mod sandbox;
+mod shape;
+
+pub use sandbox::{Sandbox, Worker, serve};
+pub use shape::MAX_DEPTH;
 
 use std::num::NonZeroU32;
 use std::sync::{Mutex, mpsc};
@@ -27,7 +38,7 @@ pub const MAX_MESSAGES: usize = 100;
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
 /// What a policy said about its input.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub deny: Vec<String>,
     pub warn: Vec<String>,
@@ -43,9 +54,24 @@ pub fn valid_package(package: &str) -> bool {
         })
 }
 
-/// Evaluates `text` (shown as `name` in messages) against `input` and returns its `deny` and
-/// `warn` messages, or an error message that names the policy file (with line and column when
-/// regorus reports them).
+/// Evaluates `text` in `sandbox`: on a thread of this process ([`evaluate`]) or in a worker process.
+pub fn evaluate_in(
+    sandbox: &Sandbox,
+    name: &str,
+    text: &str,
+    package: &str,
+    input: serde_json::Value,
+    limits: &Limits,
+) -> Result<Outcome, String> {
+    match sandbox {
+        Sandbox::Thread => evaluate(name, text, package, input, limits),
+        Sandbox::Process(worker) => sandbox::evaluate(worker, name, text, package, input, limits),
+    }
+}
+
+/// Evaluates `text` (shown as `name` in messages) against `input` on a worker thread of this
+/// process and returns its `deny` and `warn` messages, or an error message that names the policy
+/// file (with line and column when regorus reports them).
 pub fn evaluate(
     name: &str,
     text: &str,
@@ -122,6 +148,9 @@ fn evaluate_here(
 ) -> Result<Outcome, String> {
     let timer = ExecutionTimerConfig { limit: timeout, check_interval: NonZeroU32::new(16).expect("non-zero") };
     let mut engine = load(name, text, timer)?;
+    for module in engine.get_modules() {
+        shape::check(name, module)?;
+    }
     let packages = engine.get_packages().map_err(|e| located(name, &e.to_string()))?;
     let wanted = format!("data.{package}");
     if !packages.contains(&wanted) {
@@ -131,7 +160,16 @@ fn evaluate_here(
              convention, or set `package:` in the check"
         ));
     }
-    engine.set_input(Value::from(input));
+    // A policy that cannot see its evidence must not pass: a failed conversion is an error.
+    let input: Value = serde_json::from_value(input).map_err(|e| {
+        let e = e.to_string();
+        if e.contains("exceeded memory limit") {
+            OUT_OF_MEMORY.to_string()
+        } else {
+            format!("{name}: the evidence cannot be given to the policy: {e}")
+        }
+    })?;
+    engine.set_input(input);
     engine.set_gather_prints(true);
     let deny = match rule(&mut engine, name, &format!("{wanted}.deny"))? {
         Some(v) => v,

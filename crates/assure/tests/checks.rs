@@ -55,7 +55,7 @@ fn load(dir: &Path) -> Model {
 
 fn run_with(dir: &Path, limits: Limits) -> Vec<ControlResult> {
     let model = load(dir);
-    check_controls(&model, &CheckOptions { base: dir, now: SystemTime::now(), limits })
+    check_controls(&model, &CheckOptions { base: dir, now: SystemTime::now(), limits, sandbox: Default::default() })
 }
 
 fn run(dir: &Path) -> Vec<ControlResult> {
@@ -374,8 +374,15 @@ fn failing_controls_count_as_absent_and_are_priced() {
         &[("checks/p.rego", PASSING_V1.as_bytes()), ("evidence/e.json", br#"{"users": [{"name": "x"}]}"#)],
     );
     let model = load(dir.path());
-    let results =
-        check_controls(&model, &CheckOptions { base: dir.path(), now: SystemTime::now(), limits: Limits::default() });
+    let results = check_controls(
+        &model,
+        &CheckOptions {
+            base: dir.path(),
+            now: SystemTime::now(),
+            limits: Limits::default(),
+            sandbox: Default::default(),
+        },
+    );
     let states: Vec<State> = results.iter().map(|r| r.state).collect();
     assert_eq!(states, [State::Fail, State::Error, State::Unchecked]);
     assert_eq!(verified_posture(&model, &results).active, vec![false, false, true]);

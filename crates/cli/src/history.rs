@@ -56,7 +56,7 @@ impl StoreArgs {
     fn path(&self) -> Result<PathBuf, Failure> {
         match (&self.db, &self.dir) {
             (Some(db), _) => Ok(db.clone()),
-            (None, Some(dir)) => Ok(history::default_path(dir)),
+            (None, Some(dir)) => history::model_store(dir).map_err(|e| Failure::usage(e.to_string())),
             (None, None) => Err(Failure::usage("give the model DIR or --db PATH")),
         }
     }

@@ -84,6 +84,9 @@ enum Command {
         #[command(subcommand)]
         source: import::Source,
     },
+    /// Internal: evaluates one policy request from stdin in this process (verify's sandbox).
+    #[command(name = "policy-worker", hide = true)]
+    PolicyWorker,
 }
 
 /// Where to find a model and how carefully to parse it.
@@ -162,6 +165,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Export { what } => export::run(what),
         Command::Import { source } => import::run(source),
+        Command::PolicyWorker => verify::serve_worker(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -203,8 +203,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Ok((plan, assumed)) => Roadmap::Planned { plan, budget_assumed: *assumed },
         Err(why) => Roadmap::Skipped(why),
     };
-    let db = args.db.clone().unwrap_or_else(|| history::default_path(&args.model.dir));
-    let history = read_history(model, &db);
+    let db = match &args.db {
+        Some(db) => Some(db.clone()),
+        None => history::model_store(&args.model.dir)
+            .map_err(|e| eprintln!("riskpath: warning: not using the verify history: {e}"))
+            .ok(),
+    };
+    let history = db.and_then(|db| read_history(model, &db));
     let name = model_name(&args.model.dir);
     let input = ReportInput {
         model,

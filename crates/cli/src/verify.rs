@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use riskpath_assure::check::{CheckOptions, check_controls};
 use riskpath_assure::doc::{Run, RunInfo};
 use riskpath_assure::history::{self, Store};
+use riskpath_assure::policy::{Sandbox, Worker};
 use riskpath_assure::{Limits, model_hash, price, timestamp};
 use riskpath_engine::risk::RiskConfig;
 
@@ -80,6 +81,20 @@ fn model_base(path: &Path) -> PathBuf {
     }
 }
 
+/// Policies run in a worker process: this executable's hidden `policy-worker` command.
+fn worker_sandbox() -> Result<Sandbox, Failure> {
+    let program = std::env::current_exe()
+        .map_err(|e| Failure::usage(format!("cannot find this executable to run policies: {e}")))?;
+    Ok(Sandbox::Process(Worker { program, args: vec![WORKER_COMMAND.into()] }))
+}
+
+const WORKER_COMMAND: &str = "policy-worker";
+
+/// The hidden `policy-worker` command: one request on stdin, its outcome on stdout.
+pub fn serve_worker() -> Result<(), Failure> {
+    riskpath_assure::policy::serve(&mut std::io::stdin().lock(), &mut std::io::stdout().lock()).map_err(Failure::usage)
+}
+
 pub fn run(args: Args) -> Result<(), Failure> {
     if args.policy_timeout == 0 {
         return Err(Failure::usage("--policy-timeout must be at least 1 ms"));
@@ -98,7 +113,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         max_policy_memory: args.max_policy_memory,
         ..Limits::default()
     };
-    let results = check_controls(model, &CheckOptions { base: &base, now, limits });
+    let sandbox = worker_sandbox()?;
+    let results = check_controls(model, &CheckOptions { base: &base, now, limits, sandbox });
     let impact = price(model, &results, config);
     let run = Run {
         model,
@@ -109,7 +125,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         impact: &impact,
     };
 
-    let db = args.db.clone().unwrap_or_else(|| history::default_path(&args.model.dir));
+    let db = match &args.db {
+        Some(db) => db.clone(),
+        None => history::model_store(&args.model.dir).map_err(|e| Failure::usage(e.to_string()))?,
+    };
     let mut store = Store::open(&db).map_err(|e| Failure::usage(e.to_string()))?;
     let mut previous_seq = None;
     let stored = store

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -502,13 +502,9 @@ impl AttackError {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, AttackError> {
-    let file = std::fs::File::open(path).map_err(|e| fail(path, format!("cannot read: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| fail(path, format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(fail(path, format!("larger than the {MAX_FILE_BYTES}-byte limit")));
-    }
-    Ok(bytes)
+    crate::files::read_regular(path, MAX_FILE_BYTES)
+        .map(|(bytes, _)| bytes)
+        .map_err(|e| fail(path, format!("cannot read: {e}")))
 }
 
 /// Whether these bytes are a riskpath ATT&CK cache rather than a bundle.
@@ -557,7 +553,10 @@ pub fn write_cache(catalog: &Catalog, path: &Path) -> Result<(), AttackError> {
         path.file_name().map_or("cache".into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
-    let result = std::fs::write(&tmp, &json).and_then(|_| std::fs::rename(&tmp, path));
+    // `create_new` refuses an existing name, a symbolic link planted there included.
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp);
+    let mut file = created.map_err(|e| fail(path, format!("cannot write the cache: {e}")))?;
+    let result = file.write_all(&json).and_then(|_| file.sync_all()).and_then(|_| std::fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(fail(path, format!("cannot write the cache: {e}")));
@@ -593,12 +592,13 @@ pub struct Opened {
 
 /// Opens `path`: a riskpath cache, or a bundle. For a bundle, a fresh cache (same size and
 /// modification time) next to it or in `cache_dir` is used; otherwise the bundle is parsed and, when
-/// `write` is set, a cache is written into `cache_dir` or, without one (or if that fails), next to it.
+/// `write` is set, a cache is written into `cache_dir`, or next to the bundle when there is none
+/// (a model's load passes its own state directory, so it never writes beside a bundle elsewhere).
 pub fn open(path: &Path, cache_dir: Option<&Path>, write: bool) -> Result<Opened, AttackError> {
     let mut head = [0u8; 64];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| fail(path, format!("cannot read: {e}")))?;
+    let n = crate::files::open_regular(path)
+        .map_err(|e| fail(path, format!("cannot read: {e}")))
+        .and_then(|(mut f, _)| f.read(&mut head).map_err(|e| fail(path, format!("cannot read: {e}"))))?;
     if is_cache(&head[..n]) {
         return Ok(Opened { catalog: read_cache(path)?, origin: Origin::Cache(path.to_path_buf()) });
     }
@@ -616,14 +616,12 @@ pub fn open(path: &Path, cache_dir: Option<&Path>, write: bool) -> Result<Opened
     let catalog = import(path)?;
     let mut cache_written = None;
     if write {
-        for c in in_dir.iter().chain([&beside]) {
-            if let Some(dir) = c.parent().filter(|_| Some(c) == in_dir.as_ref()) {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            if write_cache(&catalog, c).is_ok() {
-                cache_written = Some(c.clone());
-                break;
-            }
+        let target = in_dir.unwrap_or(beside);
+        if let Some(dir) = cache_dir {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if write_cache(&catalog, &target).is_ok() {
+            cache_written = Some(target);
         }
     }
     Ok(Opened { catalog, origin: Origin::Bundle { cache_written } })

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod attack;
+pub mod files;
 pub mod kb;
 mod load;
 mod read;

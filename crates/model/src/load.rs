@@ -2,7 +2,6 @@
 //! The result is either a valid model (with warnings) or every problem found, never a panic.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -109,7 +108,11 @@ pub fn load_overlay(path: &Path, overlay: Option<Overlay>, options: &LoadOptions
     }
     let base =
         if meta_is_dir(path) { path.to_path_buf() } else { path.parent().unwrap_or(Path::new("")).to_path_buf() };
-    let attack_dirs = AttackDirs { base: &base, cache: Some(&base.join(".riskpath")) };
+    // The model's state directory holds the ATT&CK cache; a link there may lead anywhere, so then
+    // no cache is written.
+    let state = base.join(".riskpath");
+    let cache = (!crate::files::is_link(&state)).then_some(state.as_path());
+    let attack_dirs = AttackDirs { base: &base, cache };
     finish(sources, contents, problems, unreadable_files, attack_dirs, options)
 }
 
@@ -227,13 +230,13 @@ fn is_model_file(path: &Path) -> bool {
 
 fn read_limited(path: &Path, max_bytes: u64) -> Result<String, Problem> {
     let fail = |why: String| Problem::error(format!("cannot read {}: {why}", path.display()), None);
-    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(fail(format!("larger than the {max_bytes}-byte limit"))
-            .with_help("raise the limit with --max-file-size if this file is genuine"));
-    }
+    let bytes = match crate::files::read_regular(path, max_bytes) {
+        Ok((bytes, _)) => bytes,
+        Err(e @ crate::files::FileError::TooLarge(_)) => {
+            return Err(fail(e.to_string()).with_help("raise the limit with --max-file-size if this file is genuine"));
+        }
+        Err(e) => return Err(fail(e.to_string())),
+    };
     String::from_utf8(bytes)
         .map_err(|e| fail(format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())))
 }
