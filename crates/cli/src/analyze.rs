@@ -1,7 +1,7 @@
 //! `riskpath analyze`: the main job — attack paths per actor and crown jewel, as text or JSON.
 //! Computes everything first and writes once, so a failure leaves no output file behind.
 
-use riskpath_decide::{Evaluator, Headline, classes, sensitivity};
+use riskpath_decide::{Evaluator, Headline, classes, saturation, sensitivity};
 use riskpath_engine::Posture;
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::risk::{RiskConfig, RiskResult, assess_graph_observed, expected_work};
@@ -123,19 +123,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
     let scenarios = all_scenarios(model, graph, args.paths);
-    let classes = classes::rank(&eval, graph, 2);
+    // When an actor wins nearly every attempt, classes are ranked in the one-foothold view.
+    let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
+    let config = args.sim.config(model)?;
+    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config));
+    let decisions_eval = conditional_eval.as_ref().unwrap_or(&eval);
+    let classes = classes::rank(decisions_eval, decisions_eval.baseline_graph(), 2);
     let tornado = sensitivity::tornado(&eval, 15);
     let content = match args.format {
         Format::Json => {
             let mut doc = AnalysisDoc::new(model, graph, &scenarios, Some(&risk));
             doc.classes = Some(classes);
             doc.sensitivity = Some(tornado);
+            doc.saturation = saturation;
             serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
         Format::Text => {
             let style = args.out.style();
             text::model_line(model, &style)
                 + &text::risk_section(model, graph, &risk, 10, &style)
+                + &saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &style))
                 + &decisions::classes_section(&classes, 10, &model.settings.currency, &style)
                 + &decisions::tornado_section(&tornado, &model.settings.currency, &style)
                 + &text::paths_section(model, graph, &scenarios, args.paths, &style)

@@ -2,6 +2,7 @@
 //! and edges that dominate the most simulated breaches, confirmed by re-simulation.
 
 use riskpath_decide::chokepoints::analyse;
+use riskpath_decide::saturation;
 use riskpath_report::decisions;
 
 use crate::analyze::SimArgs;
@@ -27,24 +28,39 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let (risk, eval) = args.sim.assess(model)?;
+    // When an actor wins nearly every attempt, choke points are ranked in the one-foothold view
+    // (the minimum cut is the same in both: it does not depend on probabilities).
+    let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
+    let config = args.sim.config(model)?;
+    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config));
+    let eval = conditional_eval.as_ref().unwrap_or(&eval);
     let graph = eval.baseline_graph();
-    let (cut, points) = analyse(&eval, graph, args.top);
+    let (cut, points) = analyse(eval, graph, args.top);
     let ale = risk.ale;
     let currency = &model.settings.currency;
     let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({
-            "schema_version": 1,
-            "seed": eval.seed,
-            "trials": eval.trials,
-            "currency": currency,
-            "ale": ale,
-            "min_cut": cut,
-            "choke_points": points,
-        }))?,
+        Format::Json => {
+            let mut doc = serde_json::json!({
+                "schema_version": 1,
+                "seed": eval.seed,
+                "trials": eval.trials,
+                "currency": currency,
+                "ale": ale,
+                "min_cut": cut,
+                "choke_points": points,
+            });
+            if let Some(s) = &saturation {
+                // The choke points' ALE figures are then those of the one-foothold view.
+                doc["saturation"] = serde_json::to_value(s).map_err(|e| Failure::usage(e.to_string()))?;
+                doc["one_foothold_ale"] = serde_json::json!(eval.loss(&eval.baseline).ale);
+            }
+            to_json(&doc)?
+        }
         Format::Text => {
             let style = args.out.style();
             format!(
-                "{}{}{}",
+                "{}{}{}{}",
+                saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &style)),
                 decisions::cut_section(&cut, &style),
                 decisions::chokepoints_section(&points, currency, &style),
                 style.dim(&format!("\nseed {}, {} trials per actor\n", eval.seed, eval.trials))

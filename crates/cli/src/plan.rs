@@ -2,6 +2,7 @@
 //! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
 
 use riskpath_decide::roadmap::{PlanOptions, plan};
+use riskpath_decide::saturation;
 use riskpath_report::decisions;
 
 use crate::analyze::SimArgs;
@@ -47,7 +48,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if model.initiatives.len() > 63 {
         return Err(Failure::usage("at most 63 initiatives can be planned at once"));
     }
-    let (_, eval) = args.sim.assess(model)?;
+    let (risk, eval) = args.sim.assess(model)?;
     let options = PlanOptions {
         budget_per_year: args.budget,
         years: args.plan_years,
@@ -55,18 +56,28 @@ pub fn run(args: Args) -> Result<(), Failure> {
         exact_max: args.exact_max,
     };
     let result = plan(&eval, options);
+    // The plan stays in money: a saturated estate is said so (initiatives that each barely move P
+    // are worth little alone), with the one-foothold view that `chokepoints` ranks in.
+    let saturation = saturation::detect(&eval, &risk.scenarios);
     let currency = &model.settings.currency;
     let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({
-            "schema_version": 1,
-            "seed": eval.seed,
-            "trials": eval.trials,
-            "currency": currency,
-            "plan": result,
-        }))?,
+        Format::Json => {
+            let mut doc = serde_json::json!({
+                "schema_version": 1,
+                "seed": eval.seed,
+                "trials": eval.trials,
+                "currency": currency,
+                "plan": result,
+            });
+            if let Some(s) = &saturation {
+                doc["saturation"] = serde_json::to_value(s).map_err(|e| Failure::usage(e.to_string()))?;
+            }
+            to_json(&doc)?
+        }
         Format::Text => {
             let style = args.out.style();
-            decisions::plan_section(&result, currency, &style)
+            saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::plan_note(s, &style))
+                + &decisions::plan_section(&result, currency, &style)
                 + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials))
         }
     };

@@ -10,6 +10,7 @@ use riskpath_decide::Evaluator;
 use riskpath_decide::chokepoints::{self, ChokePoint, MinCut};
 use riskpath_decide::classes::{self, EndemicClass};
 use riskpath_decide::roadmap::{self, PlanOptions, PlanResult};
+use riskpath_decide::saturation::{self, Saturation};
 use riskpath_decide::sensitivity::{self, TornadoBar};
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::{ScenarioPaths, all_scenarios};
@@ -87,6 +88,8 @@ pub struct Analysis<'m> {
     pub tornado: Vec<TornadoBar>,
     pub cut: MinCut,
     pub choke_points: Vec<ChokePoint>,
+    /// Some scenario is saturated: classes and choke points are in its one-foothold view.
+    pub saturation: Option<Saturation>,
 }
 
 impl<'m> Analysis<'m> {
@@ -94,10 +97,16 @@ impl<'m> Analysis<'m> {
         let (risk, eval) = sim.assess(model)?;
         let graph = eval.baseline_graph();
         let scenarios = all_scenarios(model, graph, paths.max(1));
-        let classes = classes::rank(&eval, graph, 2);
+        // When an actor wins nearly every attempt, classes and choke points are ranked in the
+        // one-foothold view (riskpath_decide::saturation).
+        let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
+        let config = sim.config(model)?;
+        let conditional_eval = conditional.as_ref().map(|m| sim.evaluator(m, &config));
+        let decisions = conditional_eval.as_ref().unwrap_or(&eval);
+        let classes = classes::rank(decisions, decisions.baseline_graph(), 2);
         let tornado = sensitivity::tornado(&eval, 12);
-        let (cut, choke_points) = chokepoints::analyse(&eval, graph, 10);
-        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points })
+        let (cut, choke_points) = chokepoints::analyse(decisions, decisions.baseline_graph(), 10);
+        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points, saturation })
     }
 
     pub fn graph(&self) -> &AttackGraph {
@@ -221,6 +230,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         tornado: &analysis.tornado,
         cut: Some(&analysis.cut),
         choke_points: &analysis.choke_points,
+        saturation: analysis.saturation.as_ref(),
         roadmap,
         history: history.as_ref(),
         decision_trials: analysis.eval.trials,

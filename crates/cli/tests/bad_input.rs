@@ -232,6 +232,58 @@ bad_fixture!(
     "actor target `web` is not a crown jewel (targets are crown jewels: mark the node `crown_jewel: true` with a `loss`)"
 );
 
+// Campaigns, requirement alternatives and loss groups.
+bad_fixture!(
+    campaign_selects_nothing,
+    3,
+    54,
+    "tag:employe]",
+    "the campaign of entry point `phishing` selects no node (tag:employe) (targets are selectors: tag:employee, kind:identity, zone:corp, owner:it, a node id or *)"
+);
+bad_fixture!(
+    campaign_on_node,
+    7,
+    15,
+    "{targets",
+    "a campaign belongs on an entry point, not a node (move it to the entry point whose attempts reach the population, e.g. entry_points: [{id: phishing, kind: email, campaign: {targets: [tag:employee], reach: 10}}])"
+);
+bad_fixture!(
+    campaign_reach_zero,
+    4,
+    48,
+    "0}",
+    "campaign `reach` (members reached per attempt) must be a whole number of at least 1, found 0 (write how many members one attempt reaches, or an interval {low: 5, high: 40})"
+);
+bad_fixture!(
+    campaign_reach_low_above_high,
+    4,
+    48,
+    "{low: 40",
+    "campaign `reach` (members reached per attempt): interval has low 40 > high 5 (an interval is {low: 5th percentile, high: 95th percentile})"
+);
+bad_fixture!(
+    requires_any_empty_alternative,
+    10,
+    62,
+    "[]]",
+    "an alternative of `requires_any` is empty (an empty alternative always holds: drop `requires_any` instead)"
+);
+bad_fixture!(dangling_requires_any, 10, 68, "staf]", "required node `staf` does not exist (did you mean `staff`?)");
+bad_fixture!(
+    loss_group_not_jewel,
+    12,
+    33,
+    "web,",
+    "loss group member `web` is not a crown jewel (members are crown jewels: mark the node `crown_jewel: true` with a `loss`) [defined here: loss_group_not_jewel.yaml:4:10]"
+);
+bad_fixture!(
+    loss_group_jewel_twice,
+    13,
+    29,
+    "files]",
+    "crown jewel `files` is in two loss groups: `data` and `backups` (a jewel's breach is one loss event: put it in one group) [first listed here: loss_group_jewel_twice.yaml:12:30]"
+);
+
 // Types.
 bad_fixture!(wrong_type, 10, 50, "high}", "edge `p` must be a number or an interval {low, high}, found a string");
 

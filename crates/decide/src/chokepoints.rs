@@ -202,7 +202,15 @@ impl LiveGraph<'_> {
             let v = vertex(items, e);
             arcs.push((0, v));
         }
+        // The simulated edges of one compiled edge (one per alternative of `requires_any`) follow
+        // each other, with the same ends: one vertex stands for them all.
+        let mut last_origin = usize::MAX;
         for &(e, _) in self.fired.iter().filter(|(_, lanes)| lanes & self.bit != 0) {
+            let origin = self.sim.origin(e as usize);
+            if origin == last_origin {
+                continue;
+            }
+            last_origin = origin;
             let (u, v) = (vertex(items, self.sources[e as usize]), vertex(items, self.sim.edge_to(e as usize)));
             let x = items.len() as u32;
             items.push(Item::Edge(self.sim.stable_id(e as usize) as usize));

@@ -30,6 +30,7 @@ use serde::Serialize;
 
 use crate::chokepoints::min_cut;
 use crate::csr::Csr;
+use crate::stakes::Stakes;
 
 /// Node kinds that are credentials (or stand for the rights of one): rotated when within one hop.
 pub const CREDENTIAL_KINDS: [&str; 5] = ["identity", "secret", "key", "role", "group"];
@@ -162,9 +163,13 @@ pub struct JewelExposure {
     /// P(the attacker reaches it from the compromised set) and its standard error.
     pub probability: f64,
     pub std_error: f64,
-    /// Mean loss of one loss event on this jewel (sum of its loss types' means).
+    /// Mean loss of one loss event on this jewel (sum of its loss types' means, or its loss
+    /// group's joint loss).
     pub mean_loss: f64,
-    /// `probability × mean_loss`: the expected loss if the attacker proceeds.
+    /// The expected loss if the attacker proceeds: `probability × mean_loss`, except in a loss
+    /// group, where one event is booked on the top member held and only what it adds to the
+    /// group's loss already suffered counts (see `stakes.rs`). For a compromised jewel: its loss,
+    /// already suffered (0 when a compromised member of its group above it books the event).
     pub at_stake: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathSummary>,
@@ -287,7 +292,7 @@ pub struct Incident {
     pub breach_probability: f64,
     /// Sum of `at_stake` over the jewels not already compromised.
     pub at_stake: f64,
-    /// Sum of the mean losses of compromised jewels.
+    /// Sum of the mean losses of compromised jewels (a loss group's once).
     pub already_lost: f64,
     /// Every crown jewel, most money at stake first.
     pub jewels: Vec<JewelExposure>,
@@ -302,13 +307,18 @@ struct Counts {
     trials: u64,
     breaches: u64,
     jewel_hits: Vec<u64>,
+    /// Per jewel: trials in which it books a loss event (see [`Stakes`]).
+    jewel_booked: Vec<u64>,
     node_hits: Vec<u64>,
     fired: Vec<u64>,
     on_path: Vec<u64>,
     tech_fired: Vec<u64>,
     tech_path: Vec<u64>,
-    /// `hop_lost[h * jewels + j]`: trials in which jewel `j` is held, but no longer without hop `h`.
+    /// `hop_lost[h * jewels + j]`: trials in which jewel `j` books an event, but no longer without
+    /// hop `h`; `hop_gained`: the other way round (a jewel of a loss group ranked below one that
+    /// is no longer reached books the group's event instead).
     hop_lost: Vec<u64>,
+    hop_gained: Vec<u64>,
 }
 
 impl Counts {
@@ -317,12 +327,14 @@ impl Counts {
             trials: 0,
             breaches: 0,
             jewel_hits: vec![0; jewels],
+            jewel_booked: vec![0; jewels],
             node_hits: vec![0; nodes],
             fired: vec![0; edges],
             on_path: vec![0; edges],
             tech_fired: vec![0; techniques],
             tech_path: vec![0; techniques],
             hop_lost: vec![0; hops * jewels],
+            hop_gained: vec![0; hops * jewels],
         }
     }
     fn add(&mut self, other: &Counts) {
@@ -330,12 +342,14 @@ impl Counts {
         self.trials += other.trials;
         self.breaches += other.breaches;
         sum(&mut self.jewel_hits, &other.jewel_hits);
+        sum(&mut self.jewel_booked, &other.jewel_booked);
         sum(&mut self.node_hits, &other.node_hits);
         sum(&mut self.fired, &other.fired);
         sum(&mut self.on_path, &other.on_path);
         sum(&mut self.tech_fired, &other.tech_fired);
         sum(&mut self.tech_path, &other.tech_path);
         sum(&mut self.hop_lost, &other.hop_lost);
+        sum(&mut self.hop_gained, &other.hop_gained);
     }
 }
 
@@ -398,9 +412,13 @@ struct WhatIf<'a> {
     /// The jewels, and the lanes in which each is held with every hop.
     jewels: &'a [u32],
     need: &'a [u64],
-    /// The hops (edges leaving a held node), and the lanes of each in `on` (0 while it is out).
-    hops: &'a [usize],
+    /// The hops (compiled edges leaving a held node, each its simulated edges: one per
+    /// alternative of `requires_any`), the lanes of each in `on` (0 while it is out), and of each
+    /// of its simulated edges, from `hop_starts[h]` on in `edge_lanes`.
+    hops: &'a [std::ops::Range<usize>],
     hop_lanes: &'a [u64],
+    hop_starts: &'a [usize],
+    edge_lanes: &'a [u64],
 }
 
 impl WhatIf<'_> {
@@ -476,14 +494,15 @@ impl WhatIf<'_> {
             let lanes = self.union(out);
             let mark = held.mark();
             for &h in added {
-                let x = self.hops[h];
-                on[x] = self.hop_lanes[h];
-                self.fire(held, on, x, held.held[self.sources[x] as usize] & lanes);
+                for (i, x) in self.hops[h].clone().enumerate() {
+                    on[x] = self.edge_lanes[self.hop_starts[h] + i];
+                    self.fire(held, on, x, held.held[self.sources[x] as usize] & lanes);
+                }
             }
             self.walk(held, on, lanes);
             self.each_hop_out(held, on, out, lanes, visit);
             for &h in added {
-                on[self.hops[h]] = 0;
+                on[self.hops[h].clone()].fill(0);
             }
             held.undo_to(mark);
         }
@@ -534,7 +553,8 @@ impl BatchScratch {
 
 /// Simulates from `entries` and counts which jewels and nodes are held, which edges fire and which
 /// lie on a live path to a held jewel of `jewels`; and, per edge of `hops`, the jewel hits lost
-/// without that edge.
+/// without that edge. Edges are compiled edges (`techs` and the counts are indexed by them); a
+/// compiled edge with `requires_any` is several simulated edges, whose lanes are counted together.
 ///
 /// Without an edge, the same random draws give a fixpoint inside the original one (the fixpoint
 /// is monotone and every other edge keeps its draws), and only the edges that fired can fire in
@@ -549,14 +569,17 @@ fn simulate(
     sim: &SimGraph,
     entries: &[u32],
     jewels: &[u32],
+    stakes: &Stakes,
     techs: &[usize],
     tech_count: usize,
     hops: &[usize],
     trials: u64,
     seed: u64,
 ) -> Counts {
-    let (n, m) = (sim.node_count(), sim.edge_count());
+    let (n, m, compiled) = (sim.node_count(), sim.edge_count(), sim.origin_count());
     let run = Run { graph: sim, entries, trials, seed, stream: incident_stream() };
+    let hops: Vec<std::ops::Range<usize>> = hops.iter().map(|&h| sim.edges_of(h)).collect();
+    let hop_starts: Vec<usize> = hops.iter().scan(0, |at, r| Some(std::mem::replace(at, *at + r.len()))).collect();
     // Edges by target (with their sources, so the backward pass reads them in order) and by
     // required node, for the worklists below.
     let sources = sim.edge_sources();
@@ -570,7 +593,7 @@ fn simulate(
     let pool = Pool::default();
     run.map_batches(|b| {
         let mut scratch =
-            pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, m, tech_count, hops.len())));
+            pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, compiled, tech_count, hops.len())));
         let BatchScratch { fired, fired_in, on, list, useful, held, counts } = &mut *scratch;
         for (v, hits) in counts.node_hits.iter_mut().enumerate() {
             *hits += b.held(v as u32).count_ones() as u64;
@@ -604,13 +627,18 @@ fn simulate(
         counts.breaches += breach.count_ones() as u64;
         let mut tf = vec![0u64; tech_count];
         let mut tp = vec![0u64; tech_count];
-        // `on[e]`: lanes in which edge e lies on a live path to a held jewel.
+        // `on[e]`: lanes in which edge e lies on a live path to a held jewel. Counted per compiled
+        // edge: the simulated edges of one follow each other.
         for &e in list.iter() {
             on[e] = fired[e] & useful.held[sim.edge_to(e) as usize];
-            counts.fired[e] += fired[e].count_ones() as u64;
-            counts.on_path[e] += on[e].count_ones() as u64;
-            tf[techs[e]] |= fired[e];
-            tp[techs[e]] |= on[e];
+        }
+        for group in list.chunk_by(|&a, &b| sim.origin(a) == sim.origin(b)) {
+            let c = sim.origin(group[0]);
+            let (f, o) = group.iter().fold((0, 0), |(f, o), &e| (f | fired[e], o | on[e]));
+            counts.fired[c] += f.count_ones() as u64;
+            counts.on_path[c] += o.count_ones() as u64;
+            tf[techs[c]] |= f;
+            tp[techs[c]] |= o;
         }
         for t in 0..tech_count {
             counts.tech_fired[t] += tf[t].count_ones() as u64;
@@ -620,11 +648,16 @@ fn simulate(
         // paths can carry the attacker to a jewel (or to a node an AND edge on one requires), so
         // the fixpoints walk those, from the entries in the lanes where some hop is on one.
         let need: Vec<u64> = jewels.iter().map(|&j| b.held(j)).collect();
-        let hop_lanes: Vec<u64> = hops.iter().map(|&x| on[x]).collect();
+        let booked = stakes.booked(&need);
+        for (i, lanes) in booked.iter().enumerate() {
+            counts.jewel_booked[i] += lanes.count_ones() as u64;
+        }
+        let hop_lanes: Vec<u64> = hops.iter().map(|r| on[r.clone()].iter().fold(0, |a, &l| a | l)).collect();
         let members: Vec<usize> = (0..hops.len()).filter(|&h| hop_lanes[h] != 0).collect();
         if !members.is_empty() {
-            for &x in hops {
-                on[x] = 0;
+            let edge_lanes: Vec<u64> = hops.iter().flat_map(|r| on[r.clone()].to_vec()).collect();
+            for r in &hops {
+                on[r.clone()].fill(0);
             }
             let what_if = WhatIf {
                 sim,
@@ -632,19 +665,22 @@ fn simulate(
                 by_requirement: &by_requirement,
                 jewels,
                 need: &need,
-                hops,
+                hops: &hops,
                 hop_lanes: &hop_lanes,
+                hop_starts: &hop_starts,
+                edge_lanes: &edge_lanes,
             };
             let all = what_if.union(&members);
             for &s in entries {
                 held.gain(s, all);
             }
             what_if.walk(held, on, all);
-            let hop_lost = &mut counts.hop_lost;
+            let (hop_lost, hop_gained) = (&mut counts.hop_lost, &mut counts.hop_gained);
             what_if.each_hop_out(held, on, &members, all, &mut |h, held| {
-                for (i, &j) in jewels.iter().enumerate() {
-                    hop_lost[h * jewels.len() + i] +=
-                        (need[i] & hop_lanes[h] & !held.held[j as usize]).count_ones() as u64;
+                let after = stakes.booked(&jewels.iter().map(|&j| held.held[j as usize]).collect::<Vec<_>>());
+                for i in 0..jewels.len() {
+                    hop_lost[h * jewels.len() + i] += (booked[i] & hop_lanes[h] & !after[i]).count_ones() as u64;
+                    hop_gained[h * jewels.len() + i] += (after[i] & hop_lanes[h] & !booked[i]).count_ones() as u64;
                 }
             });
         }
@@ -659,7 +695,9 @@ fn simulate(
     total
 }
 
-/// Hits per jewel with the model edges `removed` taken out of `posture` (same seed and stream).
+/// Hits and booked events per jewel with the model edges `removed` taken out of `posture` (same
+/// seed and stream).
+#[allow(clippy::too_many_arguments)]
 fn hits_without(
     model: &Model,
     posture: &Posture,
@@ -667,15 +705,29 @@ fn hits_without(
     skill: Skill,
     entries: &[u32],
     jewels: &[u32],
+    stakes: &Stakes,
     config: &IncidentConfig,
-) -> Vec<u64> {
+) -> (Vec<u64>, Vec<u64>) {
     let mut p = posture.clone();
     for &e in removed {
         p.removed[e] = true;
     }
     let graph = compile(model, &p);
     let sim = SimGraph::from_attack_graph(&graph, model, skill);
-    Run { graph: &sim, entries, trials: config.trials, seed: config.seed, stream: incident_stream() }.hit_counts(jewels)
+    let run = Run { graph: &sim, entries, trials: config.trials, seed: config.seed, stream: incident_stream() };
+    let per_batch = run.map_batches(|b| {
+        let held: Vec<u64> = jewels.iter().map(|&j| b.held(j)).collect();
+        let booked = stakes.booked(&held);
+        (held, booked)
+    });
+    let (mut hits, mut booked) = (vec![0u64; jewels.len()], vec![0u64; jewels.len()]);
+    for (held, books) in per_batch {
+        for j in 0..jewels.len() {
+            hits[j] += held[j].count_ones() as u64;
+            booked[j] += books[j].count_ones() as u64;
+        }
+    }
+    (hits, booked)
 }
 
 /// Assesses a live compromise of `compromised` (node or entry-point ids) under `posture`.
@@ -696,7 +748,7 @@ pub fn assess(
         },
     };
     let sim = SimGraph::from_attack_graph(&graph, model, skill);
-    assert_eq!(sim.edge_count(), graph.edges.len(), "the simulation graph keeps the compiled edge order");
+    assert_eq!(sim.origin_count(), graph.edges.len(), "the simulation graph keeps the compiled edge order");
     let ids = |n: u32| graph.ids[n as usize].clone();
 
     // Techniques, densely numbered in order of first use.
@@ -721,15 +773,14 @@ pub fn assess(
             is_compromised(ce.from) && !is_compromised(ce.to) && ce.p(skill) > 0.0
         })
         .collect();
-    let counts = simulate(&sim, &sources, &live_jewels, &techs, tech_ids.len(), &hop_edges, config.trials, config.seed);
+    let stakes = Stakes::new(model, &graph, &all_jewels, is_compromised);
+    let counts =
+        simulate(&sim, &sources, &live_jewels, &stakes, &techs, tech_ids.len(), &hop_edges, config.trials, config.seed);
     let trials = config.trials;
     let breaches = counts.breaches;
     let share_of_breaches = |x: u64| if breaches > 0 { x as f64 / breaches as f64 } else { 0.0 };
     let mean_losses: HashMap<u32, f64> =
         all_jewels.iter().map(|&j| (j, mean_loss(model, &graph.ids[j as usize]))).collect();
-    let stake = |hits: &[u64]| -> f64 {
-        live_jewels.iter().zip(hits).map(|(j, &h)| proportion(h, trials).0 * mean_losses[j]).sum()
-    };
 
     // --- Jewels -------------------------------------------------------------------------------
     let mut jewels: Vec<JewelExposure> = all_jewels
@@ -737,6 +788,7 @@ pub fn assess(
         .map(|&j| {
             let node = model.node(&graph.ids[j as usize]).expect("jewel is a node");
             let mean = mean_losses[&j];
+            let ji = all_jewels.iter().position(|&x| x == j).expect("a jewel");
             if is_compromised(j) {
                 return JewelExposure {
                     id: ids(j),
@@ -745,7 +797,7 @@ pub fn assess(
                     probability: 1.0,
                     std_error: 0.0,
                     mean_loss: mean,
-                    at_stake: mean,
+                    at_stake: stakes.lost[ji],
                     path: None,
                     last_steps: Vec::new(),
                 };
@@ -779,7 +831,7 @@ pub fn assess(
                 probability,
                 std_error,
                 mean_loss: mean,
-                at_stake: probability * mean,
+                at_stake: counts.jewel_booked[li] as f64 / trials as f64 * stakes.increment[li],
                 path: if probability > 0.0 { path } else { None },
                 last_steps: last_steps.into_iter().take(3).map(|(_, s)| s).collect(),
             }
@@ -792,8 +844,8 @@ pub fn assess(
             .then(b.probability.total_cmp(&a.probability))
             .then_with(|| a.id.cmp(&b.id))
     });
-    let at_stake = stake(&counts.jewel_hits);
-    let already_lost: f64 = jewels.iter().filter(|j| j.compromised).map(|j| j.mean_loss).sum();
+    let at_stake = stakes.at_stake(&counts.jewel_booked, trials);
+    let already_lost: f64 = stakes.lost.iter().sum();
 
     // --- Next hops: without each, on the same random numbers (see `simulate`) -----------------
     let mut next_hops: Vec<(usize, NextHop)> = hop_edges
@@ -802,9 +854,9 @@ pub fn assess(
         .map(|(h, &e)| {
             let ce = &graph.edges[e];
             let me = &model.edges[ce.model_index];
-            let lost = &counts.hop_lost[h * live_jewels.len()..(h + 1) * live_jewels.len()];
-            let removed: f64 =
-                live_jewels.iter().zip(lost).map(|(j, &l)| l as f64 / trials as f64 * mean_losses[j]).sum();
+            let at = h * live_jewels.len()..(h + 1) * live_jewels.len();
+            let removed =
+                stakes.at_stake(&counts.hop_lost[at.clone()], trials) - stakes.at_stake(&counts.hop_gained[at], trials);
             let hop = NextHop {
                 id: me.id.clone(),
                 from: ids(ce.from),
@@ -858,23 +910,24 @@ pub fn assess(
     steps.sort_by(|a, b| {
         b.breach_share.total_cmp(&a.breach_share).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to)))
     });
-    let after_hits = if cut_edges.is_empty() {
-        counts.jewel_hits.clone()
+    let (after_hits, after_booked) = if cut_edges.is_empty() {
+        (counts.jewel_hits.clone(), counts.jewel_booked.clone())
     } else {
-        hits_without(model, posture, &cut_edges, skill, &sources, &live_jewels, &config)
+        hits_without(model, posture, &cut_edges, skill, &sources, &live_jewels, &stakes, &config)
     };
     let remaining: Vec<Remaining> = live_jewels
         .iter()
-        .zip(&after_hits)
-        .map(|(&j, &h)| {
-            let (probability, std_error) = proportion(h, trials);
-            Remaining { id: ids(j), probability, std_error, at_stake: probability * mean_losses[&j] }
+        .enumerate()
+        .map(|(i, &j)| {
+            let (probability, std_error) = proportion(after_hits[i], trials);
+            let at_stake = after_booked[i] as f64 / trials as f64 * stakes.increment[i];
+            Remaining { id: ids(j), probability, std_error, at_stake }
         })
         .collect();
     let containment = Containment {
         cost: cut.as_ref().map_or(0.0, |c| c.cost),
         steps,
-        at_stake_after: stake(&after_hits),
+        at_stake_after: stakes.at_stake(&after_booked, trials),
         holds: after_hits.iter().all(|&h| h == 0),
         remaining,
     };

@@ -9,6 +9,8 @@ pub mod eval;
 pub mod incident;
 pub mod plan;
 pub mod roadmap;
+pub mod saturation;
 pub mod sensitivity;
+mod stakes;
 
 pub use eval::{Evaluator, Headline};

@@ -28,9 +28,23 @@ fn bar(input: String, low: f64, high: f64, ale_at_low: f64, ale_at_high: f64) ->
 
 /// A model input that re-simulation must vary: where it sits in the model.
 enum Simulated {
-    Prevent { control: usize, entry: usize },
-    Detect { control: usize, entry: usize },
-    EdgeP { edge: usize },
+    Prevent {
+        control: usize,
+        entry: usize,
+    },
+    Detect {
+        control: usize,
+        entry: usize,
+    },
+    EdgeP {
+        edge: usize,
+    },
+    /// A loss type of a crown jewel in a loss group without a joint loss: moving it may change
+    /// which held member books the group's event.
+    Loss {
+        node: usize,
+        loss: usize,
+    },
 }
 
 impl Simulated {
@@ -44,6 +58,7 @@ impl Simulated {
                     p.value = point;
                 }
             }
+            Simulated::Loss { node, loss } => model.nodes[node].loss[loss].amount.value = point,
         }
     }
 }
@@ -70,6 +85,12 @@ pub fn tornado(eval: &Evaluator, top: usize) -> Vec<TornadoBar> {
             simulated.push((format!("p of {}", e.label()), p.value, Simulated::EdgeP { edge: ei }));
         }
     }
+    for (ni, node) in model.nodes.iter().enumerate().filter(|(_, n)| in_group(model, &n.id, false)) {
+        for (li, loss) in node.loss.iter().enumerate() {
+            let input = format!("{} loss of {}", loss.kind, node.id);
+            simulated.push((input, loss.amount.value, Simulated::Loss { node: ni, loss: li }));
+        }
+    }
     simulated.retain(|(_, est, _)| est.is_uncertain());
     bars.par_extend(simulated.par_iter().map(|(input, est, what)| {
         let ale_at = |value: f64| {
@@ -84,7 +105,14 @@ pub fn tornado(eval: &Evaluator, top: usize) -> Vec<TornadoBar> {
     bars
 }
 
-/// Bars for inputs the ALE is linear in: actor frequencies and loss magnitudes.
+/// Whether `jewel` is in a loss group with a joint loss (`joint`), or in one without.
+fn in_group(model: &Model, jewel: &str, joint: bool) -> bool {
+    model.loss_groups.iter().any(|g| g.loss.is_empty() != joint && g.members.iter().any(|m| m.value == jewel))
+}
+
+/// Bars for inputs the ALE is linear in: actor frequencies, the losses of jewels outside loss
+/// groups and the joint losses of groups (a group's event is booked on one member per attempt: its
+/// expected events per year are the sum of its members').
 fn analytic_bars(model: &Model, ids: &[String], base: &ExpectedLoss) -> Vec<TornadoBar> {
     let mut bars = Vec::new();
     for (ai, actor) in model.actors.iter().enumerate() {
@@ -97,20 +125,36 @@ fn analytic_bars(model: &Model, ids: &[String], base: &ExpectedLoss) -> Vec<Torn
         let at = |x: f64| base.ale - share + share * x / mean;
         bars.push(bar(format!("frequency of {}", actor.id), f.low(), f.high(), at(f.low()), at(f.high())));
     }
-    for node in model.crown_jewels() {
-        // Expected breaches of this jewel per year, over all actors: Σ λ̄·P = Σ ale / E[loss].
-        let mean = mean_loss(model, &node.id);
-        if mean <= 0.0 {
-            continue;
-        }
-        let breaches: f64 =
-            base.scenarios.iter().filter(|s| ids[s.target as usize] == node.id).map(|s| s.ale / mean).sum();
-        for loss in node.loss.iter().filter(|l| l.amount.value.is_uncertain()) {
+    // Expected events per year booked on these jewels, over all actors: Σ λ̄·P = Σ ale / E[loss].
+    let events = |members: &[&str], mean: f64| -> f64 {
+        let on = |s: &&riskpath_engine::risk::ScenarioRisk| members.contains(&ids[s.target as usize].as_str());
+        base.scenarios.iter().filter(on).map(|s| s.ale / mean).sum()
+    };
+    let mut loss_bars = |what: &str, losses: &[riskpath_model::Loss], events: f64| {
+        for loss in losses.iter().filter(|l| l.amount.value.is_uncertain()) {
             let est = loss.amount.value;
             let m = dist::amount_mean(&est);
-            let at = |x: f64| base.ale - breaches * m + breaches * x;
-            let input = format!("{} loss of {}", loss.kind, node.id);
-            bars.push(bar(input, est.low(), est.high(), at(est.low()), at(est.high())));
+            let at = |x: f64| base.ale - events * m + events * x;
+            bars.push(bar(
+                format!("{} loss of {what}", loss.kind),
+                est.low(),
+                est.high(),
+                at(est.low()),
+                at(est.high()),
+            ));
+        }
+    };
+    for node in model.crown_jewels().filter(|n| !in_group(model, &n.id, true) && !in_group(model, &n.id, false)) {
+        let mean = mean_loss(model, &node.id);
+        if mean > 0.0 {
+            loss_bars(&node.id, &node.loss, events(&[node.id.as_str()], mean));
+        }
+    }
+    for group in model.loss_groups.iter().filter(|g| !g.loss.is_empty()) {
+        let members: Vec<&str> = group.members.iter().map(|m| m.value.as_str()).collect();
+        let mean: f64 = group.loss.iter().map(|l| dist::amount_mean(&l.amount.value)).sum();
+        if mean > 0.0 {
+            loss_bars(&group.id, &group.loss, events(&members, mean));
         }
     }
     bars

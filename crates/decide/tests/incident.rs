@@ -279,9 +279,11 @@ fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
     }
 }
 
+/// Each next hop's money at stake removed equals re-simulating without it, on random graphs with
+/// AND edges, alternatives, parallel edges and loss groups.
 #[test]
 fn next_hop_what_ifs_equal_full_re_simulations_on_random_graphs_with_and_edges() {
-    for case in 0..40 {
+    for case in 0..60 {
         let mut r = rng(case + 1);
         let n = 4 + r(4) as usize; // c = n0, hosts n1.., jewels j0, j1
         let names: Vec<String> = (0..n).map(|i| format!("n{i}")).chain(["j0".into(), "j1".into()]).collect();
@@ -292,19 +294,30 @@ fn next_hop_what_ifs_equal_full_re_simulations_on_random_graphs_with_and_edges()
         y += "  - {id: j0, kind: datastore, crown_jewel: true, loss: {confidentiality: 1000000}}\n";
         y += "  - {id: j1, kind: datastore, crown_jewel: true, loss: {confidentiality: 3000000}}\n";
         y += "edges:\n  - {from: net, to: n0, kind: exploits}\n";
+        // Some parallel edges (ways over one hop, sharing a draw), some alternatives
+        // (`requires_any`, one simulated edge per alternative), and in odd cases j0 and j1 in a
+        // loss group (one event, booked on j1, the larger, when both are held).
         let mut seen = std::collections::HashSet::new();
-        for _ in 0..(n + 4 + r(6) as usize) {
+        let host = |r: &mut dyn FnMut(u64) -> u64| names[1 + r(n as u64 - 1) as usize].clone();
+        for k in 0..(n + 4 + r(6) as usize) {
             let (f, t) = (r(n as u64) as usize, 1 + r(names.len() as u64 - 1) as usize);
-            if f == t || !seen.insert((f, t)) {
+            if f == t || (!seen.insert((f, t)) && r(2) == 0) {
                 continue;
             }
             let p = [0.3, 0.5, 0.7, 0.9, 1.0][r(5) as usize];
-            let req = if r(4) == 0 {
-                format!(", requires: [{}]", names[1 + r(n as u64 - 1) as usize])
-            } else {
-                String::new()
+            let req = match r(5) {
+                0 => format!(", requires: [{}]", host(&mut r)),
+                1 | 2 => format!(", requires_any: [[{}], [{}]]", host(&mut r), host(&mut r)),
+                _ => String::new(),
             };
-            y += &format!("  - {{from: {}, to: {}, kind: exploits_internal, p: {p}{req}}}\n", names[f], names[t]);
+            y += &format!(
+                "  - {{id: e{k}, from: {}, to: {}, kind: exploits_internal, p: {p}{req}}}\n",
+                names[f], names[t]
+            );
+        }
+        let grouped = case % 2 == 1;
+        if grouped {
+            y += "loss_groups: [{id: g, members: [j0, j1]}]\n";
         }
         y += ACTOR;
         let m = model(&y);
@@ -320,14 +333,21 @@ fn next_hop_what_ifs_equal_full_re_simulations_on_random_graphs_with_and_edges()
             }
             let g = compile(&m, &posture);
             let sim = SimGraph::from_attack_graph(&g, &m, Skill::Medium);
-            let h =
-                Run { graph: &sim, entries: &sources, trials, seed: 11, stream: incident_stream() }.hit_counts(&jewels);
-            (h[0] as f64 * 1e6 + h[1] as f64 * 3e6) / trials as f64
+            let run = Run { graph: &sim, entries: &sources, trials, seed: 11, stream: incident_stream() };
+            let (j0, j1): (u64, u64) = run
+                .map_batches(|b| {
+                    let (h0, h1) = (b.held(jewels[0]), b.held(jewels[1]));
+                    let j0 = if grouped { h0 & !h1 } else { h0 };
+                    (j0.count_ones() as u64, h1.count_ones() as u64)
+                })
+                .into_iter()
+                .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+            (j0 as f64 * 1e6 + j1 as f64 * 3e6) / trials as f64
         };
         let before = stake(None);
         assert!((before - x.at_stake).abs() < 1e-6, "case {case}");
         for hop in &x.next_hops {
-            let e = m.edges.iter().position(|e| e.from.value == hop.from && e.to.value == hop.to).unwrap();
+            let e = m.edges.iter().position(|e| e.id == hop.id).unwrap();
             let expected = before - stake(Some(e));
             assert!(
                 (hop.at_stake_removed - expected).abs() < 1e-6,
@@ -460,4 +480,51 @@ fn unknown_ids_are_errors_with_suggestions() {
 fn results_are_reproducible_by_seed() {
     let m = model(&format!("{RICH}{ACTOR}"));
     assert_eq!(assess(&m, &["c"], 10_000), assess(&m, &["c"], 10_000));
+}
+
+/// Loss groups: the members held together in a trial are one event, booked on the top member held;
+/// a compromised member's group event is already lost, and a member above it adds only the
+/// difference. Next hops and containment price the same events.
+#[test]
+fn loss_groups_count_one_event_at_stake() {
+    // From c: a (0.6) and b (0.5) of a group without joint loss, a's loss the larger; d (0.4) apart.
+    let m = model(&format!(
+        "entry_points: [{{id: net, kind: internet}}]
+nodes:
+  - {{id: c, kind: host}}
+  - {{id: a, kind: datastore, crown_jewel: true, loss: {{integrity: 3000000}}}}
+  - {{id: b, kind: datastore, crown_jewel: true, loss: {{integrity: 1000000}}}}
+  - {{id: d, kind: datastore, crown_jewel: true, loss: {{integrity: 2000000}}}}
+edges:
+  - {{from: net, to: c, kind: exploits, p: 0.1}}
+  - {{from: c, to: a, kind: exploits_internal, p: 0.6}}
+  - {{from: c, to: b, kind: exploits_internal, p: 0.5}}
+  - {{from: c, to: d, kind: exploits_internal, p: 0.4}}
+loss_groups: [{{id: forest, members: [b, a]}}]
+{ACTOR}"
+    ));
+    let trials = 200_000;
+    let x = assess(&m, &["c"], trials);
+    let (a, b) = (jewel(&x, "a"), jewel(&x, "b"));
+    assert!(close(b.probability, 0.5, trials), "P(b held) is reported as such");
+    // b books only when a is not held: 0.5 × 0.4.
+    assert!((b.at_stake / (0.2 * 1e6) - 1.0).abs() < 0.03, "{}", b.at_stake);
+    assert!((a.at_stake - a.probability * 3e6).abs() < 1e-6);
+    let closed = 0.6 * 3e6 + 0.2 * 1e6 + 0.4 * 2e6;
+    assert!((x.at_stake / closed - 1.0).abs() < 0.02, "{} vs {closed}", x.at_stake);
+    // Removing c → a: a's events go, but b then books whenever held: 0.6·3M − 0.6·0.5·1M.
+    let hop = x.next_hops.iter().find(|h| h.to == "a").unwrap();
+    let want = 0.6 * 3e6 - 0.6 * 0.5 * 1e6;
+    assert!((hop.at_stake_removed / want - 1.0).abs() < 0.03, "{} vs {want}", hop.at_stake_removed);
+    // The cut takes all three hops: nothing stays at stake.
+    assert_eq!(x.containment.at_stake_after, 0.0);
+
+    // b compromised: its event (1M) is lost; a adds 3M − 1M where reached; d is apart.
+    let y = assess(&m, &["c", "b"], trials);
+    assert_eq!(y.already_lost, 1e6);
+    let a = jewel(&y, "a");
+    assert!((a.at_stake - a.probability * 2e6).abs() < 1e-6, "{}", a.at_stake);
+    // a compromised: the group's event is a's; b adds nothing.
+    let z = assess(&m, &["c", "a"], trials);
+    assert_eq!((z.already_lost, jewel(&z, "b").at_stake), (3e6, 0.0));
 }

@@ -79,6 +79,17 @@ pub struct CompiledEdge {
     pub factors: Vec<ControlFactor>,
     /// Required nodes (dense ids): the edge fires only when all are held.
     pub requires: Vec<u32>,
+    /// Alternatives (dense ids): besides `requires`, all nodes of one of them must be held (none:
+    /// no further condition).
+    pub requires_any: Vec<Vec<u32>>,
+    /// The stable id of the edge's random draw: the lowest model index among the model's edges
+    /// with the same source and target. Parallel edges are ways over one hop: they share one
+    /// uniform per trial, so the hop succeeds with the best way's probability. Taken from the
+    /// model, not the posture, so removing one way keeps the others' draws.
+    pub draw_key: u32,
+    /// Index into [`AttackGraph::campaigns`] when the edge leads from a campaign's entry point to
+    /// a member of its population: it fires only in trials that reach that member.
+    pub campaign: Option<u32>,
     /// Expected success probability per skill (low, medium, high) after controls.
     pub p: [f64; 3],
 }
@@ -86,6 +97,24 @@ pub struct CompiledEdge {
 impl CompiledEdge {
     pub fn p(&self, skill: Skill) -> f64 {
         self.p[skill.index()]
+    }
+    /// The edge's own success probability times the chance that its campaign reaches its target
+    /// (1 outside campaigns): the probability that it fires when its source is held.
+    pub fn p_reached(&self, graph: &AttackGraph, skill: Skill) -> f64 {
+        self.p(skill) * self.campaign.map_or(1.0, |c| graph.campaigns[c as usize].member_probability)
+    }
+    /// Each way the edge's conditions can be met: `requires` with one alternative of
+    /// `requires_any` added (`requires` alone when there are none).
+    pub fn conditions(&self) -> Vec<Vec<u32>> {
+        if self.requires_any.is_empty() {
+            return vec![self.requires.clone()];
+        }
+        let with = |alt: &Vec<u32>| {
+            let mut all = self.requires.clone();
+            all.extend(alt.iter().filter(|r| !self.requires.contains(r)));
+            all
+        };
+        self.requires_any.iter().map(with).collect()
     }
     /// Does any input of this edge's probability vary between trials?
     pub fn is_uncertain(&self) -> bool {
@@ -95,6 +124,20 @@ impl CompiledEdge {
                 .iter()
                 .any(|f| f.prevent.is_some_and(|e| e.is_uncertain()) || f.detect.is_some_and(|e| e.is_uncertain()))
     }
+}
+
+/// An entry point's campaign, compiled: its population and how many members an attempt reaches.
+#[derive(Debug, Clone)]
+pub struct CompiledCampaign {
+    /// Dense id of the entry point.
+    pub entry: u32,
+    /// Index of the entry point in `model.entry_points`: the campaign's stable id for randomness.
+    pub entry_index: usize,
+    /// Dense ids of the population's members, in model order.
+    pub members: Vec<u32>,
+    pub reach: crate::campaign::Reach,
+    /// P(a given member is reached in one attempt).
+    pub member_probability: f64,
 }
 
 /// The attack graph: entry points and nodes with dense ids, edges in CSR order by source.
@@ -108,6 +151,8 @@ pub struct AttackGraph {
     pub edges: Vec<CompiledEdge>,
     /// Containment rate used in the detect factor.
     pub respond: f64,
+    /// The campaigns of the entry points that have one (and reach less than their whole population).
+    pub campaigns: Vec<CompiledCampaign>,
     index: HashMap<String, u32>,
 }
 
@@ -161,6 +206,7 @@ impl AttackGraph {
             offsets: csr_offsets(self.ids.len(), &edges),
             edges,
             respond: self.respond,
+            campaigns: self.campaigns.clone(),
             index: self.index.clone(),
         }
     }
@@ -185,6 +231,12 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
     let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
     let end_of = model.edge_ends();
     let respond = model.settings.respond;
+    let draw_keys = draw_keys(model);
+    let campaigns = compile_campaigns(model, &index);
+    let campaign_of = |from: u32, to: u32| {
+        let c = campaigns.iter().position(|c| c.entry == from && c.members.binary_search(&to).is_ok())?;
+        Some(c as u32)
+    };
 
     let mut edges: Vec<CompiledEdge> = model
         .edges
@@ -217,20 +269,57 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 .collect();
             let controls_mean: f64 = factors.iter().map(|f| f.mean(respond)).product();
             let p = Skill::ALL.map(|s| dist::probability_mean(&base.estimate(s)) * controls_mean);
+            let (from, to) = (index[&e.from.value], index[&e.to.value]);
+            let dense = |refs: &[riskpath_model::Ref]| refs.iter().map(|r| index[&r.value]).collect::<Vec<u32>>();
             CompiledEdge {
                 model_index: i,
-                from: index[&e.from.value],
-                to: index[&e.to.value],
+                from,
+                to,
                 kind,
                 technique,
                 base,
                 factors,
-                requires: e.requires.iter().map(|r| index[&r.value]).collect(),
+                requires: dense(&e.requires),
+                requires_any: e.requires_any.iter().map(|alt| dense(alt)).collect(),
+                draw_key: draw_keys[i],
+                campaign: campaign_of(from, to),
                 p,
             }
         })
         .collect();
     edges.sort_by_key(|e| (e.from, e.model_index));
     let offsets = csr_offsets(ids.len(), &edges);
-    AttackGraph { entry_count: model.entry_points.len(), ids, offsets, edges, respond, index }
+    AttackGraph { entry_count: model.entry_points.len(), ids, offsets, edges, respond, campaigns, index }
+}
+
+/// Per model edge, the stable id of its draw: the lowest index among the edges with its source
+/// and target (see [`CompiledEdge::draw_key`]).
+fn draw_keys(model: &Model) -> Vec<u32> {
+    let mut first: HashMap<(&str, &str), u32> = HashMap::new();
+    model
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| *first.entry((e.from.value.as_str(), e.to.value.as_str())).or_insert(i as u32))
+        .collect()
+}
+
+/// The campaigns of the model's entry points, except those that reach their whole population in
+/// every attempt (they change nothing).
+fn compile_campaigns(model: &Model, index: &HashMap<String, u32>) -> Vec<CompiledCampaign> {
+    model
+        .entry_points
+        .iter()
+        .enumerate()
+        .filter_map(|(entry_index, entry)| {
+            let campaign = entry.campaign.as_ref()?;
+            let members: Vec<u32> = model.nodes.iter().filter(|n| campaign.selects(n)).map(|n| index[&n.id]).collect();
+            let reach = crate::campaign::Reach::new(&campaign.reach.value, members.len());
+            if reach.reaches_all() {
+                return None;
+            }
+            let member_probability = reach.member_probability();
+            Some(CompiledCampaign { entry: index[&entry.id], entry_index, members, reach, member_probability })
+        })
+        .collect()
 }

@@ -84,6 +84,17 @@ pub struct EdgeExplanation {
     /// The vulnerabilities the edge stands for (its base is their combination), highest p first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vulnerabilities: Vec<VulnerabilityTerm>,
+    /// Alternatives: all nodes of one must be held too (besides `requires`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires_any: Vec<Vec<String>>,
+    /// For an edge from a campaign's entry point to a member of its population: P(an attempt
+    /// reaches the member), by which `p` is multiplied on a path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_reach: Option<f64>,
+    /// Other edges with the same source and target: ways over the same hop, which share this
+    /// edge's random draw (the hop succeeds with the best way's probability).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parallel: Vec<String>,
 }
 
 /// Explains compiled edge `edge` of `graph`, listing also the controls that would match but do not count.
@@ -136,6 +147,19 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         p: e.p,
         requires: e.requires.iter().map(|&r| graph.ids[r as usize].clone()).collect(),
         vulnerabilities: vulnerability_terms(&me.vulnerabilities),
+        requires_any: e
+            .requires_any
+            .iter()
+            .map(|alt| alt.iter().map(|&r| graph.ids[r as usize].clone()).collect())
+            .collect(),
+        campaign_reach: e.campaign.map(|c| graph.campaigns[c as usize].member_probability),
+        parallel: model
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| *i != e.model_index && x.from.value == me.from.value && x.to.value == me.to.value)
+            .map(|(_, x)| x.id.clone().unwrap_or_else(|| x.kind.value.clone()))
+            .collect(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The riskpath engine: compiles a model into an attack graph and computes on it.
 //! Owns probabilities after controls, attack paths, the Monte Carlo simulation and FAIR risk.
 
+pub mod booking;
 pub mod bulk;
+pub mod campaign;
 pub mod compile;
 pub mod dist;
 pub mod explain;

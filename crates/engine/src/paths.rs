@@ -14,9 +14,11 @@ pub struct AttackPath {
     pub nodes: Vec<u32>,
     /// Indices into `graph.edges`.
     pub edges: Vec<usize>,
-    /// Product of the edges' probabilities (side conditions not included).
+    /// Product of the edges' probabilities (side conditions not included; a campaign's edge times
+    /// the chance the campaign reaches its target).
     pub probability: f64,
-    /// Per edge with unmet `requires`: the edge's position in `edges` and the nodes it also needs.
+    /// Per edge with unmet `requires`: the edge's position in `edges` and the nodes it also needs
+    /// (for `requires_any`, those of the alternative with the fewest nodes off the path).
     pub side_conditions: Vec<(usize, Vec<u32>)>,
 }
 
@@ -34,9 +36,11 @@ impl Ord for Cost {
     }
 }
 
-/// Edge weights for one skill: −ln p, or None for an edge that can never fire.
+/// Edge weights for one skill: −ln p, or None for an edge that can never fire. A campaign's edge
+/// counts the chance that the campaign reaches its target.
 fn weights(graph: &AttackGraph, skill: Skill) -> Vec<Option<f64>> {
-    graph.edges.iter().map(|e| (e.p(skill) > 0.0).then(|| -e.p(skill).ln())).collect()
+    let p = |e: &crate::compile::CompiledEdge| e.p_reached(graph, skill);
+    graph.edges.iter().map(|e| (p(e) > 0.0).then(|| -p(e).ln())).collect()
 }
 
 struct Search<'g> {
@@ -157,14 +161,16 @@ pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target:
 }
 
 fn finish(graph: &AttackGraph, skill: Skill, nodes: Vec<u32>, edges: Vec<usize>) -> AttackPath {
-    let probability = edges.iter().map(|&e| graph.edges[e].p(skill)).product();
+    let probability = edges.iter().map(|&e| graph.edges[e].p_reached(graph, skill)).product();
     let side_conditions = edges
         .iter()
         .enumerate()
         .filter_map(|(pos, &e)| {
-            let unmet: Vec<u32> =
-                graph.edges[e].requires.iter().copied().filter(|r| !nodes[..=pos].contains(r)).collect();
-            (!unmet.is_empty()).then_some((pos, unmet))
+            // Of the ways to meet the edge's conditions (one per alternative of `requires_any`),
+            // the one that needs the fewest nodes off the path so far (the first on a tie).
+            let unmet = |way: Vec<u32>| way.into_iter().filter(|r| !nodes[..=pos].contains(r)).collect::<Vec<u32>>();
+            let fewest = graph.edges[e].conditions().into_iter().map(unmet).min_by_key(Vec::len)?;
+            (!fewest.is_empty()).then_some((pos, fewest))
         })
         .collect();
     AttackPath { nodes, edges, probability, side_conditions }

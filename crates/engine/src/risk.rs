@@ -1,12 +1,14 @@
 //! FAIR risk in money: P(compromise) per scenario and the annual loss distribution.
 //! Per simulated year and actor, λ ~ lognormal(frequency), K ~ Poisson(λ) attempts, each an
-//! independent trial; each crown jewel held is a loss event with a lognormal magnitude per loss type.
+//! independent trial; each crown jewel held is a loss event with a lognormal magnitude per loss
+//! type, except that the members of a loss group held together are one event ([`crate::booking`]).
 
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 use riskpath_model::kb::Skill;
 use riskpath_model::{Estimate, Model};
 
+use crate::booking::{Booking, LossSource};
 use crate::compile::{AttackGraph, Posture, compile};
 use crate::rng::{Stream, extend, key, unit, word};
 use crate::sim::{Run, SimGraph, proportion};
@@ -19,6 +21,7 @@ mod domain {
     pub const FREQUENCY: u64 = 12;
     pub const POISSON: u64 = 13;
     pub const LOSS: u64 = 14;
+    pub const LOSS_GROUP: u64 = 15;
 }
 
 /// How much to simulate, and with which seed.
@@ -49,7 +52,8 @@ pub struct ScenarioRisk {
     /// P(the target is held after one attempt).
     pub probability: f64,
     pub std_error: f64,
-    /// Mean annual loss from this actor reaching this target.
+    /// Mean annual loss booked on this target from this actor's attempts (for a member of a loss
+    /// group, the events it books: see [`crate::booking`]).
     pub ale: f64,
 }
 
@@ -170,14 +174,8 @@ pub fn assess_graph_observed(
                 let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
                 let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
                 progress.add(config.trials);
-                let losses: Vec<Vec<Estimate>> = targets
-                    .iter()
-                    .map(|&t| {
-                        let node = model.node(&graph.ids[t as usize]).expect("target is a node");
-                        node.loss.iter().map(|l| l.amount.value).collect()
-                    })
-                    .collect();
-                let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &losses, config);
+                let booking = Booking::new(model, graph, &targets);
+                let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &booking, config);
                 progress.add(fair.attempts);
                 (hits, fair)
             })
@@ -217,18 +215,22 @@ pub fn assess_graph_observed(
 }
 
 /// The mean annual loss computed from P(compromise) and the inputs' means:
-/// `ALE = Σ_actor λ̄ × Σ_target P(target held) × E[loss]`, exact in expectation because attempts,
-/// trial outcomes and loss magnitudes are independent. It needs only the scenario trials, which use
-/// the same random streams as [`assess`]: what-ifs compared with it share common random numbers.
+/// `ALE = Σ_actor λ̄ × Σ_target P(target books an event) × E[event]`, exact in expectation because
+/// attempts, trial outcomes and loss magnitudes are independent. A target books an event when it
+/// is held, unless it shares a loss group with a held target ranked above it ([`Booking`]); then
+/// `E[event]` is the group's joint loss or the target's own. Without loss groups this is
+/// `Σ λ̄ × P(target held) × E[loss]`. It needs only the scenario trials, which use the same random
+/// streams as [`assess`]: what-ifs compared with it share common random numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectedLoss {
     pub ale: f64,
     pub scenarios: Vec<ScenarioRisk>,
 }
 
-/// Mean loss per attempt that reaches `target`: the sum of its loss types' means.
+/// Mean loss of an event booked on `target`: the sum of its loss types' means, or of its loss
+/// group's joint loss ([`crate::booking::event_mean`]).
 pub fn mean_loss(model: &Model, target_id: &str) -> f64 {
-    model.node(target_id).map_or(0.0, |n| n.loss.iter().map(|l| dist::amount_mean(&l.amount.value)).sum())
+    crate::booking::event_mean(model, target_id)
 }
 
 /// Expected annual loss of an already compiled graph (see [`ExpectedLoss`]).
@@ -237,11 +239,18 @@ pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64)
     let mut scenarios = Vec::new();
     for (ai, actor) in model.actors.iter().enumerate() {
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-        let hits = scenario_hits(sims.for_actor(ai, actor.skill), ai, &entries, &targets, trials, seed);
+        let booking = Booking::new(model, graph, &targets);
+        let sim = sims.for_actor(ai, actor.skill);
+        let (hits, booked) = if booking.is_trivial() {
+            let hits = scenario_hits(sim, ai, &entries, &targets, trials, seed);
+            (hits.clone(), hits)
+        } else {
+            scenario_bookings(sim, ai, &entries, &targets, &booking, trials, seed)
+        };
         let lambda = dist::amount_mean(&actor.frequency.value);
         for (ti, &t) in targets.iter().enumerate() {
             let (probability, std_error) = proportion(hits[ti], trials);
-            let ale = lambda * probability * mean_loss(model, &graph.ids[t as usize]);
+            let ale = lambda * (booked[ti] as f64 / trials as f64) * booking.mean(ti);
             scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
         }
     }
@@ -259,6 +268,31 @@ pub fn scenario_hits(
 ) -> Vec<u64> {
     let run = Run { graph: sim, entries, trials, seed, stream: scenario_stream(actor) };
     run.hit_counts(targets)
+}
+
+/// [`scenario_hits`], and in how many trials each target books a loss event (see [`Booking`]).
+fn scenario_bookings(
+    sim: &SimGraph,
+    actor: usize,
+    entries: &[u32],
+    targets: &[u32],
+    booking: &Booking,
+    trials: u64,
+    seed: u64,
+) -> (Vec<u64>, Vec<u64>) {
+    let run = Run { graph: sim, entries, trials, seed, stream: scenario_stream(actor) };
+    let per_batch = run.map_batches(|b| {
+        let held: Vec<u64> = targets.iter().map(|&t| b.held(t)).collect();
+        (held.clone(), booking.booked(&held))
+    });
+    let (mut hits, mut booked) = (vec![0u64; targets.len()], vec![0u64; targets.len()]);
+    for (held, books) in per_batch {
+        for t in 0..targets.len() {
+            hits[t] += held[t].count_ones() as u64;
+            booked[t] += books[t].count_ones() as u64;
+        }
+    }
+    (hits, booked)
 }
 
 /// The random stream of actor `actor`'s scenario trials.
@@ -342,7 +376,7 @@ pub fn simulate_actor_years(
     sim: &SimGraph,
     entries: &[u32],
     targets: &[u32],
-    losses: &[Vec<Estimate>],
+    booking: &Booking,
     config: RiskConfig,
 ) -> ActorYears {
     let attempts = attempts_per_year(actor, frequency, config);
@@ -354,9 +388,11 @@ pub fn simulate_actor_years(
     let total = *offsets.last().unwrap();
     let run =
         Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, actor as u64]) };
-    // held[b * targets + t]: lanes of batch b in which target t is held.
-    let held: Vec<u64> = run.map_batches(|b| targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>()).concat();
-    let losses = LossTable::new(actor, targets, losses, config.seed);
+    // held[b * targets + t]: lanes of batch b in which target t books a loss event (is held,
+    // and no member of its loss group ranked above it is).
+    let held: Vec<u64> =
+        run.map_batches(|b| booking.booked(&targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>())).concat();
+    let losses = LossTable::new(actor, booking, config.seed);
     let chunks: Vec<(Vec<f64>, Vec<f64>)> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -383,19 +419,24 @@ struct LossTable {
     /// Per target: its loss types' range in `amounts` and `keys`.
     ranges: Vec<std::ops::Range<usize>>,
     amounts: Vec<Amount>,
-    /// Loss type `l` of target `t` draws attempt `j`'s magnitude from `word(key, j)`, with
-    /// `key = key(&[seed, LOSS, actor, t, l])`.
+    /// Loss type `l` of an event booked on target `t` draws attempt `j`'s magnitude from
+    /// `word(key, j)`, with `key = key(&[seed, LOSS, actor, t, l])` for the jewel's own loss (`t`
+    /// its dense id) and `key(&[seed, LOSS_GROUP, actor, g, l])` for loss group `g`'s joint loss.
     keys: Vec<u64>,
 }
 
 impl LossTable {
-    fn new(actor: usize, targets: &[u32], losses: &[Vec<Estimate>], seed: u64) -> Self {
+    fn new(actor: usize, booking: &Booking, seed: u64) -> Self {
         let mut table = LossTable { ranges: Vec::new(), amounts: Vec::new(), keys: Vec::new() };
-        for (t, types) in targets.iter().zip(losses) {
+        for (types, source) in booking.losses.iter().zip(&booking.sources) {
             let start = table.amounts.len();
+            let (domain, id) = match *source {
+                LossSource::Jewel(t) => (domain::LOSS, t as u64),
+                LossSource::Group(g) => (domain::LOSS_GROUP, g as u64),
+            };
             for (l, amount) in types.iter().enumerate() {
                 table.amounts.push(Amount::new(amount));
-                table.keys.push(key(&[seed, domain::LOSS, actor as u64, *t as u64, l as u64]));
+                table.keys.push(key(&[seed, domain, actor as u64, id, l as u64]));
             }
             table.ranges.push(start..table.amounts.len());
         }

@@ -43,14 +43,17 @@ pub mod domain {
     pub const LIVE: u64 = 1;
     pub const INPUT: u64 = 2;
     pub const LANE: u64 = 3;
+    pub const CAMPAIGN: u64 = 4;
 }
 
-/// Flags in the top bits of an edge's `to` (node ids stay below 2^29): the edge requires some
-/// node (an AND edge); it requires more than one; its probability varies per trial (a program).
+/// Flags in the top bits of an edge's `to` (node ids stay below 2^28): the edge requires some
+/// node (an AND edge); it requires more than one; its probability varies per trial (a program);
+/// it leads from a campaign's entry point to a member of its population.
 const HAS_REQS: u32 = 1 << 31;
 const MORE_REQS: u32 = 1 << 30;
 const UNCERTAIN: u32 = 1 << 29;
-const NODE: u32 = UNCERTAIN - 1;
+const CAMPAIGN: u32 = 1 << 28;
+const NODE: u32 = CAMPAIGN - 1;
 
 /// Up to this many bytes of a group's held lanes (8·W a node), a target update finds them in cache,
 /// and propagation updates every out-edge's target, lanes or none, without a branch: cheaper than
@@ -88,11 +91,23 @@ pub struct SimGraph {
     /// Per edge: the success probability as a 0.64 fixed-point fraction (`u64::MAX` marks p = 1;
     /// no p < 1 reaches it).
     thresholds: Vec<u64>,
-    /// Per edge: its stable id for randomness (its index in the model), so removing one edge does
-    /// not change the draws of the others: common random numbers across what-ifs. Empty when
-    /// every edge's stable id is its index here (edges given in source order), to save 4 bytes
-    /// an edge.
-    stable_ids: Vec<u32>,
+    /// Per edge: the stable id of its random draw (its index in the model, or for parallel edges
+    /// the lowest index of the hop's: see [`crate::compile::CompiledEdge::draw_key`]), so removing
+    /// one edge does not change the draws of the others: common random numbers across what-ifs.
+    /// Empty when every edge's draw id is its index here (edges given in source order), to save
+    /// 4 bytes an edge.
+    draw_ids: Vec<u32>,
+    /// Per edge: its index in the model ([`Self::stable_id`]); empty when it is its draw id (no
+    /// parallel edges).
+    model_ids: Vec<u32>,
+    /// Per edge: the compiled edge it comes from ([`Self::origin`]); empty when it is its index
+    /// here. An edge with `requires_any` becomes one edge here per alternative, all with its draw
+    /// id: one draw, and it fires when one alternative's nodes are held.
+    origins: Vec<u32>,
+    /// The campaigns, and (edge, campaign, member slot) of each edge flagged [`CAMPAIGN`], sorted
+    /// by edge.
+    campaigns: Vec<SimCampaign>,
+    campaign_of: Vec<(u32, u32, u32)>,
     /// The required nodes of AND edges, edge after edge in edge order.
     reqs: Vec<u32>,
     /// (edge, start of its required nodes in `reqs`) of each AND edge, in edge order, then
@@ -114,6 +129,22 @@ pub struct SimGraph {
     /// Per input: its quantile function, tabulated for fast sampling.
     input_tables: Vec<std::sync::Arc<dist::ProbabilityTable>>,
     respond: f64,
+}
+
+/// Where a simulated edge comes from: the stable id of its draw, its model edge, its compiled edge.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    draw: u32,
+    model: u32,
+    compiled: u32,
+}
+
+/// A campaign as the simulation reads it: how many members a trial reaches, and its stable id.
+#[derive(Debug, Clone)]
+struct SimCampaign {
+    reach: crate::campaign::Reach,
+    /// The entry point's index in the model.
+    stable_id: u64,
 }
 
 /// An AND edge as seen from one of the nodes it requires.
@@ -148,7 +179,7 @@ impl SimGraph {
         let mut g = SimGraph::empty(list.node_count, list.edges.len(), 0.0);
         for &i in &order {
             let (from, to, p, ref reqs) = list.edges[i];
-            g.push_edge(from, to, p, i as u32, reqs, CERTAIN);
+            g.push_edge(from, to, p, reqs, Origin { draw: i as u32, model: i as u32, compiled: i as u32 }, CERTAIN);
         }
         g.finish();
         g
@@ -157,9 +188,18 @@ impl SimGraph {
     /// Builds for one skill from a compiled attack graph, keeping uncertain inputs as programs.
     pub fn from_attack_graph(graph: &AttackGraph, model: &riskpath_model::Model, skill: Skill) -> Self {
         let mut g = SimGraph::empty(graph.node_count(), graph.edges.len(), graph.respond);
-        for e in &graph.edges {
+        g.campaigns =
+            graph.campaigns.iter().map(|c| SimCampaign { reach: c.reach, stable_id: c.entry_index as u64 }).collect();
+        for (i, e) in graph.edges.iter().enumerate() {
             let program = if e.is_uncertain() { g.add_program(e, model, skill) } else { CERTAIN };
-            g.push_edge(e.from, e.to, e.p(skill), e.model_index as u32, &e.requires, program);
+            let origin = Origin { draw: e.draw_key, model: e.model_index as u32, compiled: i as u32 };
+            for reqs in e.conditions() {
+                if let Some(c) = e.campaign {
+                    let slot = graph.campaigns[c as usize].members.binary_search(&e.to).expect("a member");
+                    g.campaign_of.push((g.to.len() as u32, c, slot as u32));
+                }
+                g.push_edge(e.from, e.to, e.p(skill), &reqs, origin, program);
+            }
         }
         g.finish();
         g
@@ -167,13 +207,17 @@ impl SimGraph {
 
     /// A graph of `node_count` nodes with room for `edge_count` edges.
     fn empty(node_count: usize, edge_count: usize, respond: f64) -> Self {
-        assert!(node_count <= NODE as usize, "at most 2^29 − 1 nodes");
+        assert!(node_count <= NODE as usize, "at most 2^28 − 1 nodes");
         SimGraph {
             node_count,
             offsets: vec![0; node_count + 1],
             to: Vec::with_capacity(edge_count),
             thresholds: Vec::with_capacity(edge_count),
-            stable_ids: Vec::with_capacity(edge_count),
+            draw_ids: Vec::with_capacity(edge_count),
+            model_ids: Vec::with_capacity(edge_count),
+            origins: Vec::with_capacity(edge_count),
+            campaigns: Vec::new(),
+            campaign_of: Vec::new(),
             req_ranges: Vec::new(),
             reqs: Vec::new(),
             dep_offsets: Vec::new(),
@@ -188,16 +232,20 @@ impl SimGraph {
         }
     }
 
-    /// Edges must be pushed sorted by source.
-    fn push_edge(&mut self, from: u32, to: u32, p: f64, stable_id: u32, reqs: &[u32], program: u32) {
+    /// Edges must be pushed sorted by source; a campaign edge after its entry in `campaign_of`.
+    fn push_edge(&mut self, from: u32, to: u32, p: f64, reqs: &[u32], origin: Origin, program: u32) {
         let t = threshold(p);
         self.offsets[from as usize + 1] += 1;
         let more = if reqs.len() > 1 { MORE_REQS } else { 0 };
         let has = if reqs.is_empty() { 0 } else { HAS_REQS };
         let uncertain = if program != CERTAIN { UNCERTAIN } else { 0 };
-        self.to.push(to | has | more | uncertain);
+        let campaign =
+            if self.campaign_of.last().is_some_and(|c| c.0 as usize == self.to.len()) { CAMPAIGN } else { 0 };
+        self.to.push(to | has | more | uncertain | campaign);
         self.thresholds.push(t);
-        self.stable_ids.push(stable_id);
+        self.draw_ids.push(origin.draw);
+        self.model_ids.push(origin.model);
+        self.origins.push(origin.compiled);
         if !reqs.is_empty() {
             self.req_ranges.push((self.to.len() as u32 - 1, self.reqs.len() as u32));
             self.reqs.extend_from_slice(reqs);
@@ -208,8 +256,14 @@ impl SimGraph {
     }
 
     fn finish(&mut self) {
-        if self.stable_ids.iter().enumerate().all(|(e, &id)| id as usize == e) {
-            self.stable_ids = Vec::new();
+        if self.model_ids == self.draw_ids {
+            self.model_ids = Vec::new();
+        }
+        if self.draw_ids.iter().enumerate().all(|(e, &id)| id as usize == e) {
+            self.draw_ids = Vec::new();
+        }
+        if self.origins.iter().enumerate().all(|(e, &id)| id as usize == e) {
+            self.origins = Vec::new();
         }
         for i in 0..self.node_count {
             self.offsets[i + 1] += self.offsets[i];
@@ -324,7 +378,29 @@ impl SimGraph {
     }
     /// The edge's index in the model (or in the edge list it was built from).
     pub fn stable_id(&self, edge: usize) -> u32 {
-        self.stable_ids.get(edge).copied().unwrap_or(edge as u32)
+        self.model_ids.get(edge).copied().unwrap_or_else(|| self.draw_id(edge))
+    }
+    /// The stable id the edge's random draw is keyed by (shared by parallel edges).
+    #[inline]
+    fn draw_id(&self, edge: usize) -> u32 {
+        self.draw_ids.get(edge).copied().unwrap_or(edge as u32)
+    }
+    /// How many compiled edges the graph stands for (each is one edge here or more).
+    pub fn origin_count(&self) -> usize {
+        self.origins.last().map_or(self.edge_count(), |&o| o as usize + 1)
+    }
+    /// The edges here that stand for compiled edge `compiled` (they follow each other).
+    pub fn edges_of(&self, compiled: usize) -> std::ops::Range<usize> {
+        if self.origins.is_empty() {
+            return compiled..compiled + 1;
+        }
+        let start = self.origins.partition_point(|&o| (o as usize) < compiled);
+        start..self.origins.partition_point(|&o| (o as usize) <= compiled)
+    }
+    /// The compiled edge (index into `AttackGraph::edges`; for an edge list, its index there)
+    /// this edge stands for: an edge with `requires_any` is one edge here per alternative.
+    pub fn origin(&self, edge: usize) -> usize {
+        self.origins.get(edge).map_or(edge, |&o| o as usize)
     }
     #[inline]
     pub fn edge_count(&self) -> usize {
@@ -335,7 +411,10 @@ impl SimGraph {
         self.offsets.len() * 4
             + self.to.len() * 4
             + self.thresholds.len() * 8
-            + self.stable_ids.len() * 4
+            + self.draw_ids.len() * 4
+            + self.model_ids.len() * 4
+            + self.origins.len() * 4
+            + self.campaign_of.len() * 12
             + self.req_ranges.len() * 8
             + self.reqs.len() * 4
             + self.dep_offsets.len() * 4
@@ -531,6 +610,10 @@ struct Scratch<const W: usize> {
     /// Per program: its lanes' thresholds as bit-planes, per batch of the group `program_stamp` says.
     program_planes: Vec<[Planes; W]>,
     program_stamp: Vec<u64>,
+    /// Per campaign and member: the lanes whose trial reaches the member, per batch of the group
+    /// `campaign_stamp` says.
+    campaign_lanes: Vec<Vec<[u64; W]>>,
+    campaign_stamp: Vec<u64>,
 }
 
 /// Per-lane thresholds ready for comparison: one threshold for all lanes, or their bit-planes.
@@ -627,6 +710,8 @@ impl<const W: usize> Scratch<W> {
             input_stamp: vec![u64::MAX; g.inputs.len()],
             program_planes: vec![[Planes::Same(0); W]; g.programs.len()],
             program_stamp: vec![u64::MAX; g.programs.len()],
+            campaign_lanes: g.campaigns.iter().map(|c| vec![[0; W]; c.reach.population as usize]).collect(),
+            campaign_stamp: vec![u64::MAX; g.campaigns.len()],
         };
         huge_pages(&mut scratch.live);
         huge_pages(&mut scratch.front.held);
@@ -795,7 +880,7 @@ impl Run<'_> {
     #[inline(always)]
     fn draw_certain_edges<const W: usize>(&self, s: &mut Scratch<W>, edges: std::ops::Range<usize>) {
         let g = self.graph;
-        let ids = g.stable_ids.get(edges.clone());
+        let ids = g.draw_ids.get(edges.clone());
         draw_certain(&g.thresholds[edges.clone()], edges.start, ids, s.prefix, &s.batch_parts, &mut s.live[edges]);
     }
 
@@ -813,9 +898,12 @@ impl Run<'_> {
                 let program = g.program_of[at.expect("uncertain edges have a program")].1 as usize;
                 self.program_planes(s, program);
                 for w in 0..W {
-                    let k = edge_key(s.prefix, g.stable_id(e), s.batch_parts[w]);
+                    let k = edge_key(s.prefix, g.draw_id(e), s.batch_parts[w]);
                     s.live[e][w] = s.program_planes[program][w].lanes(k);
                 }
+            }
+            if to & CAMPAIGN != 0 {
+                self.keep_reached_lanes(s, e);
             }
             if to & HAS_REQS != 0 {
                 let count = if to & MORE_REQS != 0 { g.req_range(e).len() } else { 1 };
@@ -825,6 +913,41 @@ impl Run<'_> {
                 slot += count;
             }
         }
+    }
+
+    /// Keeps campaign edge `e` live only in the lanes whose trial reaches its target.
+    #[cold]
+    fn keep_reached_lanes<const W: usize>(&self, s: &mut Scratch<W>, e: usize) {
+        let g = self.graph;
+        let at = g.campaign_of.binary_search_by_key(&(e as u32), |&(edge, _, _)| edge);
+        let (_, campaign, slot) = g.campaign_of[at.expect("campaign edges are listed")];
+        let (campaign, slot) = (campaign as usize, slot as usize);
+        if s.campaign_stamp[campaign] != s.first_batch {
+            self.reach_members(s, campaign);
+        }
+        let reached = s.campaign_lanes[campaign][slot];
+        s.live[e] = and(&s.live[e], &reached);
+    }
+
+    /// Chooses, in each trial of the group, the members campaign `c` reaches: bit `l` of word `w`
+    /// of `campaign_lanes[c][m]` is set when trial `l` of the group's batch `w` reaches member `m`.
+    fn reach_members<const W: usize>(&self, s: &mut Scratch<W>, c: usize) {
+        let campaign = &self.graph.campaigns[c];
+        let prefix = key(&[self.seed, domain::CAMPAIGN, self.stream, campaign.stable_id]);
+        let lanes = &mut s.campaign_lanes[c];
+        lanes.fill([0; W]);
+        for (w, batch) in (s.first_batch..s.first_batch + W as u64).enumerate() {
+            for lane in 0..64 {
+                let bit = 1u64 << lane;
+                campaign.reach.choose(crate::campaign::trial_key(prefix, batch * 64 + lane), |m| {
+                    let word = &mut lanes[m as usize][w];
+                    let new = *word & bit == 0;
+                    *word |= bit;
+                    new
+                });
+            }
+        }
+        s.campaign_stamp[c] = s.first_batch;
     }
 
     /// Makes `s.program_planes[program]` the per-lane thresholds of an edge whose probability

@@ -7,6 +7,7 @@
 
 pub mod attack;
 pub mod files;
+mod groups;
 pub mod kb;
 mod load;
 mod read;
@@ -17,6 +18,7 @@ mod validate;
 pub mod vuln;
 pub mod yaml;
 
+pub use groups::{Campaign, LossGroup};
 pub use load::{LoadOptions, Loaded, Overlay, SKIPPED_DIRS, load, load_overlay, load_str};
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};

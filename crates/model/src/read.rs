@@ -16,6 +16,8 @@ pub enum Range {
     Money,
     /// Attempts per year: ≥ 0 and at most 10^6.
     Frequency,
+    /// A number of things (members a campaign reaches): ≥ 0 and at most 10^9.
+    Count,
 }
 
 impl Range {
@@ -27,9 +29,10 @@ impl Range {
             Range::Probability if !(0.0..=1.0).contains(&v) => {
                 Err(format!("{v} is outside [0, 1]; probabilities and efficacies are fractions"))
             }
-            Range::Money | Range::Frequency if v < 0.0 => Err(format!("{v} is negative")),
+            Range::Money | Range::Frequency | Range::Count if v < 0.0 => Err(format!("{v} is negative")),
             Range::Money if v > 1e15 => Err(format!("{v} is beyond any plausible amount of money (max 1e15)")),
             Range::Frequency if v > 1e6 => Err(format!("{v} attempts per year is beyond the supported 1e6")),
+            Range::Count if v > 1e9 => Err(format!("{v} is beyond the supported 1e9")),
             _ => Ok(()),
         }
     }
@@ -320,6 +323,7 @@ pub struct FileContents {
     /// Actors written without `targets`; the loader gives them every crown jewel.
     pub actors_targeting_all: Vec<String>,
     pub initiatives: Vec<Initiative>,
+    pub loss_groups: Vec<crate::groups::LossGroup>,
 }
 
 #[derive(Debug, Clone)]
@@ -330,7 +334,7 @@ pub enum SettingValue {
 }
 
 const TOP_KEYS: &[&str] =
-    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives", "import"];
+    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives", "import", "loss_groups"];
 
 impl Reader {
     pub fn file(&mut self, root: &YNode) -> FileContents {
@@ -361,6 +365,7 @@ impl Reader {
                     "edges" => self.edge(item, &mut out),
                     "controls" => self.control(item, &mut out),
                     "actors" => self.actor(item, &mut out),
+                    "loss_groups" => out.loss_groups.extend(self.loss_group(item)),
                     _ => self.initiative(item, &mut out),
                 }
             }
@@ -410,24 +415,32 @@ impl Reader {
 
     fn entry_point(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an entry point";
-        let Some(f) = self.fields(node, what, &["id", "kind", "name"]) else { return };
+        let Some(f) = self.fields(node, what, &["id", "kind", "name", "campaign"]) else { return };
         let id = self.required_string(&f, "id", what);
         let kind = self
             .required(&f, "kind", what)
             .and_then(|n| self.choice(n, "entry point `kind`", &EntryKind::NAMES))
             .and_then(EntryKind::parse);
         let name = self.optional_string(&f, "name", what);
+        let campaign = f.get("campaign").and_then(|n| self.campaign(n));
         if let Some(id) = id {
             // Kept even with a bad kind, so references to it are not reported as dangling too.
             let kind = kind.unwrap_or(EntryKind::Internet);
-            out.entry_points.push(EntryPoint { id: id.value, kind, name, loc: id.loc });
+            out.entry_points.push(EntryPoint { id: id.value, kind, name, campaign, loc: id.loc });
         }
     }
 
     fn node(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a node";
-        const KEYS: &[&str] = &["id", "kind", "name", "zone", "owner", "tags", "crown_jewel", "loss"];
+        const KEYS: &[&str] = &["id", "kind", "name", "zone", "owner", "tags", "crown_jewel", "loss", "campaign"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
+        if let Some(c) = f.get("campaign") {
+            self.problems.push(
+                Problem::error("a campaign belongs on an entry point, not a node", Some(c.loc))
+                    .with_label("this node is not where attacks start")
+                    .with_help("move it to the entry point whose attempts reach the population, e.g. entry_points: [{id: phishing, kind: email, campaign: {targets: [tag:employee], reach: 10}}]"),
+            );
+        }
         let id = self.required_string(&f, "id", what);
         let kind = self.required_string(&f, "kind", what);
         let crown_jewel = f.get("crown_jewel").and_then(|n| self.bool(n, "`crown_jewel`")).unwrap_or(false);
@@ -476,7 +489,7 @@ impl Reader {
         }
     }
 
-    fn losses(&mut self, node: &YNode) -> Vec<Loss> {
+    pub(crate) fn losses(&mut self, node: &YNode) -> Vec<Loss> {
         let Some(f) = self.fields(node, "`loss`", &LOSS_TYPES) else { return Vec::new() };
         LOSS_TYPES
             .iter()
@@ -490,8 +503,19 @@ impl Reader {
 
     fn edge(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an edge";
-        const KEYS: &[&str] =
-            &["id", "from", "to", "kind", "p", "technique", "requires", "fix_cost", "name", "vulnerabilities"];
+        const KEYS: &[&str] = &[
+            "id",
+            "from",
+            "to",
+            "kind",
+            "p",
+            "technique",
+            "requires",
+            "requires_any",
+            "fix_cost",
+            "name",
+            "vulnerabilities",
+        ];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = f.get("id").and_then(|n| self.string(n, "edge `id`"));
         let from = self.required_string(&f, "from", what);
@@ -505,6 +529,7 @@ impl Reader {
         p = derived.or(p);
         let technique = f.get("technique").and_then(|n| self.string(n, "edge `technique`"));
         let requires = self.strings(&f, "requires", what);
+        let requires_any = f.get("requires_any").map(|n| self.requires_any(n)).unwrap_or_default();
         let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::Money));
         if let (Some(from), Some(to), Some(kind)) = (from, to, kind) {
             out.edges.push(Edge {
@@ -516,6 +541,7 @@ impl Reader {
                 p,
                 technique,
                 requires,
+                requires_any,
                 fix_cost: fix_cost.unwrap_or(1.0),
                 vulnerabilities,
             });
@@ -752,7 +778,7 @@ pub fn is_stix_bundle(root: &YNode) -> bool {
     has("type", Some("bundle")) && has("objects", None)
 }
 
-fn parse_selector(v: &str) -> Selector {
+pub(crate) fn parse_selector(v: &str) -> Selector {
     match v.split_once(':') {
         _ if v == "*" => Selector::Any,
         Some(("tag", x)) => Selector::Tag(x.trim().to_string()),

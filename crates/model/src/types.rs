@@ -101,6 +101,8 @@ pub struct EntryPoint {
     pub id: String,
     pub kind: EntryKind,
     pub name: Option<String>,
+    /// The population this entry point reaches some members of per attempt, if it is a campaign.
+    pub campaign: Option<crate::groups::Campaign>,
     pub loc: Loc,
 }
 
@@ -139,6 +141,8 @@ pub struct Edge {
     pub technique: Option<Spanned<String>>,
     /// AND condition: the edge fires only if all these nodes are held too.
     pub requires: Vec<Ref>,
+    /// OR of ANDs: besides `requires`, all nodes of at least one alternative must be held.
+    pub requires_any: Vec<Vec<Ref>>,
     /// Cost to remove this edge, for minimum-cost cuts (default 1).
     pub fix_cost: f64,
     /// The vulnerabilities the edge stands for (scanner findings); when given, `p` is derived
@@ -370,6 +374,8 @@ pub struct Model {
     pub controls: Vec<Control>,
     pub actors: Vec<Actor>,
     pub initiatives: Vec<Initiative>,
+    /// Crown jewels that share one loss event per attempt.
+    pub loss_groups: Vec<crate::groups::LossGroup>,
     pub sources: Sources,
 }
 

@@ -18,6 +18,7 @@ enum ItemKind {
     Control,
     Actor,
     Initiative,
+    LossGroup,
 }
 
 impl ItemKind {
@@ -29,6 +30,7 @@ impl ItemKind {
             ItemKind::Control => "a control",
             ItemKind::Actor => "an actor",
             ItemKind::Initiative => "an initiative",
+            ItemKind::LossGroup => "a loss group",
         }
     }
 }
@@ -48,7 +50,8 @@ impl<'m> Ids<'m> {
             .chain(model.edges.iter().filter_map(|e| Some((e.id.as_deref()?, ItemKind::Edge, e.loc))))
             .chain(model.controls.iter().map(|c| (c.id.as_str(), ItemKind::Control, c.loc)))
             .chain(model.actors.iter().map(|a| (a.id.as_str(), ItemKind::Actor, a.loc)))
-            .chain(model.initiatives.iter().map(|i| (i.id.as_str(), ItemKind::Initiative, i.loc)));
+            .chain(model.initiatives.iter().map(|i| (i.id.as_str(), ItemKind::Initiative, i.loc)))
+            .chain(model.loss_groups.iter().map(|g| (g.id.as_str(), ItemKind::LossGroup, g.loc)));
         for (id, kind, loc) in items {
             if let Some((first_kind, first_loc)) = ids.by_id.get(id) {
                 problems.push(
@@ -115,6 +118,7 @@ pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     check_actors(model, &ids, knowledge, &mut problems);
     check_initiatives(model, &ids, &mut problems);
     check_completeness(model, &mut problems);
+    crate::groups::check(model, &mut problems);
     problems
 }
 
@@ -263,7 +267,7 @@ fn check_edges(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Ve
         if let Some(t) = &edge.technique {
             check_technique(t, knowledge, problems);
         }
-        for r in &edge.requires {
+        for r in edge.requires.iter().chain(edge.requires_any.iter().flatten()) {
             ids.expect(r, "required node", &[Node, EntryPoint], problems);
         }
     }

@@ -116,6 +116,16 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
             lines.push(format!("AND {}", req.join(", ")));
             attrs.push("style=dashed".to_string());
         }
+        if !e.requires_any.is_empty() {
+            let alt = |a: &Vec<u32>| a.iter().map(|&r| graph.ids[r as usize].as_str()).collect::<Vec<_>>().join("+");
+            lines.push(format!("OR {}", e.requires_any.iter().map(alt).collect::<Vec<_>>().join(" | ")));
+            if e.requires.is_empty() {
+                attrs.push("style=dashed".to_string());
+            }
+        }
+        if let Some(c) = e.campaign {
+            lines.push(format!("reached {:.3}", graph.campaigns[c as usize].member_probability));
+        }
         if let Some(id) = &me.id {
             attrs.push(format!("id={}", quote(id)));
         }

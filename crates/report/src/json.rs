@@ -37,6 +37,10 @@ pub struct AnalysisDoc {
     /// The sensitivity tornado, widest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<Vec<TornadoBar>>,
+    /// Present when some scenario is saturated (P ≥ 0.99): then `classes` are ranked in the
+    /// one-foothold view it describes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saturation: Option<riskpath_decide::saturation::Saturation>,
 }
 
 /// The annual loss distribution.
@@ -107,6 +111,7 @@ impl AnalysisDoc {
             paths: path_docs(model, graph, scenarios),
             classes: None,
             sensitivity: None,
+            saturation: None,
         }
     }
 }

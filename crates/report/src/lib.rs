@@ -10,6 +10,7 @@ pub mod json;
 pub mod markdown;
 pub mod navigator;
 pub mod sarif;
+pub mod saturation;
 pub mod style;
 pub mod text;
 pub mod view;

@@ -277,6 +277,9 @@ fn engineer(out: &mut String, r: &Report) {
     }
 
     let _ = writeln!(out, "## Choke points\n");
+    if let Some(note) = &r.saturation_note {
+        let _ = writeln!(out, "> {}\n", md(note));
+    }
     if r.choke_points.is_empty() {
         let _ = writeln!(out, "No choke point: no simulated breach.\n");
     } else {

@@ -128,6 +128,24 @@ pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
             if x.requires.len() == 1 { "is" } else { "are" }
         );
     }
+    if !x.requires_any.is_empty() {
+        let alternatives: Vec<String> = x.requires_any.iter().map(|alt| format!("({})", alt.join(" and "))).collect();
+        let _ = writeln!(out, "OR: fires only while one of {} is held too", alternatives.join(" or "));
+    }
+    if let Some(reach) = x.campaign_reach {
+        let _ = writeln!(
+            out,
+            "campaign: an attempt reaches {} with probability {reach:.4}; on a path the step counts p × {reach:.4}",
+            x.to
+        );
+    }
+    if !x.parallel.is_empty() {
+        let _ = writeln!(
+            out,
+            "one hop with {}: parallel ways share one draw, so the hop succeeds with the best way's p",
+            x.parallel.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "{}",

@@ -93,6 +93,8 @@ pub struct ReportInput<'a> {
     pub tornado: &'a [TornadoBar],
     pub cut: Option<&'a MinCut>,
     pub choke_points: &'a [ChokePoint],
+    /// Some scenario is saturated: classes and choke points are ranked in its one-foothold view.
+    pub saturation: Option<&'a riskpath_decide::saturation::Saturation>,
     pub roadmap: Roadmap<'a>,
     pub history: Option<&'a History>,
     /// Trials per actor of each what-if (classes, sensitivity, choke points, plan).
@@ -123,6 +125,9 @@ pub struct Report {
     pub decisions: Vec<Decision>,
     pub paths: Vec<PathView>,
     pub cut: Option<CutView>,
+    /// Why choke points and classes are ranked in the one-foothold view, when some scenario is
+    /// saturated.
+    pub saturation_note: Option<String>,
     pub choke_points: Vec<ChokeView>,
     pub classes: Vec<ClassView>,
     pub tornado: Vec<TornadoView>,
@@ -718,6 +723,7 @@ impl Report {
             decisions,
             paths,
             cut,
+            saturation_note: input.saturation.map(saturation_note),
             choke_points,
             classes,
             tornado,
@@ -1074,4 +1080,34 @@ fn method_paragraphs(risk: &RiskResult, decision_trials: u64, respond: f64) -> V
             risk.config.seed
         ),
     ]
+}
+
+/// One paragraph on a saturated estate: who wins nearly every attempt, from how many footholds,
+/// and the view the decisions are ranked in.
+fn saturation_note(s: &riskpath_decide::saturation::Saturation) -> String {
+    let scenarios: Vec<String> = s
+        .scenarios
+        .iter()
+        .map(|x| {
+            format!(
+                "{} reaches {} in {} of attempts ({} from one foothold)",
+                x.actor,
+                x.target,
+                percent(x.probability),
+                percent(x.one_foothold)
+            )
+        })
+        .collect();
+    let held: Vec<String> =
+        s.sets.iter().map(|set| format!("{} holds {} node(s) almost always", set.actor, set.nodes.len())).collect();
+    let view = if s.one_foothold_saturated {
+        "Even from one foothold per entry point the attacker nearly always gets through: only a cut changes that."
+    } else {
+        "Choke points and classes are ranked in the one-foothold view (each entry point reaches one first-step target per attempt), which measures the steps and controls past initial access."
+    };
+    format!(
+        "Saturated: {}; {}. Removing one step or adding one control barely moves that. {view}",
+        scenarios.join("; "),
+        held.join("; ")
+    )
 }
