@@ -9,6 +9,7 @@ pub mod attack;
 pub mod files;
 pub mod kb;
 mod load;
+mod platforms;
 mod read;
 pub mod source;
 mod suggest;
@@ -18,6 +19,7 @@ pub mod vuln;
 pub mod yaml;
 
 pub use load::{LoadOptions, Loaded, Overlay, SKIPPED_DIRS, load, load_overlay, load_str};
+pub use platforms::{PlatformSource, Platforms};
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;

@@ -327,6 +327,7 @@ pub enum SettingValue {
     Text(String),
     Number(f64),
     Count(u64),
+    List(Vec<String>),
 }
 
 const TOP_KEYS: &[&str] =
@@ -369,7 +370,7 @@ impl Reader {
     }
 
     fn settings(&mut self, node: &YNode, out: &mut FileContents) {
-        const KEYS: &[&str] = &["currency", "respond", "trials", "years", "seed", "tolerance", "attack"];
+        const KEYS: &[&str] = &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms"];
         let Some(f) = self.fields(node, "settings", KEYS) else { return };
         for &key in KEYS {
             let Some(n) = f.get(key) else { continue };
@@ -386,6 +387,7 @@ impl Reader {
                     ok.then_some(SettingValue::Text(s.value))
                 }),
                 "attack" => self.string(n, &what).map(|s| SettingValue::Text(s.value)),
+                "platforms" => self.platforms(&f, &what).map(SettingValue::List),
                 "respond" => self.number(n, &what, Range::Probability).map(SettingValue::Number),
                 "tolerance" => self.number(n, &what, Range::Money).map(SettingValue::Number),
                 "seed" => self.whole(n, &what, 0, u64::MAX >> 11).map(SettingValue::Count),
@@ -395,6 +397,29 @@ impl Reader {
                 out.settings.push((key, n.loc, v));
             }
         }
+    }
+
+    /// `settings.platforms`: ATT&CK platform names, exactly as ATT&CK spells them.
+    fn platforms(&mut self, f: &Fields, what: &str) -> Option<Vec<String>> {
+        let names = self.strings(f, "platforms", "settings");
+        let known = crate::kb::PLATFORMS;
+        let mut ok = true;
+        for name in &names {
+            if !known.contains(&name.value.as_str()) {
+                ok = false;
+                let help = known
+                    .iter()
+                    .find(|p| p.eq_ignore_ascii_case(&name.value))
+                    .map(|p| format!("ATT&CK spells it `{p}`"))
+                    .or_else(|| did_you_mean(&name.value, known.iter().copied()))
+                    .unwrap_or_else(|| format!("ATT&CK platforms: {}", known.join(", ")));
+                self.problems.push(
+                    Problem::error(format!("{what}: unknown ATT&CK platform `{}`", name.value), Some(name.loc))
+                        .with_help(help),
+                );
+            }
+        }
+        ok.then(|| names.into_iter().map(|n| n.value).collect())
     }
 
     fn whole(&mut self, node: &YNode, what: &str, min: u64, max: u64) -> Option<u64> {
@@ -410,23 +435,25 @@ impl Reader {
 
     fn entry_point(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an entry point";
-        let Some(f) = self.fields(node, what, &["id", "kind", "name"]) else { return };
+        let Some(f) = self.fields(node, what, &["id", "kind", "name", "description"]) else { return };
         let id = self.required_string(&f, "id", what);
         let kind = self
             .required(&f, "kind", what)
             .and_then(|n| self.choice(n, "entry point `kind`", &EntryKind::NAMES))
             .and_then(EntryKind::parse);
         let name = self.optional_string(&f, "name", what);
+        let description = self.optional_string(&f, "description", what);
         if let Some(id) = id {
             // Kept even with a bad kind, so references to it are not reported as dangling too.
             let kind = kind.unwrap_or(EntryKind::Internet);
-            out.entry_points.push(EntryPoint { id: id.value, kind, name, loc: id.loc });
+            out.entry_points.push(EntryPoint { id: id.value, kind, name, description, loc: id.loc });
         }
     }
 
     fn node(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a node";
-        const KEYS: &[&str] = &["id", "kind", "name", "zone", "owner", "tags", "crown_jewel", "loss"];
+        const KEYS: &[&str] =
+            &["id", "kind", "name", "zone", "owner", "tags", "crown_jewel", "loss", "description", "remediation"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let kind = self.required_string(&f, "kind", what);
@@ -459,6 +486,8 @@ impl Reader {
             tags: self.strings(&f, "tags", what).into_iter().map(|s| s.value).collect(),
             crown_jewel,
             loss,
+            description: self.optional_string(&f, "description", what),
+            remediation: self.optional_string(&f, "remediation", what),
             loc: f.loc,
         };
         if let Some(id) = id {
@@ -490,8 +519,21 @@ impl Reader {
 
     fn edge(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an edge";
-        const KEYS: &[&str] =
-            &["id", "from", "to", "kind", "p", "technique", "requires", "fix_cost", "name", "vulnerabilities"];
+        const KEYS: &[&str] = &[
+            "id",
+            "from",
+            "to",
+            "kind",
+            "p",
+            "technique",
+            "requires",
+            "fix_cost",
+            "name",
+            "vulnerabilities",
+            "relation",
+            "remediation",
+            "description",
+        ];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = f.get("id").and_then(|n| self.string(n, "edge `id`"));
         let from = self.required_string(&f, "from", what);
@@ -506,6 +548,9 @@ impl Reader {
         let technique = f.get("technique").and_then(|n| self.string(n, "edge `technique`"));
         let requires = self.strings(&f, "requires", what);
         let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::Money));
+        let relation = self.optional_string(&f, "relation", what);
+        let remediation = self.optional_string(&f, "remediation", what);
+        let description = self.optional_string(&f, "description", what);
         if let (Some(from), Some(to), Some(kind)) = (from, to, kind) {
             out.edges.push(Edge {
                 loc: id.as_ref().map_or(f.loc, |i| i.loc),
@@ -518,6 +563,9 @@ impl Reader {
                 requires,
                 fix_cost: fix_cost.unwrap_or(1.0),
                 vulnerabilities,
+                relation,
+                remediation,
+                description,
             });
         }
     }
@@ -543,8 +591,20 @@ impl Reader {
 
     fn control(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a control";
-        const KEYS: &[&str] =
-            &["id", "name", "uses", "mitigates", "detects", "scope", "implements", "status", "cost", "owner", "check"];
+        const KEYS: &[&str] = &[
+            "id",
+            "name",
+            "uses",
+            "mitigates",
+            "detects",
+            "scope",
+            "implements",
+            "status",
+            "cost",
+            "owner",
+            "check",
+            "description",
+        ];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let uses = f.get("uses").and_then(|n| self.string(n, "control `uses`"));
@@ -612,6 +672,7 @@ impl Reader {
                 cost,
                 owner,
                 check,
+                description: self.optional_string(&f, "description", what),
                 loc: id.loc,
             });
         }
@@ -663,7 +724,7 @@ impl Reader {
 
     fn actor(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an actor";
-        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group"];
+        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group", "description"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let frequency = self
@@ -684,6 +745,7 @@ impl Reader {
         let targets = self.strings(&f, "targets", what);
         let name = self.optional_string(&f, "name", what);
         let attack_group = f.get("attack_group").and_then(|n| self.string(n, "actor `attack_group`"));
+        let description = self.optional_string(&f, "description", what);
         if let (Some(id), Some(frequency)) = (id, frequency) {
             if f.get("targets").is_none() {
                 out.actors_targeting_all.push(id.value.clone());
@@ -697,6 +759,7 @@ impl Reader {
                 targets,
                 attack_group,
                 allowed_techniques: None,
+                description,
                 loc: id.loc,
             });
         }
@@ -704,7 +767,8 @@ impl Reader {
 
     fn initiative(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an initiative";
-        const KEYS: &[&str] = &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner"];
+        const KEYS: &[&str] =
+            &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner", "description"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let deploys = self.strings(&f, "deploys", what);
@@ -724,6 +788,7 @@ impl Reader {
         let depends_on = self.strings(&f, "depends_on", what);
         let name = self.optional_string(&f, "name", what);
         let owner = self.optional_string(&f, "owner", what);
+        let description = self.optional_string(&f, "description", what);
         if let Some(id) = id {
             out.initiatives.push(Initiative {
                 id: id.value,
@@ -734,6 +799,7 @@ impl Reader {
                 duration_quarters: duration,
                 depends_on,
                 owner,
+                description,
                 loc: id.loc,
             });
         }
