@@ -10,8 +10,8 @@ use riskpath_decide::classes::{self, ClassKind};
 use riskpath_engine::Posture;
 use riskpath_model::attack::Catalog;
 use riskpath_model::kb;
-use riskpath_model::{ControlStatus, EdgeEnd, Model};
-use riskpath_report::style::{Style, clip, money, percent};
+use riskpath_model::{ControlStatus, EdgeEnd, Model, PlatformSource, Platforms};
+use riskpath_report::style::{Style, clip, money, percent, wrap_text};
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -79,6 +79,10 @@ pub struct TechniqueGap {
     pub mitigations: Vec<MitigationGap>,
     /// Ids of the mitigations that are missing or partial, most relevant first.
     pub missing: Vec<String>,
+    /// Mitigations ATT&CK (or the edge kinds) link to the technique that are tied to platforms the
+    /// estate does not have (Active Directory Configuration in an AWS-only estate): not gaps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +104,9 @@ pub struct GapsDoc {
     pub ale: f64,
     /// Where the technique → mitigation links come from: `attack-bundle` or `builtin`.
     pub mitigation_source: &'static str,
+    /// The estate's ATT&CK platforms (`settings.platforms`, else from node kinds), which decide
+    /// whether a platform-bound mitigation applies.
+    pub platforms: Platforms,
     pub techniques: Vec<TechniqueGap>,
     pub missing: Vec<MissingMitigation>,
 }
@@ -139,6 +146,7 @@ pub fn gaps(
 ) -> GapsDoc {
     let mut techniques = Vec::new();
     let ends = model.edge_ends();
+    let platforms = model.platforms();
     for class in ranked.iter().filter(|c| c.kind == ClassKind::Technique) {
         let t = class.key.as_str();
         let name = catalog
@@ -162,8 +170,12 @@ pub fn gaps(
                     .collect()
             }
         };
-        let mitigations: Vec<MitigationGap> =
-            addressing.into_iter().map(|(id, name)| coverage(model, &ends, posture, &class.edges, id, name)).collect();
+        let (addressing, not_applicable): (Vec<_>, Vec<_>) =
+            addressing.into_iter().partition(|(id, _)| platforms.allow_mitigation(id));
+        let mitigations: Vec<MitigationGap> = addressing
+            .into_iter()
+            .map(|(id, name)| coverage(model, &ends, posture, &class.edges, t, id, name))
+            .collect();
         // Missing first, then partial; within each, the order ATT&CK (or the edge kind) gives.
         let mut missing: Vec<&MitigationGap> = mitigations.iter().filter(|m| m.coverage != Coverage::Covered).collect();
         missing.sort_by_key(|m| m.coverage);
@@ -176,6 +188,7 @@ pub fn gaps(
             edges: class.edge_count,
             mitigations,
             missing,
+            not_applicable: not_applicable.into_iter().map(|(id, _)| id).collect(),
         });
     }
     techniques.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.technique.cmp(&b.technique)));
@@ -202,18 +215,22 @@ pub fn gaps(
         currency: model.settings.currency.clone(),
         ale,
         mitigation_source: if catalog.is_some() { "attack-bundle" } else { "builtin" },
+        platforms,
         techniques,
         missing,
     }
 }
 
-/// How far mitigation `id` is in place on `edges` (model indices): a control that counts in the
-/// posture, covers the edge (by its target, or its source) and implements the mitigation.
+/// How far mitigation `id` is in place on `edges` (model indices, all of `technique`): a control
+/// that counts in the posture, covers the edge (by its target, or its source), lists the technique
+/// (a SIEM scoped `*` that detects lateral movement does not audit phishing) and implements the
+/// mitigation.
 fn coverage(
     model: &Model,
     ends: &HashMap<&str, EdgeEnd>,
     posture: &Posture,
     edges: &[usize],
+    technique: &str,
     id: String,
     name: String,
 ) -> MitigationGap {
@@ -226,7 +243,7 @@ fn coverage(
         };
         let mut covered = false;
         for (ci, c) in model.controls.iter().enumerate() {
-            if !c.implements.iter().any(|m| m.value == id) || !c.covers(source, target) {
+            if !c.implements.iter().any(|m| m.value == id) || !c.lists(technique) || !c.covers(source, target) {
                 continue;
             }
             let list = if posture.active[ci] {
@@ -264,6 +281,17 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
         style.bold(&format!("Mitigation gaps · techniques by the ALE they carry (of {}/yr)", money(doc.ale, cur)))
     );
     let _ = writeln!(out, "{}", style.dim(&format!("{source}; seed {}, {} trials per what-if", doc.seed, doc.trials)));
+    let platforms = match doc.platforms.source {
+        PlatformSource::Settings => format!("platforms {} (settings.platforms)", doc.platforms.names.join(", ")),
+        PlatformSource::NodeKinds => format!(
+            "platforms {} (from the node kinds; settings.platforms overrides): mitigations tied to other platforms are not gaps",
+            doc.platforms.names.join(", ")
+        ),
+        PlatformSource::Unknown => {
+            "platforms unknown (no node kind implies one; set settings.platforms): every mitigation counts".to_string()
+        }
+    };
+    let _ = writeln!(out, "{}", style.dim(&wrap_text(&platforms, "", 0, 100)));
     if !model.controls.iter().any(|c| !c.implements.is_empty()) {
         let _ = writeln!(
             out,
@@ -314,6 +342,9 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
         ));
         if t.mitigations.is_empty() {
             let _ = writeln!(out, "    {}", style.dim("ATT&CK lists no mitigation for it"));
+        }
+        if !t.not_applicable.is_empty() {
+            out += &style.dim(&line("n/a here", t.not_applicable.clone()));
         }
     }
     let hidden = doc.techniques.iter().filter(|t| t.risk > 0.0).count().saturating_sub(shown.len());

@@ -9,7 +9,8 @@ use riskpath_decide::incident::{self, Incident, IncidentConfig};
 use riskpath_engine::Posture;
 use riskpath_model::Model;
 use riskpath_model::kb::{self, Skill};
-use riskpath_report::style::{Style, WIDTH, clip, money, percent, wrap_joined};
+use riskpath_report::markdown::{code, md};
+use riskpath_report::style::{Style, WIDTH, clip, money, percent, terminal_text, wrap_joined, wrap_text as wrap};
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -124,12 +125,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     args.out.write(&content)
 }
 
-/// Word-wraps `text` at `width`, every line after the first indented by `indent` spaces.
-fn wrap(text: &str, first_prefix: &str, indent: usize, width: usize) -> String {
-    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
-    wrap_joined(&words, " ", first_prefix, indent, width).lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
-}
-
 fn p_se(p: f64, se: f64) -> String {
     if se > 0.0 { format!("{} ± {}", percent(p), percent(se)) } else { percent(p) }
 }
@@ -173,6 +168,11 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
         x.seed
     );
     let _ = writeln!(out, "{}", style.dim(&wrap(&about, "", 0, WIDTH)));
+    for id in &x.compromised {
+        if let Some(d) = model.node(id).and_then(|n| n.description.as_deref()) {
+            let _ = writeln!(out, "{}", wrap(d, &format!("  {}: ", terminal_text(id)), 4, WIDTH));
+        }
+    }
     let headline = format!("At stake if the attacker proceeds: {}", money(x.at_stake, cur));
     let _ = writeln!(
         out,
@@ -271,8 +271,9 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
         for (i, s) in c.steps.iter().enumerate() {
             let prefix = format!("  {}. [{}] ", i + 1, action_title(s.action));
             let _ = writeln!(out, "{}", wrap(&s.instruction, &prefix, 7, WIDTH));
+            let relation = s.relation.as_deref().map_or(String::new(), |r| format!("{r} · "));
             let detail = format!(
-                "{} -{}-> {} · {} · on {} of breach paths",
+                "{relation}{} -{}-> {} · {} · on {} of breach paths",
                 s.from,
                 s.kind,
                 s.to,
@@ -375,13 +376,23 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+fn code_list(items: &[String]) -> String {
+    items.iter().map(|s| code(s)).collect::<Vec<_>>().join(", ")
 }
 
-fn code_list(items: &[String]) -> String {
-    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+/// What the compromised nodes are, from the model: one bullet each with its kind, name and description.
+fn compromised_bullets(model: &Model, x: &Incident) -> String {
+    let mut out = String::new();
+    for id in &x.compromised {
+        let Some(node) = model.node(id) else { continue };
+        let about: Vec<String> =
+            [node.name.as_deref(), node.description.as_deref()].into_iter().flatten().map(md).collect();
+        if about.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "- {} ({}): {}", code(id), md(&node.kind), about.join(" — "));
+    }
+    out
 }
 
 /// The Markdown runbook: situation, then numbered steps (contain, rotate, hunt, watch the jewels).
@@ -402,6 +413,10 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     );
 
     let _ = writeln!(out, "## Situation\n");
+    let bullets = compromised_bullets(model, x);
+    if !bullets.is_empty() {
+        let _ = writeln!(out, "{bullets}");
+    }
     let _ = writeln!(
         out,
         "If the attacker proceeds, **{}** is at stake (expected loss: Σ P(reached) × mean loss per crown jewel). \
@@ -430,11 +445,11 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             j.path.as_ref().map_or(String::new(), |p| format!("{} ({})", p.nodes.join(" → "), percent(p.probability)));
         let _ = writeln!(
             out,
-            "| `{}` | {p} | {se} | {} | {} | {} |",
-            j.id,
+            "| {} | {p} | {se} | {} | {} | {} |",
+            code(&j.id),
             money(j.mean_loss, cur),
             money(j.at_stake, cur),
-            cell(&path)
+            md(&path)
         );
     }
 
@@ -455,15 +470,16 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             c.cost
         );
         for (i, s) in c.steps.iter().enumerate() {
+            let relation = s.relation.as_deref().map_or(String::new(), |r| format!("{}: ", md(r)));
             let _ = writeln!(
                 out,
-                "{}. [ ] **{}** — {}  \n   `{}` -{}-> `{}` ({} {}); on {} of breach paths",
+                "{}. [ ] **{}** — {}  \n   {relation}{} -{}-> {} ({} {}); on {} of breach paths",
                 i + 1,
                 action_title(s.action),
-                s.instruction,
-                s.from,
+                md(&s.instruction),
+                code(&s.from),
                 s.kind,
-                s.to,
+                code(&s.to),
                 s.technique,
                 technique_name(&s.technique),
                 percent(s.breach_share)
@@ -483,8 +499,8 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             for r in c.remaining.iter().filter(|r| r.probability > 0.0) {
                 let _ = writeln!(
                     out,
-                    "| `{}` | {} ± {} | {} |",
-                    r.id,
+                    "| {} | {} ± {} | {} |",
+                    code(&r.id),
                     percent(r.probability),
                     percent(r.std_error),
                     money(r.at_stake, cur)
@@ -501,8 +517,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     for (i, r) in x.rotate.iter().enumerate() {
         let state =
             if r.compromised { "compromised".to_string() } else { format!("P(taken) {}", percent(r.probability)) };
-        let via = if r.via.is_empty() { String::new() } else { format!("; via {}", r.via.join(", ")) };
-        let _ = writeln!(out, "{}. [ ] `{}` ({}, {state}{via}) — {}", i + 1, r.id, r.kind, r.instruction);
+        let via = if r.via.is_empty() { String::new() } else { format!("; via {}", md(&r.via.join(", "))) };
+        let _ =
+            writeln!(out, "{}. [ ] {} ({}, {state}{via}) — {}", i + 1, code(&r.id), md(&r.kind), md(&r.instruction));
     }
 
     // Step 3: hunt.
@@ -520,7 +537,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             "No deployed control detects it on these steps: hunt in the logs by hand.".to_string()
         } else {
             let list: Vec<String> =
-                h.detected_by.iter().map(|d| format!("`{}` ({:.0}%)", d.control, d.detect * 100.0)).collect();
+                h.detected_by.iter().map(|d| format!("{} ({:.0}%)", code(&d.control), d.detect * 100.0)).collect();
             format!("Detected by {}: check their alerts first.", list.join(", "))
         };
         let related = if h.related.is_empty() { String::new() } else { format!(" Related: {}.", h.related.join(", ")) };
@@ -533,7 +550,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             percent(h.breach_share),
             percent(h.probability),
             h.first_step,
-            h.edges.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            code_list(&h.edges)
         );
     }
 
@@ -549,9 +566,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             .iter()
             .map(|s| {
                 format!(
-                    "{} from `{}` ({} {}, {} of the time)",
+                    "{} from {} ({} {}, {} of the time)",
                     s.kind,
-                    s.from,
+                    code(&s.from),
                     s.technique,
                     technique_name(&s.technique),
                     percent(s.share)
@@ -561,9 +578,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let how = if steps.is_empty() { String::new() } else { format!(" Expect {}.", steps.join("; ")) };
         let _ = writeln!(
             out,
-            "{}. [ ] `{}` — P(reached) {}, {} at stake.{how} Alert on access to it until the cut is in place and the hunt is done.",
+            "{}. [ ] {} — P(reached) {}, {} at stake.{how} Alert on access to it until the cut is in place and the hunt is done.",
             i + 1,
-            j.id,
+            code(&j.id),
             percent(j.probability),
             money(j.at_stake, cur)
         );
@@ -584,11 +601,11 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         for (i, h) in x.next_hops.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "| {} | `{}` -{}-> `{}` | {} | {} | {} | {} ({}) |",
+                "| {} | {} -{}-> {} | {} | {} | {} | {} ({}) |",
                 i + 1,
-                h.from,
+                code(&h.from),
                 h.kind,
-                h.to,
+                code(&h.to),
                 h.technique,
                 percent(h.probability),
                 percent(h.breach_share),

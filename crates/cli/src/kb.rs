@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use riskpath_model::attack::{self, Catalog, Origin};
-use riskpath_model::kb::{self, CATALOG, EDGE_KINDS, MITIGATIONS, TECHNIQUES};
+use riskpath_model::kb::{
+    self, CATALOG, EDGE_KINDS, MITIGATION_PLATFORMS, MITIGATIONS, NODE_KIND_INFO, REMEDIATIONS, TECHNIQUE_RATES,
+    TECHNIQUES,
+};
 use riskpath_report::style::{Style, clip};
 
 use crate::common::{Failure, load_model, write_output};
@@ -84,8 +87,12 @@ fn list(args: ListArgs) -> Result<(), Failure> {
         Format::Json => to_json(&serde_json::json!({
             "schema_version": 1,
             "edge_kinds": &*EDGE_KINDS,
+            "remediations": &*REMEDIATIONS,
+            "technique_rates": &*TECHNIQUE_RATES,
+            "node_kinds": &*NODE_KIND_INFO,
             "techniques": &*TECHNIQUES,
             "mitigations": &*MITIGATIONS,
+            "platform_bound_mitigations": MITIGATION_PLATFORMS,
             "catalog": CATALOG,
         }))?,
         Format::Text => render(&Style::detect()),
@@ -119,16 +126,59 @@ fn render(style: &Style) -> String {
             style.dim(&clip(name, 44))
         );
         let _ = writeln!(out, "  {:<24}{}", "", style.dim(&clip(k.rationale, 74)));
+        let (action, text) = kb::remediation(k);
+        let _ = writeln!(
+            out,
+            "  {:<24}{}",
+            "",
+            style.dim(&clip(&format!("to remove ({}): {text}", action.replace('_', " ")), 74))
+        );
     }
+    render_rates(&mut out, style);
+    render_node_kinds(&mut out, style);
     let _ = writeln!(
         out,
-        "\n{} ATT&CK techniques and {} mitigations known; `riskpath kb --format json` lists them.\n\
-         {} catalog controls: `riskpath kb catalog`.",
+        "\n{} ATT&CK techniques and {} mitigations known ({} tied to platforms); `riskpath kb --format json` \
+         lists them.\n{} catalog controls: `riskpath kb catalog`.",
         TECHNIQUES.len(),
         MITIGATIONS.len(),
+        MITIGATION_PLATFORMS.len(),
         CATALOG.len()
     );
     out
+}
+
+/// The techniques with a base rate of their own, which an edge's `technique` brings with it.
+fn render_rates(out: &mut String, style: &Style) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(
+            "Techniques with a rate of their own · used when an edge's `technique` names one other than its kind's"
+        )
+    );
+    for r in TECHNIQUE_RATES.iter() {
+        let name = kb::technique(r.technique).map_or("", |t| t.name);
+        let _ = writeln!(
+            out,
+            "  {:<10}{:.2} / {:.2} / {:.2}  {}",
+            r.technique,
+            r.base[0],
+            r.base[1],
+            r.base[2],
+            style.dim(&clip(name, 62))
+        );
+        let _ = writeln!(out, "  {:<10}{}", "", style.dim(&clip(r.rationale, 88)));
+    }
+}
+
+/// Node kinds with the ATT&CK platforms they imply.
+fn render_node_kinds(out: &mut String, style: &Style) {
+    let _ = writeln!(out, "\n{}", style.bold("Node kinds · the ATT&CK platforms each implies"));
+    for k in NODE_KIND_INFO.iter() {
+        let platforms = if k.platforms.is_empty() { "—".to_string() } else { k.platforms.join(", ") };
+        let _ = writeln!(out, "  {:<22}{:<28}{}", k.name, clip(&platforms, 27), style.dim(&clip(k.description, 48)));
+    }
 }
 
 fn catalog(args: ListArgs) -> Result<(), Failure> {

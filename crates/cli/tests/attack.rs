@@ -225,3 +225,61 @@ fn gaps_in_text_json_and_navigator() {
     let ids: Vec<&str> = t1190["mitigations"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids, riskpath_model::kb::edge_kind("exploits").unwrap().mitigations);
 }
+
+/// `gaps` on an AWS-only estate with a SIEM scoped `*` that implements Audit (M1047) but only
+/// detects role use and bucket reads.
+fn aws_gaps(platforms: &str) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    std::fs::create_dir(&dir).unwrap();
+    let model = format!(
+        "settings: {{attack: {:?}, trials: 4000, years: 4000{platforms}}}
+entry_points: [{{id: phishing, kind: email}}]
+nodes:
+  - {{id: dev, kind: iam_user}}
+  - {{id: admin, kind: role}}
+  - {{id: data, kind: bucket, crown_jewel: true, loss: {{confidentiality: {{low: 1e6, high: 1e7}}}}}}
+edges:
+  - {{from: phishing, to: dev, kind: phishes, p: 0.3}}
+  - {{from: dev, to: admin, kind: assumes, p: 0.9}}
+  - {{from: admin, to: data, kind: reads, p: 0.9}}
+controls:
+  - {{id: siem, detects: {{T1078.004: 0.3, T1530: 0.2}}, implements: [M1047], scope: ['*']}}
+actors: [{{id: crime, frequency: 2, entry: [phishing]}}]
+",
+        s(&bundle())
+    );
+    std::fs::write(dir.join("model.yaml"), model).unwrap();
+    json(&["gaps", s(&dir), "--format", "json", "--trials", "4000", "--years", "4000", "--decision-trials", "2048"])
+}
+
+fn technique<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["techniques"].as_array().unwrap().iter().find(|t| t["technique"] == id).unwrap_or_else(|| panic!("{id}"))
+}
+
+fn coverage_of(t: &Value, mitigation: &str) -> Option<String> {
+    let m = t["mitigations"].as_array().unwrap().iter().find(|m| m["id"] == mitigation)?;
+    Some(m["coverage"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn gaps_respect_the_estate_s_platforms_and_what_a_control_lists() {
+    let doc = aws_gaps("");
+    assert_eq!(doc["platforms"]["names"], serde_json::json!(["IaaS"]));
+    assert_eq!(doc["platforms"]["source"], "node_kinds");
+    // ATT&CK links Active Directory Configuration to Cloud Accounts; an AWS-only estate has no AD.
+    let assume = technique(&doc, "T1078.004");
+    assert_eq!(coverage_of(assume, "M1015"), None, "{assume}");
+    assert!(assume["not_applicable"].as_array().unwrap().iter().any(|m| m == "M1015"));
+    assert!(!doc["missing"].as_array().unwrap().iter().any(|m| m["id"] == "M1015"));
+    // The SIEM lists T1530, so it audits bucket reads ...
+    assert_eq!(coverage_of(technique(&doc, "T1530"), "M1047").as_deref(), Some("covered"));
+    // ... but it does not audit phishing, which it neither lists nor covers.
+    let phishing = technique(&doc, "T1566");
+    assert_eq!(coverage_of(phishing, "M1047").as_deref(), Some("missing"), "{phishing}");
+
+    // Stated platforms win over the node kinds: with Windows, AD configuration is a gap again.
+    let doc = aws_gaps(", platforms: [IaaS, Windows]");
+    assert_eq!(doc["platforms"]["source"], "settings");
+    assert_eq!(coverage_of(technique(&doc, "T1078.004"), "M1015").as_deref(), Some("missing"));
+}

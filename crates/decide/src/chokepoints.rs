@@ -24,7 +24,17 @@ pub struct CutEdge {
     pub id: Option<String>,
     pub from: String,
     pub to: String,
+    pub kind: String,
     pub fix_cost: f64,
+    /// The concrete relation the edge stands for, if the model says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    /// What removing it means: the kind of action (rotate_credential, remove_permission, …).
+    pub action: &'static str,
+    /// The edge's own `remediation`, else its kind's default.
+    pub instruction: String,
+    /// `edge` or `kind`: where the instruction comes from.
+    pub instruction_source: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -84,12 +94,18 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
         .filter(|&&e| reached[graph.edges[e].from as usize] && !reached[graph.edges[e].to as usize])
         .map(|&e| {
             let me = &model.edges[graph.edges[e].model_index];
+            let remedy = me.remedy().expect("validated edge kind");
             CutEdge {
                 model_edge: graph.edges[e].model_index,
                 id: me.id.clone(),
                 from: me.from.value.clone(),
                 to: me.to.value.clone(),
+                kind: me.kind.value.clone(),
                 fix_cost: me.fix_cost,
+                relation: me.relation.clone(),
+                action: remedy.action,
+                instruction: remedy.instruction,
+                instruction_source: remedy.source,
             }
         })
         .collect();
@@ -272,6 +288,12 @@ pub struct ChokePoint {
     pub ale_reduction: f64,
     /// Re-simulated: share of breach probability (summed over scenarios) that removal stops.
     pub breaches_stopped: f64,
+    /// For an edge: the concrete relation it stands for, if the model says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    /// For an edge: what removing it means (its own `remediation`, else its kind's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
 }
 
 /// The model edges that disappear with an item: the edge itself, or every edge touching or requiring a node.
@@ -324,9 +346,12 @@ pub fn rank_choke_points(
         .map(|&(item, count, risk)| {
             let after = eval.without_edges(&edges_of_item(model, graph, item));
             let p_after: f64 = after.scenarios.iter().map(|s| s.probability).sum();
-            let (kind, id) = match item {
-                Item::Node(n) => ("node", graph.ids[n as usize].clone()),
-                Item::Edge(e) => ("edge", model.edges[e].label()),
+            let (kind, id, relation, instruction) = match item {
+                Item::Node(n) => ("node", graph.ids[n as usize].clone(), None, None),
+                Item::Edge(e) => {
+                    let me = &model.edges[e];
+                    ("edge", me.label(), me.relation.clone(), me.remedy().map(|r| r.instruction))
+                }
             };
             ChokePoint {
                 kind,
@@ -335,6 +360,8 @@ pub fn rank_choke_points(
                 risk_share: if total_ale > 0.0 { risk / total_ale } else { 0.0 },
                 ale_reduction: before.ale - after.ale,
                 breaches_stopped: if p_before > 0.0 { 1.0 - p_after / p_before } else { 0.0 },
+                relation,
+                instruction,
             }
         })
         .collect()

@@ -36,16 +36,19 @@ pub struct EndemicClass {
 
 /// Groups the compiled edges into classes (those with at least `min_edges` edges). Missing-mitigation
 /// classes need controls that say which ATT&CK mitigations they implement (`implements`); without
-/// any, every mitigation would look missing everywhere, so they are left out.
+/// any, every mitigation would look missing everywhere, so they are left out; nor can a mitigation
+/// tied to platforms the estate does not have be missing (`Model::platforms`).
 pub fn group(eval: &Evaluator, graph: &AttackGraph, min_edges: usize) -> Vec<EndemicClass> {
     let model = eval.model;
     let mitigations_declared = model.controls.iter().any(|c| !c.implements.is_empty());
+    let platforms = model.platforms();
     let mut groups: BTreeMap<(ClassKind, String), Vec<usize>> = BTreeMap::new();
     for e in graph.edges.iter().filter(|e| !e.kind.is_structural()) {
         groups.entry((ClassKind::Technique, e.technique.clone())).or_default().push(e.model_index);
         groups.entry((ClassKind::EdgeKind, e.kind.name.to_string())).or_default().push(e.model_index);
         // A mitigation is missing on an edge when no counted control covering it implements it.
-        for m in e.kind.mitigations.iter().filter(|_| mitigations_declared) {
+        // Platform-bound mitigations the estate cannot have are never missing.
+        for m in e.kind.mitigations.iter().filter(|m| mitigations_declared && platforms.allow_mitigation(m)) {
             let present = e.factors.iter().any(|f| model.controls[f.control].implements.iter().any(|x| x.value == *m));
             if !present {
                 groups.entry((ClassKind::MissingMitigation, m.to_string())).or_default().push(e.model_index);

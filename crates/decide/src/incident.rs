@@ -7,8 +7,10 @@
 //! - the next hops out of the compromised set, ranked by the money at stake that removing each one
 //!   takes away (re-simulated with the edge removed, same seed and stream);
 //! - the cheapest containment cut ([`min_cut`] from the compromised set to the jewels), what
-//!   revoking each cut edge means, and what stays reachable after it (re-simulated);
-//! - the credentials, secrets and identities within one hop, to rotate;
+//!   revoking each cut edge means (the edge's own `remediation`, else its kind's default from the
+//!   knowledge base), and what stays reachable after it (re-simulated);
+//! - the credentials, secrets and identities within one hop, to rotate (the node's own
+//!   `remediation`, else its kind's rotation text);
 //! - the ATT&CK techniques to hunt for, ranked by the share of breach trials in which an edge of
 //!   that technique lies on a live path to a jewel, with the deployed controls that detect them.
 //!
@@ -25,15 +27,18 @@ use riskpath_engine::risk::mean_loss;
 use riskpath_engine::rng::key;
 use riskpath_engine::sim::{Run, SimGraph, proportion};
 use riskpath_model::Model;
-use riskpath_model::kb::{self, EdgeKind, Skill};
+use riskpath_model::kb::{self, Skill};
 use serde::Serialize;
 
 use crate::chokepoints::min_cut;
 use crate::csr::Csr;
 use crate::stakes::Stakes;
 
-/// Node kinds that are credentials (or stand for the rights of one): rotated when within one hop.
-pub const CREDENTIAL_KINDS: [&str; 5] = ["identity", "secret", "key", "role", "group"];
+/// Whether a node is a credential (or stands for the rights of one) to rotate when within one hop:
+/// its kind says how to rotate it.
+fn is_credential(node: &riskpath_model::Node) -> bool {
+    kb::node_kind(&node.kind).is_some_and(|k| k.rotation.is_some())
+}
 
 /// The random stream of incident trials; every what-if of one incident reuses it.
 pub fn incident_stream() -> u64 {
@@ -186,6 +191,9 @@ pub struct NextHop {
     pub to: String,
     pub kind: String,
     pub technique: String,
+    /// The concrete relation the edge stands for, if the model says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
     /// P(the hop succeeds): share of trials in which it fires.
     pub probability: f64,
     /// Share of breach trials (some jewel reached) in which the hop is on a live path to a jewel.
@@ -206,11 +214,16 @@ pub struct CutStep {
     pub kind: String,
     pub technique: String,
     pub fix_cost: f64,
+    /// The concrete relation the edge stands for, if the model says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
     /// The kind of action: rotate_credential, revoke_sessions, remove_trust, remove_membership,
     /// remove_permission, block_network, isolate, freeze_pipeline, suspend_account, block_lure.
     pub action: &'static str,
     /// What to do, in one sentence.
     pub instruction: String,
+    /// Where the instruction comes from: `edge` (its `remediation`) or `kind` (the default).
+    pub instruction_source: &'static str,
     /// Share of breach trials in which this edge is on a live path to a jewel.
     pub breach_share: f64,
 }
@@ -250,6 +263,8 @@ pub struct Rotation {
     /// The edges from the compromised set that lead to it (`from -kind->`).
     pub via: Vec<String>,
     pub instruction: String,
+    /// Where the instruction comes from: `node` (its `remediation`) or `kind` (the kind's rotation).
+    pub instruction_source: &'static str,
 }
 
 /// A deployed control that detects a technique on the edges where it is used.
@@ -863,6 +878,7 @@ pub fn assess(
                 to: ids(ce.to),
                 kind: ce.kind.name.to_string(),
                 technique: ce.technique.clone(),
+                relation: me.relation.clone(),
                 probability: counts.fired[e] as f64 / trials as f64,
                 breach_share: share_of_breaches(counts.on_path[e]),
                 at_stake_removed: removed,
@@ -892,17 +908,18 @@ pub fn assess(
             let ge = by_model[&me_i];
             let ce = &graph.edges[ge];
             let me = &model.edges[me_i];
-            let (from, to) = (ids(ce.from), ids(ce.to));
-            let (action, instruction) = revocation(ce.kind, &from, &to);
+            let remedy = me.remedy().expect("validated edge kind");
             CutStep {
                 id: me.id.clone(),
-                from,
-                to,
+                from: ids(ce.from),
+                to: ids(ce.to),
                 kind: ce.kind.name.to_string(),
                 technique: ce.technique.clone(),
                 fix_cost: me.fix_cost,
-                action,
-                instruction,
+                relation: me.relation.clone(),
+                action: remedy.action,
+                instruction: remedy.instruction,
+                instruction_source: remedy.source,
                 breach_share: share_of_breaches(counts.on_path[ge]),
             }
         })
@@ -935,7 +952,7 @@ pub fn assess(
     // --- Credentials within one hop ------------------------------------------------------------
     let mut rotate: BTreeMap<u32, Rotation> = BTreeMap::new();
     for &s in &sources {
-        if let Some(node) = model.node(&graph.ids[s as usize]).filter(|n| CREDENTIAL_KINDS.contains(&n.kind.as_str())) {
+        if let Some(node) = model.node(&graph.ids[s as usize]).filter(|n| is_credential(n)) {
             rotate.insert(s, rotation(node, true, 1.0));
         }
     }
@@ -946,7 +963,7 @@ pub fn assess(
                 continue;
             }
             let Some(node) = model.node(&graph.ids[ce.to as usize]) else { continue };
-            if !CREDENTIAL_KINDS.contains(&node.kind.as_str()) {
+            if !is_credential(node) {
                 continue;
             }
             let p = counts.node_hits[ce.to as usize] as f64 / trials as f64;
@@ -1053,95 +1070,22 @@ fn depths(graph: &AttackGraph, skill: Skill, sources: &[u32]) -> Vec<u32> {
     depth
 }
 
+/// The rotation entry of a credential node: its own `remediation`, else its kind's rotation text.
 fn rotation(node: &riskpath_model::Node, compromised: bool, probability: f64) -> Rotation {
-    let id = &node.id;
-    let instruction = match node.kind.as_str() {
-        "identity" => format!("Reset {id}'s password, revoke its sessions and tokens, re-enrol its MFA"),
-        "secret" => format!("Rotate {id} and revoke the old value; check its use since the compromise"),
-        "key" => format!("Rotate {id} (new key material) and revoke or disable the old key"),
-        "role" => format!("Revoke {id}'s active sessions and review who may assume it"),
-        "group" => format!("Review {id}'s membership; remove members and grants added since the compromise"),
-        _ => format!("Rotate the credentials of {id}"),
+    let kind_text = kb::node_kind(&node.kind).and_then(|k| k.rotation);
+    let (instruction, instruction_source) = match (&node.remediation, kind_text) {
+        (Some(own), _) => (own.clone(), "node"),
+        (None, Some(template)) => (kb::fill(template, &[("id", &node.id)]), "kind"),
+        (None, None) => (format!("Rotate the credentials of {}", node.id), "kind"),
     };
     Rotation {
-        id: id.clone(),
+        id: node.id.clone(),
         kind: node.kind.clone(),
         name: node.name.clone(),
         compromised,
         probability,
         via: Vec::new(),
         instruction,
+        instruction_source,
     }
-}
-
-/// What revoking the step `from -kind-> to` means: the kind of action and one instruction.
-pub fn revocation(kind: &EdgeKind, from: &str, to: &str) -> (&'static str, String) {
-    let (action, text) = match kind.name {
-        "steals_credential" | "dumps_credentials" | "harvests_browser" => {
-            ("rotate_credential", format!("Rotate {to}: assume the copy reachable from {from} is taken"))
-        }
-        "authenticates" => {
-            ("rotate_credential", format!("Rotate or disable {from} so it no longer authenticates as {to}"))
-        }
-        "kerberoasts" => ("rotate_credential", format!("Reset {to}'s service-account password to a long random one")),
-        "password_spray" => {
-            ("rotate_credential", format!("Reset {to}'s password and lock it against sign-ins from {from}"))
-        }
-        "forges_token" => (
-            "rotate_credential",
-            format!("Rotate the signing key {from} can use and revoke every token issued for {to}"),
-        ),
-        "hijacks_session" | "steals_session" | "token_theft" => {
-            ("revoke_sessions", format!("Revoke {to}'s sessions and tokens (force re-authentication)"))
-        }
-        "mfa_fatigue" => {
-            ("revoke_sessions", format!("Revoke {to}'s sessions, reset its MFA and require number matching"))
-        }
-        "oauth_consent" => {
-            ("revoke_sessions", format!("Revoke the OAuth grants on {to} and block user consent to new apps"))
-        }
-        "saas_access" => {
-            ("revoke_sessions", format!("Revoke {from}'s sessions in {to} and suspend its SSO assignment"))
-        }
-        "assumes" => ("remove_trust", format!("Remove {from} from {to}'s trust policy (who may assume it)")),
-        "trusted_relationship" => ("remove_trust", format!("Suspend {from}'s trusted access to {to}")),
-        "member_of" => ("remove_membership", format!("Remove {from} from {to}")),
-        "admin_of" => ("remove_permission", format!("Remove {from}'s administrative rights over {to}")),
-        "grants_role" => ("remove_permission", format!("Remove {from}'s permission to grant roles in {to}")),
-        "resets_password" => ("remove_permission", format!("Remove {from}'s right to reset {to}'s password")),
-        "reads_secret" | "decrypts" => {
-            ("remove_permission", format!("Revoke {from}'s access to {to} (and rotate {to} if it may have been read)"))
-        }
-        "reads_metadata" => (
-            "remove_permission",
-            format!("Block {from}'s access to the instance metadata endpoint (IMDSv2, hop limit 1)"),
-        ),
-        "cloud_api" | "cloud_run_command" | "snapshots" | "kube_exec" => {
-            ("remove_permission", format!("Revoke {from}'s {} permission on {to}", kind.name.replace('_', " ")))
-        }
-        "pushes_code" | "reads_repository" => {
-            ("remove_permission", format!("Revoke {from}'s access to {to} (or require review on every change)"))
-        }
-        "escapes_container" | "escalates" => {
-            ("isolate", format!("Contain {from} (EDR network containment, or cordon and drain) before it reaches {to}"))
-        }
-        "deploys_to" | "implants_image" | "poisons_pipeline" | "compromises_dependency" | "supply_chain" => (
-            "freeze_pipeline",
-            format!("Freeze deployments from {from} to {to} (pause the pipeline, pin images and dependencies)"),
-        ),
-        "insider_abuse" | "internal_phish" => {
-            ("suspend_account", format!("Suspend {from}'s account so it cannot reach {to}"))
-        }
-        "phishes" | "drive_by" => {
-            ("block_lure", format!("Block the lure from {from} at the mail and web gateway, and warn {to}'s users"))
-        }
-        "physical" => ("isolate", format!("Restrict physical access to {to}")),
-        _ if kind.area == "network" => (
-            "block_network",
-            format!("Block {from} → {to} at the firewall or security group ({})", kind.name.replace('_', " ")),
-        ),
-        _ if kind.area == "data" => ("remove_permission", format!("Revoke {from}'s access to {to}")),
-        _ => ("remove_permission", format!("Remove {from}'s {} access to {to}", kind.name.replace('_', " "))),
-    };
-    (action, text)
 }

@@ -172,33 +172,53 @@ edges:
 }
 
 #[test]
-fn revocations_name_the_right_action_per_edge_kind() {
-    let kind = |k: &str| riskpath_model::kb::edge_kind(k).unwrap();
-    let cases = [
-        ("steals_credential", "rotate_credential"),
-        ("authenticates", "rotate_credential"),
-        ("hijacks_session", "revoke_sessions"),
-        ("steals_session", "revoke_sessions"),
-        ("token_theft", "revoke_sessions"),
-        ("assumes", "remove_trust"),
-        ("member_of", "remove_membership"),
-        ("ssh", "block_network"),
-        ("rdp", "block_network"),
-        ("exploits_internal", "block_network"),
-        ("admin_of", "remove_permission"),
-        ("deploys_to", "freeze_pipeline"),
-    ];
-    for (k, action) in cases {
-        let (got, text) = incident::revocation(kind(k), "src", "dst");
-        assert_eq!(got, action, "{k}: {text}");
-        assert!(text.contains("src") || text.contains("dst"), "{k}: {text}");
-    }
-    assert!(
-        incident::revocation(kind("authenticates"), "leaked-key", "admin")
-            .1
-            .starts_with("Rotate or disable leaked-key")
+fn the_edge_s_own_remediation_and_the_node_s_kind_decide_the_wording() {
+    // An IAM user reached through an access key, then an admin role. The key edge carries the
+    // concrete relation and its remediation; the user's kind says to deactivate access keys, not to
+    // reset a password; `svc` says in the model what rotating it means.
+    let m = model(&format!(
+        "entry_points: [{{id: net, kind: internet}}]
+nodes:
+  - {{id: laptop, kind: host}}
+  - {{id: deploy-bot, kind: iam_user}}
+  - {{id: svc, kind: identity, remediation: Disable svc in Okta and rotate its API token}}
+  - {{id: admin, kind: role}}
+  - {{id: db, kind: datastore, crown_jewel: true, loss: {{confidentiality: 1000000}}}}
+edges:
+  - {{from: net, to: laptop, kind: exploits, p: 0.1}}
+  - from: laptop
+    to: deploy-bot
+    kind: steals_credential
+    p: 1.0
+    relation: access key AKIAEXAMPLE in ~/.aws/credentials
+    remediation: Deactivate access key AKIAEXAMPLE of deploy-bot and delete the credentials file on laptop
+  - {{from: laptop, to: svc, kind: steals_credential, p: 1.0}}
+  - {{from: deploy-bot, to: admin, kind: assumes, p: 1.0, fix_cost: 5}}
+  - {{from: svc, to: admin, kind: assumes, p: 1.0, fix_cost: 5}}
+  - {{from: admin, to: db, kind: reads, p: 1.0, fix_cost: 100}}
+{ACTOR}"
+    ));
+    let x = assess(&m, &["laptop"], 2_000);
+    let steps: Vec<(&str, &str, &str)> =
+        x.containment.steps.iter().map(|s| (s.to.as_str(), s.instruction.as_str(), s.instruction_source)).collect();
+    let key = steps.iter().find(|s| s.0 == "deploy-bot").unwrap_or_else(|| panic!("{steps:?}"));
+    assert_eq!(key.1, "Deactivate access key AKIAEXAMPLE of deploy-bot and delete the credentials file on laptop");
+    assert_eq!(key.2, "edge");
+    let svc = steps.iter().find(|s| s.0 == "svc").unwrap_or_else(|| panic!("{steps:?}"));
+    assert_eq!((svc.1, svc.2), ("Rotate svc: assume the copy reachable from laptop is taken", "kind"));
+    let cut = x.containment.steps.iter().find(|s| s.to == "deploy-bot").unwrap();
+    assert_eq!(cut.relation.as_deref(), Some("access key AKIAEXAMPLE in ~/.aws/credentials"));
+    assert_eq!(cut.action, "rotate_credential");
+
+    let user = x.rotate.iter().find(|r| r.id == "deploy-bot").expect("the IAM user is one hop out");
+    assert!(user.instruction.starts_with("Deactivate deploy-bot's access keys"), "{}", user.instruction);
+    assert!(!user.instruction.contains("password,") && user.instruction_source == "kind");
+    let svc = x.rotate.iter().find(|r| r.id == "svc").unwrap();
+    assert_eq!(
+        (svc.instruction.as_str(), svc.instruction_source),
+        ("Disable svc in Okta and rotate its API token", "node")
     );
-    assert!(incident::revocation(kind("member_of"), "alice", "admins").1.contains("Remove alice from admins"));
+    assert!(x.rotate.iter().all(|r| r.id != "laptop"), "a host is contained, not rotated");
 }
 
 /// A graph with AND edges, a cycle and several next hops, to compare the in-batch what-ifs with a

@@ -54,6 +54,9 @@ impl ControlFactor {
 pub enum Base {
     /// The knowledge base's probability per skill for the edge kind.
     Kind([f64; 3]),
+    /// The knowledge base's probability per skill for the edge's own `technique`, which differs
+    /// from its kind's and has a rate of its own (`kb::base_rate`).
+    Technique([f64; 3]),
     /// The edge's own `p`, for every actor.
     Override(Estimate),
 }
@@ -61,7 +64,7 @@ pub enum Base {
 impl Base {
     pub fn estimate(&self, skill: Skill) -> Estimate {
         match *self {
-            Base::Kind(p) => Estimate::Point(p[skill.index()]),
+            Base::Kind(p) | Base::Technique(p) => Estimate::Point(p[skill.index()]),
             Base::Override(e) => e,
         }
     }
@@ -248,7 +251,10 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
             let technique = e.technique_id().expect("validated edge kind").to_string();
             let base = match &e.p {
                 Some(p) => Base::Override(p.value),
-                None => Base::Kind(kind.base),
+                None => match kb::base_rate(kind, e.technique.as_ref().map(|t| t.value.as_str())) {
+                    (rate, kb::BaseSource::Technique) => Base::Technique(rate),
+                    (rate, _) => Base::Kind(rate),
+                },
             };
             let (source, target) = (end_of[e.from.value.as_str()], end_of[e.to.value.as_str()]);
             let factors: Vec<ControlFactor> = model

@@ -72,7 +72,8 @@ pub struct EdgeExplanation {
     pub kind: String,
     pub technique: String,
     pub technique_name: Option<String>,
-    /// "knowledge base" or "edge p".
+    /// "knowledge base" (the edge kind), "technique rate" (the edge's own technique has a rate in
+    /// the knowledge base) or "edge p".
     pub base_source: &'static str,
     /// Mean base probability per skill (low, medium, high).
     pub base: [f64; 3],
@@ -95,6 +96,14 @@ pub struct EdgeExplanation {
     /// edge's random draw (the hop succeeds with the best way's probability).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parallel: Vec<String>,
+    /// The concrete relation the edge stands for, if the model says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What removing the edge means (its own `remediation`, else its kind's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<riskpath_model::Remedy>,
 }
 
 /// Explains compiled edge `edge` of `graph`, listing also the controls that would match but do not count.
@@ -139,6 +148,7 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         base_source: match e.base {
             Base::Kind(_) => "knowledge base",
             Base::Override(_) if !me.vulnerabilities.is_empty() => "vulnerabilities",
+            Base::Technique(_) => "technique rate",
             Base::Override(_) => "edge p",
         },
         base: Skill::ALL.map(|s| dist::probability_mean(&e.base.estimate(s))),
@@ -160,6 +170,9 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
             .filter(|(i, x)| *i != e.model_index && x.from.value == me.from.value && x.to.value == me.to.value)
             .map(|(_, x)| x.id.clone().unwrap_or_else(|| x.kind.value.clone()))
             .collect(),
+        relation: me.relation.clone(),
+        description: me.description.clone(),
+        remediation: me.remedy(),
     }
 }
 

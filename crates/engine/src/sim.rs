@@ -322,7 +322,7 @@ impl SimGraph {
     fn add_program(&mut self, e: &crate::compile::CompiledEdge, model: &riskpath_model::Model, skill: Skill) -> u32 {
         let base = match e.base {
             Base::Override(est) => self.input(est, key(&[0, e.model_index as u64])),
-            Base::Kind(p) => Term::Fixed(p[skill.index()]),
+            Base::Kind(p) | Base::Technique(p) => Term::Fixed(p[skill.index()]),
         };
         let factors = e
             .factors

@@ -290,3 +290,41 @@ fn source_side_scopes_follow_the_formula() {
         assert_eq!(scopes, by[e.model_index], "s{}", e.model_index + 1);
     }
 }
+
+#[test]
+fn an_edge_technique_with_its_own_rate_replaces_the_kind_s_base_and_edge_p_wins_over_both() {
+    // Three `phishes` edges: as the kind, as vishing (T1566.004 has its own rate) and vishing with
+    // its own p; an email filter listing T1566 covers all three (a sub-technique is covered).
+    let yaml = "entry_points: [{id: mail, kind: email}]
+nodes:
+  - {id: a, kind: identity}
+  - {id: b, kind: identity}
+  - {id: c, kind: identity}
+edges:
+  - {from: mail, to: a, kind: phishes}
+  - {from: mail, to: b, kind: phishes, technique: T1566.004}
+  - {from: mail, to: c, kind: phishes, technique: T1566.004, p: 0.2}
+controls:
+  - {id: filter, mitigates: {T1566: 0.5}}
+";
+    let model = riskpath_model::load_str("m.yaml", yaml, &Default::default()).expect("valid").model;
+    let graph = compile(&model, &Posture::as_deployed(&model));
+    let p_of = |to: &str| {
+        let e = graph.edges.iter().find(|e| graph.ids[e.to as usize] == to).unwrap();
+        e.p
+    };
+    let kind = kb::edge_kind("phishes").unwrap().base;
+    let vishing = kb::technique_rate("T1566.004").unwrap().base;
+    for s in Skill::ALL {
+        let i = s.index();
+        assert!((p_of("a")[i] - kind[i] * 0.5).abs() < 1e-12);
+        assert!((p_of("b")[i] - vishing[i] * 0.5).abs() < 1e-12);
+        assert!((p_of("c")[i] - 0.2 * 0.5).abs() < 1e-12);
+    }
+    assert!(vishing[1] > kind[1], "a call beats an email lure");
+    let explained: Vec<&str> =
+        (0..3).map(|i| riskpath_engine::explain::explain_edge(&model, &graph, i).base_source).collect();
+    let mut sorted = explained.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["edge p", "knowledge base", "technique rate"]);
+}

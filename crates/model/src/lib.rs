@@ -10,6 +10,7 @@ pub mod files;
 mod groups;
 pub mod kb;
 mod load;
+mod platforms;
 mod read;
 pub mod source;
 mod suggest;
@@ -20,6 +21,7 @@ pub mod yaml;
 
 pub use groups::{Campaign, LossGroup};
 pub use load::{LoadOptions, Loaded, Overlay, SKIPPED_DIRS, load, load_overlay, load_str};
+pub use platforms::{PlatformSource, Platforms};
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;

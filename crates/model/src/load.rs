@@ -285,6 +285,7 @@ fn apply_setting(s: &mut Settings, key: &str, value: SettingValue) {
         ("trials", SettingValue::Count(v)) => s.trials = v,
         ("years", SettingValue::Count(v)) => s.years = v,
         ("seed", SettingValue::Count(v)) => s.seed = v,
+        ("platforms", SettingValue::List(v)) => s.platforms = Some(v),
         _ => {}
     }
 }

@@ -331,6 +331,7 @@ pub enum SettingValue {
     Text(String),
     Number(f64),
     Count(u64),
+    List(Vec<String>),
 }
 
 const TOP_KEYS: &[&str] =
@@ -374,7 +375,7 @@ impl Reader {
     }
 
     fn settings(&mut self, node: &YNode, out: &mut FileContents) {
-        const KEYS: &[&str] = &["currency", "respond", "trials", "years", "seed", "tolerance", "attack"];
+        const KEYS: &[&str] = &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms"];
         let Some(f) = self.fields(node, "settings", KEYS) else { return };
         for &key in KEYS {
             let Some(n) = f.get(key) else { continue };
@@ -391,6 +392,7 @@ impl Reader {
                     ok.then_some(SettingValue::Text(s.value))
                 }),
                 "attack" => self.string(n, &what).map(|s| SettingValue::Text(s.value)),
+                "platforms" => self.platforms(&f, &what).map(SettingValue::List),
                 "respond" => self.number(n, &what, Range::Probability).map(SettingValue::Number),
                 "tolerance" => self.number(n, &what, Range::Money).map(SettingValue::Number),
                 "seed" => self.whole(n, &what, 0, u64::MAX >> 11).map(SettingValue::Count),
@@ -400,6 +402,29 @@ impl Reader {
                 out.settings.push((key, n.loc, v));
             }
         }
+    }
+
+    /// `settings.platforms`: ATT&CK platform names, exactly as ATT&CK spells them.
+    fn platforms(&mut self, f: &Fields, what: &str) -> Option<Vec<String>> {
+        let names = self.strings(f, "platforms", "settings");
+        let known = crate::kb::PLATFORMS;
+        let mut ok = true;
+        for name in &names {
+            if !known.contains(&name.value.as_str()) {
+                ok = false;
+                let help = known
+                    .iter()
+                    .find(|p| p.eq_ignore_ascii_case(&name.value))
+                    .map(|p| format!("ATT&CK spells it `{p}`"))
+                    .or_else(|| did_you_mean(&name.value, known.iter().copied()))
+                    .unwrap_or_else(|| format!("ATT&CK platforms: {}", known.join(", ")));
+                self.problems.push(
+                    Problem::error(format!("{what}: unknown ATT&CK platform `{}`", name.value), Some(name.loc))
+                        .with_help(help),
+                );
+            }
+        }
+        ok.then(|| names.into_iter().map(|n| n.value).collect())
     }
 
     fn whole(&mut self, node: &YNode, what: &str, min: u64, max: u64) -> Option<u64> {
@@ -415,7 +440,7 @@ impl Reader {
 
     fn entry_point(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an entry point";
-        let Some(f) = self.fields(node, what, &["id", "kind", "name", "campaign"]) else { return };
+        let Some(f) = self.fields(node, what, &["id", "kind", "name", "campaign", "description"]) else { return };
         let id = self.required_string(&f, "id", what);
         let kind = self
             .required(&f, "kind", what)
@@ -423,16 +448,29 @@ impl Reader {
             .and_then(EntryKind::parse);
         let name = self.optional_string(&f, "name", what);
         let campaign = f.get("campaign").and_then(|n| self.campaign(n));
+        let description = self.optional_string(&f, "description", what);
         if let Some(id) = id {
             // Kept even with a bad kind, so references to it are not reported as dangling too.
             let kind = kind.unwrap_or(EntryKind::Internet);
-            out.entry_points.push(EntryPoint { id: id.value, kind, name, campaign, loc: id.loc });
+            out.entry_points.push(EntryPoint { id: id.value, kind, name, campaign, description, loc: id.loc });
         }
     }
 
     fn node(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a node";
-        const KEYS: &[&str] = &["id", "kind", "name", "zone", "owner", "tags", "crown_jewel", "loss", "campaign"];
+        const KEYS: &[&str] = &[
+            "id",
+            "kind",
+            "name",
+            "zone",
+            "owner",
+            "tags",
+            "crown_jewel",
+            "loss",
+            "campaign",
+            "description",
+            "remediation",
+        ];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         if let Some(c) = f.get("campaign") {
             self.problems.push(
@@ -472,6 +510,8 @@ impl Reader {
             tags: self.strings(&f, "tags", what).into_iter().map(|s| s.value).collect(),
             crown_jewel,
             loss,
+            description: self.optional_string(&f, "description", what),
+            remediation: self.optional_string(&f, "remediation", what),
             loc: f.loc,
         };
         if let Some(id) = id {
@@ -515,6 +555,9 @@ impl Reader {
             "fix_cost",
             "name",
             "vulnerabilities",
+            "relation",
+            "remediation",
+            "description",
         ];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = f.get("id").and_then(|n| self.string(n, "edge `id`"));
@@ -531,6 +574,9 @@ impl Reader {
         let requires = self.strings(&f, "requires", what);
         let requires_any = f.get("requires_any").map(|n| self.requires_any(n)).unwrap_or_default();
         let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::Money));
+        let relation = self.optional_string(&f, "relation", what);
+        let remediation = self.optional_string(&f, "remediation", what);
+        let description = self.optional_string(&f, "description", what);
         if let (Some(from), Some(to), Some(kind)) = (from, to, kind) {
             out.edges.push(Edge {
                 loc: id.as_ref().map_or(f.loc, |i| i.loc),
@@ -544,6 +590,9 @@ impl Reader {
                 requires_any,
                 fix_cost: fix_cost.unwrap_or(1.0),
                 vulnerabilities,
+                relation,
+                remediation,
+                description,
             });
         }
     }
@@ -569,8 +618,20 @@ impl Reader {
 
     fn control(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a control";
-        const KEYS: &[&str] =
-            &["id", "name", "uses", "mitigates", "detects", "scope", "implements", "status", "cost", "owner", "check"];
+        const KEYS: &[&str] = &[
+            "id",
+            "name",
+            "uses",
+            "mitigates",
+            "detects",
+            "scope",
+            "implements",
+            "status",
+            "cost",
+            "owner",
+            "check",
+            "description",
+        ];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let uses = f.get("uses").and_then(|n| self.string(n, "control `uses`"));
@@ -638,6 +699,7 @@ impl Reader {
                 cost,
                 owner,
                 check,
+                description: self.optional_string(&f, "description", what),
                 loc: id.loc,
             });
         }
@@ -689,7 +751,7 @@ impl Reader {
 
     fn actor(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an actor";
-        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group"];
+        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group", "description"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let frequency = self
@@ -710,6 +772,7 @@ impl Reader {
         let targets = self.strings(&f, "targets", what);
         let name = self.optional_string(&f, "name", what);
         let attack_group = f.get("attack_group").and_then(|n| self.string(n, "actor `attack_group`"));
+        let description = self.optional_string(&f, "description", what);
         if let (Some(id), Some(frequency)) = (id, frequency) {
             if f.get("targets").is_none() {
                 out.actors_targeting_all.push(id.value.clone());
@@ -723,6 +786,7 @@ impl Reader {
                 targets,
                 attack_group,
                 allowed_techniques: None,
+                description,
                 loc: id.loc,
             });
         }
@@ -730,7 +794,8 @@ impl Reader {
 
     fn initiative(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an initiative";
-        const KEYS: &[&str] = &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner"];
+        const KEYS: &[&str] =
+            &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner", "description"];
         let Some(f) = self.fields(node, what, KEYS) else { return };
         let id = self.required_string(&f, "id", what);
         let deploys = self.strings(&f, "deploys", what);
@@ -750,6 +815,7 @@ impl Reader {
         let depends_on = self.strings(&f, "depends_on", what);
         let name = self.optional_string(&f, "name", what);
         let owner = self.optional_string(&f, "owner", what);
+        let description = self.optional_string(&f, "description", what);
         if let Some(id) = id {
             out.initiatives.push(Initiative {
                 id: id.value,
@@ -760,6 +826,7 @@ impl Reader {
                 duration_quarters: duration,
                 depends_on,
                 owner,
+                description,
                 loc: id.loc,
             });
         }

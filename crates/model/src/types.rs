@@ -52,6 +52,8 @@ pub struct Settings {
     pub tolerance: Option<f64>,
     /// Path of an ATT&CK STIX bundle to validate techniques against, if given.
     pub attack: Option<String>,
+    /// The ATT&CK platforms of the estate, if stated (else derived from node kinds: `Model::platforms`).
+    pub platforms: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             years: 100_000,
             tolerance: None,
             attack: None,
+            platforms: None,
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct EntryPoint {
     pub name: Option<String>,
     /// The population this entry point reaches some members of per attempt, if it is a campaign.
     pub campaign: Option<crate::groups::Campaign>,
+    /// Free text shown in reports, `explain` and incident runbooks.
+    pub description: Option<String>,
     pub loc: Loc,
 }
 
@@ -126,6 +131,11 @@ pub struct Node {
     pub tags: Vec<String>,
     pub crown_jewel: bool,
     pub loss: Vec<Loss>,
+    /// Free text shown in reports, `explain` and incident runbooks.
+    pub description: Option<String>,
+    /// What to do with this node when it is held or exposed in an incident (replaces its kind's
+    /// rotation text).
+    pub remediation: Option<String>,
     pub loc: Loc,
 }
 
@@ -148,6 +158,12 @@ pub struct Edge {
     /// The vulnerabilities the edge stands for (scanner findings); when given, `p` is derived
     /// from them by [`crate::vuln::combine`].
     pub vulnerabilities: Vec<crate::vuln::Vulnerability>,
+    /// The concrete relation the edge stands for, e.g. "ForceChangePassword on ALICE@CORP.LOCAL".
+    pub relation: Option<String>,
+    /// What removing this edge means, in place of its kind's default remediation.
+    pub remediation: Option<String>,
+    /// Free text shown in reports and `explain`.
+    pub description: Option<String>,
     pub loc: Loc,
 }
 
@@ -164,6 +180,31 @@ impl Edge {
             None => crate::kb::edge_kind(&self.kind.value).map(|k| k.technique),
         }
     }
+    /// What removing this edge means: its kind's action, with the edge's own `remediation` or else
+    /// its kind's default filled in with the edge's ends (`None` for an unknown kind).
+    pub fn remedy(&self) -> Option<Remedy> {
+        let kind = crate::kb::edge_kind(&self.kind.value)?;
+        let (action, template) = crate::kb::remediation(kind);
+        Some(match &self.remediation {
+            Some(own) => Remedy { action, instruction: own.clone(), source: "edge" },
+            None => Remedy {
+                action,
+                instruction: crate::kb::fill(template, &[("from", &self.from.value), ("to", &self.to.value)]),
+                source: "kind",
+            },
+        })
+    }
+}
+
+/// What removing an edge means, as cuts, containment and `explain` show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Remedy {
+    /// The kind of action (`kb::Remediation::action`): rotate_credential, remove_permission, …
+    pub action: &'static str,
+    /// What to do, in one sentence.
+    pub instruction: String,
+    /// `edge` (the edge's own `remediation`) or `kind` (its kind's default).
+    pub source: &'static str,
 }
 
 /// What a scope selector picks: a node (by id, tag, kind, zone or owner), or anything (`*`).
@@ -307,6 +348,8 @@ pub struct Control {
     pub cost: Cost,
     pub owner: Option<String>,
     pub check: Option<Check>,
+    /// Free text shown in reports.
+    pub description: Option<String>,
     pub loc: Loc,
 }
 
@@ -315,6 +358,11 @@ impl Control {
     /// the end it looks at)?
     pub fn covers(&self, source: EdgeEnd<'_>, target: EdgeEnd<'_>) -> bool {
         self.covering_selector(source, target).is_some()
+    }
+    /// Whether the control lists `technique` (itself or its parent) in `mitigates` or `detects`: only
+    /// then can it act on, or implement a mitigation for, a step of that technique.
+    pub fn lists(&self, technique: &str) -> bool {
+        self.mitigates.iter().chain(&self.detects).any(|x| crate::kb::technique_covers(&x.technique.value, technique))
     }
     /// The first selector of the scope that covers the edge from `source` to `target`.
     pub fn covering_selector(&self, source: EdgeEnd<'_>, target: EdgeEnd<'_>) -> Option<&ScopeSelector> {
@@ -340,6 +388,8 @@ pub struct Actor {
     /// Resolved from `attack_group` by the loader: the techniques the group is known to use (sorted
     /// ATT&CK ids). `None` means no limit.
     pub allowed_techniques: Option<Vec<String>>,
+    /// Free text shown in reports.
+    pub description: Option<String>,
     pub loc: Loc,
 }
 
@@ -361,6 +411,8 @@ pub struct Initiative {
     pub duration_quarters: u32,
     pub depends_on: Vec<Ref>,
     pub owner: Option<String>,
+    /// Free text shown in reports.
+    pub description: Option<String>,
     pub loc: Loc,
 }
 

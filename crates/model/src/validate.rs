@@ -119,7 +119,36 @@ pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     check_initiatives(model, &ids, &mut problems);
     check_completeness(model, &mut problems);
     crate::groups::check(model, &mut problems);
+    check_platforms(model, &mut problems);
     problems
+}
+
+/// A warning at the first node whose kind lives only on platforms `settings.platforms` leaves out
+/// (a `domain` in an estate stated to be IaaS only), once per such set of platforms: one of the two
+/// is wrong, and gaps would drop mitigations the estate needs.
+fn check_platforms(model: &Model, problems: &mut Vec<Problem>) {
+    let Some(stated) = &model.settings.platforms else { return };
+    let mut seen: Vec<&[&str]> = Vec::new();
+    for node in &model.nodes {
+        let Some(kind) = kb::node_kind(&node.kind) else { continue };
+        let listed = kind.platforms.iter().any(|p| stated.iter().any(|s| s == p));
+        if kind.platforms.is_empty() || listed || seen.contains(&kind.platforms) {
+            continue;
+        }
+        seen.push(kind.platforms);
+        problems.push(
+            Problem::warning(
+                format!(
+                    "node `{}` is a {} ({}), a platform `settings.platforms` does not list",
+                    node.id,
+                    kind.name,
+                    kind.platforms.join(" or ")
+                ),
+                Some(node.loc),
+            )
+            .with_help("add the platform to settings.platforms (or fix the node's kind): mitigations of platforms not listed are not counted as gaps"),
+        );
+    }
 }
 
 /// Warnings for models that load but cannot say anything about risk.

@@ -7,13 +7,15 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use riskpath_model::kb::{CATALOG, EDGE_KINDS, MITIGATIONS, TECHNIQUES};
+use riskpath_model::kb::{CATALOG, EDGE_KINDS, MITIGATIONS, PLATFORMS, TECHNIQUES};
 use serde_json::Value;
 
 /// A technique or mitigation of the bundle, by ATT&CK id.
 struct Entry {
     name: String,
     tactics: BTreeSet<String>,
+    /// `x_mitre_platforms` (techniques only).
+    platforms: BTreeSet<String>,
     /// Neither revoked nor deprecated.
     current: bool,
 }
@@ -84,7 +86,15 @@ fn parse(bundle: &Value) -> Attack {
                     .filter(|p| str_field(p, "kill_chain_name") == "mitre-attack")
                     .map(|p| str_field(p, "phase_name").to_string())
                     .collect();
-                let entry = Entry { name: str_field(o, "name").to_string(), tactics, current: is_current(o) };
+                let platforms = o
+                    .get("x_mitre_platforms")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect();
+                let entry =
+                    Entry { name: str_field(o, "name").to_string(), tactics, platforms, current: is_current(o) };
                 let map = if kind == "attack-pattern" { &mut techniques } else { &mut mitigations };
                 // An id may also be carried by revoked or deprecated objects; the current one wins.
                 let keep_old = map.get(id).is_some_and(|old: &Entry| old.current && !entry.current);
@@ -274,4 +284,51 @@ fn catalog_controls_use_current_attack_ids_and_linked_mitigations() {
         }
     }
     assert_no_problems("CATALOG", problems);
+}
+
+#[test]
+fn platforms_are_the_platforms_of_current_techniques() {
+    let attack = attack();
+    let used: BTreeSet<&str> = attack
+        .techniques
+        .iter()
+        .filter(|(id, e)| e.current && id.starts_with('T'))
+        .flat_map(|(_, e)| e.platforms.iter().map(String::as_str))
+        .collect();
+    let ours: BTreeSet<&str> = PLATFORMS.iter().copied().collect();
+    assert_eq!(ours, used, "PLATFORMS must be exactly the platforms of current ATT&CK techniques");
+}
+
+#[test]
+fn the_identity_attack_techniques_are_known_by_name() {
+    // What BloodHound- and IAM-style paths use: ACL abuse, GPOs, Kerberos, AD CS, trusts, tokens.
+    let needed = [
+        "T1484.001",
+        "T1222.001",
+        "T1134.005",
+        "T1558.003",
+        "T1558.004",
+        "T1187",
+        "T1649",
+        "T1003.006",
+        "T1098.001",
+        "T1098.003",
+        "T1098.007",
+        "T1556.001",
+        "T1556.006",
+        "T1556.007",
+        "T1550.002",
+        "T1550.003",
+        "T1606.001",
+        "T1606.002",
+        "T1207",
+        "T1558.002",
+        "T1552.006",
+    ];
+    let attack = attack();
+    for id in needed {
+        let t = TECHNIQUES.iter().find(|t| t.id == id).unwrap_or_else(|| panic!("{id} missing from TECHNIQUES"));
+        assert!(attack.techniques.get(id).is_some_and(|e| e.current), "{id}");
+        assert!(!t.name.is_empty());
+    }
 }

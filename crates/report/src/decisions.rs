@@ -8,7 +8,7 @@ use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_decide::roadmap::PlanResult;
 use riskpath_decide::sensitivity::TornadoBar;
 
-use crate::style::{Style, clip, money, percent};
+use crate::style::{Style, WIDTH, clip, money, percent, wrap_text};
 
 pub fn classes_section(classes: &[EndemicClass], top: usize, currency: &str, style: &Style) -> String {
     let mut out = String::new();
@@ -64,7 +64,11 @@ pub fn cut_section(cut: &MinCut, style: &Style) -> String {
     );
     for e in &cut.edges {
         let id = e.id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
-        let _ = writeln!(out, "  {} → {}{}  (fix cost {})", e.from, e.to, id, e.fix_cost);
+        let _ = writeln!(out, "  {} -{}-> {}{}  (fix cost {})", e.from, e.kind, e.to, id, e.fix_cost);
+        if let Some(relation) = &e.relation {
+            let _ = writeln!(out, "{}", style.dim(&wrap_text(relation, "      ", 6, WIDTH)));
+        }
+        let _ = writeln!(out, "{}", wrap_text(&e.instruction, "      → ", 8, WIDTH));
     }
     out
 }
@@ -88,6 +92,13 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
             percent(p.breaches_stopped),
             money(p.ale_reduction, currency)
         );
+        if let Some(instruction) = &p.instruction {
+            let text = match &p.relation {
+                Some(relation) => format!("{relation}: {instruction}"),
+                None => instruction.clone(),
+            };
+            let _ = writeln!(out, "{}", style.dim(&wrap_text(&text, "        → ", 10, WIDTH)));
+        }
     }
     let _ = writeln!(
         out,

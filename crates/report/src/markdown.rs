@@ -40,6 +40,14 @@ pub fn code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
+/// A table cell with the model's words on it after a line break (already-escaped `cell`, raw `note`).
+fn with_note(cell: String, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!("{cell}<br>{}", md(n)),
+        None => cell,
+    }
+}
+
 fn bar(value: f64, max: f64, width: usize) -> String {
     if max.is_nan() || value.is_nan() || max <= 0.0 || value <= 0.0 {
         return String::new();
@@ -267,13 +275,22 @@ fn engineer(out: &mut String, r: &Report) {
                 vec![
                     code(&s.from),
                     code(&s.to),
-                    md(&s.kind),
+                    with_note(md(&s.kind), s.relation.as_deref()),
                     format!("{} {}", code(&s.technique), md(&s.technique_name)),
                     s.p_text.clone(),
                     s.requires.iter().map(|x| code(x)).collect::<Vec<_>>().join(", "),
                 ]
             }),
         );
+    }
+    if !r.path_notes.is_empty() {
+        let _ = writeln!(out, "### On these paths\n");
+        for n in &r.path_notes {
+            let about: Vec<String> =
+                [n.name.as_deref(), n.description.as_deref()].into_iter().flatten().map(md).collect();
+            let _ = writeln!(out, "- {} ({}): {}", code(&n.id), md(&n.kind), about.join(" — "));
+        }
+        out.push('\n');
     }
 
     let _ = writeln!(out, "## Choke points\n");
@@ -290,7 +307,7 @@ fn engineer(out: &mut String, r: &Report) {
             r.choke_points.iter().map(|c| {
                 vec![
                     c.kind.clone(),
-                    code(&c.id),
+                    with_note(code(&c.id), c.instruction.as_deref()),
                     c.dominated_text.clone(),
                     c.risk_share_text.clone(),
                     c.stopped_text.clone(),
@@ -308,13 +325,15 @@ fn engineer(out: &mut String, r: &Report) {
         );
         table(
             out,
-            &["from", "to", "edge id", "fix cost"],
-            "lllr",
+            &["from", "to", "edge", "what to do", "fix cost"],
+            "llllr",
             cut.edges.iter().map(|e| {
+                let edge = if e.id.is_empty() { md(&e.kind) } else { format!("{} {}", md(&e.kind), code(&e.id)) };
                 vec![
                     code(&e.from),
                     code(&e.to),
-                    if e.id.is_empty() { String::new() } else { code(&e.id) },
+                    with_note(edge, e.relation.as_deref()),
+                    md(&e.instruction),
                     md(&e.fix_cost_text),
                 ]
             }),
@@ -373,7 +392,7 @@ fn engineer(out: &mut String, r: &Report) {
         r.controls.iter().map(|c| {
             vec![
                 code(&c.id),
-                md(&c.name),
+                with_note(md(&c.name), c.description.as_deref()),
                 c.status.clone(),
                 c.state.clone(),
                 c.ale_increase_text.clone(),
@@ -409,6 +428,9 @@ fn engineer(out: &mut String, r: &Report) {
     for x in &r.explanations {
         let _ =
             writeln!(out, "**{}** · {} · {} {}\n", md(&x.edge), md(&x.kind), code(&x.technique), md(&x.technique_name));
+        for text in [&x.relation, &x.description].into_iter().flatten() {
+            let _ = writeln!(out, "{}\n", md(text));
+        }
         let mut rows = vec![vec!["base".to_string(), "—".into(), "—".into(), x.base_text.clone(), md(&x.base_source)]];
         for f in &x.factors {
             rows.push(vec![
@@ -425,6 +447,9 @@ fn engineer(out: &mut String, r: &Report) {
         }
         let note = if x.requires.is_empty() { String::new() } else { format!("AND: needs {}", md(&x.requires)) };
         rows.push(vec!["= p".into(), String::new(), String::new(), format!("**{}**", x.p_text), note]);
+        if let Some(r) = &x.remediation {
+            rows.push(vec!["to remove".into(), String::new(), String::new(), String::new(), md(r)]);
+        }
         table(out, &["term", "prevent", "detect", "factor / p (low / medium / high)", "note"], "lrrrl", rows);
     }
 

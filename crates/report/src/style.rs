@@ -61,6 +61,20 @@ pub fn wrap_joined(parts: &[String], sep: &str, first_prefix: &str, indent: usiz
     out
 }
 
+/// Model text (a description, a relation) made safe for a terminal: control characters, escape
+/// sequences included, become spaces and runs of whitespace one space.
+pub fn terminal_text(text: &str) -> String {
+    let cleaned: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Word-wraps free text at `width` (after [`terminal_text`]), the first line starting with
+/// `first_prefix` and the others indented by `indent` spaces; no trailing spaces.
+pub fn wrap_text(text: &str, first_prefix: &str, indent: usize, width: usize) -> String {
+    let words: Vec<String> = terminal_text(text).split(' ').map(str::to_string).collect();
+    wrap_joined(&words, " ", first_prefix, indent, width).lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+}
+
 /// The symbol of a currency with one, else empty (the ISO code is then written after the amount).
 pub fn currency_symbol(currency: &str) -> &'static str {
     match currency {

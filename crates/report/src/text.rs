@@ -9,7 +9,7 @@ use riskpath_engine::paths::ScenarioPaths;
 use riskpath_engine::risk::RiskResult;
 use riskpath_model::Model;
 
-use crate::style::{Style, WIDTH, clip, money, percent, wrap_joined};
+use crate::style::{Style, WIDTH, clip, money, percent, wrap_joined, wrap_text};
 
 /// What a model holds: "N nodes, N entry points, N edges, N controls, N actors, N crown jewels".
 pub fn model_counts(model: &Model) -> String {
@@ -101,11 +101,22 @@ pub fn paths_section(
 pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {} → {}  ({})", style.bold("Edge"), x.from, x.to, x.kind);
+    if let Some(relation) = &x.relation {
+        let _ = writeln!(out, "{}", wrap_text(relation, "relation    ", 12, WIDTH));
+    }
+    if let Some(description) = &x.description {
+        let _ = writeln!(out, "{}", style.dim(&wrap_text(description, "            ", 12, WIDTH)));
+    }
     let name = x.technique_name.as_deref().unwrap_or("");
     let _ = writeln!(out, "technique   {} {name}", x.technique);
     let _ = writeln!(out, "{:<12}{:>8} {:>8} {:>8}", "", "low", "medium", "high");
     let row = |label: &str, v: [f64; 3]| format!("{label:<12}{:>8.4} {:>8.4} {:>8.4}", v[0], v[1], v[2]);
-    let _ = writeln!(out, "{}   ({})", row("base", x.base), x.base_source);
+    let source = match x.base_source {
+        "technique rate" => format!("the knowledge base's rate for {}", x.technique),
+        "knowledge base" => format!("the knowledge base's rate for {}", x.kind),
+        other => other.to_string(),
+    };
+    let _ = writeln!(out, "{}   ({source})", row("base", x.base));
     out += &crate::vulns::explanation_lines(&x.vulnerabilities, style);
     for c in &x.controls {
         let eff = |label: &str, v: Option<f64>| v.map(|v| format!("{label} {v:.3}")).unwrap_or_default();
@@ -151,6 +162,11 @@ pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
         "{}",
         style.dim("p = base × Π (1 − prevent) × (1 − detect × respond); interval inputs at their means")
     );
+    if let Some(r) = &x.remediation {
+        let source = if r.source == "edge" { "the edge's remediation" } else { "the edge kind's default" };
+        let _ = writeln!(out, "{}", wrap_text(&r.instruction, "to remove   ", 12, WIDTH));
+        let _ = writeln!(out, "{}", style.dim(&format!("            ({}; {source})", r.action.replace('_', " "))));
+    }
     out
 }
 

@@ -124,6 +124,8 @@ pub struct Report {
     pub roadmap_note: Option<String>,
     pub decisions: Vec<Decision>,
     pub paths: Vec<PathView>,
+    /// What the model says (name, description) about the nodes and entry points on the paths shown.
+    pub path_notes: Vec<NodeNote>,
     pub cut: Option<CutView>,
     /// Why choke points and classes are ranked in the one-foothold view, when some scenario is
     /// saturated.
@@ -275,6 +277,17 @@ pub struct StepView {
     pub p: f64,
     pub p_text: String,
     pub requires: Vec<String>,
+    /// The concrete relation the edge stands for, if the model says.
+    pub relation: Option<String>,
+}
+
+/// What the model says about a node or entry point on a path.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeNote {
+    pub id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -289,6 +302,10 @@ pub struct CutEdgeView {
     pub to: String,
     pub id: String,
     pub fix_cost_text: String,
+    pub kind: String,
+    pub relation: Option<String>,
+    /// What removing it means: its own `remediation`, else its kind's default.
+    pub instruction: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -299,6 +316,8 @@ pub struct ChokeView {
     pub risk_share_text: String,
     pub stopped_text: String,
     pub ale_reduction_text: String,
+    /// For an edge: the relation (if any) and what removing it means.
+    pub instruction: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -338,6 +357,7 @@ pub struct ControlView {
     pub tone: &'static str,
     pub detail: String,
     pub ale_increase_text: String,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -361,6 +381,10 @@ pub struct ExplainView {
     pub factors: Vec<FactorView>,
     pub p_text: String,
     pub requires: String,
+    pub relation: Option<String>,
+    pub description: Option<String>,
+    /// What removing the edge means, and whether the edge or its kind says so.
+    pub remediation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -572,6 +596,7 @@ impl Report {
                             .flat_map(|(_, r)| r.iter().map(|&n| name(n)))
                             .collect();
                         let p = ce.p(actor.skill);
+                        let relation = model.edges[ce.model_index].relation.clone();
                         StepView {
                             from: name(ce.from),
                             to: name(ce.to),
@@ -581,6 +606,7 @@ impl Report {
                             p,
                             p_text: p_text(p),
                             requires,
+                            relation,
                         }
                     })
                     .collect();
@@ -596,6 +622,13 @@ impl Report {
                 });
             }
         }
+        let mut on_paths: Vec<&str> = Vec::new();
+        for n in paths.iter().flat_map(|p| &p.nodes) {
+            if !on_paths.contains(&n.0.as_str()) {
+                on_paths.push(&n.0);
+            }
+        }
+        let path_notes = node_notes(model, on_paths.into_iter());
         let explanations = shown_edges
             .iter()
             .take(60)
@@ -622,6 +655,13 @@ impl Report {
                         .collect(),
                     p_text: triple(x.p),
                     requires: x.requires.join(", "),
+                    relation: x.relation.clone(),
+                    description: x.description.clone(),
+                    remediation: x.remediation.as_ref().map(|r| {
+                        let whose =
+                            if r.source == "edge" { "the edge's remediation" } else { "the edge kind's default" };
+                        format!("{} ({whose})", r.instruction)
+                    }),
                 }
             })
             .collect();
@@ -636,6 +676,9 @@ impl Report {
                     to: e.to.clone(),
                     id: e.id.clone().unwrap_or_default(),
                     fix_cost_text: format!("{}", e.fix_cost),
+                    kind: e.kind.clone(),
+                    relation: e.relation.clone(),
+                    instruction: e.instruction.clone(),
                 })
                 .collect(),
         });
@@ -648,6 +691,10 @@ impl Report {
                 risk_share_text: percent(p.risk_share),
                 stopped_text: percent(p.breaches_stopped),
                 ale_reduction_text: money(p.ale_reduction, cur),
+                instruction: p.instruction.as_ref().map(|i| match &p.relation {
+                    Some(r) => format!("{r}: {i}"),
+                    None => i.clone(),
+                }),
             })
             .collect();
         let classes = input
@@ -722,6 +769,7 @@ impl Report {
             roadmap_note,
             decisions,
             paths,
+            path_notes,
             cut,
             saturation_note: input.saturation.map(saturation_note),
             choke_points,
@@ -903,10 +951,11 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
             out.push(Decision {
                 title: format!("Fund {}", join_words(&ids)),
                 detail: format!(
-                    "The best returns of the roadmap: {} one-off and {} a year, cutting the ALE by about {} a year.{rest}",
+                    "The best returns of the roadmap: {} one-off and {} a year, cutting the ALE by about {} a year.{rest}{}",
                     money(once, cur),
                     money(yearly, cur),
-                    money(reduction, cur)
+                    money(reduction, cur),
+                    initiative_descriptions(model, &ids)
                 ),
             });
         }
@@ -995,6 +1044,33 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
     out
 }
 
+/// The model's name and description of each id (nodes and entry points) that has either, in order.
+fn node_notes<'a>(model: &Model, ids: impl Iterator<Item = &'a str>) -> Vec<NodeNote> {
+    ids.filter_map(|id| {
+        let (kind, name, description) = match model.node(id) {
+            Some(n) => (n.kind.clone(), n.name.clone(), n.description.clone()),
+            None => {
+                let e = model.entry_points.iter().find(|e| e.id == id)?;
+                (e.kind.name().to_string(), e.name.clone(), e.description.clone())
+            }
+        };
+        (name.is_some() || description.is_some()).then(|| NodeNote { id: id.to_string(), kind, name, description })
+    })
+    .collect()
+}
+
+/// " What they are: a: …; b: …." for the initiatives among `ids` that have a description.
+fn initiative_descriptions(model: &Model, ids: &[&str]) -> String {
+    let described: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            let i = model.initiatives.iter().find(|i| i.id == *id)?;
+            Some(format!("{id}: {}", i.description.as_deref()?.trim_end_matches('.')))
+        })
+        .collect();
+    if described.is_empty() { String::new() } else { format!(" What they are: {}.", described.join("; ")) }
+}
+
 fn join_words(items: &[&str]) -> String {
     match items {
         [] => String::new(),
@@ -1046,6 +1122,7 @@ fn control_views(model: &Model, history: Option<&History>, cur: &str) -> (Vec<Co
                     .and_then(|s| s.ale_increase)
                     .map(|a| format!("+{}/yr", money(a, cur)))
                     .unwrap_or_default(),
+                description: c.description.clone(),
             }
         })
         .collect();

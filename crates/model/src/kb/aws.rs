@@ -1,11 +1,106 @@
 //! The AWS importer's vocabulary: IAM privilege escalations, role use and data reads as edge kinds,
 //! with ATT&CK v18.1 techniques, base probabilities per skill and why.
 
-use super::{EdgeKind, Mitigation, Technique};
+use super::{EdgeKind, Mitigation, NodeKind, Remediation, Technique};
 
 /// Node kinds the AWS importer writes besides the built-in ones (users are `identity`, roles
 /// `role`, groups `group`, buckets `bucket`, keys `key`, secrets `secret`, tables `datastore`).
 pub const NODE_KINDS: &[&str] = &["aws_account"];
+
+/// What the AWS node kinds are (see `NodeKind`).
+pub const NODE_KIND_INFO: &[NodeKind] = &[NodeKind {
+    name: "aws_account",
+    description: "An AWS account's administrator: whoever holds it controls every resource in the account",
+    platforms: &["IaaS"],
+    rotation: Some(
+        "Treat account {id} as taken: revoke every administrator's sessions (a deny on aws:TokenIssueTime), and remove users, access keys, roles and trust added since the compromise (CloudTrail)",
+    ),
+}];
+
+/// The default remediation of each AWS edge kind; the importer writes the concrete grant (policy
+/// and statement) into each edge's own `remediation`, which wins.
+pub const REMEDIATIONS: &[Remediation] = &[
+    Remediation {
+        kind: "aws_adds_to_group",
+        action: "remove_permission",
+        text: "Remove iam:AddUserToGroup from {from}'s policies, and remove members added to {to} since the compromise",
+    },
+    Remediation {
+        kind: "aws_admin",
+        action: "remove_permission",
+        text: "Detach the administrator grant (AdministratorAccess, or Action * on Resource *) from {from}",
+    },
+    Remediation {
+        kind: "aws_attaches_policy",
+        action: "remove_permission",
+        text: "Remove iam:Attach*Policy from {from}'s policies (or bound {from} with a boundary that denies it), and detach policies attached to {to} since the compromise",
+    },
+    Remediation {
+        kind: "aws_creates_access_key",
+        action: "remove_permission",
+        text: "Remove iam:CreateAccessKey on {to} from {from}'s policies, and deactivate access keys created for {to} since the compromise",
+    },
+    Remediation {
+        kind: "aws_creates_policy_version",
+        action: "remove_permission",
+        text: "Remove iam:CreatePolicyVersion from {from}'s policies, and restore the default version of the policies it could change",
+    },
+    Remediation {
+        kind: "aws_modifies_workload",
+        action: "remove_permission",
+        text: "Remove {from}'s rights to change the code or start-up of workloads that run as {to}",
+    },
+    Remediation {
+        kind: "aws_passes_role",
+        action: "remove_permission",
+        text: "Remove iam:PassRole on {to} from {from}'s policies (or limit it with iam:PassedToService)",
+    },
+    Remediation {
+        kind: "aws_puts_inline_policy",
+        action: "remove_permission",
+        text: "Remove iam:Put*Policy from {from}'s policies, and delete inline policies put on {to} since the compromise",
+    },
+    Remediation {
+        kind: "aws_reads_bucket",
+        action: "remove_permission",
+        text: "Remove {from}'s read access to {to} (its identity policy or the bucket policy)",
+    },
+    Remediation {
+        kind: "aws_reads_key",
+        action: "remove_permission",
+        text: "Remove {from}'s kms:Decrypt on {to} (its identity policy, the key policy or a grant)",
+    },
+    Remediation {
+        kind: "aws_reads_parameter",
+        action: "remove_permission",
+        text: "Remove {from}'s ssm:GetParameter* on {to}, and rotate {to} if it may have been read",
+    },
+    Remediation {
+        kind: "aws_reads_secret",
+        action: "remove_permission",
+        text: "Remove {from}'s secretsmanager:GetSecretValue on {to}, and rotate {to} if it may have been read",
+    },
+    Remediation {
+        kind: "aws_reads_table",
+        action: "remove_permission",
+        text: "Remove {from}'s read access to {to} (its identity policy or the table's resource policy)",
+    },
+    Remediation {
+        kind: "aws_sets_default_policy_version",
+        action: "remove_permission",
+        text: "Remove iam:SetDefaultPolicyVersion from {from}'s policies, and restore the default version of the policies it could change",
+    },
+    Remediation {
+        kind: "aws_sets_login_profile",
+        action: "remove_permission",
+        text: "Remove iam:CreateLoginProfile and iam:UpdateLoginProfile on {to} from {from}'s policies, and reset {to}'s console password",
+    },
+    Remediation {
+        kind: "aws_updates_trust_policy",
+        action: "remove_permission",
+        text: "Remove iam:UpdateAssumeRolePolicy on {to} from {from}'s policies, and restore {to}'s trust policy",
+    },
+];
 
 /// Edge kinds of the AWS importer, sorted by name. `base` is for a principal that holds the
 /// permissions the importer found (evaluated as AWS would); conditions and evadable denies lower an
