@@ -8,7 +8,7 @@ use riskpath_engine::risk::{RiskConfig, RiskResult, assess_graph_observed, expec
 use riskpath_report::json::AnalysisDoc;
 use riskpath_report::{decisions, text};
 
-use crate::common::{Bar, Failure, OutputFile, load_model};
+use crate::common::{Bar, Failure, OutputFile, load_model, to_json};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -130,7 +130,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let mut doc = AnalysisDoc::new(model, graph, &scenarios, Some(&risk));
             doc.classes = Some(classes);
             doc.sensitivity = Some(tornado);
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+            to_json(&doc)?
         }
         Format::Text => {
             let style = args.out.style();
