@@ -10,5 +10,6 @@ pub mod incident;
 pub mod plan;
 pub mod roadmap;
 pub mod sensitivity;
+pub mod worlds;
 
 pub use eval::{Evaluator, Headline};

@@ -21,3 +21,4 @@ pub use load::{LoadOptions, Loaded, Overlay, SKIPPED_DIRS, load, load_overlay, l
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;
+pub use validate::notes;

@@ -112,7 +112,6 @@ pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     check_edges(model, &ids, knowledge, &mut problems);
     check_controls(model, &ids, knowledge, &mut problems);
     check_control_reach(model, &mut problems);
-    check_nested_techniques(model, &mut problems);
     check_actors(model, &ids, knowledge, &mut problems);
     check_initiatives(model, &ids, &mut problems);
     check_completeness(model, &mut problems);
@@ -372,6 +371,14 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
              e.g. from:tag:workstation for an EDR on the hosts credentials are dumped from",
         ));
     }
+}
+
+/// What `validate` says beyond the loader's problems, about models that load and mean what they
+/// say but whose reading is worth spelling out (other commands stay quiet about them).
+pub fn notes(model: &Model) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_nested_techniques(model, &mut problems);
+    problems
 }
 
 /// Warnings for a control that lists a technique and one of its sub-techniques in the same list:

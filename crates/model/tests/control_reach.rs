@@ -23,7 +23,10 @@ actors: [{{id: crime, frequency: 1, entry: [internet]}}]
 "#
     );
     let loaded = load_str("m.yaml", &yaml, &LoadOptions::default()).expect("loads");
-    let w = &loaded.warnings;
+    // What `validate` prints: the loader's warnings and its notes.
+    let mut w = loaded.warnings.clone();
+    w.list.extend(riskpath_model::notes(&loaded.model));
+    let w = &w;
     w.list
         .iter()
         .map(|p| format!("{}: {}", p.loc.map_or(String::new(), |l| w.sources.position(l)), p.message))
