@@ -8,7 +8,7 @@ use riskpath_engine::risk::{RiskConfig, RiskResult, assess_graph_observed, expec
 use riskpath_report::json::AnalysisDoc;
 use riskpath_report::{decisions, text};
 
-use crate::common::{Bar, Failure, OutputFile, load_model};
+use crate::common::{Bar, Failure, OutputFile, load_model, to_json};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -93,10 +93,17 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
-    /// The what-if evaluator for decisions, from the model as deployed, on the run's seed.
-    pub fn evaluator<'m>(&self, model: &'m riskpath_model::Model, config: &RiskConfig) -> Evaluator<'m> {
-        let trials = self.decision_trials.clamp(64, config.trials.max(64));
-        Evaluator::new(model, Posture::as_deployed(model), trials, config.seed)
+    /// The what-if evaluator for decisions, from the model as deployed, on the run's seed, with
+    /// exactly `--decision-trials` trials per actor (independent of `--trials`).
+    pub fn evaluator<'m>(
+        &self,
+        model: &'m riskpath_model::Model,
+        config: &RiskConfig,
+    ) -> Result<Evaluator<'m>, Failure> {
+        if !(1..=1_000_000_000).contains(&self.decision_trials) {
+            return Err(Failure::usage("--decision-trials must be between 1 and 1e9"));
+        }
+        Ok(Evaluator::new(model, Posture::as_deployed(model), self.decision_trials, config.seed))
     }
 
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
@@ -107,7 +114,7 @@ impl SimArgs {
     /// what-if evaluator anchored to it, so every figure the command shows derives from one ALE.
     pub fn assess<'m>(&self, model: &'m riskpath_model::Model) -> Result<(RiskResult, Evaluator<'m>), Failure> {
         let config = self.config(model)?;
-        let mut eval = self.evaluator(model, &config);
+        let mut eval = self.evaluator(model, &config)?;
         let risk = {
             let bar = Bar::new(expected_work(model, config), "simulating");
             assess_graph_observed(model, eval.baseline_graph(), config, &bar)
@@ -126,7 +133,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // When an actor wins nearly every attempt, classes are ranked in the one-foothold view.
     let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
     let config = args.sim.config(model)?;
-    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config));
+    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config)).transpose()?;
     let decisions_eval = conditional_eval.as_ref().unwrap_or(&eval);
     let classes = classes::rank(decisions_eval, decisions_eval.baseline_graph(), 2);
     let tornado = sensitivity::tornado(&eval, 15);
@@ -136,7 +143,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             doc.classes = Some(classes);
             doc.sensitivity = Some(tornado);
             doc.saturation = saturation;
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+            to_json(&doc)?
         }
         Format::Text => {
             let style = args.out.style();

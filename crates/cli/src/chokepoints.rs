@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // (the minimum cut is the same in both: it does not depend on probabilities).
     let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
     let config = args.sim.config(model)?;
-    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config));
+    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config)).transpose()?;
     let eval = conditional_eval.as_ref().unwrap_or(&eval);
     let graph = eval.baseline_graph();
     let (cut, points) = analyse(eval, graph, args.top);

@@ -59,11 +59,9 @@ pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
     }
 }
 
-/// Pretty JSON with a final newline.
+/// Pretty JSON with a final newline and no negative zero (every command's JSON goes through it).
 pub fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value)
-        .map(|s| s + "\n")
-        .map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
+    riskpath_report::json_text::pretty(value).map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
 }
 
 /// Where a command writes what it reports: `-o FILE`, or stdout.

@@ -8,7 +8,7 @@ use riskpath_engine::{Posture, compile};
 use riskpath_report::style::Style;
 use riskpath_report::text;
 
-use crate::common::{Failure, load_model, write_output};
+use crate::common::{Failure, load_model, to_json, write_output};
 use crate::{Format, ModelArgs};
 
 #[derive(Subcommand, Debug)]
@@ -45,7 +45,7 @@ pub fn run(what: What) -> Result<(), Failure> {
     }
     let explanations: Vec<_> = matching.iter().map(|&i| explain_edge(model, &graph, i)).collect();
     let content = match format {
-        Format::Json => serde_json::to_string_pretty(&explanations).map_err(|e| Failure::usage(e.to_string()))? + "\n",
+        Format::Json => to_json(&explanations)?,
         Format::Text => {
             let style = Style::detect();
             explanations.iter().map(|x| text::explanation(x, &style)).collect::<Vec<_>>().join("\n")

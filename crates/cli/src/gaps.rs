@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, OutputFile, load_model};
+use crate::common::{Failure, OutputFile, load_model, to_json};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapsFormat {
@@ -121,10 +121,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let ranked = classes::rank(&eval, graph, 1);
     let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, eval.seed);
     let content = match args.format {
-        GapsFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
+        GapsFormat::Json => to_json(&doc)?,
         GapsFormat::Navigator => {
             let layer = navigator(&doc, catalog.as_ref());
-            serde_json::to_string_pretty(&layer).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+            to_json(&layer)?
         }
         GapsFormat::Text => {
             let style = args.out.style();

@@ -8,7 +8,7 @@ use riskpath_assure::history::{self, Store, Stored};
 use riskpath_report::style::{Style, money};
 
 use crate::Format;
-use crate::common::{Failure, write_output};
+use crate::common::{Failure, to_json, write_output};
 
 #[derive(clap::Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -143,7 +143,7 @@ fn list(args: &Args) -> Result<(), Failure> {
                 })
                 .collect();
             let doc = serde_json::json!({"schema_version": 1, "db": store.path().display().to_string(), "runs": runs});
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+            to_json(&doc)?
         }
         Format::Text => text(&store.path().display().to_string(), &records, shown, &Style::detect()),
     };

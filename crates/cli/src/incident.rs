@@ -14,7 +14,7 @@ use riskpath_report::style::{Style, WIDTH, clip, money, percent, terminal_text, 
 use serde::Serialize;
 
 use crate::ModelArgs;
-use crate::common::{Failure, OutputFile, load_model};
+use crate::common::{Failure, OutputFile, load_model, to_json};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentFormat {
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let content = match args.format {
         IncidentFormat::Json => {
             let doc = IncidentDoc { schema_version: 1, currency: cur, method: METHOD, incident: &result };
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+            to_json(&doc)?
         }
         IncidentFormat::Md => runbook(model, &result),
         IncidentFormat::Text => {

@@ -12,7 +12,7 @@ use riskpath_model::kb::{
 };
 use riskpath_report::style::{Style, clip};
 
-use crate::common::{Failure, load_model, write_output};
+use crate::common::{Failure, load_model, to_json, write_output};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -76,10 +76,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(KbCommand::ImportAttack(a)) => import_attack(a),
         Some(KbCommand::Group(a)) => group(a),
     }
-}
-
-fn to_json(doc: &serde_json::Value) -> Result<String, Failure> {
-    Ok(serde_json::to_string_pretty(doc).map_err(|e| Failure::usage(e.to_string()))? + "\n")
 }
 
 fn list(args: ListArgs) -> Result<(), Failure> {

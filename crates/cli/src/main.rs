@@ -126,8 +126,10 @@ fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let color = common::stderr_color();
     match riskpath_model::load(&args.model.dir, &common::load_options(&args.model)) {
         Ok(loaded) => {
-            common::print_problems(&loaded.warnings, args.format == ProblemFormat::Short, color);
             let m = &loaded.model;
+            let mut warnings = loaded.warnings.clone();
+            warnings.list.extend(riskpath_model::notes(m));
+            common::print_problems(&warnings, args.format == ProblemFormat::Short, color);
             println!(
                 "ok: {} nodes, {} entry points, {} edges, {} controls, {} actors, {} initiatives in {} files",
                 m.nodes.len(),

@@ -1,8 +1,8 @@
 //! `riskpath plan`: the multi-year roadmap of initiatives under a yearly budget, by quarter and
 //! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
 
-use riskpath_decide::roadmap::{PlanOptions, plan};
 use riskpath_decide::saturation;
+use riskpath_decide::roadmap::{DEFAULT_EXACT_NODES, PlanOptions, plan};
 use riskpath_report::decisions;
 
 use crate::analyze::SimArgs;
@@ -22,9 +22,10 @@ pub struct Args {
     /// At most this many initiatives in progress at once per owning team.
     #[arg(long)]
     pub team_capacity: Option<usize>,
-    /// Largest set of initiatives solved exactly by integer programming (2^N subsets are simulated).
-    #[arg(long, default_value_t = 6)]
-    pub exact_max: usize,
+    /// Branch-and-bound nodes the exact solver may use before it stops with the best plan found and
+    /// a proven bound on how far from optimal it can be (0: greedy only).
+    #[arg(long, default_value_t = DEFAULT_EXACT_NODES)]
+    pub exact_nodes: u64,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -36,9 +37,6 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     if !(args.budget.is_finite() && args.budget >= 0.0) || args.plan_years == 0 || args.plan_years > 10 {
         return Err(Failure::usage("--budget must be ≥ 0 and --plan-years between 1 and 10"));
-    }
-    if args.exact_max > 10 {
-        return Err(Failure::usage("--exact-max above 10 would simulate over a thousand subsets; use ≤ 10"));
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
@@ -53,7 +51,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         budget_per_year: args.budget,
         years: args.plan_years,
         team_capacity: args.team_capacity,
-        exact_max: args.exact_max,
+        exact_nodes: args.exact_nodes,
     };
     let result = plan(&eval, options);
     // The plan stays in money: a saturated estate is said so (initiatives that each barely move P

@@ -68,9 +68,9 @@ pub struct Args {
     /// At most this many initiatives in progress at once per owning team.
     #[arg(long)]
     pub team_capacity: Option<usize>,
-    /// Largest set of initiatives solved exactly by integer programming.
-    #[arg(long, default_value_t = 6)]
-    pub exact_max: usize,
+    /// Branch-and-bound nodes the exact roadmap solver may use (0: greedy only).
+    #[arg(long, default_value_t = roadmap::DEFAULT_EXACT_NODES)]
+    pub exact_nodes: u64,
     /// Verify history to read the trend and control states from [default: DIR/.riskpath/history.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -101,7 +101,7 @@ impl<'m> Analysis<'m> {
         // one-foothold view (riskpath_decide::saturation).
         let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
         let config = sim.config(model)?;
-        let conditional_eval = conditional.as_ref().map(|m| sim.evaluator(m, &config));
+        let conditional_eval = conditional.as_ref().map(|m| sim.evaluator(m, &config)).transpose()?;
         let decisions = conditional_eval.as_ref().unwrap_or(&eval);
         let classes = classes::rank(decisions, decisions.baseline_graph(), 2);
         let tornado = sensitivity::tornado(&eval, 12);
@@ -135,9 +135,6 @@ fn plan(model: &Model, args: &Args, eval: &Evaluator) -> Result<Result<(PlanResu
     if args.plan_years == 0 || args.plan_years > 10 {
         return Err(Failure::usage("--plan-years must be between 1 and 10"));
     }
-    if args.exact_max > 10 {
-        return Err(Failure::usage("--exact-max above 10 would simulate over a thousand subsets; use ≤ 10"));
-    }
     if model.initiatives.is_empty() {
         return Ok(Err(
             "No roadmap: the model has no initiatives. Add candidate initiatives with their costs to plan one.".into(),
@@ -161,7 +158,7 @@ fn plan(model: &Model, args: &Args, eval: &Evaluator) -> Result<Result<(PlanResu
         budget_per_year: budget,
         years: args.plan_years,
         team_capacity: args.team_capacity,
-        exact_max: args.exact_max,
+        exact_nodes: args.exact_nodes,
     };
     Ok(Ok((roadmap::plan(eval, options), assumed)))
 }

@@ -16,7 +16,7 @@ use riskpath_engine::risk::RiskConfig;
 
 use crate::ModelArgs;
 use crate::analyze::RunArgs;
-use crate::common::{Failure, OutputFile, load_model};
+use crate::common::{Failure, OutputFile, load_model, to_json};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -147,11 +147,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let style = args.out.style();
             render::text(&doc, &style)
         }
-        VerifyFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
+        VerifyFormat::Json => to_json(&doc)?,
         VerifyFormat::Junit => render::junit(&doc),
-        VerifyFormat::Sarif => {
-            serde_json::to_string_pretty(&render::sarif(&doc)).map_err(|e| Failure::usage(e.to_string()))? + "\n"
-        }
+        VerifyFormat::Sarif => to_json(&render::sarif(&doc))?,
     };
     args.out.write(&content)?;
 

@@ -249,3 +249,25 @@ fn analyze_json_does_not_depend_on_the_thread_count() {
     assert_eq!(one, run("3"), "1 thread and 3 threads disagree");
     assert_eq!(one, run("8"), "1 thread and 8 threads disagree");
 }
+
+#[test]
+fn decision_trials_are_used_as_given_not_capped_by_trials() {
+    let (_tmp, dir) = starter();
+    let out = ok(&[
+        "plan",
+        s(&dir),
+        "--budget",
+        "1000000",
+        "--format",
+        "json",
+        "--trials",
+        "100",
+        "--decision-trials",
+        "3000",
+    ]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["trials"], 3000, "what-ifs ran with --decision-trials, not min(--trials, it)");
+    let out = riskpath(&["plan", s(&dir), "--budget", "1000000", "--decision-trials", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--decision-trials must be between 1 and 1e9"), "{}", stderr(&out));
+}

@@ -12,5 +12,6 @@ pub mod roadmap;
 pub mod saturation;
 pub mod sensitivity;
 mod stakes;
+pub mod worlds;
 
 pub use eval::{Evaluator, Headline};

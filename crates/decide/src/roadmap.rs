@@ -1,5 +1,5 @@
-//! The roadmap for a model: its initiatives as planning candidates, priced by re-simulation with
-//! common random numbers, planned greedily and exactly, with burn-down, returns and a budget-cut view.
+//! The roadmap for a model: its initiatives as planning candidates, priced on the what-if trials
+//! (common random numbers), planned exactly where possible, with burn-down, returns and a budget cut.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -8,7 +8,16 @@ use riskpath_engine::compile::Posture;
 use riskpath_model::Model;
 
 use crate::eval::Evaluator;
-use crate::plan::{self, AleOracle, Candidate, Problem, Schedule};
+use crate::plan::{self, AleOracle, Candidate, ExactLimits, Problem, Schedule};
+use crate::worlds::{self, Worlds};
+
+/// The exact solver's default node budget (`--exact-nodes`).
+pub const DEFAULT_EXACT_NODES: u64 = 100;
+/// Constraints of the exact solver's integer program: the largest groups of breaches that fit are
+/// modelled, the others held at a floor (see [`plan::exact`]).
+pub const EXACT_ROWS: usize = 2_000;
+/// Rounds of local search after greedy.
+const LOCAL_SEARCH_PASSES: usize = 20;
 
 /// Planning options.
 #[derive(Debug, Clone, Copy)]
@@ -16,8 +25,9 @@ pub struct PlanOptions {
     pub budget_per_year: f64,
     pub years: usize,
     pub team_capacity: Option<usize>,
-    /// Largest candidate set solved exactly by ILP; larger sets are solved on their best candidates.
-    pub exact_max: usize,
+    /// Branch-and-bound nodes the exact solver may solve before it stops with the best plan found
+    /// and a proven bound (0: greedy only).
+    pub exact_nodes: u64,
 }
 
 /// ALE of the model with a set of initiatives in effect, memoised.
@@ -89,12 +99,47 @@ pub struct PlannedInitiative {
     /// Quarter index (0 = first quarter of the plan) work starts and the quarter it takes effect.
     pub start_quarter: usize,
     pub effective_quarter: usize,
-    /// ALE of the full plan without it minus ALE of the full plan.
+    /// ALE of the full plan without it minus ALE of the full plan (money per year).
     pub ale_reduction: f64,
     pub once_cost: f64,
     pub yearly_cost: f64,
-    /// (ΔALE − yearly cost) / one-off cost.
-    pub return_on_cost: f64,
+    /// Net yearly return per unit of one-off cost: (ΔALE − yearly cost) / one-off cost, a ratio
+    /// per year ("4.2× a year"); omitted when there is no one-off cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_per_year: Option<f64>,
+}
+
+/// Which solver produced the plan shown, and how close to the optimum it is known to be.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SolverReport {
+    /// What produced the plan shown: `integer programming` (over the what-if trials' breach
+    /// groups), `local search` (greedy, then improved), or `greedy` (on re-simulation, when the
+    /// trials' breach groups could not be built).
+    pub method: &'static str,
+    /// The plan shown is proven optimal (on the what-if trials).
+    pub proven_optimal: bool,
+    /// A proven lower bound on the best objective any plan can reach.
+    pub bound: f64,
+    /// (objective − bound) / objective: how much better any plan could still be, at most.
+    pub gap: f64,
+    /// The greedy plan's objective, for comparison.
+    pub greedy_objective: f64,
+    /// Branch-and-bound nodes the exact solver used, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u64>,
+    /// Breaches of the what-if trials and the groups of them that the same sets of initiatives
+    /// stop (the exact solver's model), when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaches: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<usize>,
+    /// Of those groups, how many the integer program modelled exactly (the largest by ALE); the
+    /// others entered its bound at their floor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups_modelled: Option<usize>,
+    /// Why the exact solver did not run, when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact_skipped: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -102,34 +147,153 @@ pub struct PlanResult {
     pub budget_per_year: f64,
     pub years: usize,
     pub baseline_ale: f64,
+    /// The best plan found, by start quarter.
     pub initiatives: Vec<PlannedInitiative>,
-    /// ALE in effect in each quarter.
+    /// ALE in effect in each quarter under that plan.
     pub burn_down: Vec<f64>,
-    pub greedy_objective: f64,
-    /// Exact (ILP) optimum and what it was solved over, when run.
-    pub exact_objective: Option<f64>,
-    pub exact_candidates: Vec<String>,
-    /// (greedy − exact) / exact, when the exact solution covers every candidate.
-    pub gap: Option<f64>,
-    pub exact_schedule: Vec<(String, usize)>,
-    /// Initiatives of this plan that a 20% smaller budget drops.
+    /// Its objective: expected loss over the horizon plus all spending within it.
+    pub objective: f64,
+    pub solver: SolverReport,
+    /// Initiatives of this plan that the best plan under a 20% smaller budget leaves out.
     pub dropped_by_budget_cut: Vec<String>,
     pub not_chosen: Vec<String>,
 }
 
-/// Plans the model's initiatives.
-pub fn plan(eval: &Evaluator, options: PlanOptions) -> PlanResult {
-    let model = eval.model;
-    let oracle = InitiativeOracle::new(eval);
-    let problem = Problem {
+/// The planning problem of the model's initiatives.
+fn problem(model: &Model, options: &PlanOptions) -> Problem {
+    Problem {
         candidates: candidates(model),
         quarters: options.years * 4,
         budget_per_year: options.budget_per_year,
         team_capacity: options.team_capacity,
+    }
+}
+
+/// Plans the model's initiatives: the sampled worlds when they can be built (then every ALE is
+/// exact on the what-if trials and the exact solver runs), else re-simulation and greedy; the
+/// best plan found is the one shown.
+pub fn plan(eval: &Evaluator, options: PlanOptions) -> PlanResult {
+    let model = eval.model;
+    let simulated = InitiativeOracle::new(eval);
+    let problem = problem(model, &options);
+    let n = problem.candidates.len();
+    let built = if options.exact_nodes == 0 {
+        Err("--exact-nodes 0: greedy only".to_string())
+    } else {
+        worlds::build(eval, n, &|set| simulated.posture(set)).map_err(|e| format!("{e}"))
     };
-    let schedule = plan::greedy(&problem, &oracle);
-    let greedy_objective = problem.objective(&schedule, &oracle);
-    let chosen = problem.in_effect(&schedule, usize::MAX);
+    let (best, solver) = match &built {
+        Ok(w) => solve_exact(&problem, w, options.exact_nodes),
+        Err(why) => solve_greedy(&problem, &simulated, why.clone()),
+    };
+    let oracle: &dyn AleOracle = match &built {
+        Ok(w) => w,
+        Err(_) => &simulated,
+    };
+    let cut = Problem { budget_per_year: options.budget_per_year * 0.8, ..problem.clone() };
+    let cut_best = match &built {
+        Ok(w) => solve_exact(&cut, w, options.exact_nodes).0,
+        Err(why) => solve_greedy(&cut, &simulated, why.clone()).0,
+    };
+    present(&problem, oracle, &best, &cut_best, solver, &options)
+}
+
+/// Greedy, improved by local search, then the exact ILP seeded with it: the best schedule found
+/// and the best proven bound.
+fn solve_exact(problem: &Problem, worlds: &Worlds, nodes: u64) -> (Schedule, SolverReport) {
+    let greedy = plan::greedy(problem, worlds);
+    let greedy_objective = problem.objective(&greedy, worlds);
+    let searched = plan::improve(problem, worlds, &greedy, LOCAL_SEARCH_PASSES);
+    let exact = plan::exact(problem, worlds, &searched, ExactLimits { nodes, rows: EXACT_ROWS });
+    let mut report = SolverReport {
+        method: "local search",
+        proven_optimal: false,
+        bound: lower_bound(problem, worlds),
+        gap: 0.0,
+        greedy_objective,
+        nodes: None,
+        breaches: Some(worlds.breaches),
+        groups: None,
+        groups_modelled: None,
+        exact_skipped: None,
+    };
+    let mut best = searched;
+    match exact {
+        Some(x) => {
+            report.nodes = Some(x.nodes);
+            report.groups = Some(x.groups_stoppable);
+            report.groups_modelled = Some(x.groups_modelled);
+            report.bound = report.bound.max(x.bound);
+            if x.objective < problem.objective(&best, worlds) || x.proven {
+                report.method = "integer programming";
+                report.proven_optimal = x.proven;
+                best = x.schedule;
+            }
+        }
+        None => report.exact_skipped = Some("the integer program found no solution".into()),
+    }
+    if !report.proven_optimal {
+        best = plan::improve(problem, worlds, &best, LOCAL_SEARCH_PASSES);
+    }
+    let objective = problem.objective(&best, worlds);
+    report.gap = gap(objective, report.bound);
+    if report.gap <= 1e-9 {
+        report.proven_optimal = true;
+    }
+    (best, report)
+}
+
+/// Greedy on re-simulation, with the bound of [`lower_bound`].
+fn solve_greedy(problem: &Problem, oracle: &dyn AleOracle, why: String) -> (Schedule, SolverReport) {
+    let greedy = plan::greedy(problem, oracle);
+    let objective = problem.objective(&greedy, oracle);
+    let bound = lower_bound(problem, oracle);
+    let report = SolverReport {
+        method: "greedy",
+        proven_optimal: false,
+        bound,
+        gap: gap(objective, bound),
+        greedy_objective: objective,
+        nodes: None,
+        breaches: None,
+        groups: None,
+        groups_modelled: None,
+        exact_skipped: Some(why),
+    };
+    (greedy, report)
+}
+
+/// A valid lower bound on any plan's objective: in each quarter, the ALE with every initiative
+/// that could be in effect by then (ALE never rises when initiatives are added, on common random
+/// numbers), and no spending.
+pub fn lower_bound(problem: &Problem, oracle: &dyn AleOracle) -> f64 {
+    (0..problem.quarters)
+        .map(|q| {
+            let possible = problem
+                .candidates
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.duration <= q)
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            oracle.ale(possible) / 4.0
+        })
+        .sum()
+}
+
+fn gap(objective: f64, bound: f64) -> f64 {
+    if objective > 0.0 { ((objective - bound) / objective).max(0.0) } else { 0.0 }
+}
+
+/// The plan shown: initiatives with their ΔALE and return, the burn-down, what a cut drops.
+fn present(
+    problem: &Problem,
+    oracle: &dyn AleOracle,
+    schedule: &Schedule,
+    cut_schedule: &Schedule,
+    solver: SolverReport,
+    options: &PlanOptions,
+) -> PlanResult {
+    let chosen = problem.in_effect(schedule, usize::MAX);
     let final_ale = oracle.ale(chosen);
     let mut initiatives: Vec<PlannedInitiative> = schedule
         .iter()
@@ -146,78 +310,23 @@ pub fn plan(eval: &Evaluator, options: PlanOptions) -> PlanResult {
                 ale_reduction: reduction,
                 once_cost: c.once,
                 yearly_cost: c.yearly,
-                return_on_cost: (reduction - c.yearly) / c.once.max(1.0),
+                return_per_year: (c.once > 0.0).then(|| (reduction - c.yearly) / c.once),
             })
         })
         .collect();
     initiatives.sort_by_key(|p| (p.start_quarter, p.id.clone()));
-
-    // Exact: all candidates when few, else the best `exact_max` by their stand-alone ratio.
     let n = problem.candidates.len();
-    let base = oracle.ale(0);
-    let mut order: Vec<usize> = (0..n).collect();
-    let ratio = |i: usize| {
-        let c = &problem.candidates[i];
-        (base - oracle.ale(1 << i)) / (c.once + c.yearly * options.years as f64).max(1.0)
-    };
-    order.sort_by(|&a, &b| ratio(b).total_cmp(&ratio(a)).then(a.cmp(&b)));
-    let subset: Vec<usize> = order.into_iter().take(options.exact_max.min(n)).collect();
-    let (exact_objective, exact_schedule) = solve_exact_subset(&problem, &oracle, &subset);
-    let gap = exact_objective.filter(|_| subset.len() == n).map(|e| (greedy_objective - e) / e.abs().max(1.0));
-
-    let cut = Problem { budget_per_year: options.budget_per_year * 0.8, ..problem.clone() };
-    let cut_schedule = plan::greedy(&cut, &oracle);
-    let dropped_by_budget_cut = (0..n)
-        .filter(|&i| schedule[i].is_some() && cut_schedule[i].is_none())
-        .map(|i| problem.candidates[i].id.clone())
-        .collect();
+    let ids =
+        |keep: &dyn Fn(usize) -> bool| (0..n).filter(|&i| keep(i)).map(|i| problem.candidates[i].id.clone()).collect();
     PlanResult {
         budget_per_year: options.budget_per_year,
         years: options.years,
-        baseline_ale: base,
+        baseline_ale: oracle.ale(0),
         initiatives,
-        burn_down: problem.burn_down(&schedule, &oracle),
-        greedy_objective,
-        exact_objective,
-        exact_candidates: subset.iter().map(|&i| problem.candidates[i].id.clone()).collect(),
-        gap,
-        exact_schedule,
-        dropped_by_budget_cut,
-        not_chosen: (0..n).filter(|&i| schedule[i].is_none()).map(|i| problem.candidates[i].id.clone()).collect(),
+        burn_down: problem.burn_down(schedule, oracle),
+        objective: problem.objective(schedule, oracle),
+        solver,
+        dropped_by_budget_cut: ids(&|i| schedule[i].is_some() && cut_schedule[i].is_none()),
+        not_chosen: ids(&|i| schedule[i].is_none()),
     }
-}
-
-/// Solves the plan exactly over a subset of candidates (dependencies outside it are dropped with
-/// their dependants), returning the objective and the chosen (id, start quarter) pairs.
-fn solve_exact_subset(
-    problem: &Problem,
-    oracle: &dyn AleOracle,
-    subset: &[usize],
-) -> (Option<f64>, Vec<(String, usize)>) {
-    let keep: Vec<usize> = subset
-        .iter()
-        .copied()
-        .filter(|&i| problem.candidates[i].depends_on.iter().all(|d| subset.contains(d)))
-        .collect();
-    let sub = Problem {
-        candidates: keep
-            .iter()
-            .map(|&i| {
-                let c = &problem.candidates[i];
-                Candidate {
-                    depends_on: c.depends_on.iter().filter_map(|d| keep.iter().position(|k| k == d)).collect(),
-                    ..c.clone()
-                }
-            })
-            .collect(),
-        ..problem.clone()
-    };
-    let lift =
-        |set: u64| keep.iter().enumerate().filter(|(k, _)| set >> k & 1 == 1).fold(0u64, |m, (_, &i)| m | 1 << i);
-    let sub_oracle = |set: u64| oracle.ale(lift(set));
-    let Some(schedule): Option<Schedule> = plan::exact(&sub, &sub_oracle) else { return (None, Vec::new()) };
-    let objective = sub.objective(&schedule, &sub_oracle);
-    let chosen =
-        schedule.iter().enumerate().filter_map(|(k, s)| s.map(|s| (sub.candidates[k].id.clone(), s))).collect();
-    (Some(objective), chosen)
 }

@@ -264,9 +264,8 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 .filter(|(c, control)| posture.active[*c] && control.covers(source, target))
                 .filter_map(|(c, control)| {
                     let find = |list: &[riskpath_model::Efficacy]| {
-                        list.iter()
-                            .find(|x| kb::technique_covers(&x.technique.value, &technique))
-                            .map(|x| x.value.value)
+                        let listed = list.iter().map(|x| x.technique.value.as_str());
+                        kb::most_specific_cover(listed, &technique).map(|i| list[i].value.value)
                     };
                     let prevent = find(&control.mitigates);
                     let detect = find(&control.detects);

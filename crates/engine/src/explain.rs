@@ -120,7 +120,8 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
             let (source, target) = ends?;
             let scope = c.covering_selector(source, target)?.to_string();
             let find = |list: &[riskpath_model::Efficacy]| {
-                list.iter().find(|x| kb::technique_covers(&x.technique.value, &e.technique)).map(|x| x.value.value)
+                let listed = list.iter().map(|x| x.technique.value.as_str());
+                kb::most_specific_cover(listed, &e.technique).map(|i| list[i].value.value)
             };
             let (prevent, detect) = (find(&c.mitigates), find(&c.detects));
             if prevent.is_none() && detect.is_none() {

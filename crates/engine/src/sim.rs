@@ -329,8 +329,12 @@ impl SimGraph {
             .iter()
             .map(|f| {
                 let control = &model.controls[f.control];
+                // The entry's rank among the list's techniques in id order keys its random stream,
+                // so the order the entries were written in changes nothing.
                 let entry = |list: &[riskpath_model::Efficacy]| {
-                    list.iter().position(|x| riskpath_model::kb::technique_covers(&x.technique.value, &e.technique))
+                    let listed = list.iter().map(|x| x.technique.value.as_str());
+                    let at = riskpath_model::kb::most_specific_cover(listed, &e.technique)?;
+                    Some(list.iter().filter(|x| x.technique.value < list[at].technique.value).count())
                 };
                 let mut term = |est: Option<Estimate>, which: u64, pos: Option<usize>| match (est, pos) {
                     (Some(est), Some(pos)) => self.input(est, key(&[1, f.control as u64, which, pos as u64])),

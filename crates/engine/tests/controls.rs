@@ -328,3 +328,54 @@ controls:
     sorted.sort();
     assert_eq!(sorted, ["edge p", "knowledge base", "technique rate"]);
 }
+
+/// A control listing T1078 and T1078.004 in the order given; one T1078.004 step and one T1078.002.
+fn nested_entries(first: &str, second: &str) -> riskpath_model::Model {
+    common::model(&format!(
+        r#"
+entry_points: [{{id: internet, kind: internet}}]
+nodes:
+  - {{id: cloud, kind: identity}}
+  - {{id: domain, kind: identity}}
+  - {{id: db, kind: datastore, crown_jewel: true, loss: {{confidentiality: 1e6}}}}
+edges:
+  - {{from: internet, to: cloud, kind: authenticates, technique: T1078.004, p: 0.8}}
+  - {{from: internet, to: domain, kind: authenticates, technique: T1078.002, p: 0.8}}
+  - {{from: cloud, to: db, kind: reads_database, p: 0.9}}
+  - {{from: domain, to: db, kind: reads_database, p: 0.9}}
+controls:
+  - {{id: mfa, mitigates: {{{first}, {second}}}, detects: {{{second}, {first}}}}}
+actors: [{{id: crime, frequency: 1, entry: [internet], skill: medium}}]
+"#
+    ))
+}
+
+#[test]
+fn the_most_specific_technique_entry_applies_whatever_the_key_order() {
+    let orders =
+        [("T1078: 0.5", "T1078.004: {low: 0.8, high: 0.95}"), ("T1078.004: {low: 0.8, high: 0.95}", "T1078: 0.5")];
+    let results: Vec<(Vec<f64>, Vec<Option<f64>>, f64)> = orders
+        .iter()
+        .map(|(a, b)| {
+            let model = nested_entries(a, b);
+            let graph = compile(&model, &Posture::as_deployed(&model));
+            let p: Vec<f64> =
+                (0..4).map(|i| graph.edges.iter().find(|e| e.model_index == i).unwrap().p(Skill::Medium)).collect();
+            let cloud = graph.edges.iter().position(|e| e.model_index == 0).unwrap();
+            let prevent = riskpath_engine::explain::explain_edge(&model, &graph, cloud).controls[0].prevent;
+            let config = RiskConfig { trials: 20_000, years: 100, seed: 3 };
+            let risk = assess(&model, &Posture::as_deployed(&model), config);
+            (p, vec![prevent], risk.scenarios[0].probability)
+        })
+        .collect();
+    assert_eq!(results[0], results[1], "both key orders give the same numbers");
+    let mean = |lo: f64, hi: f64| {
+        riskpath_engine::dist::probability_mean(&riskpath_model::Estimate::Interval { low: lo, high: hi })
+    };
+    let sub = mean(0.8, 0.95);
+    let (p, prevent, _) = &results[0];
+    assert!((prevent[0].unwrap() - sub).abs() < 1e-12, "the T1078.004 step gets the T1078.004 entry");
+    // Prevent and detect both from the specific entry on the T1078.004 step, the parent's on T1078.002.
+    assert!((p[0] - 0.8 * (1.0 - sub) * (1.0 - sub * 0.5)).abs() < 1e-12, "{}", p[0]);
+    assert!((p[1] - 0.8 * 0.5 * (1.0 - 0.5 * 0.5)).abs() < 1e-12, "{}", p[1]);
+}

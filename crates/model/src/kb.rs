@@ -253,6 +253,22 @@ pub fn technique_covers(listed: &str, used: &str) -> bool {
     listed == used || (!listed.contains('.') && parent_technique(used) == listed)
 }
 
+/// Which of a control's listed techniques applies to a step using `used`: the most specific entry
+/// that covers it (the technique itself over its parent), whatever the order they were written in.
+/// Returns its position in `listed`.
+pub fn most_specific_cover<'a>(listed: impl IntoIterator<Item = &'a str>, used: &str) -> Option<usize> {
+    let mut parent = None;
+    for (i, l) in listed.into_iter().enumerate() {
+        if l == used {
+            return Some(i);
+        }
+        if parent.is_none() && technique_covers(l, used) {
+            parent = Some(i);
+        }
+    }
+    parent
+}
+
 /// Whether an actor whose ATT&CK group uses `used` (sorted technique ids) may take a step of
 /// `technique`: the group uses the technique itself, its parent, or one of its sub-techniques.
 pub fn group_allows(used: &[String], technique: &str) -> bool {
@@ -285,6 +301,16 @@ mod tests {
         assert!(!technique_covers("T1078", "T1021"));
         assert!(is_technique_id("T1078.004") && is_technique_id("T1190"));
         assert!(!is_technique_id("T190") && !is_technique_id("t1190") && !is_technique_id("T1078.04"));
+    }
+
+    #[test]
+    fn the_most_specific_entry_applies_in_either_order() {
+        assert_eq!(most_specific_cover(["T1078", "T1078.004"], "T1078.004"), Some(1));
+        assert_eq!(most_specific_cover(["T1078.004", "T1078"], "T1078.004"), Some(0));
+        assert_eq!(most_specific_cover(["T1078.004", "T1078"], "T1078.002"), Some(1));
+        assert_eq!(most_specific_cover(["T1078.004", "T1078"], "T1078"), Some(1));
+        assert_eq!(most_specific_cover(["T1078.004"], "T1078"), None);
+        assert_eq!(most_specific_cover(["T1190", "T1566"], "T1078"), None);
     }
 
     #[test]

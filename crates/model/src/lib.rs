@@ -25,3 +25,4 @@ pub use platforms::{PlatformSource, Platforms};
 pub use source::{Loc, Problem, Problems, Severity, Sources};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;
+pub use validate::notes;

@@ -661,11 +661,11 @@ impl Reader {
         let mut implements = self.strings(&f, "implements", what);
         let mut catalog = None;
         if let (Some(base), Some(uses)) = (base, &uses) {
-            // The control's own entries replace the catalog's per technique, and come first so
-            // they win over a catalog entry for a parent technique too.
+            // The control's own entries replace the catalog's for the technique they name and its
+            // sub-techniques (own T1078 replaces the catalog's T1078 and T1078.004).
             let inherit = |own: &mut Vec<Efficacy>, defaults: &[crate::kb::CatalogEfficacy]| {
                 for d in defaults {
-                    if !own.iter().any(|x| x.technique.value == d.technique) {
+                    if !own.iter().any(|x| crate::kb::technique_covers(&x.technique.value, d.technique)) {
                         let value = if d.low < d.high {
                             Estimate::Interval { low: d.low, high: d.high }
                         } else {

@@ -406,6 +406,43 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
     }
 }
 
+/// What `validate` says beyond the loader's problems, about models that load and mean what they
+/// say but whose reading is worth spelling out (other commands stay quiet about them).
+pub fn notes(model: &Model) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_nested_techniques(model, &mut problems);
+    problems
+}
+
+/// Warnings for a control that lists a technique and one of its sub-techniques in the same list:
+/// both load, and the rule (the sub-technique's entry applies to its steps, the parent's to the
+/// parent's other steps, whatever the order) is worth saying. Pairs both inherited from the
+/// catalog are by design and not reported.
+fn check_nested_techniques(model: &Model, problems: &mut Vec<Problem>) {
+    for control in &model.controls {
+        let inherited = |x: &Efficacy| control.catalog.as_ref().is_some_and(|c| c.loc == x.technique.loc);
+        for (key, list) in [("mitigates", &control.mitigates), ("detects", &control.detects)] {
+            for sub in list.iter().filter(|x| x.technique.value.contains('.')) {
+                let parent = list.iter().find(|p| {
+                    p.technique.value != sub.technique.value
+                        && kb::technique_covers(&p.technique.value, &sub.technique.value)
+                });
+                let Some(parent) = parent.filter(|p| !(inherited(p) && inherited(sub))) else { continue };
+                let (s, p) = (&sub.technique.value, &parent.technique.value);
+                problems.push(
+                    Problem::warning(
+                        format!("control `{}` `{key}` lists both {p} and its sub-technique {s}", control.id),
+                        Some(sub.technique.loc),
+                    )
+                    .with_label(format!("applies to {s} steps"))
+                    .with_related(parent.technique.loc, format!("applies to the other {p} steps"))
+                    .with_help("the most specific entry applies to a step, whatever the order they are written in"),
+                );
+            }
+        }
+    }
+}
+
 fn check_actors(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Vec<Problem>) {
     for actor in &model.actors {
         if let Some(g) = &actor.attack_group {

@@ -23,7 +23,10 @@ actors: [{{id: crime, frequency: 1, entry: [internet]}}]
 "#
     );
     let loaded = load_str("m.yaml", &yaml, &LoadOptions::default()).expect("loads");
-    let w = &loaded.warnings;
+    // What `validate` prints: the loader's warnings and its notes.
+    let mut w = loaded.warnings.clone();
+    w.list.extend(riskpath_model::notes(&loaded.model));
+    let w = &w;
     w.list
         .iter()
         .map(|p| format!("{}: {}", p.loc.map_or(String::new(), |l| w.sources.position(l)), p.message))
@@ -60,4 +63,17 @@ fn a_control_whose_scope_covers_no_edge_is_a_warning() {
     );
     // Planned controls too: an initiative deploying it would buy nothing.
     assert_eq!(warnings("  - {id: hsm, status: planned, mitigates: {T1552: 0.9}, scope: [\"from:db\"]}").len(), 1);
+}
+
+#[test]
+fn a_technique_listed_with_its_sub_technique_is_a_warning_in_either_order() {
+    for (list, line_col) in [("{T1003: 0.5, T1003.001: 0.9}", "13:39"), ("{T1003.001: 0.9, T1003: 0.5}", "13:27")] {
+        let w = warnings(&format!("  - {{id: edr, mitigates: {list}, scope: [\"from:tag:workstation\"]}}"));
+        assert_eq!(
+            w,
+            [format!("m.yaml:{line_col}: control `edr` `mitigates` lists both T1003 and its sub-technique T1003.001")]
+        );
+    }
+    // From the catalog (credential-guard lists T1003 and T1003.001 itself): by design, no warning.
+    assert!(warnings("  - {id: cg, uses: catalog/credential-guard, scope: [\"from:tag:workstation\"]}").is_empty());
 }

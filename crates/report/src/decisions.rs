@@ -123,13 +123,13 @@ pub fn plan_section(plan: &PlanResult, currency: &str, style: &Style) -> String 
     );
     let _ = writeln!(
         out,
-        "\n  {:<24} {:<14} {:>6} {:>6} {:>10} {:>10} {:>10} {:>7}",
-        "initiative", "team", "start", "live", "ΔALE", "once", "yearly", "return"
+        "\n  {:<24} {:<14} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9}",
+        "initiative", "team", "start", "live", "ΔALE/yr", "once", "yearly", "return"
     );
     for p in &plan.initiatives {
         let _ = writeln!(
             out,
-            "  {:<24} {:<14} {:>6} {:>6} {:>10} {:>10} {:>10} {:>7.2}",
+            "  {:<24} {:<14} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9}",
             clip(&p.id, 24),
             clip(p.owner.as_deref().unwrap_or("-"), 14),
             quarter(p.start_quarter),
@@ -137,12 +137,19 @@ pub fn plan_section(plan: &PlanResult, currency: &str, style: &Style) -> String 
             money(p.ale_reduction, currency),
             money(p.once_cost, currency),
             money(p.yearly_cost, currency),
-            p.return_on_cost
+            return_text(p.return_per_year)
         );
     }
     if !plan.not_chosen.is_empty() {
         let _ = writeln!(out, "  {} {}", style.dim("not chosen:"), plan.not_chosen.join(", "));
     }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(
+            "  return: (ΔALE − yearly cost) / one-off cost, per year (2.0× = twice the one-off cost back each year)"
+        )
+    );
     let _ = writeln!(out, "\n{}", style.bold("Risk burn-down (ALE in effect per quarter)"));
     let top = plan.burn_down.iter().cloned().fold(1.0, f64::max);
     for (q, ale) in plan.burn_down.iter().enumerate() {
@@ -151,28 +158,57 @@ pub fn plan_section(plan: &PlanResult, currency: &str, style: &Style) -> String 
     }
     let _ = writeln!(
         out,
-        "\n  objective (expected loss + spend over the horizon): greedy {}",
-        money(plan.greedy_objective, currency)
+        "\n  objective (expected loss + spending over the {} years): {}",
+        plan.years,
+        money(plan.objective, currency)
     );
-    match (plan.exact_objective, plan.gap) {
-        (Some(e), Some(gap)) => {
-            let _ = writeln!(out, "  exact ILP optimum {}; greedy gap {}", money(e, currency), percent(gap.max(0.0)));
-        }
-        (Some(e), None) => {
-            let _ = writeln!(
-                out,
-                "  exact ILP over the {} best candidates ({}): {}",
-                plan.exact_candidates.len(),
-                plan.exact_candidates.join(", "),
-                money(e, currency)
-            );
-        }
-        _ => {}
-    }
+    let _ = writeln!(out, "  {}", plan_solver_sentence(plan, currency));
     if plan.dropped_by_budget_cut.is_empty() {
         let _ = writeln!(out, "  a 20% budget cut drops nothing from this plan");
     } else {
         let _ = writeln!(out, "  a 20% budget cut drops: {}", style.yellow(&plan.dropped_by_budget_cut.join(", ")));
     }
     out
+}
+
+/// A planned initiative's return as shown: `4.2×/yr`, or `—` without a one-off cost.
+pub fn return_text(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "—".to_string(), |r| format!("{r:.1}×/yr"))
+}
+
+/// Which solver produced the plan and how close to the best possible plan it is known to be.
+pub fn plan_solver_sentence(plan: &PlanResult, currency: &str) -> String {
+    let s = &plan.solver;
+    let versus_greedy = if s.greedy_objective > plan.objective * (1.0 + 1e-9) {
+        format!(
+            "; the greedy plan would cost {} more ({})",
+            money(s.greedy_objective - plan.objective, currency),
+            percent((s.greedy_objective - plan.objective) / plan.objective.max(1.0))
+        )
+    } else if s.method != "greedy" {
+        "; greedy finds the same".to_string()
+    } else {
+        String::new()
+    };
+    let bound = if s.proven_optimal {
+        String::new()
+    } else {
+        format!("; no plan can cost less than {} ({} below this one)", money(s.bound, currency), percent(s.gap))
+    };
+    let program = match (s.groups_modelled, s.groups) {
+        (Some(m), Some(g)) if m == g => format!("integer programming over all {g} groups of breaches"),
+        (Some(m), Some(g)) => format!("integer programming over the {m} largest of {g} groups of breaches"),
+        _ => "integer programming".to_string(),
+    };
+    let nodes = s.nodes.map(|n| format!(", {n} nodes")).unwrap_or_default();
+    let how = match (s.method, s.proven_optimal) {
+        ("integer programming", true) => format!("proven optimal on the what-if trials ({program}{nodes})"),
+        ("integer programming", false) => format!("the best found ({program}{nodes}, then local search)"),
+        ("local search", true) => format!("greedy improved by local search, proven optimal ({program}{nodes})"),
+        ("local search", false) => {
+            format!("greedy improved by local search ({program}{nodes} found nothing better)")
+        }
+        _ => format!("greedy on re-simulation (no exact solver: {})", s.exact_skipped.as_deref().unwrap_or("not run")),
+    };
+    format!("plan: {how}{bound}{versus_greedy}")
 }

@@ -7,6 +7,7 @@ pub mod decisions;
 pub mod dot;
 pub mod html;
 pub mod json;
+pub mod json_text;
 pub mod markdown;
 pub mod navigator;
 pub mod sarif;

@@ -198,6 +198,7 @@ fn roadmap(out: &mut String, r: &Report, full: bool) {
                 let ids: Vec<String> = rm.not_chosen.iter().map(|i| code(i)).collect();
                 let _ = writeln!(out, "Not chosen: {}.\n", ids.join(", "));
             }
+            let _ = writeln!(out, "_{}._\n", md(&rm.solver_text));
         }
         None => {
             let _ = writeln!(out, "_{}_\n", md(r.roadmap_note.as_deref().unwrap_or("No roadmap.")));

@@ -15,9 +15,11 @@ use riskpath_engine::AttackGraph;
 use riskpath_engine::explain::explain_edge;
 use riskpath_engine::paths::ScenarioPaths;
 use riskpath_engine::risk::RiskResult;
+
 use riskpath_model::kb;
 use riskpath_model::{ControlStatus, Model};
 
+use crate::decisions;
 use crate::style::{money, percent};
 
 /// Who the report is for.
@@ -218,6 +220,8 @@ pub struct RoadmapView {
     pub final_text: String,
     pub reduction_text: String,
     pub sentence: String,
+    /// Which solver produced the plan and how close to optimal it is known to be.
+    pub solver_text: String,
     pub rows: Vec<InitiativeRow>,
     pub not_chosen: Vec<String>,
     pub dropped_by_budget_cut: Vec<String>,
@@ -842,6 +846,7 @@ fn roadmap_view(plan: &PlanResult, budget_assumed: bool, cur: &str) -> RoadmapVi
         final_text: money(final_ale, cur),
         reduction_text: money(plan.baseline_ale - final_ale, cur),
         sentence,
+        solver_text: decisions::plan_solver_sentence(plan, cur),
         rows: plan
             .initiatives
             .iter()
@@ -853,7 +858,7 @@ fn roadmap_view(plan: &PlanResult, budget_assumed: bool, cur: &str) -> RoadmapVi
                 ale_reduction_text: money(p.ale_reduction, cur),
                 once_text: money(p.once_cost, cur),
                 yearly_text: money(p.yearly_cost, cur),
-                return_text: format!("{:.1}×", p.return_on_cost),
+                return_text: decisions::return_text(p.return_per_year),
             })
             .collect(),
         not_chosen: plan.not_chosen.clone(),
@@ -939,7 +944,15 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
     match input.roadmap {
         Roadmap::Planned { plan, .. } if !plan.initiatives.is_empty() => {
             let mut best: Vec<_> = plan.initiatives.iter().collect();
-            best.sort_by(|a, b| b.return_on_cost.total_cmp(&a.return_on_cost).then(a.id.cmp(&b.id)));
+            // No one-off cost: first if it pays for itself every year, last if not.
+            let key = |p: &riskpath_decide::roadmap::PlannedInitiative| {
+                p.return_per_year.unwrap_or(if p.ale_reduction > p.yearly_cost {
+                    f64::INFINITY
+                } else {
+                    f64::NEG_INFINITY
+                })
+            };
+            best.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.id.cmp(&b.id)));
             best.truncate(3);
             let ids: Vec<&str> = best.iter().map(|p| p.id.as_str()).collect();
             let once: f64 = best.iter().map(|p| p.once_cost).sum();
