@@ -12,6 +12,7 @@ use riskpath_model::attack::Catalog;
 use riskpath_model::kb;
 use riskpath_model::{ControlStatus, EdgeEnd, Model};
 use riskpath_report::style::{Style, clip, money, percent};
+use riskpath_report::vulns;
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -113,15 +114,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let ale = risk.ale;
     let ranked = classes::rank(&eval, graph, 1);
     let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, eval.seed);
+    // Update Software (M1051) made concrete: the patches that remove the most money.
+    let vulns = riskpath_decide::patch::rank(&eval);
     let content = match args.format {
-        GapsFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
+        GapsFormat::Json => {
+            let mut value = serde_json::to_value(&doc).map_err(|e| Failure::usage(e.to_string()))?;
+            if let Some(v) = &vulns {
+                value["vulnerabilities"] = serde_json::to_value(v).map_err(|e| Failure::usage(e.to_string()))?;
+            }
+            serde_json::to_string_pretty(&value).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+        }
         GapsFormat::Navigator => {
             let layer = navigator(&doc, catalog.as_ref());
             serde_json::to_string_pretty(&layer).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
         GapsFormat::Text => {
             let style = args.out.style();
-            render(&doc, model, args.top, &style)
+            let patches = vulns.as_ref().map(|v| vulns::section(v, &model.settings.currency, args.top, &style));
+            render(&doc, model, args.top, &style) + &patches.unwrap_or_default()
         }
     };
     args.out.write(&content)

@@ -87,6 +87,8 @@ pub struct Analysis<'m> {
     pub tornado: Vec<TornadoBar>,
     pub cut: MinCut,
     pub choke_points: Vec<ChokePoint>,
+    /// The CVEs ranked by the money they carry (when edges list vulnerabilities).
+    pub vulnerabilities: Option<riskpath_decide::patch::VulnRanking>,
 }
 
 impl<'m> Analysis<'m> {
@@ -97,7 +99,8 @@ impl<'m> Analysis<'m> {
         let classes = classes::rank(&eval, graph, 2);
         let tornado = sensitivity::tornado(&eval, 12);
         let (cut, choke_points) = chokepoints::analyse(&eval, graph, 10);
-        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points })
+        let vulnerabilities = riskpath_decide::patch::rank(&eval);
+        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points, vulnerabilities })
     }
 
     pub fn graph(&self) -> &AttackGraph {
@@ -226,6 +229,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         decision_trials: analysis.eval.trials,
         paths_per_scenario: args.paths,
         path_scenarios: args.path_scenarios,
+        vulnerabilities: analysis.vulnerabilities.as_ref(),
     };
     let audience = match args.audience {
         Audience::Exec => view::Audience::Exec,

@@ -101,6 +101,8 @@ pub struct ReportInput<'a> {
     pub paths_per_scenario: usize,
     /// At most this many scenarios (by ALE) have their paths drawn.
     pub path_scenarios: usize,
+    /// The CVEs ranked by the money they carry, when edges list vulnerabilities.
+    pub vulnerabilities: Option<&'a riskpath_decide::patch::VulnRanking>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,6 +133,9 @@ pub struct Report {
     pub scenarios: Vec<ScenarioView>,
     pub explanations: Vec<ExplainView>,
     pub method: Method,
+    /// The CVEs that carry the money (omitted without scanned vulnerabilities).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<crate::vulns::VulnView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -726,6 +731,10 @@ impl Report {
             scenarios,
             explanations,
             method,
+            vulnerabilities: input.vulnerabilities.map(|v| {
+                let rows = if audience == Audience::Exec { 5 } else { 15 };
+                crate::vulns::view(v, cur, rows, if audience == Audience::Exec { 0 } else { 10 })
+            }),
         }
     }
 }
