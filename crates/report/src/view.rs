@@ -133,8 +133,7 @@ pub struct Report {
     pub scenarios: Vec<ScenarioView>,
     pub explanations: Vec<ExplainView>,
     pub method: Method,
-    /// The CVEs that carry the money (omitted without scanned vulnerabilities).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The CVEs that carry the money (null without scanned vulnerabilities; templates test it).
     pub vulnerabilities: Option<crate::vulns::VulnView>,
 }
 
