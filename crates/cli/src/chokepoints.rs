@@ -3,7 +3,7 @@
 
 use riskpath_decide::chokepoints::analyse;
 use riskpath_decide::saturation;
-use riskpath_report::decisions;
+use riskpath_report::{decisions, vulns};
 
 use crate::analyze::SimArgs;
 use crate::common::{Failure, OutputFile, load_model, to_json};
@@ -28,6 +28,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let (risk, eval) = args.sim.assess(model)?;
+    // Patching is priced on the whole estate, as deployed.
+    let vulns = riskpath_decide::patch::rank(&eval);
     // When an actor wins nearly every attempt, choke points are ranked in the one-foothold view
     // (the minimum cut is the same in both: it does not depend on probabilities).
     let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
@@ -54,15 +56,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 doc["saturation"] = serde_json::to_value(s).map_err(|e| Failure::usage(e.to_string()))?;
                 doc["one_foothold_ale"] = serde_json::json!(eval.loss(&eval.baseline).ale);
             }
+            if let Some(v) = &vulns {
+                doc["vulnerabilities"] = serde_json::to_value(v).map_err(|e| Failure::usage(e.to_string()))?;
+            }
             to_json(&doc)?
         }
         Format::Text => {
             let style = args.out.style();
             format!(
-                "{}{}{}{}",
+                "{}{}{}{}{}",
                 saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &style)),
                 decisions::cut_section(&cut, &style),
                 decisions::chokepoints_section(&points, currency, &style),
+                vulns.as_ref().map(|v| vulns::section(v, currency, args.top, &style)).unwrap_or_default(),
                 style.dim(&format!("\nseed {}, {} trials per actor\n", eval.seed, eval.trials))
             )
         }

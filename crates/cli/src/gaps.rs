@@ -12,6 +12,7 @@ use riskpath_model::attack::Catalog;
 use riskpath_model::kb;
 use riskpath_model::{ControlStatus, EdgeEnd, Model, PlatformSource, Platforms};
 use riskpath_report::style::{Style, clip, money, percent, wrap_text};
+use riskpath_report::vulns;
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -120,15 +121,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let ale = risk.ale;
     let ranked = classes::rank(&eval, graph, 1);
     let doc = gaps(model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, eval.seed);
+    // Update Software (M1051) made concrete: the patches that remove the most money.
+    let vulns = riskpath_decide::patch::rank(&eval);
     let content = match args.format {
-        GapsFormat::Json => to_json(&doc)?,
+        GapsFormat::Json => {
+            let mut value = serde_json::to_value(&doc).map_err(|e| Failure::usage(e.to_string()))?;
+            if let Some(v) = &vulns {
+                value["vulnerabilities"] = serde_json::to_value(v).map_err(|e| Failure::usage(e.to_string()))?;
+            }
+            to_json(&value)?
+        }
         GapsFormat::Navigator => {
             let layer = navigator(&doc, catalog.as_ref());
             to_json(&layer)?
         }
         GapsFormat::Text => {
             let style = args.out.style();
-            render(&doc, model, args.top, &style)
+            let patches = vulns.as_ref().map(|v| vulns::section(v, &model.settings.currency, args.top, &style));
+            render(&doc, model, args.top, &style) + &patches.unwrap_or_default()
         }
     };
     args.out.write(&content)

@@ -90,6 +90,8 @@ pub struct Analysis<'m> {
     pub choke_points: Vec<ChokePoint>,
     /// Some scenario is saturated: classes and choke points are in its one-foothold view.
     pub saturation: Option<Saturation>,
+    /// The CVEs ranked by the money they carry (when edges list vulnerabilities).
+    pub vulnerabilities: Option<riskpath_decide::patch::VulnRanking>,
 }
 
 impl<'m> Analysis<'m> {
@@ -106,7 +108,8 @@ impl<'m> Analysis<'m> {
         let classes = classes::rank(decisions, decisions.baseline_graph(), 2);
         let tornado = sensitivity::tornado(&eval, 12);
         let (cut, choke_points) = chokepoints::analyse(decisions, decisions.baseline_graph(), 10);
-        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points, saturation })
+        let vulnerabilities = riskpath_decide::patch::rank(&eval);
+        Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points, saturation, vulnerabilities })
     }
 
     pub fn graph(&self) -> &AttackGraph {
@@ -233,6 +236,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         decision_trials: analysis.eval.trials,
         paths_per_scenario: args.paths,
         path_scenarios: args.path_scenarios,
+        vulnerabilities: analysis.vulnerabilities.as_ref(),
     };
     let audience = match args.audience {
         Audience::Exec => view::Audience::Exec,

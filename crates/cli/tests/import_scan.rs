@@ -110,3 +110,61 @@ fn bad_input_names_the_file_and_line_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.path().join("m/scans").exists(), "nothing was written");
 }
+
+/// Copies a directory tree (the example model) into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_readme_flow_on_acme_names_the_cves_that_carry_the_risk() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root.join("examples/acme"), &dir.path().join("acme"));
+    let scans = root.join("examples/scans/acme");
+    let mut args: Vec<String> = vec!["import".into(), "trivy".into()];
+    let mut reports: Vec<PathBuf> = std::fs::read_dir(&scans)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".trivy.json"))
+        .collect();
+    reports.sort();
+    args.extend(reports.iter().map(|p| p.to_string_lossy().into_owned()));
+    args.extend([
+        "--map".into(),
+        scans.join("map.yaml").to_string_lossy().into_owned(),
+        "--model".into(),
+        "acme".into(),
+    ]);
+    let out = riskpath(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("14 findings, 12 distinct vulnerabilities (6 in KEV"), "{}", text(&out.stdout));
+    let out = riskpath(dir.path(), &["report", "acme", "--audience", "exec", "--format", "md"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let section = report.split("## Vulnerabilities that carry the risk").nth(1).expect("the section").to_string();
+    let sentence = section.lines().find(|l| l.starts_with("These ")).expect("the sentence");
+    assert!(
+        sentence.contains(" carry 8") && sentence.contains("% of the risk the scanned vulnerabilities add: CVE-"),
+        "{sentence}"
+    );
+    // The CVEs the sentence names are the report's bold rows, KEV ones among them.
+    let named: Vec<&str> = sentence.split(": ").nth(1).unwrap().split(". ").next().unwrap().split(", ").collect();
+    for id in &named {
+        assert!(section.contains(&format!("**`{id}`**")), "{id} is a bold row");
+    }
+    assert!(named.contains(&"CVE-2021-44228"), "Log4Shell on the staging apps carries money: {named:?}");
+    let out = riskpath(dir.path(), &["chokepoints", "acme", "--format", "json", "--decision-trials", "512"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let upgrades = json["vulnerabilities"]["upgrades"].as_array().unwrap();
+    assert!(upgrades.iter().any(|u| u["action"] == "upgrade golang.org/x/net to 0.23.0 on public-api"), "{upgrades:?}");
+}

@@ -7,6 +7,7 @@ mod csr;
 mod dominators;
 pub mod eval;
 pub mod incident;
+pub mod patch;
 pub mod plan;
 pub mod roadmap;
 pub mod saturation;

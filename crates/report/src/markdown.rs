@@ -229,6 +229,7 @@ fn exec(out: &mut String, r: &Report) {
         );
     }
     out.push('\n');
+    vulnerabilities(out, r);
     let _ = writeln!(out, "## Roadmap burn-down\n");
     roadmap(out, r, false);
     let _ = writeln!(out, "## Decisions asked of leadership\n");
@@ -294,6 +295,7 @@ fn engineer(out: &mut String, r: &Report) {
         out.push('\n');
     }
 
+    vulnerabilities(out, r);
     let _ = writeln!(out, "## Choke points\n");
     if let Some(note) = &r.saturation_note {
         let _ = writeln!(out, "> {}\n", md(note));
@@ -470,6 +472,46 @@ fn engineer(out: &mut String, r: &Report) {
             r.method.version.to_string(),
         ]],
     );
+}
+
+/// The CVEs that carry the money: the sentence, a table, and (engineer) the fixes by node.
+fn vulnerabilities(out: &mut String, r: &Report) {
+    let Some(v) = &r.vulnerabilities else { return };
+    let _ = writeln!(out, "## Vulnerabilities that carry the risk\n");
+    let _ = writeln!(out, "{}\n", md(&v.sentence));
+    table(
+        out,
+        &["CVE", "KEV", "on", "fix", "ΔALE if patched", "share", "with those above"],
+        "llllrrr",
+        v.rows.iter().map(|row| {
+            let kev = if row.ransomware {
+                "yes, ransomware"
+            } else if row.kev {
+                "yes"
+            } else {
+                ""
+            };
+            let id = if row.carries { format!("**{}**", code(&row.id)) } else { code(&row.id) };
+            vec![
+                id,
+                kev.into(),
+                md(&row.nodes),
+                md(&row.fixes),
+                row.ale_text.clone(),
+                row.share_text.clone(),
+                row.with_above_text.clone(),
+            ]
+        }),
+    );
+    if !v.upgrades.is_empty() {
+        let _ = writeln!(out, "### Fixes by node\n");
+        table(
+            out,
+            &["fix", "closes", "ΔALE"],
+            "llr",
+            v.upgrades.iter().map(|u| vec![md(&u.action), md(&u.cves), u.ale_text.clone()]),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -105,6 +105,8 @@ pub struct ReportInput<'a> {
     pub paths_per_scenario: usize,
     /// At most this many scenarios (by ALE) have their paths drawn.
     pub path_scenarios: usize,
+    /// The CVEs ranked by the money they carry, when edges list vulnerabilities.
+    pub vulnerabilities: Option<&'a riskpath_decide::patch::VulnRanking>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,6 +142,8 @@ pub struct Report {
     pub scenarios: Vec<ScenarioView>,
     pub explanations: Vec<ExplainView>,
     pub method: Method,
+    /// The CVEs that carry the money (null without scanned vulnerabilities; templates test it).
+    pub vulnerabilities: Option<crate::vulns::VulnView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -784,6 +788,10 @@ impl Report {
             scenarios,
             explanations,
             method,
+            vulnerabilities: input.vulnerabilities.map(|v| {
+                let rows = if audience == Audience::Exec { 5 } else { 15 };
+                crate::vulns::view(v, cur, rows, if audience == Audience::Exec { 0 } else { 10 })
+            }),
         }
     }
 }
