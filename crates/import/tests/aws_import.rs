@@ -234,7 +234,8 @@ fn the_overlay_marks_crown_jewels_and_sets_the_administrator_loss() {
 #[test]
 fn bad_input_is_a_clear_error_naming_the_place() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.json");
+    let inputs = tempfile::tempdir().unwrap();
+    let bad = inputs.path().join("bad.json");
     std::fs::write(&bad, "{\"UserDetailList\": [\n  {\"UserName\": \"a\",}\n]}").unwrap();
     let opts =
         |f: &Path| Options { dumps: vec![f.to_path_buf()], model_dir: dir.path().to_path_buf(), ..Options::default() };
@@ -249,6 +250,77 @@ fn bad_input_is_a_clear_error_naming_the_place() {
     dump["UserDetailList"][0]["UserPolicyList"][0]["PolicyDocument"]["Version"] = "2099-01-01".into();
     std::fs::write(&bad, dump.to_string()).unwrap();
     let i = aws::import(&opts(&bad)).unwrap();
+    let inside = dir.path().join("dump.json");
+    std::fs::copy(&bad, &inside).unwrap();
+    assert!(aws::import(&opts(&inside)).unwrap_err().contains("is inside the model directory"));
     let w = i.warnings.iter().find(|w| w.subject.contains("user/deny-yes inline policy deny-other")).unwrap();
     assert!(w.message.contains("unknown policy `Version`"), "{w:?}");
+}
+
+#[test]
+fn a_hand_written_edge_to_a_principal_gone_from_the_dump_stops_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("overlay.yaml"),
+        "entry_points: [{id: leak, kind: internet}]\nedges:\n  - {from: leak, to: 'arn:aws:iam::111111111111:user/gone', kind: authenticates}\n",
+    )
+    .unwrap();
+    let opts = Options { dumps: vec![fixture(CASES[0])], model_dir: dir.path().to_path_buf(), ..Options::default() };
+    let err = aws::import(&opts).unwrap_err();
+    assert!(err.contains("overlay.yaml:3:") && err.contains("user/gone"), "{err}");
+}
+
+#[test]
+fn inventories_in_riskpath_and_aws_cli_formats_give_stores_and_tag_jewels() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = tempfile::tempdir().unwrap();
+    let inv = |name: &str, text: &str| {
+        let p = inputs.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let own = inv(
+        "own.json",
+        r#"{"account": "111111111111", "buckets": ["ledger", {"name": "pii", "tags": {"data": "restricted"}}],
+            "secrets": ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf"]}"#,
+    );
+    let buckets = inv("buckets.json", r#"{"Buckets": [{"Name": "logs"}], "Owner": {"ID": "x"}}"#);
+    let keys =
+        inv("keys.json", r#"{"Keys": [{"KeyId": "k1", "KeyArn": "arn:aws:kms:eu-west-1:111111111111:key/k1"}]}"#);
+    let tables = inv("tables.json", r#"{"TableNames": ["orders"]}"#);
+    std::fs::write(
+        dir.path().join("jewels.yaml"),
+        "import:\n  aws:\n    jewels: [{tag: 'data=restricted', loss: {confidentiality: 1e6}}]\n",
+    )
+    .unwrap();
+    let opts = Options {
+        dumps: vec![fixture(CASES[0])],
+        inventories: vec![own, buckets, keys, tables],
+        model_dir: dir.path().to_path_buf(),
+        now: Some(NOW),
+        ..Options::default()
+    };
+    let i = aws::import(&opts).unwrap();
+    let nodes: Value = serde_json::from_str(&i.generated.files()[Path::new("nodes.json")]).unwrap();
+    let ids: BTreeSet<&str> = nodes["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    for id in [
+        "arn:aws:s3:::ledger",
+        "arn:aws:s3:::pii",
+        "arn:aws:s3:::logs",
+        "arn:aws:kms:eu-west-1:111111111111:key/k1",
+        "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf",
+        "arn:aws:dynamodb:*:111111111111:table/orders",
+    ] {
+        assert!(ids.contains(id), "{id}: {ids:?}");
+    }
+    let pii = nodes["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "arn:aws:s3:::pii").unwrap();
+    assert_eq!(pii["crown_jewel"], true);
+    // bounded (s3:GetObject on *) reads every bucket; external-trust (GetSecretValue on *) the secret.
+    let e = edges(&i);
+    assert!(edge(&e, "user/bounded", "s3:::ledger").is_some());
+    assert!(edge(&e, "role/external-trust", "secret:db-AbCdEf").is_some());
+    // An inventory of an account that was not imported is an error.
+    let other = inv("other.json", r#"{"account": "333333333333", "buckets": ["x"]}"#);
+    let err = aws::import(&Options { inventories: vec![other], ..opts }).unwrap_err();
+    assert!(err.contains("333333333333 is not among the imported accounts"), "{err}");
 }

@@ -30,33 +30,49 @@ fn by_component(a: &str, b: &str, f: impl Fn(&str, &str) -> bool) -> bool {
 }
 
 /// Wildcard matching of whole strings. Iterative with one backtrack point: linear in practice,
-/// never exponential, whatever the pattern.
+/// never exponential, whatever the pattern. ASCII strings (nearly all of IAM) are matched in place.
 fn plain_matches(pattern: &str, text: &str, fold: bool) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return match_units(pattern.as_bytes(), text.as_bytes(), |a, b| a == b || (fold && a.eq_ignore_ascii_case(&b)));
+    }
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    match_units(&p, &t, |a, b| same(a, b, fold))
+}
+
+/// The matcher over any unit (bytes or chars) with its equality.
+fn match_units<T: Copy + PartialEq + From<u8>>(p: &[T], t: &[T], eq: impl Fn(T, T) -> bool) -> bool {
+    let (star, any) = (T::from(b'*'), T::from(b'?'));
     let (mut i, mut j) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
+    let mut back: Option<(usize, usize)> = None;
     while j < t.len() {
-        if i < p.len() && (p[i] == '?' || same(p[i], t[j], fold)) {
+        if i < p.len() && p[i] != star && (p[i] == any || eq(p[i], t[j])) {
             i += 1;
             j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some((i, j));
+        } else if i < p.len() && p[i] == star {
+            back = Some((i, j));
             i += 1;
-        } else if let Some((si, sj)) = star {
+        } else if let Some((si, sj)) = back {
             // Let the last star swallow one more character and retry.
             i = si + 1;
             j = sj + 1;
-            star = Some((si, sj + 1));
+            back = Some((si, sj + 1));
         } else {
             return false;
         }
     }
-    p[i..].iter().all(|&c| c == '*')
+    p[i..].iter().all(|&c| c == star)
 }
 
 /// Whether some string matches both patterns (a policy's `lambda:Create*` and a rule's
 /// attacker-chosen function name). Dynamic programming over both positions.
 fn plain_intersects(a: &str, b: &str, fold: bool) -> bool {
+    // A template without wildcards is one string: plain matching.
+    if !b.contains(['*', '?']) {
+        return plain_matches(a, b, fold);
+    }
+    if !a.contains(['*', '?']) {
+        return plain_matches(b, a, fold);
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let (m, n) = (a.len(), b.len());
     // reach[i][j]: the prefixes a[..i] and b[..j] can produce the same string.
@@ -92,6 +108,12 @@ fn plain_intersects(a: &str, b: &str, fold: bool) -> bool {
 /// template `*` may only be absorbed by a pattern `*` and a template `?` by a pattern `?` or `*`.
 /// Exact for the patterns policies use (wildcards at segment ends); never claims coverage wrongly.
 fn plain_covers(pattern: &str, template: &str, fold: bool) -> bool {
+    if !template.contains(['*', '?']) {
+        return plain_matches(pattern, template, fold);
+    }
+    if pattern == "*" {
+        return true;
+    }
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), template.chars().collect());
     // ok[i][j]: p[i..] covers t[j..].
     let (m, n) = (p.len(), t.len());

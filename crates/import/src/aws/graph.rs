@@ -360,7 +360,7 @@ pub fn rule_edges(g: &mut Graph, holders: &[Holder], rules: &[Rule], admins: &BT
             if rule.when == Some(When::SelfIsUser) && !h.is_user() {
                 continue;
             }
-            if !may_grant(h, rule) {
+            if !may_grant(h, rule) || !possible(h, rule) {
                 continue;
             }
             for c in candidates(rule, h) {
@@ -390,6 +390,21 @@ fn admin_if_granted(h: &Holder) -> bool {
     let mut set = h.policies.clone();
     set.identity.push(super::eval::Source { policy: &ALL, name: String::new(), layer: super::eval::Layer::Identity });
     matches!(super::eval::is_admin(&set, &h.context), Decision::Allowed { .. })
+}
+
+/// Whether each permission the rule needs is allowed on some resource, whatever the target: a
+/// sound filter (unknown target tags count in the attacker's favour, a deny must cover every
+/// resource), so a rule that fails it fails for every candidate.
+fn possible(h: &Holder, rule: &Rule) -> bool {
+    let mut extra = Context::default();
+    for (k, v) in rule.context.iter().filter(|(_, v)| !v.contains("{target}")) {
+        extra.set(k, vec![fill(v, rule, h, "")]);
+    }
+    rule.needs.iter().all(|n| {
+        let resource = if n.resource.contains("{target}") { "*".to_string() } else { fill(&n.resource, rule, h, "") };
+        let target = if resource.contains('*') { Target::AnyOf(&resource) } else { Target::Exact(&resource) };
+        matches!(h.decide(&n.action, target, &extra, true), Decision::Allowed { .. })
+    })
 }
 
 fn apply(g: &mut Graph, h: &Holder, rule: &Rule, c: &Candidate, grantable: &BTreeSet<&str>) {
@@ -519,6 +534,13 @@ fn same_principal(named: &str, arn: &str) -> bool {
 /// Role assumption through trust policies: imported principals, outside accounts, anyone.
 pub fn trust_edges(g: &mut Graph, holders: &[Holder], accounts: &[Account], admins: &BTreeSet<&str>) {
     let imported: BTreeSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    // Who may call sts:AssumeRole on some role at all: only they can use a trust in their account.
+    let any_role = Target::AnyOf("arn:*:iam::*:role/*");
+    let assumers: BTreeSet<&str> = holders
+        .iter()
+        .filter(|h| matches!(h.decide("sts:AssumeRole", any_role, &Context::default(), true), Decision::Allowed { .. }))
+        .map(|h| h.arn)
+        .collect();
     for acc in accounts {
         for role in acc.principals.iter().filter(|p| p.kind == PrincipalKind::Role && !p.service_linked()) {
             let Some(trust) = &role.trust else { continue };
@@ -529,7 +551,10 @@ pub fn trust_edges(g: &mut Graph, holders: &[Holder], accounts: &[Account], admi
                     // trust into other accounts adds reach.
                     let useful = |h: &&Holder| !admins.contains(h.arn) || h.account.id != acc.id;
                     for h in holders.iter().filter(|h| h.principal.is_some() && h.arn != role.arn).filter(useful) {
-                        assume_edge(g, h, acc, role, s, &n);
+                        let named_directly = matches!(&n, Named::Principal(arn) if same_principal(arn, h.arn));
+                        if named_directly || assumers.contains(h.arn) {
+                            assume_edge(g, h, acc, role, s, &n);
+                        }
                     }
                     outside_edge(g, acc, role, s, &n, &imported);
                 }

@@ -42,6 +42,9 @@ pub struct Options {
 /// The generated folder's name inside the model directory.
 pub const FOLDER: &str = "aws";
 
+/// Edges per generated file: a larger import is split into `edges-001.json`, `edges-002.json`, …
+pub const EDGES_PER_FILE: usize = 100_000;
+
 /// An import's result: the files to write and what to tell the user.
 #[derive(Debug)]
 pub struct Imported {
@@ -56,6 +59,7 @@ pub fn import(opts: &Options) -> Result<Imported, String> {
     if opts.dumps.is_empty() {
         return Err("give at least one authorization-details dump".into());
     }
+    outside_the_model(opts)?;
     let mut warnings = Vec::new();
     let accounts = read_accounts(&opts.dumps, &mut warnings)?;
     let scps = opts.scps.iter().map(|p| read_scp(p, &mut warnings)).collect::<Result<Vec<_>, _>>()?;
@@ -83,7 +87,15 @@ pub fn import(opts: &Options) -> Result<Imported, String> {
     let mut generated = Generated::new();
     let nodes: Vec<&NodeOut> = g.nodes.values().collect();
     generated.items("nodes.json", "nodes", &nodes);
-    generated.items("edges.json", "edges", &g.edges.iter().map(edge_json).collect::<Vec<_>>());
+    let edges: Vec<Value> = g.edges.iter().map(edge_json).collect();
+    if edges.len() <= EDGES_PER_FILE {
+        generated.items("edges.json", "edges", &edges);
+    } else {
+        // Within the loader's per-file budget (nodes of the parsed tree), in stable chunks.
+        for (i, chunk) in edges.chunks(EDGES_PER_FILE).enumerate() {
+            generated.items(format!("edges-{:03}.json", i + 1), "edges", chunk);
+        }
+    }
     if !g.entry_points.is_empty() {
         let eps: Vec<Value> = g
             .entry_points
@@ -93,27 +105,45 @@ pub fn import(opts: &Options) -> Result<Imported, String> {
         generated.items("entry_points.json", "entry_points", &eps);
     }
     generated.file("report.md", report.markdown(&g, &warnings));
-    self_check(&generated)?;
+    self_check(&opts.model_dir, &generated)?;
     Ok(Imported { generated, report, warnings })
 }
 
-/// The generated files loaded together as one model: a problem here is the importer's (or an
-/// overlay loss's) and stops the import before anything is written.
-fn self_check(generated: &Generated) -> Result<(), String> {
-    let mut doc = serde_json::Map::new();
-    for (path, text) in generated.files().iter().filter(|(p, _)| p.extension().is_some_and(|x| x == "json")) {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| format!("generated {} is not JSON: {e}", path.display()))?;
-        doc.extend(v.as_object().cloned().unwrap_or_default());
-    }
-    let text = Value::Object(doc).to_string();
-    match riskpath_model::load_str("aws (generated)", &text, &riskpath_model::LoadOptions::default()) {
+/// The whole model loaded with the generated folder in place of the old one: a problem here (the
+/// importer's, an overlay loss's, or a hand-written file referring to a principal that is gone)
+/// stops the import before anything is written.
+fn self_check(model_dir: &Path, generated: &Generated) -> Result<(), String> {
+    let files: Vec<(PathBuf, String)> = generated.files().iter().map(|(p, t)| (p.clone(), t.clone())).collect();
+    let options = riskpath_model::LoadOptions { write_attack_cache: false, ..Default::default() };
+    match riskpath_model::load_overlay(model_dir, Some((&model_dir.join(FOLDER), &files)), &options) {
         Ok(_) => Ok(()),
-        Err(problems) => {
-            let list: Vec<String> = problems.errors().map(|p| p.message.clone()).collect();
-            Err(format!("the generated model does not load: {}", list.join("; ")))
+        Err(problems) => Err(format!(
+            "the model does not load with the imported files ({} error(s)):\n{}",
+            problems.error_count(),
+            problems.render_short().trim_end()
+        )),
+    }
+}
+
+/// Inputs inside the model directory would be read by the loader as model files (and rejected):
+/// they belong outside it, or in a hidden folder.
+fn outside_the_model(opts: &Options) -> Result<(), String> {
+    let Ok(model) = std::fs::canonicalize(&opts.model_dir) else { return Ok(()) };
+    let inputs = opts.dumps.iter().chain(&opts.scps).chain(&opts.inventories).chain(&opts.rules);
+    for input in inputs {
+        let Ok(path) = std::fs::canonicalize(input) else { continue };
+        let Ok(rel) = path.strip_prefix(&model) else { continue };
+        let hidden = rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        let model_file = matches!(path.extension().and_then(|x| x.to_str()), Some("json" | "yaml" | "yml"));
+        if !hidden && model_file {
+            return Err(format!(
+                "{} is inside the model directory {}: the loader would read it as a model file; keep inputs outside it (or in a hidden folder)",
+                input.display(),
+                opts.model_dir.display()
+            ));
         }
     }
+    Ok(())
 }
 
 /// An edge as the model file holds it. `relation` and `remediation` go into the file once the
@@ -221,7 +251,9 @@ fn apply_overlay(g: &mut Graph, overlay: &overlay::Overlay, accounts: &[Account]
 /// Sorted edges, parallel ways of one hop merged into one edge (same ends, kind and requirements),
 /// with their text: the same input gives the same bytes.
 fn finish(g: &mut Graph) {
-    let key = |e: &EdgeOut| (e.from.clone(), e.to.clone(), e.kind.clone(), e.requires.clone());
+    fn key(e: &EdgeOut) -> (&str, &str, &str, &[String]) {
+        (&e.from, &e.to, &e.kind, &e.requires)
+    }
     for e in &mut g.edges {
         e.ways.sort_by(|a, b| (&a.cut, &a.grants).cmp(&(&b.cut, &b.grants)));
     }

@@ -1,7 +1,7 @@
 //! What an import found, for people: per principal whether and how it reaches an account's
 //! administrator (AND edges honoured), the grants behind each edge, warnings and unknown keys.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::graph::{Graph, admin_id};
 use super::holders::Holder;
@@ -32,10 +32,11 @@ impl Report {
     pub fn new(g: &Graph, accounts: &[Account], holders: &[Holder], default_admin_loss: bool, rules: usize) -> Report {
         let admins: BTreeSet<String> = accounts.iter().map(|a| admin_id(&a.id)).collect();
         let principals: Vec<&Holder> = holders.iter().filter(|h| h.principal.is_some()).collect();
+        let dense = Dense::new(g);
         let admins = principals
             .iter()
             .filter_map(|h| {
-                let steps = shortest_to(g, h.arn, &admins)?;
+                let steps = dense.way(h.arn, &admins)?;
                 let name = g.nodes.get(h.arn).map_or(h.arn.to_string(), |n| n.name.clone());
                 Some(AdminPath { principal: h.arn.to_string(), name, steps })
             })
@@ -133,55 +134,73 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// A shortest way from `start` to any of `goals`, where an edge with `requires` fires only once
-/// they are all held (a fixpoint of breadth-first rounds).
-pub fn shortest_to(g: &Graph, start: &str, goals: &BTreeSet<String>) -> Option<Vec<(String, String)>> {
-    let mut held: BTreeMap<&str, Option<(usize, &str)>> = BTreeMap::new();
-    held.insert(start, None);
-    let mut queue: VecDeque<&str> = VecDeque::from([start]);
-    loop {
-        while let Some(node) = queue.pop_front() {
-            if goals.contains(node) {
-                return Some(walk_back(g, &held, node));
-            }
-            for (i, e) in g.edges.iter().enumerate().filter(|(_, e)| e.from == node) {
-                if !held.contains_key(e.to.as_str()) && e.requires.iter().all(|r| held.contains_key(r.as_str())) {
-                    held.insert(&e.to, Some((i, node)));
-                    queue.push_back(&e.to);
-                }
-            }
-        }
-        // AND edges whose requirements were met after their source was visited.
-        let late: Vec<(usize, &str)> = g
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| held.contains_key(e.from.as_str()) && !held.contains_key(e.to.as_str()))
-            .filter(|(_, e)| e.requires.iter().all(|r| held.contains_key(r.as_str())))
-            .map(|(i, e)| (i, e.to.as_str()))
-            .collect();
-        if late.is_empty() {
-            return None;
-        }
-        for (i, to) in late {
-            if !held.contains_key(to) {
-                held.insert(to, Some((i, g.edges[i].from.as_str())));
-                queue.push_back(to);
-            }
-        }
-    }
+/// The graph with dense node numbers, for many searches.
+pub struct Dense<'a> {
+    g: &'a Graph,
+    index: BTreeMap<&'a str, usize>,
+    /// Per node, the edges leaving it: (edge index, target, required nodes).
+    out: Vec<Vec<(usize, usize, Vec<usize>)>>,
 }
 
-fn walk_back<'a>(
-    g: &Graph,
-    held: &BTreeMap<&'a str, Option<(usize, &'a str)>>,
-    mut node: &'a str,
-) -> Vec<(String, String)> {
-    let mut steps = Vec::new();
-    while let Some(Some((edge, from))) = held.get(node) {
-        steps.push((g.edges[*edge].kind.clone(), node.to_string()));
-        node = from;
+impl<'a> Dense<'a> {
+    pub fn new(g: &'a Graph) -> Dense<'a> {
+        let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+        for e in &g.edges {
+            for id in std::iter::once(&e.from).chain(std::iter::once(&e.to)).chain(&e.requires) {
+                let n = index.len();
+                index.entry(id.as_str()).or_insert(n);
+            }
+        }
+        let mut out = vec![Vec::new(); index.len()];
+        for (i, e) in g.edges.iter().enumerate() {
+            let requires = e.requires.iter().map(|r| index[r.as_str()]).collect();
+            out[index[e.from.as_str()]].push((i, index[e.to.as_str()], requires));
+        }
+        Dense { g, index, out }
     }
-    steps.reverse();
-    steps
+
+    /// A short way from `start` to any of `goals`, where an edge with `requires` fires only once
+    /// they are all held (breadth-first rounds; an AND edge waits for the round its requirements
+    /// are met in).
+    pub fn way(&self, start: &str, goals: &BTreeSet<String>) -> Option<Vec<(String, String)>> {
+        let &s = self.index.get(start)?;
+        let goal: BTreeSet<usize> = goals.iter().filter_map(|g| self.index.get(g.as_str()).copied()).collect();
+        let mut came: Vec<Option<Option<(usize, usize)>>> = vec![None; self.out.len()];
+        came[s] = Some(None);
+        let mut frontier = vec![s];
+        let mut held = vec![s];
+        loop {
+            let mut next = Vec::new();
+            for &node in &frontier {
+                if goal.contains(&node) {
+                    return Some(self.walk_back(&came, node));
+                }
+            }
+            // Every held node's edges each round: an AND edge may become passable later.
+            for &node in &held {
+                for (edge, to, requires) in &self.out[node] {
+                    if came[*to].is_none() && requires.iter().all(|r| came[*r].is_some()) {
+                        came[*to] = Some(Some((*edge, node)));
+                        next.push(*to);
+                    }
+                }
+            }
+            if next.is_empty() {
+                return None;
+            }
+            held.extend(&next);
+            frontier = next;
+        }
+    }
+
+    fn walk_back(&self, came: &[Option<Option<(usize, usize)>>], mut node: usize) -> Vec<(String, String)> {
+        let mut steps = Vec::new();
+        while let Some(Some((edge, from))) = came[node] {
+            let e = &self.g.edges[edge];
+            steps.push((e.kind.clone(), e.to.clone()));
+            node = from;
+        }
+        steps.reverse();
+        steps
+    }
 }
