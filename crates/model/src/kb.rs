@@ -4,6 +4,7 @@
 mod aws;
 mod builtin;
 mod catalog;
+mod directory;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -11,14 +12,19 @@ use std::sync::LazyLock;
 pub use catalog::{CATALOG, CatalogControl, CatalogEfficacy, catalog_control};
 
 // The knowledge base's data lives in one file per area (`builtin.rs`: the hand-written estate's
-// kinds, `aws.rs`: the AWS importer's); each contributes its own slices, joined here in a fixed order.
+// kinds, `aws.rs`: the AWS importer's, `directory.rs`: Active Directory and Entra ID from the
+// BloodHound importer); each contributes its own slices, joined here in a fixed order.
 
 /// Node kinds a model may use.
-pub static NODE_KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| [builtin::NODE_KINDS, aws::NODE_KINDS].concat());
+pub static NODE_KINDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| [builtin::NODE_KINDS, aws::NODE_KINDS, directory::NODE_KINDS].concat());
 /// Edge kinds, area by area (see each area's file for its order).
-pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| [builtin::EDGE_KINDS, aws::EDGE_KINDS].concat());
+pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| {
+    [builtin::EDGE_KINDS, aws::EDGE_KINDS, directory::AD_EDGE_KINDS, directory::AZURE_EDGE_KINDS].concat()
+});
 /// ATT&CK techniques and sub-techniques known by id and name.
-pub static TECHNIQUES: LazyLock<Vec<Technique>> = LazyLock::new(|| [builtin::TECHNIQUES, aws::TECHNIQUES].concat());
+pub static TECHNIQUES: LazyLock<Vec<Technique>> =
+    LazyLock::new(|| [builtin::TECHNIQUES, aws::TECHNIQUES, directory::TECHNIQUES].concat());
 /// ATT&CK mitigations known by id and name.
 pub static MITIGATIONS: LazyLock<Vec<Mitigation>> = LazyLock::new(|| [builtin::MITIGATIONS, aws::MITIGATIONS].concat());
 
