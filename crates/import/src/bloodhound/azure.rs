@@ -215,8 +215,10 @@ impl AzureData {
             return;
         }
         let tenant_name = s(data, "tenantName");
+        // BloodHound's names: users by UPN, apps at their publisher domain, others at the tenant.
         let name = match kind {
             "AZUser" => name,
+            "AZApp" if !s(data, "publisherDomain").is_empty() => format!("{name}@{}", s(data, "publisherDomain")),
             _ if !tenant_name.is_empty() => format!("{name}@{tenant_name}"),
             _ => name,
         };
@@ -447,12 +449,18 @@ fn tenants(graph: &Graph) -> HashMap<String, Tenant> {
     out
 }
 
-/// The role templates each principal holds directly.
+/// The role templates each principal holds, directly or through a (role-assignable) group it is
+/// a member of: an administrator's password is out of a helpdesk role's reach either way.
 fn roles_of_principals(graph: &Graph, data: &AzureData) -> HashMap<Ix, BTreeSet<String>> {
     let mut out: HashMap<Ix, BTreeSet<String>> = HashMap::new();
     for e in graph.edges_of(kinds::AZ_HAS_ROLE) {
         if let Some(t) = data.role_templates.get(&graph.node(e.to).id) {
             out.entry(e.from).or_default().insert(t.clone());
+        }
+    }
+    for e in graph.edges_of(kinds::AZ_MEMBER_OF) {
+        if let Some(roles) = out.get(&e.to).cloned() {
+            out.entry(e.from).or_default().extend(roles);
         }
     }
     out

@@ -21,7 +21,7 @@ pub const CHUNK: usize = 50_000;
 #[derive(Serialize)]
 struct NodeOut<'a> {
     id: &'a str,
-    kind: &'static str,
+    kind: &'a str,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     zone: Option<String>,
@@ -220,7 +220,7 @@ fn node_item<'a>(cx: &Ctx<'a>, ix: Ix, stats: &mut Emitted) -> NodeOut<'a> {
     let zone = if n.domain.is_empty() { None } else { Some(n.domain.to_ascii_lowercase()) };
     NodeOut {
         id: &n.id,
-        kind: super::kinds::node_kind(&n.label),
+        kind: cx.settings.node_kind(&n.label),
         name: display_name(n),
         zone,
         tags: tags(cx, ix),

@@ -181,7 +181,7 @@ fn read_document(
             Path::new(name.rsplit('!').next().unwrap_or(name)).file_stem().map(|s| s.to_string_lossy().into_owned());
         let kind = doc.metadata.map(|m| m.source_kind).filter(|k| !k.is_empty()).or(stem).unwrap_or_default();
         report.document(name, &format!("OpenGraph ({kind})"), graph.nodes.len() + graph.edges.len());
-        return r.og.read(&mut r.graph, name, &kind, graph.nodes, graph.edges, &settings.opengraph);
+        return r.og.read(&mut r.graph, name, &kind, graph.nodes, graph.edges, &settings.opengraph.edges);
     }
     let Some(meta) = doc.meta else {
         let what = if doc.data.is_some() {

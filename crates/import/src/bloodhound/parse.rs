@@ -61,10 +61,15 @@ pub fn parse(name: &str, reader: &mut dyn Read) -> Result<Document, Error> {
 
 /// A JSON error with its place; an early end of input says the file looks truncated.
 fn json_error(name: &str, e: &serde_json::Error) -> Error {
+    let message = strip_position(&e.to_string());
     let what = match e.classify() {
         serde_json::error::Category::Eof => "the JSON ends early: is the file truncated?".to_string(),
-        serde_json::error::Category::Io => format!("cannot read: {e}"),
-        _ => strip_position(&e.to_string()),
+        serde_json::error::Category::Io => format!("cannot read: {message}"),
+        // An error inside the `data` array is prefixed with the item's index.
+        _ if message.contains("EOF while parsing") => {
+            format!("{}the JSON ends early: is the file truncated?", message.split("EOF").next().unwrap_or(""))
+        }
+        _ => message,
     };
     if e.line() == 0 {
         return Error::named(name, what);

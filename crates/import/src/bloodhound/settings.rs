@@ -42,9 +42,19 @@ pub struct Overlay {
     /// Days without a logon after which an account is stale (default 90).
     #[serde(default)]
     pub stale_days: Option<i64>,
-    /// OpenGraph edge kinds to riskpath edge kinds.
+    /// OpenGraph kinds to riskpath kinds: `{edges: {KIND: edge_kind}, nodes: {KIND: node_kind}}`.
     #[serde(default)]
-    pub opengraph: BTreeMap<String, String>,
+    pub opengraph: OpenGraphMap,
+}
+
+/// How OpenGraph kinds that are not BloodHound's become riskpath kinds.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenGraphMap {
+    #[serde(default)]
+    pub edges: BTreeMap<String, String>,
+    #[serde(default)]
+    pub nodes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -79,7 +89,7 @@ pub struct Settings {
     /// Foothold selector (`computers` or `tag:NAME`) and reach.
     pub foothold: Option<(String, Value)>,
     pub stale_days: i64,
-    pub opengraph: BTreeMap<String, String>,
+    pub opengraph: OpenGraphMap,
 }
 
 /// Members one phishing attempt reaches by default (a 90% interval).
@@ -106,10 +116,17 @@ impl Settings {
         if let Some(loss) = &o.loss {
             check_loss(loss).map_err(|e| format!("{place}: import.bloodhound loss: {e}"))?;
         }
-        for (from, to) in &o.opengraph {
+        for (from, to) in &o.opengraph.edges {
             if riskpath_model::kb::edge_kind(to).is_none() {
                 return Err(format!(
-                    "{place}: import.bloodhound opengraph: `{from}` maps to `{to}`, which is not an edge kind"
+                    "{place}: import.bloodhound opengraph.edges: `{from}` maps to `{to}`, which is not an edge kind"
+                ));
+            }
+        }
+        for (from, to) in &o.opengraph.nodes {
+            if !riskpath_model::kb::NODE_KINDS.contains(&to.as_str()) {
+                return Err(format!(
+                    "{place}: import.bloodhound opengraph.nodes: `{from}` maps to `{to}`, which is not a node kind"
                 ));
             }
         }
@@ -152,6 +169,14 @@ impl Settings {
     pub fn jewel_loss(&self, n: &Node) -> Option<Value> {
         let rule = self.jewels.iter().find(|j| Self::matches(&j.pattern, n))?;
         Some(rule.loss.clone().unwrap_or_else(|| self.loss.clone()))
+    }
+
+    /// The riskpath node kind of a BloodHound or OpenGraph label (the overlay's map first).
+    pub fn node_kind(&self, label: &str) -> &str {
+        match self.opengraph.nodes.get(label) {
+            Some(kind) => kind,
+            None => super::kinds::node_kind(label),
+        }
     }
 
     /// The owned principals, by id or name (exact, case-insensitive).

@@ -395,6 +395,16 @@ pub const AD_EDGE_KINDS: &[EdgeKind] = &[
         "PrinterBug and PetitPotam coercions are public; a disabled Print Spooler on DCs and patched EFSRPC close the usual ways",
         &["M1027", "M1037"],
     ),
+    kind(
+        "has_sid_history",
+        "identity",
+        "The account's SID history carries another principal's SID: its logons hold that principal's rights",
+        "T1134.005",
+        &[],
+        CERTAIN,
+        "Not an attack step: the SID is in every token the account gets, until the history is cleared",
+        &["M1015"],
+    ),
     // Group Policy and containment.
     kind(
         "gp_link",
