@@ -479,10 +479,8 @@ pub fn resolve(graph: &mut Graph, data: &AdData) {
     for node in graph.nodes.iter_mut().filter(|n| n.name.is_empty()) {
         if let Some(name) = names.get(node.id.as_str()) {
             node.name = name.to_string();
-        } else if node.label == "Domain" {
-            if let Some(name) = data.domains.get(&node.id) {
-                node.name = name.clone();
-            }
+        } else if let Some(name) = data.domains.get(&node.id).filter(|_| node.label == "Domain") {
+            node.name = name.clone();
         }
     }
 }

@@ -48,6 +48,9 @@ struct EdgeOut<'a> {
     removable: Option<bool>,
 }
 
+/// An edge's sort key: its ends' ids and its kind.
+type EdgeKey<'a> = (String, String, &'a str);
+
 /// What the emitted model holds, for the summary.
 #[derive(Debug, Default, Clone)]
 pub struct Emitted {
@@ -143,7 +146,7 @@ pub fn emit(graph: &Graph, tier: &TierZero, settings: &Settings, mapped: &Mapped
         let item = node_item(&cx, i as Ix, &mut stats);
         nodes.entry(folder_of(n)).or_default().push((n.id.clone(), serde_json::to_string(&item).expect("json")));
     }
-    let mut edges: BTreeMap<String, Vec<((String, String, &str), String)>> = BTreeMap::new();
+    let mut edges: BTreeMap<String, Vec<(EdgeKey, String)>> = BTreeMap::new();
     for e in graph.edges() {
         let Some(item) = edge_item(&cx, &e, &mut stats) else { continue };
         let key = (graph.node(e.from).id.clone(), graph.node(e.to).id.clone(), item.kind);
