@@ -103,28 +103,27 @@ pub fn to_json(node: &Node) -> Value {
     }
 }
 
-/// Case-insensitive match of `*` (any run) and `?` (one character) wildcards.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_uppercase().chars().collect();
-    let t: Vec<char> = text.to_uppercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            pi += 1;
-            mark = ti;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
+/// A loss maps loss types to a number or `{low, high}`; the loader checks the numbers.
+pub fn check_loss(loss: &Value) -> Result<(), String> {
+    let Value::Object(m) = loss else { return Err("`loss` must map loss types to amounts".into()) };
+    for (k, v) in m {
+        if !riskpath_model::LOSS_TYPES.contains(&k.as_str()) {
+            return Err(format!("unknown loss type `{k}` (one of {})", riskpath_model::LOSS_TYPES.join(", ")));
+        }
+        let interval = v.as_object().is_some_and(|o| {
+            o.get("low").is_some_and(Value::is_number) && o.get("high").is_some_and(Value::is_number)
+        });
+        if !v.is_number() && !interval {
+            return Err(format!("loss `{k}` must be a number or {{low, high}}"));
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    Ok(())
+}
+
+/// Case-insensitive match of `*` (any run) and `?` (one character) wildcards (IAM's matcher,
+/// which compares ARNs component by component and other strings whole).
+pub fn glob(pattern: &str, text: &str) -> bool {
+    crate::aws::glob::matches(pattern, text, true)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::graph::{Graph, Ix, Node};
 use super::keys::ModelKeys;
-use crate::overlay::glob;
+use crate::overlay::{check_loss, glob};
 
 /// The loss of a Tier Zero compromise when no overlay says otherwise: a placeholder the summary
 /// points out. The attacker controls every account and host of the forest or tenant: integrity
@@ -203,21 +203,4 @@ pub fn check_foothold(targets: &str) -> Result<(), String> {
     } else {
         Err(format!("targets `{targets}`: use `computers` or `tag:NAME`"))
     }
-}
-
-/// A loss maps loss types to a number or `{low, high}`; the loader checks the numbers.
-fn check_loss(loss: &Value) -> Result<(), String> {
-    let Value::Object(m) = loss else { return Err("a loss maps loss types to amounts".into()) };
-    for (k, v) in m {
-        if !riskpath_model::LOSS_TYPES.contains(&k.as_str()) {
-            return Err(format!("unknown loss type `{k}` (one of {})", riskpath_model::LOSS_TYPES.join(", ")));
-        }
-        let interval = v
-            .as_object()
-            .is_some_and(|o| o.get("low").is_some_and(Value::is_number) && o.get("high").is_some_and(Value::is_number));
-        if !v.is_number() && !interval {
-            return Err(format!("loss `{k}` must be a number or {{low, high}}"));
-        }
-    }
-    Ok(())
 }
