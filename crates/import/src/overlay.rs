@@ -110,9 +110,9 @@ pub fn check_loss(loss: &Value) -> Result<(), String> {
         if !riskpath_model::LOSS_TYPES.contains(&k.as_str()) {
             return Err(format!("unknown loss type `{k}` (one of {})", riskpath_model::LOSS_TYPES.join(", ")));
         }
-        let interval = v.as_object().is_some_and(|o| {
-            o.get("low").is_some_and(Value::is_number) && o.get("high").is_some_and(Value::is_number)
-        });
+        let interval = v
+            .as_object()
+            .is_some_and(|o| o.get("low").is_some_and(Value::is_number) && o.get("high").is_some_and(Value::is_number));
         if !v.is_number() && !interval {
             return Err(format!("loss `{k}` must be a number or {{low, high}}"));
         }

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::glob;
-pub use crate::overlay::to_json;
 use crate::overlay::check_loss;
+pub use crate::overlay::to_json;
 
 /// `import.aws` of the model's hand-written files.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -252,4 +252,17 @@ mod tests {
             assert!(riskpath_model::kb::NODE_KINDS.contains(&node_kind(label)), "{label}");
         }
     }
+
+    #[test]
+    fn docs_list_every_mapping() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/bloodhound.md");
+        let docs = std::fs::read_to_string(path).unwrap();
+        for k in EDGE_KINDS {
+            let line = match k.riskpath {
+                Some(rp) => format!("| {} | `{rp}` |", k.bh),
+                None => format!(" {},", k.bh),
+            };
+            assert!(docs.contains(&line) || docs.contains(&format!(" {}.", k.bh)), "docs/bloodhound.md lacks {line}");
+        }
+    }
 }
