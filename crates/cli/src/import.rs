@@ -1,6 +1,6 @@
 //! `riskpath import <source>`: other tools' data as model files in a generated folder of the model
-//! (replaced whole), checked by the loader before anything is written. Today: Trivy, Grype and
-//! AWS IAM (`import_aws.rs`).
+//! (replaced whole), checked by the loader before anything is written: BloodHound collections
+//! (`import_bloodhound.rs`), Trivy, Grype and AWS IAM (`import_aws.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,9 @@ use crate::{Format, ModelArgs};
 
 #[derive(Subcommand, Debug)]
 pub enum Source {
+    /// BloodHound collections into DIR/bloodhound/: SharpHound CE JSON files and zips (schema 5
+    /// and 6, AD CS included), AzureHound output and OpenGraph files, in any mix.
+    Bloodhound(crate::import_bloodhound::Args),
     /// Trivy JSON reports (`trivy image|fs|repo|vm --format json`): exploit edges from the findings.
     Trivy(ScanArgs),
     /// Grype JSON reports (`grype … -o json`): exploit edges from the findings.
@@ -60,6 +63,7 @@ pub struct ScanArgs {
 
 pub fn run(source: Source) -> Result<(), Failure> {
     let (scanner, args) = match source {
+        Source::Bloodhound(args) => return crate::import_bloodhound::run(args),
         Source::Trivy(args) => (Scanner::Trivy, args),
         Source::Grype(args) => (Scanner::Grype, args),
         Source::AwsIam(args) => return crate::import_aws::run(args),

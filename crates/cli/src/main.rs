@@ -11,6 +11,7 @@ mod r#gen;
 mod history;
 mod import;
 mod import_aws;
+mod import_bloodhound;
 mod incident;
 mod init;
 mod kb;
@@ -78,8 +79,8 @@ enum Command {
         what: export::What,
     },
     /// Import other tools' data into a generated folder of the model (replaced whole, checked by
-    /// the loader first): vulnerability scans from Trivy or Grype, enriched with CISA KEV and EPSS;
-    /// AWS IAM authorization details.
+    /// the loader first): BloodHound collections; vulnerability scans from Trivy or Grype, enriched
+    /// with CISA KEV and EPSS; AWS IAM authorization details.
     Import {
         #[command(subcommand)]
         source: import::Source,

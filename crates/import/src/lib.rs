@@ -6,5 +6,7 @@
 //! ([`output::Generated`]), beside the hand-written files that refer to its nodes by id.
 
 pub mod aws;
+pub mod bloodhound;
 pub mod output;
+pub mod overlay;
 pub mod scan;

@@ -4,6 +4,7 @@
 mod aws;
 mod builtin;
 mod catalog;
+mod directory;
 mod platforms;
 mod rates;
 mod remediation;
@@ -17,16 +18,20 @@ pub use platforms::{MITIGATION_PLATFORMS, PLATFORMS, mitigation_platforms};
 
 // The knowledge base's data lives in one file per area (`builtin.rs`: the hand-written estate's
 // kinds, `aws.rs`: the AWS importer's, `vocabulary.rs`: directory and cloud node kinds and
-// identity-attack techniques); each contributes its own slices, joined here in a fixed order.
+// identity-attack techniques, `directory.rs`: Active Directory and Entra ID edge kinds from the
+// BloodHound importer); each contributes its own slices, joined here in a fixed order.
 
 /// Node kinds a model may use.
-pub static NODE_KINDS: LazyLock<Vec<&'static str>> =
-    LazyLock::new(|| [builtin::NODE_KINDS, aws::NODE_KINDS, vocabulary::NODE_KINDS].concat());
+pub static NODE_KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    [builtin::NODE_KINDS, aws::NODE_KINDS, vocabulary::NODE_KINDS, directory::NODE_KINDS].concat()
+});
 /// What each node kind is, its ATT&CK platforms and what rotating a held one means.
 pub static NODE_KIND_INFO: LazyLock<Vec<NodeKind>> =
-    LazyLock::new(|| [vocabulary::NODE_KIND_INFO, aws::NODE_KIND_INFO].concat());
+    LazyLock::new(|| [vocabulary::NODE_KIND_INFO, aws::NODE_KIND_INFO, directory::NODE_KIND_INFO].concat());
 /// Edge kinds, area by area (see each area's file for its order).
-pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| [builtin::EDGE_KINDS, aws::EDGE_KINDS].concat());
+pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| {
+    [builtin::EDGE_KINDS, aws::EDGE_KINDS, directory::AD_EDGE_KINDS, directory::AZURE_EDGE_KINDS].concat()
+});
 /// The default remediation of each edge kind: what removing such a step means.
 pub static REMEDIATIONS: LazyLock<Vec<Remediation>> =
     LazyLock::new(|| [remediation::REMEDIATIONS, aws::REMEDIATIONS].concat());
