@@ -114,7 +114,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ..Limits::default()
     };
     let sandbox = worker_sandbox()?;
+    let started = std::time::Instant::now();
     let results = check_controls(model, &CheckOptions { base: &base, now, limits, sandbox });
+    let check_seconds = started.elapsed().as_secs_f64();
     let impact = price(model, &results, config);
     let run = Run {
         model,
@@ -148,9 +150,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             render::text(&doc, &style)
         }
         VerifyFormat::Json => serde_json::to_string_pretty(&doc).map_err(|e| Failure::usage(e.to_string()))? + "\n",
-        VerifyFormat::Junit => render::junit(&doc),
+        VerifyFormat::Junit => render::junit(&doc, &base, check_seconds),
         VerifyFormat::Sarif => {
-            serde_json::to_string_pretty(&render::sarif(&doc)).map_err(|e| Failure::usage(e.to_string()))? + "\n"
+            serde_json::to_string_pretty(&render::sarif(&doc, &base)).map_err(|e| Failure::usage(e.to_string()))? + "\n"
         }
     };
     args.out.write(&content)?;
