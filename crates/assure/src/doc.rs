@@ -112,7 +112,7 @@ impl Location {
         let path = &model.sources.get(loc.file).path;
         let file = path
             .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .filter(|c| !matches!(c, std::path::Component::CurDir | std::path::Component::RootDir))
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");

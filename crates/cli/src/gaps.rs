@@ -381,9 +381,7 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
 /// An ATT&CK Navigator layer (format 4.5) of the gaps: each technique scored by its risk (ALE per
 /// year, rounded), with the missing mitigations as its comment.
 pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value {
-    use serde_json::json;
-    let mut entries = Vec::new();
-    let mut expanded: Vec<String> = Vec::new();
+    use riskpath_report::navigator::{Layer, ScoredTechnique, build};
     let mitigation_name = |id: &str| {
         doc.techniques
             .iter()
@@ -391,64 +389,46 @@ pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value 
             .find(|m| m.id == id)
             .map_or(String::new(), |m| m.name.clone())
     };
-    for t in &doc.techniques {
-        let comment = if t.missing.is_empty() {
-            if t.mitigations.is_empty() {
-                "no ATT&CK mitigation".to_string()
+    let techniques = doc
+        .techniques
+        .iter()
+        .map(|t| {
+            let comment = if t.missing.is_empty() {
+                if t.mitigations.is_empty() { "no ATT&CK mitigation" } else { "all mitigations in place" }.to_string()
             } else {
-                "all mitigations in place".to_string()
+                let list: Vec<String> = t.missing.iter().map(|m| format!("{m} {}", mitigation_name(m))).collect();
+                format!("missing: {}", list.join("; "))
+            };
+            ScoredTechnique {
+                id: t.technique.clone(),
+                risk: t.risk,
+                share: t.share,
+                comment,
+                metadata: vec![
+                    ("ALE it carries".into(), format!("{}/yr", money(t.risk, &doc.currency))),
+                    ("ALE share".into(), percent(t.share)),
+                    ("edges".into(), t.edges.to_string()),
+                ],
             }
-        } else {
-            let list: Vec<String> = t.missing.iter().map(|m| format!("{m} {}", mitigation_name(m))).collect();
-            format!("missing: {}", list.join("; "))
-        };
-        entries.push(json!({
-            "techniqueID": t.technique,
-            "score": t.risk.max(0.0).round(),
-            "comment": comment,
-            "enabled": true,
-            "showSubtechniques": false,
-            "metadata": [
-                {"name": "ALE share", "value": percent(t.share)},
-                {"name": "edges", "value": t.edges.to_string()},
-            ],
-        }));
-        // Navigator hides sub-techniques unless their parent is expanded.
-        if let Some((parent, _)) = t.technique.split_once('.')
-            && !expanded.iter().any(|p| p == parent)
-        {
-            expanded.push(parent.to_string());
-        }
-    }
-    for parent in expanded {
-        match entries.iter_mut().find(|e| e["techniqueID"] == parent.as_str()) {
-            Some(e) => e["showSubtechniques"] = json!(true),
-            None => entries.push(json!({"techniqueID": parent, "enabled": true, "showSubtechniques": true})),
-        }
-    }
-    let max = doc.techniques.iter().map(|t| t.risk.max(0.0).round()).fold(0.0, f64::max).max(1.0);
-    let version = catalog
+        })
+        .collect();
+    let attack_version = catalog
         .and_then(|c| c.version.clone())
         .map(|v| v.split('.').next().unwrap_or("18").to_string())
-        .unwrap_or_else(|| "18".into());
-    json!({
-        "name": "riskpath gaps",
-        "versions": {"attack": version, "navigator": "5.1.0", "layer": "4.5"},
-        "domain": "enterprise-attack",
-        "description": format!(
-            "Techniques scored by the ALE they carry ({} per year; baseline ALE {}), comments list the ATT&CK \
-             mitigations not in place. riskpath gaps, seed {}, {} trials per what-if.",
-            doc.currency, doc.ale.round(), doc.seed, doc.trials
+        .unwrap_or_else(|| riskpath_report::navigator::ATTACK_VERSION.into());
+    build(&Layer {
+        name: "riskpath gaps".into(),
+        description: format!(
+            "Techniques scored by the share of the ALE they carry (in percent of the baseline ALE of {}, at least 1 \
+             for any measurable risk), comments list the ATT&CK mitigations not in place. riskpath gaps, seed {}, {} \
+             trials per what-if.",
+            money(doc.ale, &doc.currency),
+            doc.seed,
+            doc.trials
         ),
-        "sorting": 3,
-        "layout": {"layout": "side", "aggregateFunction": "max", "showID": true, "showName": true},
-        "hideDisabled": false,
-        "techniques": entries,
-        "gradient": {"colors": ["#ffffffff", "#ffb366ff", "#ff3333ff"], "minValue": 0, "maxValue": max},
-        "legendItems": [],
-        "metadata": [{"name": "generator", "value": "riskpath gaps"}],
-        "showTacticRowBackground": false,
-        "selectTechniquesAcrossTactics": true,
-        "selectSubtechniquesWithParent": false,
+        attack_version,
+        currency: doc.currency.clone(),
+        techniques,
+        metadata: vec![("baseline ALE".into(), money(doc.ale, &doc.currency)), ("seed".into(), doc.seed.to_string())],
     })
 }

@@ -114,7 +114,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ..Limits::default()
     };
     let sandbox = worker_sandbox()?;
+    let started = std::time::Instant::now();
     let results = check_controls(model, &CheckOptions { base: &base, now, limits, sandbox });
+    let check_seconds = started.elapsed().as_secs_f64();
     let impact = price(model, &results, config);
     let run = Run {
         model,
@@ -148,8 +150,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             render::text(&doc, &style)
         }
         VerifyFormat::Json => to_json(&doc)?,
-        VerifyFormat::Junit => render::junit(&doc),
-        VerifyFormat::Sarif => to_json(&render::sarif(&doc))?,
+        VerifyFormat::Junit => render::junit(&doc, &base, check_seconds),
+        VerifyFormat::Sarif => to_json(&render::sarif(&doc, &base))?,
     };
     args.out.write(&content)?;
 

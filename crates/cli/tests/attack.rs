@@ -27,7 +27,7 @@ fn json(args: &[&str]) -> Value {
 }
 
 fn bundle() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack/enterprise-attack-v18.1-core.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/attack/enterprise-attack-v18.1-core.json.zst")
 }
 
 fn s(p: &Path) -> &str {

@@ -247,7 +247,8 @@ fn junit_and_sarif_outputs() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     let r = &results[0];
-    assert_eq!(r["ruleId"], "control-fails");
+    assert_eq!(r["ruleId"], "RP-CONTROL-FAILS");
+    assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"], "MODELDIR");
     assert_eq!(r["level"], "error");
     let loc = &r["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "model.yaml");
@@ -256,7 +257,7 @@ fn junit_and_sarif_outputs() {
     assert_eq!(r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 18);
     assert!(r["message"]["text"].as_str().unwrap().contains("user bob has no MFA"));
     let rule_index = r["ruleIndex"].as_u64().unwrap() as usize;
-    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][rule_index]["id"], "control-fails");
+    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][rule_index]["id"], "RP-CONTROL-FAILS");
 }
 
 #[test]

@@ -501,10 +501,35 @@ impl AttackError {
     }
 }
 
+/// The first bytes of a zstd frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Reads a file of at most [`MAX_FILE_BYTES`]; a zstd-compressed one (as the repository's
+/// `data/attack/*.json.zst`) is decompressed, and its content is bounded by the same limit.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, AttackError> {
+    read_limited(path)
+}
+
 fn read_limited(path: &Path) -> Result<Vec<u8>, AttackError> {
-    crate::files::read_regular(path, MAX_FILE_BYTES)
+    let bytes = crate::files::read_regular(path, MAX_FILE_BYTES)
         .map(|(bytes, _)| bytes)
-        .map_err(|e| fail(path, format!("cannot read: {e}")))
+        .map_err(|e| fail(path, format!("cannot read: {e}")))?;
+    if bytes.starts_with(&ZSTD_MAGIC) {
+        return decompress(&bytes, path, MAX_FILE_BYTES);
+    }
+    Ok(bytes)
+}
+
+/// A zstd stream's content, refused once it passes `limit` bytes.
+fn decompress(compressed: &[u8], path: &Path, limit: u64) -> Result<Vec<u8>, AttackError> {
+    let decoder = ruzstd::decoding::StreamingDecoder::new(compressed)
+        .map_err(|e| fail(path, format!("damaged zstd stream: {e}")))?;
+    let mut bytes = Vec::new();
+    decoder.take(limit + 1).read_to_end(&mut bytes).map_err(|e| fail(path, format!("damaged zstd stream: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(fail(path, format!("larger than the {limit}-byte limit once decompressed")));
+    }
+    Ok(bytes)
 }
 
 /// Whether these bytes are a riskpath ATT&CK cache rather than a bundle.
@@ -569,8 +594,11 @@ pub fn default_cache_path(bundle: &Path) -> PathBuf {
     bundle.with_file_name(cache_file_name(bundle))
 }
 
+/// `x.json` and its compressed `x.json.zst` share the cache name `x.riskpath-cache.json`.
 fn cache_file_name(bundle: &Path) -> String {
-    let stem = bundle.file_stem().map_or("attack".into(), |s| s.to_string_lossy());
+    let plain =
+        if bundle.extension().is_some_and(|e| e == "zst") { bundle.with_extension("") } else { bundle.to_path_buf() };
+    let stem = plain.file_stem().map_or("attack".into(), |s| s.to_string_lossy());
     format!("{stem}{CACHE_SUFFIX}")
 }
 
@@ -630,6 +658,24 @@ pub fn open(path: &Path, cache_dir: Option<&Path>, write: bool) -> Result<Opened
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 100,000 zero bytes, compressed by `zstd -19` to 22 bytes.
+    const ZEROS: [u8; 22] = [
+        0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x68, 0x4d, 0x00, 0x00, 0x08, 0x00, 0x01, 0x00, 0x9c, 0x86, 0x39, 0x10, 0x02,
+        0xdb, 0x23, 0x4e, 0xf3,
+    ];
+
+    #[test]
+    fn zstd_is_decompressed_within_its_limit() {
+        let path = Path::new("zeros.zst");
+        assert_eq!(decompress(&ZEROS, path, 100_000).unwrap(), vec![0u8; 100_000]);
+        let bomb = decompress(&ZEROS, path, 99_999).unwrap_err().to_string();
+        assert!(bomb.contains("zeros.zst") && bomb.contains("99999-byte limit once decompressed"), "{bomb}");
+        let damaged = decompress(&ZEROS[..12], path, 100_000).unwrap_err().to_string();
+        assert!(damaged.contains("damaged zstd stream"), "{damaged}");
+        assert_eq!(cache_file_name(Path::new("d/x-v1.json.zst")), "x-v1.riskpath-cache.json");
+        assert_eq!(cache_file_name(Path::new("d/x-v1.json")), "x-v1.riskpath-cache.json");
+    }
 
     const BUNDLE: &str = r#"{"type": "bundle", "id": "bundle--1", "objects": [
       {"type": "attack-pattern", "id": "attack-pattern--a", "name": "Old Thing",

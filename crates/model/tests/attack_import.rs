@@ -1,4 +1,4 @@
-//! ATT&CK import and its use by the loader: the shared v18.1 bundle's counts (computed independently
+//! ATT&CK import and its use by the loader: the v18.1 bundle's counts (`data/attack/`, zstd) (computed independently
 //! with Python from the bundle), the cache (written, then used, then refreshed), validation of a
 //! model against the bundle, actors limited to ATT&CK groups, and controls from the catalog.
 
@@ -9,7 +9,7 @@ use riskpath_model::attack::{self, Origin};
 use riskpath_model::{Estimate, LoadOptions, Loaded, Problems, Severity, load, load_str};
 
 fn bundle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack/enterprise-attack-v18.1-core.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/attack/enterprise-attack-v18.1-core.json.zst")
 }
 
 fn messages(problems: &Problems, severity: Severity) -> Vec<String> {
@@ -47,9 +47,9 @@ nodes:
 }
 
 #[test]
-fn imports_the_shared_bundle_with_its_counts() {
+fn imports_the_bundle_with_its_counts() {
     let started = Instant::now();
-    let catalog = attack::import(&bundle_path()).expect("the shared bundle imports");
+    let catalog = attack::import(&bundle_path()).expect("the bundle imports");
     eprintln!("bundle import: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
     let c = catalog.counts();
     // Expected values from Python over the bundle's objects (see the module doc).

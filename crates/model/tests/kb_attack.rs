@@ -1,5 +1,5 @@
 //! Checks the built-in knowledge base against the ATT&CK Enterprise v18.1 STIX bundle in
-//! `shared/data/attack/`: every technique and mitigation exists, is current (neither revoked nor
+//! `data/attack/` (zstd-compressed): every technique and mitigation exists, is current (neither revoked nor
 //! deprecated) and carries ATT&CK's name and tactics, and every mitigation an edge kind or a control
 //! catalog entry lists is linked by a `mitigates` relationship to one of its techniques or their parents.
 
@@ -31,18 +31,18 @@ struct Attack {
 }
 
 fn bundle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack/enterprise-attack-v18.1-core.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/attack/enterprise-attack-v18.1-core.json.zst")
 }
 
 fn attack() -> &'static Attack {
     static ATTACK: OnceLock<Attack> = OnceLock::new();
     ATTACK.get_or_init(|| {
         let path = bundle_path();
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        let bytes = riskpath_model::attack::read_file(&path).unwrap_or_else(|e| {
             panic!("the ATT&CK bundle is needed to check the knowledge base: cannot read {}: {e}", path.display())
         });
         let bundle: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
         parse(&bundle)
     })
 }

@@ -56,47 +56,124 @@ pub fn layer(
     let mut techniques: Vec<&EndemicClass> =
         classes.iter().filter(|c| c.kind == ClassKind::Technique && kb::is_technique_id(&c.key)).collect();
     techniques.sort_by(|a, b| b.ale_reduction.total_cmp(&a.ale_reduction).then(a.key.cmp(&b.key)));
+    let entries: Vec<ScoredTechnique> = techniques
+        .iter()
+        .map(|c| {
+            let paths = uses.get(c.key.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            let mut edge_kinds: Vec<&str> = c.edges.iter().map(|&e| model.edges[e].kind.value.as_str()).collect();
+            edge_kinds.sort();
+            edge_kinds.dedup();
+            ScoredTechnique {
+                id: c.key.clone(),
+                risk: c.ale_reduction,
+                share: c.share,
+                comment: technique_comment(c, paths, cur),
+                metadata: vec![
+                    ("ALE drop if neutralised".into(), money(c.ale_reduction.max(0.0), cur)),
+                    ("share of ALE".into(), percent(c.share.max(0.0))),
+                    ("attack steps".into(), c.edge_count.to_string()),
+                    ("edge kinds".into(), edge_kinds.join(", ")),
+                ],
+            }
+        })
+        .collect();
+    let top = techniques
+        .first()
+        .map(|c| {
+            let t = kb::technique(&c.key).map(|t| format!(" {}", t.name)).unwrap_or_default();
+            format!(
+                " The technique carrying the most risk is {}{t} ({}/yr).",
+                c.key,
+                money(c.ale_reduction.max(0.0), cur)
+            )
+        })
+        .unwrap_or_default();
+    let description = format!(
+        "Techniques of the attack graph scored by risk contribution: the share of the baseline ALE of {} (in percent, \
+         at least 1 for any measurable risk) that neutralising every attack step of the technique would remove; \
+         the money is in each technique's comment and metadata.{top} Comments name the most likely attack paths that \
+         use each technique. riskpath, seed {seed}, {trials} trials per what-if.",
+        money(ale, cur)
+    );
+    build(&Layer {
+        name: name.to_string(),
+        description,
+        attack_version: ATTACK_VERSION.to_string(),
+        currency: cur.to_string(),
+        techniques: entries,
+        metadata: vec![("baseline ALE".into(), money(ale, cur)), ("seed".into(), seed.to_string())],
+    })
+}
+
+/// A technique's comment: its risk contribution and the most likely paths that use it.
+fn technique_comment(c: &EndemicClass, paths: &[String], cur: &str) -> String {
+    let mut comment = format!(
+        "Risk contribution {}/yr ({} of the ALE): the ALE drop if its {} attack step{} were neutralised.",
+        money(c.ale_reduction.max(0.0), cur),
+        percent(c.share.max(0.0)),
+        c.edge_count,
+        if c.edge_count == 1 { "" } else { "s" }
+    );
+    if paths.is_empty() {
+        comment += " On none of the most likely paths.";
+    } else {
+        comment += &format!(" Used by {} of the most likely paths: ", paths.len());
+        comment += &paths.iter().take(PATHS_IN_COMMENT).cloned().collect::<Vec<_>>().join("; ");
+        if paths.len() > PATHS_IN_COMMENT {
+            comment += &format!("; and {} more", paths.len() - PATHS_IN_COMMENT);
+        }
+        comment.push('.');
+    }
+    comment
+}
+
+/// A technique of a layer: its risk in money per year and as a share of the ALE (the score),
+/// comment and metadata.
+pub struct ScoredTechnique {
+    pub id: String,
+    pub risk: f64,
+    pub share: f64,
+    pub comment: String,
+    pub metadata: Vec<(String, String)>,
+}
+
+/// What a riskpath layer says; [`build`] adds what every layer shares.
+pub struct Layer {
+    pub name: String,
+    pub description: String,
+    /// The ATT&CK major version the technique ids follow.
+    pub attack_version: String,
+    pub currency: String,
+    pub techniques: Vec<ScoredTechnique>,
+    /// Layer-level metadata after the generator's.
+    pub metadata: Vec<(String, String)>,
+}
+
+fn metadata(pairs: &[(String, String)]) -> Vec<Value> {
+    pairs.iter().map(|(name, value)| json!({"name": name, "value": value})).collect()
+}
+
+/// The layer format 4.5 document. Scores are whole percent of the ALE (at least 1 for any
+/// measurable risk): MITRE's loader, mitreattack-python, refuses a non-integer `gradient.maxValue`
+/// and builds one colour per unit of the gradient, so scores in money took it minutes. Sub-techniques
+/// are shown under their expanded parent; the legend is in money.
+pub fn build(layer: &Layer) -> Value {
+    let score = |t: &ScoredTechnique| match (t.share.max(0.0) * 100.0).round() as u64 {
+        0 if t.risk > 0.0 => 1,
+        s => s.min(100),
+    };
     let mut entries: Vec<Value> = Vec::new();
     let mut parents: Vec<String> = Vec::new();
-    for c in &techniques {
-        let score = c.ale_reduction.max(0.0).round();
-        let paths = uses.get(c.key.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        let mut comment = format!(
-            "Risk contribution {}/yr ({} of the ALE): the ALE drop if its {} attack step(s) were neutralised.",
-            money(c.ale_reduction.max(0.0), cur),
-            percent(c.share.max(0.0)),
-            c.edge_count
-        );
-        if paths.is_empty() {
-            comment += " On none of the most likely paths.";
-        } else {
-            comment += &format!(" Used by {} of the most likely paths: ", paths.len());
-            comment += &paths.iter().take(PATHS_IN_COMMENT).cloned().collect::<Vec<_>>().join("; ");
-            if paths.len() > PATHS_IN_COMMENT {
-                comment += &format!("; and {} more", paths.len() - PATHS_IN_COMMENT);
-            }
-            comment.push('.');
-        }
-        let edge_kinds: Vec<&str> = {
-            let mut k: Vec<&str> = c.edges.iter().map(|&e| model.edges[e].kind.value.as_str()).collect();
-            k.sort();
-            k.dedup();
-            k
-        };
+    for t in &layer.techniques {
         entries.push(json!({
-            "techniqueID": c.key,
-            "score": score,
-            "comment": comment,
+            "techniqueID": t.id,
+            "score": score(t),
+            "comment": t.comment,
             "enabled": true,
             "showSubtechniques": false,
-            "metadata": [
-                {"name": "ALE drop if neutralised", "value": money(c.ale_reduction.max(0.0), cur)},
-                {"name": "share of ALE", "value": percent(c.share.max(0.0))},
-                {"name": "attack steps", "value": c.edge_count.to_string()},
-                {"name": "edge kinds", "value": edge_kinds.join(", ")},
-            ],
+            "metadata": metadata(&t.metadata),
         }));
-        if let Some((parent, _)) = c.key.split_once('.')
+        if let Some((parent, _)) = t.id.split_once('.')
             && !parents.iter().any(|p| p == parent)
         {
             parents.push(parent.to_string());
@@ -114,28 +191,15 @@ pub fn layer(
             })),
         }
     }
-    let max = techniques.iter().map(|c| c.ale_reduction.max(0.0).round()).fold(0.0, f64::max).max(1.0);
-    let top = techniques
-        .first()
-        .map(|c| {
-            let t = kb::technique(&c.key).map(|t| format!(" {}", t.name)).unwrap_or_default();
-            format!(
-                " The technique carrying the most risk is {}{t} ({}/yr).",
-                c.key,
-                money(c.ale_reduction.max(0.0), cur)
-            )
-        })
-        .unwrap_or_default();
+    let max = layer.techniques.iter().map(score).max().unwrap_or(0).max(1);
+    let top_risk = layer.techniques.iter().map(|t| t.risk).fold(0.0, f64::max);
+    let mut meta = vec![("generator".to_string(), format!("riskpath {}", env!("CARGO_PKG_VERSION")))];
+    meta.extend(layer.metadata.iter().cloned());
     json!({
-        "name": name,
-        "versions": {"attack": ATTACK_VERSION, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
+        "name": layer.name,
+        "versions": {"attack": layer.attack_version, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
         "domain": "enterprise-attack",
-        "description": format!(
-            "Techniques of the attack graph scored by risk contribution: the ALE drop ({cur} per year) if every attack step \
-             of the technique were neutralised, of a baseline ALE of {}.{top} Comments name the most likely attack paths \
-             that use each technique. riskpath, seed {seed}, {trials} trials per what-if.",
-            money(ale, cur)
-        ),
+        "description": layer.description,
         "sorting": 3,
         "layout": {
             "layout": "side",
@@ -151,13 +215,9 @@ pub fn layer(
         "gradient": {"colors": ["#ffffffff", "#ffb366ff", "#ff3333ff"], "minValue": 0, "maxValue": max},
         "legendItems": [
             {"label": "no measurable risk", "color": "#ffffff"},
-            {"label": format!("highest risk: {}/yr", money(max, cur)), "color": "#ff3333"},
+            {"label": format!("highest risk: {max}% of the ALE, {}/yr", money(top_risk, &layer.currency)), "color": "#ff3333"},
         ],
-        "metadata": [
-            {"name": "generator", "value": format!("riskpath {}", env!("CARGO_PKG_VERSION"))},
-            {"name": "baseline ALE", "value": money(ale, cur)},
-            {"name": "seed", "value": seed.to_string()},
-        ],
+        "metadata": metadata(&meta),
         "links": [],
         "showTacticRowBackground": false,
         "tacticRowBackground": "#dddddd",
@@ -195,7 +255,10 @@ pub fn validate(layer: &Value) -> Vec<String> {
             g["colors"].as_array().is_some_and(|c| c.len() >= 2 && c.iter().all(Value::is_string)),
             "gradient.colors must list ≥ 2 colours",
         );
-        need(g["minValue"].is_number() && g["maxValue"].is_number(), "gradient min and max must be numbers");
+        need(
+            g["minValue"].is_i64() && g["maxValue"].is_i64(),
+            "gradient min and max must be integers (MITRE's loader refuses others)",
+        );
     }
     if let Some(items) = layer.get("legendItems") {
         need(

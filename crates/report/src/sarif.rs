@@ -109,12 +109,12 @@ pub fn base_uri(model_dir: &Path) -> Value {
     }
 }
 
-fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) -> Value {
-    let (line, column) = model.sources.line_col(loc);
-    let path = &model.sources.get(loc.file).path;
+/// A location in a model file: `file` as loaded, made relative to the model directory
+/// (`uriBaseId` [`MODEL_DIR`]), with an optional message.
+pub fn file_location(file: &Path, model_dir: &Path, line: usize, column: usize, message: Option<String>) -> Value {
     let mut l = json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": relative_uri(path, model_dir), "uriBaseId": MODEL_DIR},
+            "artifactLocation": {"uri": relative_uri(file, model_dir), "uriBaseId": MODEL_DIR},
             "region": {"startLine": line, "startColumn": column}
         }
     });
@@ -122,6 +122,35 @@ fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) 
         l["message"] = json!({"text": m});
     }
     l
+}
+
+fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) -> Value {
+    let (line, column) = model.sources.line_col(loc);
+    file_location(&model.sources.get(loc.file).path, model_dir, line, column, message)
+}
+
+/// The tool's driver: riskpath, its version and `rules`.
+pub fn driver(rules: Vec<Value>) -> Value {
+    json!({"driver": {
+        "name": "riskpath",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules
+    }})
+}
+
+/// A SARIF 2.1.0 log of one run (with the model directory as [`MODEL_DIR`]) from its parts.
+pub fn log(tool: Value, results: Vec<Value>, model_dir: &Path, mut extra: Value) -> Value {
+    let mut run = json!({
+        "tool": tool,
+        "originalUriBaseIds": {MODEL_DIR: base_uri(model_dir)},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    });
+    if let (Some(run), Some(extra)) = (run.as_object_mut(), extra.as_object_mut()) {
+        run.append(extra);
+    }
+    json!({"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]})
 }
 
 /// The SARIF log. `model_dir` is the directory the model was loaded from (file paths are made
@@ -235,22 +264,12 @@ pub fn sarif(
             }
         }));
     }
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "riskpath",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules
-            }},
-            "originalUriBaseIds": {MODEL_DIR: base_uri(model_dir)},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": {"currency": cur, "ale": ale, "seed": seed, "trials": trials}
-        }]
-    })
+    log(
+        driver(rules),
+        results,
+        model_dir,
+        json!({"properties": {"currency": cur, "ale": ale, "seed": seed, "trials": trials}}),
+    )
 }
 
 /// Checks a SARIF log for the fields SARIF 2.1.0 requires and the ones riskpath promises; returns

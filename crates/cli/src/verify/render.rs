@@ -2,6 +2,7 @@
 //! JUnit XML (one testcase per control) and SARIF 2.1.0 (failing controls at their place in the model).
 
 use std::fmt::Write;
+use std::path::Path;
 
 use riskpath_assure::State;
 use riskpath_assure::doc::{ControlDoc, Location, VerifyDoc};
@@ -180,23 +181,27 @@ fn xml(text: &str) -> String {
 
 /// JUnit XML: one testsuite, one testcase per control. Fail and stale are `<failure>`, error is
 /// `<error>`, unchecked and planned are `<skipped>`.
-pub fn junit(doc: &VerifyDoc) -> String {
+pub fn junit(doc: &VerifyDoc, model_dir: &Path, seconds: f64) -> String {
     let s = &doc.summary;
     let tests = doc.controls.len();
     let failures = s.fail + s.stale;
     let skipped = s.unchecked + s.planned;
+    // Jenkins' junit-10.xsd: SUREFIRE_TIME is digits with at most three decimals.
+    let time = format!("{seconds:.3}");
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"riskpath verify\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\">",
+        "<testsuites name=\"riskpath verify\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" time=\"{time}\">",
         s.error
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"controls: {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\" timestamp=\"{}\">",
+        "  <testsuite name=\"controls: {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\" \
+         time=\"{time}\" timestamp=\"{}\" file=\"{}\">",
         xml(&doc.model.path),
         s.error,
-        xml(doc.time.trim_end_matches('Z'))
+        xml(doc.time.trim_end_matches('Z')),
+        xml(&doc.model.path)
     );
     let _ = writeln!(out, "    <properties>");
     for (name, value) in [
@@ -210,82 +215,66 @@ pub fn junit(doc: &VerifyDoc) -> String {
     }
     let _ = writeln!(out, "    </properties>");
     for c in &doc.controls {
-        let _ = write!(
-            out,
-            "    <testcase name=\"{}\" classname=\"riskpath.controls\" file=\"{}\" line=\"{}\"",
-            xml(&c.id),
-            xml(&c.location.file),
-            c.location.line
-        );
-        let cost = c.ale_increase.map(|a| format!(" ({})", per_year(a, &doc.currency))).unwrap_or_default();
-        let first = c.messages.first().cloned().unwrap_or_default();
-        let regression = if c.regression { "regression: " } else { "" };
-        let body = c.messages.join("\n");
-        match c.state {
-            State::Pass => out.push_str("/>\n"),
-            State::Fail | State::Stale => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                    c.state.name(),
-                    xml(&format!("{regression}{first}{cost}")),
-                    xml(&body)
-                );
-            }
-            State::Error => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <error type=\"error\" message=\"{}\">{}</error>\n    </testcase>",
-                    xml(&format!("{regression}{first}{cost}")),
-                    xml(&body)
-                );
-            }
-            State::Unchecked | State::Planned => {
-                let why = if c.state == State::Planned {
-                    "planned: not deployed yet"
-                } else {
-                    "no check: trusted as written"
-                };
-                let _ = writeln!(out, ">\n      <skipped message=\"{why}\"/>\n    </testcase>");
-            }
-        }
+        junit_case(&mut out, doc, c, model_dir);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }
 
-/// A SARIF artifact URI for a path as the model was loaded (relative paths stay relative).
-fn uri(path: &str) -> String {
-    let encoded: String = path
-        .chars()
-        .map(|c| match c {
-            ' ' => "%20".to_string(),
-            '#' => "%23".to_string(),
-            '?' => "%3F".to_string(),
-            '%' => "%25".to_string(),
-            c => c.to_string(),
-        })
-        .collect();
-    if path.starts_with('/') { format!("file://{encoded}") } else { encoded.trim_start_matches("./").to_string() }
-}
-
-fn physical(loc: &Location) -> serde_json::Value {
-    serde_json::json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": uri(&loc.file)},
-            "region": {"startLine": loc.line, "startColumn": loc.column}
+/// One control as a `<testcase>`. The schema has no place for a location on a test case, so the
+/// control's `file:line:column` (relative to the model directory) opens its failure text and
+/// its `system-out`.
+fn junit_case(out: &mut String, doc: &VerifyDoc, c: &ControlDoc, model_dir: &Path) {
+    let at = format!("{}:{}:{}", model_relative(&c.location.file, model_dir), c.location.line, c.location.column);
+    let _ = write!(out, "    <testcase name=\"{}\" classname=\"riskpath.controls\">", xml(&c.id));
+    let cost = c.ale_increase.map(|a| format!(" ({})", per_year(a, &doc.currency))).unwrap_or_default();
+    let first = c.messages.first().cloned().unwrap_or_default();
+    let regression = if c.regression { "regression: " } else { "" };
+    let body = format!("{at}\n{}", c.messages.join("\n"));
+    match c.state {
+        State::Pass => {}
+        State::Fail | State::Stale => {
+            let _ = write!(
+                out,
+                "\n      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                c.state.name(),
+                xml(&format!("{regression}{first}{cost}")),
+                xml(&body)
+            );
         }
-    })
+        State::Error => {
+            let _ = write!(
+                out,
+                "\n      <error type=\"error\" message=\"{}\">{}</error>",
+                xml(&format!("{regression}{first}{cost}")),
+                xml(&body)
+            );
+        }
+        State::Unchecked | State::Planned => {
+            let why =
+                if c.state == State::Planned { "planned: not deployed yet" } else { "no check: trusted as written" };
+            let _ = write!(out, "\n      <skipped message=\"{why}\"/>");
+        }
+    }
+    let _ = writeln!(out, "\n      <system-out>{}</system-out>\n    </testcase>", xml(&at));
 }
 
+/// A model file's path relative to the model directory, as a URI reference (as `export sarif`).
+fn model_relative(file: &str, model_dir: &Path) -> String {
+    riskpath_report::sarif::relative_uri(Path::new(file), model_dir)
+}
+
+/// The verify rules, in the style of `export sarif`'s (`RP-…`).
 const RULES: [(&str, &str, &str, &str); 3] = [
-    ("control-fails", "ControlFails", "A deployed control fails its check", "error"),
-    ("control-stale", "ControlStale", "A deployed control's evidence is older than its max_age", "warning"),
-    ("control-check-error", "ControlCheckError", "A deployed control's check could not run", "error"),
+    ("RP-CONTROL-FAILS", "ControlFails", "A deployed control fails its check", "error"),
+    ("RP-CONTROL-STALE", "ControlStale", "A deployed control's evidence is older than its max_age", "warning"),
+    ("RP-CONTROL-CHECK-ERROR", "ControlCheckError", "A deployed control's check could not run", "error"),
 ];
 
-/// SARIF 2.1.0: one result per failing, stale or erroring control, located at the control.
-pub fn sarif(doc: &VerifyDoc) -> serde_json::Value {
+/// SARIF 2.1.0: one result per failing, stale or erroring control, located at the control in its
+/// model file, relative to the model directory (`uriBaseId` MODELDIR), as `export sarif` does.
+pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> serde_json::Value {
+    use riskpath_report::sarif::{driver, file_location, log};
     let rules: Vec<serde_json::Value> = RULES
         .iter()
         .map(|(id, name, text, level)| {
@@ -298,6 +287,9 @@ pub fn sarif(doc: &VerifyDoc) -> serde_json::Value {
             })
         })
         .collect();
+    let at = |loc: &Location, message: Option<String>| {
+        file_location(Path::new(&loc.file), model_dir, loc.line, loc.column, message)
+    };
     let results: Vec<serde_json::Value> = doc
         .controls
         .iter()
@@ -309,35 +301,13 @@ pub fn sarif(doc: &VerifyDoc) -> serde_json::Value {
                 _ => 2,
             };
             let (rule_id, _, _, level) = RULES[rule];
-            let cost = c
-                .ale_increase
-                .map(|a| format!(" Its erosion adds {} to the ALE.", per_year(a, &doc.currency)))
-                .unwrap_or_default();
-            let regression = if c.regression { " Regression: it passed in the previous run." } else { "" };
-            let what = match c.state {
-                State::Fail => "fails its check",
-                State::Stale => "has stale evidence",
-                _ => "could not be checked",
-            };
-            let text = format!(
-                "Control `{}` {what}: {}.{cost}{regression}",
-                c.id,
-                c.messages.join("; ").trim_end_matches('.')
-            );
-            let mut related = Vec::new();
-            if let Some(check) = &c.check_location {
-                let mut l = physical(check);
-                l["id"] = 1.into();
-                l["message"] = serde_json::json!({"text": "the control's check"});
-                related.push(l);
-            }
             let mut result = serde_json::json!({
                 "ruleId": rule_id,
                 "ruleIndex": rule,
                 "level": level,
-                "message": {"text": text},
-                "locations": [physical(&c.location)],
-                "partialFingerprints": {"riskpathControl/v1": c.id},
+                "message": {"text": sarif_text(doc, c)},
+                "locations": [at(&c.location, None)],
+                "partialFingerprints": {"riskpathFinding/v1": format!("control/{}", c.id)},
                 "properties": {
                     "control": c.id,
                     "state": c.state,
@@ -348,32 +318,39 @@ pub fn sarif(doc: &VerifyDoc) -> serde_json::Value {
             if let Some(a) = c.ale_increase {
                 result["properties"]["ale_increase"] = a.into();
             }
-            if !related.is_empty() {
-                result["relatedLocations"] = related.into();
+            if let Some(check) = &c.check_location {
+                let mut l = at(check, Some("the control's check".into()));
+                l["id"] = 1.into();
+                result["relatedLocations"] = serde_json::json!([l]);
             }
             result
         })
         .collect();
-    serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "riskpath",
-                "version": doc.tool.version,
-                "semanticVersion": doc.tool.version,
-                "rules": rules
-            }},
-            "invocations": [{"executionSuccessful": true, "endTimeUtc": doc.time}],
-            "results": results,
-            "properties": {
-                "model_hash": doc.model.hash,
-                "currency": doc.currency,
-                "ale_design": doc.risk.ale_design,
-                "ale_verified": doc.risk.ale_verified
-            }
-        }]
-    })
+    let extra = serde_json::json!({
+        "invocations": [{"executionSuccessful": true, "endTimeUtc": doc.time}],
+        "properties": {
+            "model_hash": doc.model.hash,
+            "currency": doc.currency,
+            "ale_design": doc.risk.ale_design,
+            "ale_verified": doc.risk.ale_verified
+        }
+    });
+    log(driver(rules), results, model_dir, extra)
+}
+
+/// A failing control's SARIF message: what is wrong, what it costs, whether it regressed.
+fn sarif_text(doc: &VerifyDoc, c: &ControlDoc) -> String {
+    let cost = c
+        .ale_increase
+        .map(|a| format!(" Its erosion adds {}/yr to the ALE.", money(a, &doc.currency)))
+        .unwrap_or_default();
+    let regression = if c.regression { " Regression: it passed in the previous run." } else { "" };
+    let what = match c.state {
+        State::Fail => "fails its check",
+        State::Stale => "has stale evidence",
+        _ => "could not be checked",
+    };
+    format!("Control `{}` {what}: {}.{cost}{regression}", c.id, c.messages.join("; ").trim_end_matches('.'))
 }
 
 #[cfg(test)]
@@ -386,7 +363,7 @@ mod tests {
         assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
         assert!(text.starts_with("      - word"));
         assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
-        assert_eq!(uri("examples/acme/security.yaml"), "examples/acme/security.yaml");
-        assert_eq!(uri("/tmp/my model/x.yaml"), "file:///tmp/my%20model/x.yaml");
+        assert_eq!(model_relative("examples/acme/security.yaml", Path::new("examples/acme")), "security.yaml");
+        assert_eq!(model_relative("/tmp/my model/x.yaml", Path::new("/tmp/my model")), "x.yaml");
     }
 }
