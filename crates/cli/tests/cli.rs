@@ -56,7 +56,7 @@ fn init_then_validate_and_analyze() {
 
     let out = ok(&["validate", s(&dir)]);
     assert!(
-        stdout(&out).starts_with("ok: 3 nodes, 2 entry points, 4 edges, 2 controls, 1 actors, 1 initiatives"),
+        stdout(&out).starts_with("ok: 4 nodes, 2 entry points, 6 edges, 2 controls, 1 actors, 1 initiatives"),
         "{}",
         stdout(&out)
     );

@@ -339,7 +339,7 @@ fn split_by_rows(problem: &Problem, worlds: &Worlds, rows: usize) -> (Worlds, f6
     order.sort_by(|&a, &b| worlds.groups[b].ale.total_cmp(&worlds.groups[a].ale).then(a.cmp(&b)));
     let mut left = rows;
     let mut seen: std::collections::HashSet<(u64, usize)> = std::collections::HashSet::new();
-    let mut modelled = Worlds { fixed: worlds.fixed, groups: Vec::new(), breaches: worlds.breaches };
+    let mut modelled = Worlds { fixed: worlds.fixed, groups: Vec::new(), breaches: worlds.breaches, headline: None };
     let mut floor = 0.0;
     let mut full = false;
     for g in order {
@@ -735,7 +735,7 @@ mod tests {
             budget_per_year: 100_000.0 + 50_000.0 * next(8) as f64,
             team_capacity: (next(2) == 0).then_some(1),
         };
-        (problem, Worlds { fixed: 1e5, groups, breaches: 0 })
+        (problem, Worlds { fixed: 1e5, groups, breaches: 0, headline: None })
     }
 
     #[test]

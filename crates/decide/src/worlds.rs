@@ -55,11 +55,17 @@ pub struct Worlds {
     pub groups: Vec<Group>,
     /// Breaches (actor, trial, jewel) in the baseline.
     pub breaches: u64,
+    /// The headline ALE these worlds are anchored to: the ALE of the empty set, exactly (the sum of
+    /// the scaled groups equals it only up to rounding).
+    pub headline: Option<f64>,
 }
 
 impl Worlds {
     /// ALE with the initiatives of `set` in effect.
     pub fn ale(&self, set: u64) -> f64 {
+        if let (0, Some(headline)) = (set, self.headline) {
+            return headline;
+        }
         self.fixed
             + self.groups.iter().filter(|g| !g.stopped_by.iter().any(|&b| b & !set == 0)).map(|g| g.ale).sum::<f64>()
     }
@@ -80,7 +86,7 @@ impl Worlds {
             let stoppers: Vec<u64> = (0..1u64 << n).filter(|&s| values[s as usize] <= low).collect();
             groups.push(Group { ale: high - low, stopped_by: minimal(stoppers) });
         }
-        Worlds { fixed: levels[0], groups, breaches: 0 }
+        Worlds { fixed: levels[0], groups, breaches: 0, headline: None }
     }
 }
 
@@ -98,6 +104,7 @@ impl Worlds {
         } else {
             self.fixed += headline.ale - base;
         }
+        self.headline = Some(headline.ale);
         self
     }
 
@@ -126,7 +133,7 @@ impl Worlds {
             members.clone().all(|i| problem.candidates[i].duration < problem.quarters)
                 && members.map(|i| problem.candidates[i].once).sum::<f64>() <= horizon_budget + 1e-6
         };
-        let mut out = Worlds { fixed: self.fixed, groups: Vec::new(), breaches: self.breaches };
+        let mut out = Worlds { fixed: self.fixed, groups: Vec::new(), breaches: self.breaches, headline: self.headline };
         let mut merged: BTreeMap<Vec<u64>, f64> = BTreeMap::new();
         for g in &self.groups {
             let kept: Vec<u64> = g.stopped_by.iter().copied().filter(|&b| possible(b)).collect();
