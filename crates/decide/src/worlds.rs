@@ -133,7 +133,8 @@ impl Worlds {
             members.clone().all(|i| problem.candidates[i].duration < problem.quarters)
                 && members.map(|i| problem.candidates[i].once).sum::<f64>() <= horizon_budget + 1e-6
         };
-        let mut out = Worlds { fixed: self.fixed, groups: Vec::new(), breaches: self.breaches, headline: self.headline };
+        let mut out =
+            Worlds { fixed: self.fixed, groups: Vec::new(), breaches: self.breaches, headline: self.headline };
         let mut merged: BTreeMap<Vec<u64>, f64> = BTreeMap::new();
         for g in &self.groups {
             let kept: Vec<u64> = g.stopped_by.iter().copied().filter(|&b| possible(b)).collect();

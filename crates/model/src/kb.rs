@@ -22,9 +22,8 @@ pub use platforms::{MITIGATION_PLATFORMS, PLATFORMS, mitigation_platforms};
 // BloodHound importer); each contributes its own slices, joined here in a fixed order.
 
 /// Node kinds a model may use.
-pub static NODE_KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    [builtin::NODE_KINDS, aws::NODE_KINDS, vocabulary::NODE_KINDS, directory::NODE_KINDS].concat()
-});
+pub static NODE_KINDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| [builtin::NODE_KINDS, aws::NODE_KINDS, vocabulary::NODE_KINDS, directory::NODE_KINDS].concat());
 /// What each node kind is, its ATT&CK platforms and what rotating a held one means.
 pub static NODE_KIND_INFO: LazyLock<Vec<NodeKind>> =
     LazyLock::new(|| [vocabulary::NODE_KIND_INFO, aws::NODE_KIND_INFO, directory::NODE_KIND_INFO].concat());
