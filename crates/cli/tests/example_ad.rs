@@ -164,7 +164,8 @@ fn the_plan_funds_the_esc1_fix_first() {
     let chosen = plan["initiatives"].as_array().unwrap();
     let esc1 = chosen.iter().find(|i| i["id"] == "fix-esc1").expect("fix-esc1 is funded");
     assert_eq!(esc1["start_quarter"], 0);
-    let top = chosen.iter().max_by(|a, b| a["ale_reduction"].as_f64().partial_cmp(&b["ale_reduction"].as_f64()).unwrap());
+    let top =
+        chosen.iter().max_by(|a, b| a["ale_reduction"].as_f64().partial_cmp(&b["ale_reduction"].as_f64()).unwrap());
     assert_eq!(top.unwrap()["id"], "fix-esc1");
     let burn: Vec<f64> = plan["burn_down"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert!(burn.windows(2).all(|w| w[1] <= w[0] + 1e-6), "the burn-down rises: {burn:?}");
