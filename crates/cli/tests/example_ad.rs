@@ -171,3 +171,39 @@ fn the_plan_funds_the_esc1_fix_first() {
     assert!(burn.windows(2).all(|w| w[1] <= w[0] + 1e-6), "the burn-down rises: {burn:?}");
     assert!(burn[burn.len() - 1] < 0.1 * burn[0], "the plan leaves most of the risk: {burn:?}");
 }
+
+/// The example speaks the BloodHound import's vocabulary (docs/example-ad.md): its directory node
+/// kinds and tags are the import's on SpecterOps' sample, and its edge kinds differ only by those
+/// the document lists (what BloodHound does not collect, and rights the sample happens to lack).
+#[test]
+fn the_example_uses_the_bloodhound_import_vocabulary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let zip = root.join("crates/import/tests/data/bloodhound/ad_sampledata.zip");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bh");
+    run(&["import", "bloodhound", zip.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let imported = riskpath_model::load(&out, &LoadOptions::default()).expect("the import loads").model;
+    let ex = model();
+    let kinds = |m: &Model| m.nodes.iter().map(|n| n.kind.clone()).collect::<BTreeSet<_>>();
+    let tags = |m: &Model| m.nodes.iter().flat_map(|n| n.tags.clone()).collect::<BTreeSet<_>>();
+    let edge_kinds = |m: &Model| m.edges.iter().map(|e| e.kind.value.clone()).collect::<BTreeSet<_>>();
+    let extra_kinds: Vec<_> = kinds(&ex).difference(&kinds(&imported)).cloned().collect();
+    assert_eq!(extra_kinds, ["datastore"]);
+    for tag in ["enabled-user", "tier-zero", "kerberoastable", "laps", "domain-controller", "workstation", "server"] {
+        assert!(tags(&ex).contains(tag) && tags(&imported).contains(tag), "tag {tag}");
+    }
+    let extra_edges: Vec<_> = edge_kinds(&ex).difference(&edge_kinds(&imported)).cloned().collect();
+    let documented = [
+        "authenticates",
+        "can_backup",
+        "escalates",
+        "exploits_internal",
+        "kerberoasts",
+        "read_laps_password",
+        "reads_database",
+    ];
+    assert_eq!(extra_edges, documented, "update docs/example-ad.md's comparison");
+    assert!(ex.entry_points[0].campaign.as_ref().is_some_and(|c| {
+        c.targets.iter().any(|t| matches!(&t.value, riskpath_model::Selector::Tag(x) if x == "enabled-user"))
+    }));
+}
