@@ -34,7 +34,7 @@ pub static EDGE_KINDS: LazyLock<Vec<EdgeKind>> = LazyLock::new(|| {
 });
 /// The default remediation of each edge kind: what removing such a step means.
 pub static REMEDIATIONS: LazyLock<Vec<Remediation>> =
-    LazyLock::new(|| [remediation::REMEDIATIONS, aws::REMEDIATIONS].concat());
+    LazyLock::new(|| [remediation::REMEDIATIONS, aws::REMEDIATIONS, directory::REMEDIATIONS].concat());
 /// ATT&CK techniques and sub-techniques known by id and name.
 pub static TECHNIQUES: LazyLock<Vec<Technique>> =
     LazyLock::new(|| [builtin::TECHNIQUES, aws::TECHNIQUES, vocabulary::TECHNIQUES].concat());
