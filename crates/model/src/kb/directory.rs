@@ -481,8 +481,8 @@ pub const AD_EDGE_KINDS: &[EdgeKind] = &[
         "Back up the domain controller (SeBackupPrivilege): copy NTDS.dit and the SYSTEM hive offline",
         "T1003.003",
         &[],
-        [0.7, 0.85, 0.95],
-        "Backup Operators read any file; remote registry and shadow copies of NTDS are documented paths",
+        [0.6, 0.8, 0.95],
+        "Backup Operators read any file, so NTDS.dit and the hives come out by a shadow copy or remote registry as with domain admin rights; it takes knowing the backup-semantics tools, and EDR on DCs watches NTDS copies",
         &["M1026", "M1027", "M1041"],
     ),
     kind(
