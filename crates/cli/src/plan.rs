@@ -1,8 +1,8 @@
 //! `riskpath plan`: the multi-year roadmap of initiatives under a yearly budget, by quarter and
 //! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
 
-use riskpath_decide::saturation;
 use riskpath_decide::roadmap::{DEFAULT_EXACT_NODES, PlanOptions, plan};
+use riskpath_decide::saturation;
 use riskpath_report::decisions;
 
 use crate::analyze::SimArgs;
