@@ -25,7 +25,7 @@ fn import(inputs: &[&str], overlay: Option<&str>) -> Imported {
     let options = Options {
         inputs: inputs.iter().map(|i| data(i)).collect(),
         model_dir: dir.path().to_path_buf(),
-        keys: Some(ModelKeys::none()),
+        keys: Some(ModelKeys::supported()),
         ..Default::default()
     };
     let imported = bloodhound::import(&options).unwrap();
@@ -54,6 +54,12 @@ impl Imported {
             .map(|e| e.kind.value.as_str())
             .collect()
     }
+    /// The edge's `remediation` (the one edge from `from` to `to`).
+    fn fix(&self, from: &str, to: &str) -> &str {
+        let (from, to) = (self.id(from), self.id(to));
+        let e = self.model.edges.iter().find(|e| e.from.value == from && e.to.value == to).unwrap();
+        e.remediation.as_deref().unwrap_or_else(|| panic!("{}: no remediation", e.label()))
+    }
     fn reach(&self, from: &str) -> BTreeSet<String> {
         let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();
         for e in &self.model.edges {
@@ -81,6 +87,10 @@ fn entra_roles_and_graph_permissions_become_their_edges() {
     assert_eq!(t.edge("ALICE@CONTOSO.COM", "CLOUD ADMINS@CONTOSO"), vec!["member_of"]);
     assert_eq!(t.edge("CLOUD ADMINS@CONTOSO", "GLOBAL ADMINISTRATOR@CONTOSO"), vec!["az_has_role"]);
     assert_eq!(t.edge("GLOBAL ADMINISTRATOR@CONTOSO", "CONTOSO"), vec!["az_global_admin"]);
+    assert_eq!(
+        t.fix("GLOBAL ADMINISTRATOR@CONTOSO", "CONTOSO"),
+        "Remove standing Global Administrator of CONTOSO held through GLOBAL ADMINISTRATOR@CONTOSO; keep the role to a few PIM-eligible and break-glass accounts"
+    );
     // Helpdesk resets users without a role, not the Global Administrator's (through her group)
     // and not a disabled account.
     assert_eq!(t.edge("HELPDESK ADMINISTRATOR@CONTOSO", "CAROL@CONTOSO.COM"), vec!["az_reset_password"]);
@@ -93,6 +103,10 @@ fn entra_roles_and_graph_permissions_become_their_edges() {
     assert!(t.reach("CAROL@CONTOSO.COM").contains("CONTOSO"), "carol takes the tenant through her app");
     // RBAC: the Developers own the subscription, which holds the VM, whose identity they get.
     assert_eq!(t.edge("DEVELOPERS@CONTOSO", "PRODUCTION"), vec!["az_owner"]);
+    assert_eq!(
+        t.fix("DEVELOPERS@CONTOSO", "PRODUCTION"),
+        "Remove DEVELOPERS@CONTOSO's Owner role assignment on PRODUCTION"
+    );
     assert!(t.reach("DEVELOPERS@CONTOSO").contains("VM1@CONTOSO"), "{:?}", t.reach("DEVELOPERS@CONTOSO"));
     assert_eq!(t.edge("CAROL@CONTOSO.COM", "KV1"), vec!["az_get_secrets"]);
     // Bob owns the Developers group; being Helpdesk he cannot reset Alice.
@@ -116,6 +130,10 @@ fn opengraph_edges_match_by_id_name_and_property_and_map_through_the_overlay() {
     let t = import(&["v5", "opengraph/hybrid.json", "opengraph/minimal.json"], Some(overlay));
     assert_eq!(t.edge("GWRITETEST@TESTLAB.LOCAL", "RUNNER-1"), vec!["admin_to"]);
     assert_eq!(t.edge("RUNNER-1", "ADMINISTRATOR@TESTLAB.LOCAL"), vec!["steals_credential"]);
+    // A mapped OpenGraph edge says its kind's fix with names, as the directory's own edges do.
+    let (_, template) = riskpath_model::kb::remediation(riskpath_model::kb::edge_kind("steals_credential").unwrap());
+    let names = [("from", "RUNNER-1"), ("to", "ADMINISTRATOR@TESTLAB.LOCAL")];
+    assert_eq!(t.fix("RUNNER-1", "ADMINISTRATOR@TESTLAB.LOCAL"), riskpath_model::kb::fill(template, &names));
     let runner = t.model.nodes.iter().find(|n| n.name.as_deref() == Some("RUNNER-1")).unwrap();
     assert_eq!(runner.kind, "host");
     assert_eq!(t.report.unmapped.get("OpenGraph edge CIManages"), Some(&1), "{:?}", t.report.unmapped);

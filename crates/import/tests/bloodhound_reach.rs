@@ -580,3 +580,47 @@ fn v5_fixture_reaches_what_bloodhound_reaches() {
     assert!(dcsync.contains("TESTLAB.LOCAL-S-1-5-32-544"), "{dcsync:?}");
     assert!(report.warnings.iter().any(|w| w.contains("no meta.version")), "{:?}", report.warnings);
 }
+
+/// What the CLI writes (every model key this build's loader accepts) loads, reaches what the keys-free
+/// import reaches, and every edge says its fix: the knowledge base's default for its kind with the
+/// ends' names, an inherited ACE removed where it is set, an implicit membership fixed at the
+/// special identity.
+#[test]
+fn the_full_model_language_loads_and_every_edge_says_its_fix() {
+    use riskpath_model::kb;
+    let keys = ModelKeys::supported();
+    let used = keys.names();
+    for key in ["campaign", "relation", "remediation", "loss_groups", "description"] {
+        assert!(used.contains(&key), "the loader no longer accepts `{key}` ({used:?})");
+    }
+    let zip = data("ad_sampledata.zip");
+    let (_dir, model, report) = import(std::slice::from_ref(&zip), keys);
+    assert_same_reach(&zip, &Oracle::new(&documents(&zip)), &model);
+    assert!(!model.loss_groups.is_empty() && model.entry_points.iter().any(|e| e.campaign.is_some()));
+    assert!(report.markdown().contains("Model keys used: campaign, relation, remediation"));
+
+    let names: HashMap<&str, &str> =
+        model.nodes.iter().map(|n| (n.id.as_str(), n.name.as_deref().unwrap_or(&n.id))).collect();
+    let name = |id: &str| names.get(id).copied().unwrap_or(id).to_string();
+    let (mut inherited, mut implicit) = (0, 0);
+    for e in &model.edges {
+        let label = e.label();
+        let fix = e.remediation.as_deref().unwrap_or_else(|| panic!("{label}: no remediation"));
+        let relation = e.relation.as_deref().unwrap_or_else(|| panic!("{label}: no relation"));
+        let (from, to) = (name(&e.from.value), name(&e.to.value));
+        let kind = if relation.ends_with("at every logon") {
+            implicit += 1;
+            "claim_special_identity"
+        } else {
+            e.kind.value.as_str()
+        };
+        if relation.ends_with("(inherited)") && fix.starts_with("Remove the inheritable ACE granting") {
+            inherited += 1;
+            assert!(fix.contains(&from) && fix.contains(&to), "{label}: {fix}");
+            continue;
+        }
+        let (_, template) = kb::remediation(kb::edge_kind(kind).unwrap());
+        assert_eq!(fix, kb::fill(template, &[("from", &from), ("to", &to)]), "{label}");
+    }
+    assert!(inherited > 100 && implicit > 0, "{inherited} inherited ACEs, {implicit} implicit memberships");
+}

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use riskpath_model::kb;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -154,14 +155,18 @@ pub fn emit(graph: &Graph, tier: &TierZero, settings: &Settings, mapped: &Mapped
         edges.entry(folder).or_default().push((key, serde_json::to_string(&item).expect("json")));
     }
     for (from, to, kind) in &mapped.edges {
-        let Some(kind) = riskpath_model::kb::edge_kind(kind).map(|k| k.name) else { continue };
+        let Some(kind) = kb::edge_kind(kind).map(|k| k.name) else { continue };
         let (a, b) = (graph.node(*from), graph.node(*to));
         let item = EdgeOut {
             from: &a.id,
             to: &b.id,
             kind,
             relation: settings.keys.relation.then(|| format!("{kind} on {} (OpenGraph, mapped)", display_name(b))),
-            remediation: None,
+            remediation: settings
+                .keys
+                .remediation
+                .then(|| kind_remediation(kind, &display_name(a), &display_name(b)))
+                .flatten(),
             removable: None,
         };
         *stats.edges_by_kind.entry(kind).or_default() += 1;
@@ -315,7 +320,7 @@ fn edge_item<'a>(cx: &Ctx<'a>, e: &Edge, stats: &mut Emitted) -> Option<EdgeOut<
         to: &cx.node(e.to).id,
         kind,
         relation: keys.relation.then(|| relation(e, &from, &to)),
-        remediation: keys.remediation.then(|| remediation(e, &from, &to)).flatten(),
+        remediation: keys.remediation.then(|| remediation(e, kind, &from, &to)).flatten(),
         removable: (keys.removable && !removable(cx, e)).then_some(false),
     })
 }
@@ -359,87 +364,48 @@ pub fn relation(e: &Edge, from: &str, to: &str) -> String {
     }
 }
 
-/// The concrete fix for the edge, or `None` for facts that are not fixed by removing them.
-pub fn remediation(e: &Edge, from: &str, to: &str) -> Option<String> {
-    let bh = e.kind.bh();
-    let k = e.kind;
-    let ace = [
-        kinds::GENERIC_ALL,
-        kinds::GENERIC_WRITE,
-        kinds::WRITE_DACL,
-        kinds::WRITE_OWNER,
-        kinds::OWNS_LIMITED,
-        kinds::WRITE_OWNER_LIMITED,
-        kinds::ALL_EXTENDED_RIGHTS,
-        kinds::FORCE_CHANGE_PASSWORD,
-        kinds::ADD_MEMBER,
-        kinds::ADD_SELF,
-        kinds::ADD_KEY_CREDENTIAL_LINK,
-        kinds::WRITE_SPN,
-        kinds::WRITE_ACCOUNT_RESTRICTIONS,
-        kinds::WRITE_ALT_SECURITY_IDENTITIES,
-        kinds::WRITE_PUBLIC_INFORMATION,
-        kinds::READ_LAPS,
-        kinds::READ_GMSA,
-        kinds::ADD_ALLOWED_TO_ACT,
-        kinds::WRITE_GP_LINK,
-        kinds::MANAGE_CA,
-        kinds::MANAGE_CERTIFICATES,
-    ];
-    let local = |group: &str| format!("Remove {from} from the {group} group of {to} (or the GPO that puts it there)");
-    Some(match k {
-        _ if ace.contains(&k) && e.inherited => {
-            format!(
-                "Remove the inheritable {bh} ACE for {from} on the OU or container above {to} (or block inheritance on {to})"
-            )
-        }
-        _ if ace.contains(&k) => format!("Remove the {bh} ACE granted to {from} on {to}"),
-        _ if k == kinds::OWNS => format!("Make a Tier Zero group the owner of {to} instead of {from}"),
-        _ if k == kinds::MEMBER_OF || k == kinds::AZ_MEMBER_OF => format!("Remove {from} from {to}"),
-        _ if k == kinds::HAS_SESSION => {
-            format!(
-                "Stop {to} logging on to {from} (admin tiering; Protected Users or Credential Guard keep its credential out of memory)"
-            )
-        }
-        _ if k == kinds::ADMIN_TO => local("local Administrators"),
-        _ if k == kinds::CAN_RDP => local("Remote Desktop Users"),
-        _ if k == kinds::EXECUTE_DCOM => local("Distributed COM Users"),
-        _ if k == kinds::CAN_PS_REMOTE => local("Remote Management Users"),
-        _ if k == kinds::DCSYNC || k == kinds::SYNC_LAPS => {
-            format!("Remove the replication rights (GetChanges*, GetChangesAll) granted to {from} on {to}")
-        }
-        _ if k == kinds::ALLOWED_TO_DELEGATE => {
-            format!("Remove {to} from the constrained delegation of {from} (msDS-AllowedToDelegateTo)")
-        }
-        _ if k == kinds::ALLOWED_TO_ACT => format!("Clear {from} from {to}'s msDS-AllowedToActOnBehalfOfOtherIdentity"),
-        _ if k == kinds::COERCE_TO_TGT => format!("Turn off unconstrained delegation on {from}"),
-        _ if k == kinds::HAS_SID_HISTORY => format!("Clear the SID history of {from} (it carries {to}'s SID)"),
-        _ if k == kinds::GP_LINK => format!("Restrict who can edit GPO {from}, or unlink it from {to}"),
-        _ if k == kinds::SQL_ADMIN => format!("Remove {from} from the sysadmin role of the SQL Server on {to}"),
-        _ if k == kinds::DUMP_SMSA => {
-            format!("Replace the standalone managed service account {to} on {from} with a gMSA")
-        }
-        _ if k == kinds::SPOOF_SID_HISTORY => {
-            format!("Enable SID filtering (quarantine) on the trust of {to} with {from}")
-        }
-        _ if k == kinds::ABUSE_TGT_DELEGATION => format!("Disable TGT delegation across the trust of {to} with {from}"),
-        _ if k == kinds::GOLDEN_CERT => {
-            format!("Treat {from} as Tier Zero (it hosts an enterprise CA); keep the CA key in an HSM")
-        }
-        _ if k.bh().starts_with("ADCSESC") => {
-            format!(
-                "Fix the certificate template or CA setting behind {bh} (enrollment rights, enrollee-supplied subject, manager approval, strong certificate binding) that lets {from} enrol as anyone in {to}"
-            )
-        }
-        _ if k == kinds::SYNCED_TO_ENTRA_USER || k == kinds::SYNCED_TO_AD_USER => {
-            format!("Keep privileged identities cloud-only or AD-only: exclude {from} from synchronisation with {to}")
-        }
-        _ if k == kinds::HAS_SESSION || STRUCTURAL.contains(&k) => return None,
-        _ if bh.starts_with("AZ") || bh.starts_with("CoerceAndRelay") => {
-            format!("Remove the {bh} grant of {from} over {to}")
-        }
-        _ => return None,
-    })
+/// Kinds that stand for an ACE on the target object: an inherited one is removed where it is set.
+const ACES: &[K] = &[
+    kinds::GENERIC_ALL,
+    kinds::GENERIC_WRITE,
+    kinds::WRITE_DACL,
+    kinds::WRITE_OWNER,
+    kinds::OWNS_LIMITED,
+    kinds::WRITE_OWNER_LIMITED,
+    kinds::ALL_EXTENDED_RIGHTS,
+    kinds::FORCE_CHANGE_PASSWORD,
+    kinds::ADD_MEMBER,
+    kinds::ADD_SELF,
+    kinds::ADD_KEY_CREDENTIAL_LINK,
+    kinds::WRITE_SPN,
+    kinds::WRITE_ACCOUNT_RESTRICTIONS,
+    kinds::WRITE_ALT_SECURITY_IDENTITIES,
+    kinds::WRITE_PUBLIC_INFORMATION,
+    kinds::READ_LAPS,
+    kinds::ADD_ALLOWED_TO_ACT,
+    kinds::WRITE_GP_LINK,
+];
+
+/// The concrete fix for an edge written as riskpath kind `kind`: the knowledge base's default for
+/// the kind (`kb/directory.rs` names the right, attribute or setting) with the ends' readable names,
+/// except where the edge knows more than its kind: an inherited ACE is removed on the parent it comes
+/// from, and an implicit membership (a special identity every logon receives) cannot be removed, so
+/// its fix is the special identity's. Facts of the directory keep their kind's text too: with
+/// `removable` they are never offered as cuts, without it they say what would take their place.
+pub fn remediation(e: &Edge, kind: &str, from: &str, to: &str) -> Option<String> {
+    if e.inherited && ACES.contains(&e.kind) {
+        return Some(format!(
+            "Remove the inheritable ACE granting {from} {} on the OU or container above {to} (or turn off inheritance on {to})",
+            e.kind.bh()
+        ));
+    }
+    kind_remediation(if e.implicit { "claim_special_identity" } else { kind }, from, to)
+}
+
+/// The knowledge base's default remediation of `kind`, filled with readable names.
+fn kind_remediation(kind: &str, from: &str, to: &str) -> Option<String> {
+    let (_, template) = kb::remediation(kb::edge_kind(kind)?);
+    Some(kb::fill(template, &[("from", from), ("to", to)]))
 }
 
 /// Entry presets: the phishing campaign over enabled users, owned principals, footholds.
@@ -507,7 +473,7 @@ fn entry_edge(cx: &Ctx, entry: &str, target: Ix, kind: &'static str) -> (String,
         to: &n.id,
         kind,
         relation: cx.settings.keys.relation.then(|| format!("{entry} reaches {}", display_name(n))),
-        remediation: None,
+        remediation: cx.settings.keys.remediation.then(|| kind_remediation(kind, entry, &display_name(n))).flatten(),
         removable: cx.settings.keys.removable.then_some(false),
     };
     (n.id.clone(), serde_json::to_string(&item).expect("json"))

@@ -1,7 +1,7 @@
 //! The directory vocabulary of the BloodHound importer: every traversable Active Directory and Entra
 //! ID edge kind of BloodHound as a riskpath edge kind, with its ATT&CK technique, base p per skill and why.
 
-use super::{EdgeKind, NodeKind};
+use super::{EdgeKind, NodeKind, Remediation};
 
 /// Node kinds of Azure resources the importer writes besides those of `vocabulary.rs` (an Entra
 /// role is a `role`, an app registration an `application`, a device a `device`, a virtual machine a
@@ -481,8 +481,8 @@ pub const AD_EDGE_KINDS: &[EdgeKind] = &[
         "Back up the domain controller (SeBackupPrivilege): copy NTDS.dit and the SYSTEM hive offline",
         "T1003.003",
         &[],
-        [0.7, 0.85, 0.95],
-        "Backup Operators read any file; remote registry and shadow copies of NTDS are documented paths",
+        [0.6, 0.8, 0.95],
+        "Backup Operators read any file, so NTDS.dit and the hives come out by a shadow copy or remote registry as with domain admin rights; it takes knowing the backup-semantics tools, and EDR on DCs watches NTDS copies",
         &["M1026", "M1027", "M1041"],
     ),
     kind(
@@ -1126,6 +1126,464 @@ pub const AZURE_EDGE_KINDS: &[EdgeKind] = &[
     ),
 ];
 
+/// One default remediation (see [`REMEDIATIONS`]).
+const fn fix(kind: &'static str, action: &'static str, text: &'static str) -> Remediation {
+    Remediation { kind, action, text }
+}
+
+/// The default remediation of every directory edge kind, in the order of `AD_EDGE_KINDS` then
+/// `AZURE_EDGE_KINDS`; `{from}` and `{to}` are the edge's ends as BloodHound draws them (a session
+/// runs from the computer to the user, an Entra role's rights from the role to its targets). Each
+/// names the right, attribute or setting behind the step; the importer fills them with readable names
+/// and adds what only the edge knows (an ACE inherited from a parent OU).
+pub const REMEDIATIONS: &[Remediation] = &[
+    // ACL rights.
+    fix("generic_all", "remove_permission", "Remove the GenericAll ACE granted to {from} on {to}"),
+    fix("generic_write", "remove_permission", "Remove the GenericWrite ACE granted to {from} on {to}"),
+    fix("write_dacl", "remove_permission", "Remove the WriteDacl ACE granted to {from} on {to}"),
+    fix("write_owner", "remove_permission", "Remove the WriteOwner ACE granted to {from} on {to}"),
+    fix(
+        "owns",
+        "remove_permission",
+        "Make the administrators group that manages {to} its owner in place of {from} (Domain Admins for Tier Zero objects)",
+    ),
+    fix(
+        "owns_limited_rights",
+        "remove_permission",
+        "Remove the abusable rights the OWNER RIGHTS ACEs on {to} give its owner {from}, or make the group that manages {to} its owner",
+    ),
+    fix(
+        "write_owner_limited_rights",
+        "remove_permission",
+        "Remove the WriteOwner ACE granted to {from} on {to} (the OWNER RIGHTS ACEs on {to} decide what a new owner gets)",
+    ),
+    fix("all_extended_rights", "remove_permission", "Remove the AllExtendedRights ACE granted to {from} on {to}"),
+    fix("force_change_password", "remove_permission", "Remove the ForceChangePassword ACE granted to {from} on {to}"),
+    fix(
+        "add_member",
+        "remove_permission",
+        "Remove the AddMember ACE granted to {from} on {to} (its right to write the group's members)",
+    ),
+    fix("add_self", "remove_permission", "Remove the AddSelf (Self-Membership) ACE granted to {from} on {to}"),
+    fix(
+        "add_key_credential_link",
+        "remove_permission",
+        "Remove the AddKeyCredentialLink ACE (write msDS-KeyCredentialLink) granted to {from} on {to}",
+    ),
+    fix(
+        "write_spn",
+        "remove_permission",
+        "Remove the WriteSPN ACE (write servicePrincipalName) granted to {from} on {to}",
+    ),
+    fix(
+        "write_account_restrictions",
+        "remove_permission",
+        "Remove the WriteAccountRestrictions ACE granted to {from} on {to} (it lets {from} set {to}'s resource-based delegation)",
+    ),
+    fix(
+        "write_alt_security_identities",
+        "remove_permission",
+        "Remove the WriteAltSecurityIdentities ACE (write altSecurityIdentities) granted to {from} on {to}",
+    ),
+    fix(
+        "write_public_information",
+        "remove_permission",
+        "Remove the WritePublicInformation ACE granted to {from} on {to}",
+    ),
+    // Credentials in the directory.
+    fix(
+        "read_laps_password",
+        "remove_permission",
+        "Remove {from}'s right to read {to}'s LAPS password (ReadLAPSPassword), then have LAPS rotate it",
+    ),
+    fix(
+        "read_gmsa_password",
+        "remove_permission",
+        "Remove {from} from the principals allowed to retrieve {to}'s password (msDS-GroupMSAMembership)",
+    ),
+    fix(
+        "sync_laps_password",
+        "remove_permission",
+        "Remove the DirSync rights (GetChanges and GetChangesInFilteredSet) granted to {from} on the domain of {to}",
+    ),
+    fix(
+        "dump_smsa_password",
+        "rotate_credential",
+        "Reset the password of the standalone managed service account {to} installed on {from}, and give it no rights above {from}'s tier",
+    ),
+    fix(
+        "dcsync",
+        "remove_permission",
+        "Remove the replication rights (GetChanges and GetChangesAll) granted to {from} on {to}",
+    ),
+    // Logons, sessions and local groups.
+    fix(
+        "has_session",
+        "revoke_sessions",
+        "Keep {to} off {from} unless {from} is in {to}'s tier (logon restrictions, Protected Users, Credential Guard); if {from} is compromised, log {to} off and reset its password",
+    ),
+    fix(
+        "has_session_stale",
+        "revoke_sessions",
+        "Check that {to} no longer logs on to {from}, reset its password if it may have, and disable {to} if it is unused",
+    ),
+    fix(
+        "admin_to",
+        "remove_membership",
+        "Remove {from} from the local Administrators group of {to} (directly or the GPO that puts it there)",
+    ),
+    fix(
+        "can_rdp",
+        "remove_membership",
+        "Remove {from} from the Remote Desktop Users group of {to} (directly or the GPO that puts it there)",
+    ),
+    fix(
+        "can_ps_remote",
+        "remove_membership",
+        "Remove {from} from the Remote Management Users group of {to} (directly or the GPO that puts it there)",
+    ),
+    fix(
+        "execute_dcom",
+        "remove_membership",
+        "Remove {from} from the Distributed COM Users group of {to} (directly or the GPO that puts it there)",
+    ),
+    fix("sql_admin", "remove_permission", "Remove {from} from the sysadmin role of the SQL Server on {to}"),
+    // Kerberos delegation.
+    fix(
+        "allowed_to_delegate",
+        "remove_trust",
+        "Remove {to}'s services from the constrained delegation of {from} (msDS-AllowedToDelegateTo)",
+    ),
+    fix(
+        "allowed_to_act",
+        "remove_trust",
+        "Remove {from} from {to}'s resource-based delegation (msDS-AllowedToActOnBehalfOfOtherIdentity)",
+    ),
+    fix(
+        "add_allowed_to_act",
+        "remove_permission",
+        "Remove the ACE that lets {from} write {to}'s msDS-AllowedToActOnBehalfOfOtherIdentity",
+    ),
+    fix(
+        "coerce_to_tgt",
+        "remove_trust",
+        "Turn off unconstrained delegation on {from} (use constrained delegation), or administer {from} as Tier Zero of {to}",
+    ),
+    fix("has_sid_history", "remove_permission", "Clear the SID history of {from} (it carries {to}'s SID)"),
+    // Group Policy and containment.
+    fix(
+        "gp_link",
+        "remove_permission",
+        "Let only the administrators of {to} edit GPO {from}, or unlink {from} from {to}",
+    ),
+    fix("write_gp_link", "remove_permission", "Remove {from}'s right to write the gPLink attribute of {to}"),
+    fix(
+        "gpo_applies_to",
+        "remove_permission",
+        "Let only the administrators of {to} edit GPO {from}, or keep {from} from applying to {to} (link or security filtering)",
+    ),
+    fix(
+        "can_apply_gpo",
+        "remove_permission",
+        "Remove {from}'s right to write the gPLink attribute of the OUs and domain above {to}",
+    ),
+    fix(
+        "contains",
+        "remove_permission",
+        "Remove the inheritable ACEs and GPO links on {from} that reach {to}, or move {to} to an OU only its own tier administers",
+    ),
+    fix(
+        "propagates_aces_to",
+        "remove_permission",
+        "Remove the inheritable ACEs on {from} that reach {to}, or turn off inheritance on {to}",
+    ),
+    fix(
+        "contains_identity",
+        "remove_permission",
+        "Remove the inheritable ACEs on {from} that reach {to}, or move {to} to a container only its own tier administers",
+    ),
+    fix(
+        "dc_for",
+        "isolate",
+        "Isolate the domain controller {from} and reset the krbtgt password of {to} twice; only Tier Zero may administer {from}",
+    ),
+    fix(
+        "can_backup",
+        "remove_permission",
+        "Take SeBackupPrivilege on {to} away from {from} (Backup Operators, or the user-rights assignment in the GPO that grants it)",
+    ),
+    fix(
+        "claim_special_identity",
+        "remove_permission",
+        "Remove the rights granted to the special identity {to}, which every logon of {from} receives",
+    ),
+    // Trusts.
+    fix(
+        "same_forest_trust",
+        "remove_trust",
+        "Administer {from} and {to} as one Tier Zero (the forest is the security boundary), or move {to} to a forest of its own",
+    ),
+    fix("spoof_sid_history", "remove_trust", "Turn on SID filtering (quarantine) on the trust between {from} and {to}"),
+    fix("abuse_tgt_delegation", "remove_trust", "Turn off TGT delegation on the forest trust between {from} and {to}"),
+    fix(
+        "has_trust_keys",
+        "rotate_credential",
+        "Reset the keys of the trust account {to} once {from} is back under control, and leave {to} no rights beyond its default ones",
+    ),
+    // NTLM relay.
+    fix(
+        "coerce_and_relay_ntlm_to_smb",
+        "block_network",
+        "Require SMB signing on {to}, so NTLM authentication relayed from computers that administer it is refused",
+    ),
+    fix(
+        "coerce_and_relay_ntlm_to_adcs",
+        "block_network",
+        "Require HTTPS with Extended Protection for Authentication (or turn off NTLM) on the AD CS web enrolment that would issue {to} a certificate",
+    ),
+    fix(
+        "coerce_and_relay_ntlm_to_ldap",
+        "block_network",
+        "Require LDAP signing on the domain controllers of {to}'s domain, and stop the WebClient service on {to}",
+    ),
+    fix(
+        "coerce_and_relay_ntlm_to_ldaps",
+        "block_network",
+        "Require LDAPS channel binding on the domain controllers of {to}'s domain, and stop the WebClient service on {to}",
+    ),
+    // AD CS.
+    fix(
+        "adcs_esc1",
+        "remove_permission",
+        "Remove {from}'s enrolment right on the templates that let the enrollee supply the subject, or require CA manager approval on them (ESC1 in {to})",
+    ),
+    fix(
+        "adcs_esc3",
+        "remove_permission",
+        "Remove {from}'s enrolment right on the enrollment agent templates, or restrict enrollment agents on the CAs of {to} (ESC3)",
+    ),
+    fix(
+        "adcs_esc4",
+        "remove_permission",
+        "Remove {from}'s write and owner rights on the certificate templates of {to} (ESC4)",
+    ),
+    fix(
+        "adcs_esc6a",
+        "remove_permission",
+        "Turn off EDITF_ATTRIBUTESUBJECTALTNAME2 on the CAs of {to} and enforce strong certificate binding on its domain controllers (ESC6a, reached by {from})",
+    ),
+    fix(
+        "adcs_esc6b",
+        "remove_permission",
+        "Turn off EDITF_ATTRIBUTESUBJECTALTNAME2 on the CAs of {to} and enforce strong certificate binding on its domain controllers (ESC6b, reached by {from})",
+    ),
+    fix(
+        "adcs_esc9a",
+        "remove_permission",
+        "Enforce strong certificate binding on the domain controllers of {to}, and remove the no-security-extension flag from the templates {from} enrols in (ESC9a)",
+    ),
+    fix(
+        "adcs_esc9b",
+        "remove_permission",
+        "Enforce strong certificate binding on the domain controllers of {to}, and remove the no-security-extension flag from the templates {from} enrols in (ESC9b)",
+    ),
+    fix(
+        "adcs_esc10a",
+        "remove_permission",
+        "Set StrongCertificateBindingEnforcement to full enforcement on the domain controllers of {to} (ESC10a, reached by {from})",
+    ),
+    fix(
+        "adcs_esc10b",
+        "remove_permission",
+        "Remove UPN mapping from the Schannel CertificateMappingMethods on the domain controllers of {to} (ESC10b, reached by {from})",
+    ),
+    fix(
+        "adcs_esc13",
+        "remove_permission",
+        "Remove {from}'s enrolment right on the template whose issuance policy is linked to {to}, or unlink that policy from {to} (ESC13)",
+    ),
+    fix(
+        "golden_cert",
+        "remove_trust",
+        "Administer the CA host {from} as Tier Zero of {to} with its key in an HSM; if it was compromised, remove its CA certificate from the NTAuth store",
+    ),
+    fix("manage_ca", "remove_permission", "Remove the ManageCA right granted to {from} on the CA {to}"),
+    fix(
+        "manage_certificates",
+        "remove_permission",
+        "Remove the ManageCertificates (certificate manager) right granted to {from} on the CA {to}",
+    ),
+    // Hybrid identity.
+    fix(
+        "synced_to_entra_user",
+        "remove_trust",
+        "Exclude {from} from synchronisation to {to}: privileged Entra accounts stay cloud-only",
+    ),
+    fix(
+        "synced_to_ad_user",
+        "remove_trust",
+        "Turn off password writeback for {from}, or exclude {to} from synchronisation: privileged AD accounts stay AD-only",
+    ),
+    // Entry presets.
+    fix("holds", "rotate_credential", "Reset {to}'s credentials and revoke its sessions: the attacker holds it"),
+    fix("foothold", "isolate", "Isolate {to} and reimage it"),
+    // Entra ID roles and Graph permissions.
+    fix(
+        "az_global_admin",
+        "remove_permission",
+        "Remove standing Global Administrator of {to} held through {from}; keep the role to a few PIM-eligible and break-glass accounts",
+    ),
+    fix(
+        "az_privileged_role_admin",
+        "remove_permission",
+        "Remove standing Privileged Role Administrator of {to} held through {from}; make it PIM-eligible with approval",
+    ),
+    fix(
+        "az_privileged_auth_admin",
+        "remove_permission",
+        "Remove standing Privileged Authentication Administrator of {to} held through {from}; make it PIM-eligible with approval",
+    ),
+    fix(
+        "az_add_secret",
+        "remove_permission",
+        "Revoke the right to add credentials to {to} that {from} holds or confers (a role or ownership), and remove credentials on {to} nobody can account for",
+    ),
+    fix(
+        "az_add_owner",
+        "remove_permission",
+        "Revoke the right to change the owners of {to} that {from} holds or confers",
+    ),
+    fix(
+        "az_add_members",
+        "remove_permission",
+        "Revoke the right to add members to {to} that {from} holds or confers, or make {to} a role-assignable group",
+    ),
+    fix(
+        "az_reset_password",
+        "remove_permission",
+        "Revoke the right to reset {to}'s password that {from} holds or confers, or scope it to an administrative unit without {to}",
+    ),
+    fix(
+        "az_app_admin",
+        "remove_permission",
+        "Remove Application Administrator held through {from} at tenant scope (assign it on single applications), so it cannot add credentials to {to}",
+    ),
+    fix(
+        "az_cloud_app_admin",
+        "remove_permission",
+        "Remove Cloud Application Administrator held through {from} at tenant scope (assign it on single applications), so it cannot add credentials to {to}",
+    ),
+    fix("az_owns", "remove_permission", "Remove {from} from the owners of {to}"),
+    // Azure RBAC on resources.
+    fix("az_owner", "remove_permission", "Remove {from}'s Owner role assignment on {to}"),
+    fix(
+        "az_user_access_administrator",
+        "remove_permission",
+        "Remove {from}'s User Access Administrator role assignment on {to}",
+    ),
+    fix("az_contributor", "remove_permission", "Remove {from}'s Contributor role assignment on {to}"),
+    fix(
+        "az_vm_contributor",
+        "remove_permission",
+        "Remove {from}'s Virtual Machine Contributor role assignment on {to}",
+    ),
+    fix("az_avere_contributor", "remove_permission", "Remove {from}'s Avere Contributor role assignment on {to}"),
+    fix(
+        "az_vm_admin_login",
+        "remove_permission",
+        "Remove {from}'s Virtual Machine Administrator Login role assignment on {to}",
+    ),
+    fix(
+        "az_execute_command",
+        "remove_permission",
+        "Remove Intune Administrator held through {from}, or require multi-admin approval for scripts that run on {to}",
+    ),
+    fix(
+        "az_key_vault_contributor",
+        "remove_permission",
+        "Remove {from}'s Key Vault Contributor role assignment on {to}, or switch {to} to the Azure RBAC permission model",
+    ),
+    fix(
+        "az_get_secrets",
+        "remove_permission",
+        "Remove Get on secrets from {from}'s access to {to} (access policy or data role), and rotate the secrets it could read",
+    ),
+    fix(
+        "az_get_keys",
+        "remove_permission",
+        "Remove Get on keys from {from}'s access to {to} (access policy or data role)",
+    ),
+    fix(
+        "az_get_certificates",
+        "remove_permission",
+        "Remove Get on certificates from {from}'s access to {to} (access policy or data role), and reissue the certificates it could read",
+    ),
+    fix("az_grant", "remove_permission", "Remove {from}'s right to grant consent or app roles to others on {to}"),
+    fix("az_grant_self", "remove_permission", "Remove {from}'s right to grant consent or app roles to itself on {to}"),
+    fix(
+        "az_mg_grant_role",
+        "remove_permission",
+        "Remove the RoleManagement.ReadWrite.Directory application permission from {from}",
+    ),
+    fix(
+        "az_mg_grant_app_roles",
+        "remove_permission",
+        "Remove the AppRoleAssignment.ReadWrite.All application permission from {from}",
+    ),
+    fix(
+        "az_mg_add_secret",
+        "remove_permission",
+        "Remove the Application.ReadWrite.All application permission from {from}, so it cannot add credentials to {to}",
+    ),
+    fix(
+        "az_mg_add_owner",
+        "remove_permission",
+        "Remove the Graph application permission that lets {from} add owners to {to}",
+    ),
+    fix(
+        "az_mg_add_member",
+        "remove_permission",
+        "Remove the Graph application permission that lets {from} add members to {to}",
+    ),
+    fix(
+        "az_managed_identity",
+        "remove_permission",
+        "Detach the managed identity {to} from {from}, or cut {to}'s roles to what the workload on {from} needs",
+    ),
+    fix(
+        "az_runs_as",
+        "rotate_credential",
+        "Remove the secrets and certificates of the application {from} that nobody can account for: they sign in as {to}",
+    ),
+    fix("az_has_role", "remove_membership", "Remove {from}'s assignment of the role {to}, or make it PIM-eligible"),
+    fix(
+        "az_contains",
+        "remove_permission",
+        "Remove the role assignments on {from} that reach {to}, or move {to} out of {from}",
+    ),
+    fix(
+        "az_node_resource_group",
+        "remove_permission",
+        "Let only the administrators of {to} control the AKS cluster {from}: the cluster's identity manages {to}",
+    ),
+    fix(
+        "az_aks_contributor",
+        "remove_permission",
+        "Remove {from}'s Azure Kubernetes Service Contributor role assignment on {to}",
+    ),
+    fix("az_website_contributor", "remove_permission", "Remove {from}'s Website Contributor role assignment on {to}"),
+    fix(
+        "az_logic_app_contributor",
+        "remove_permission",
+        "Remove {from}'s Logic App Contributor role assignment on {to}",
+    ),
+    fix(
+        "az_automation_contributor",
+        "remove_permission",
+        "Remove {from}'s Automation Contributor role assignment on {to}",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1137,5 +1595,12 @@ mod tests {
             assert!(k.name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()), "{}", k.name);
         }
         assert!(AZURE_EDGE_KINDS.iter().all(|k| k.name.starts_with("az_")));
+    }
+
+    #[test]
+    fn one_remediation_per_kind_in_the_kinds_order() {
+        let kinds: Vec<&str> = AD_EDGE_KINDS.iter().chain(AZURE_EDGE_KINDS).map(|k| k.name).collect();
+        let fixes: Vec<&str> = REMEDIATIONS.iter().map(|r| r.kind).collect();
+        assert_eq!(fixes, kinds);
     }
 }

@@ -44,8 +44,8 @@ pub const TECHNIQUE_RATES: &[TechniqueRate] = &[
     },
     TechniqueRate {
         technique: "T1187",
-        base: [0.3, 0.55, 0.75],
-        rationale: "Coercing a machine to authenticate (PetitPotam, the printer bug) is reliable on unpatched servers; turning it into access needs a relay target without signing or EPA",
+        base: [0.4, 0.65, 0.85],
+        rationale: "Coercing a machine to authenticate (the printer bug, PetitPotam, DFSCoerce) takes one call with public tools wherever the Print Spooler runs or the EFSRPC and DFSNM pipes answer domain users; a disabled spooler and patched, filtered RPC close the usual ways",
     },
     TechniqueRate {
         technique: "T1207",
