@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod attack;
+pub mod escape;
 pub mod files;
 mod groups;
 pub mod kb;

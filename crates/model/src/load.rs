@@ -195,6 +195,7 @@ fn read_file(sources: &Sources, id: FileId, options: &LoadOptions) -> Result<(Fi
             .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
     }
     let mut reader = Reader::default();
+    reader.problems = yaml::unsafe_text(&root);
     let contents = reader.file(&root);
     Ok((contents, reader.problems))
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
 /// Index of a file in [`Sources`].
 pub type FileId = u32;
@@ -18,14 +18,39 @@ pub struct SourceFile {
     /// Byte offset of each line's start, computed at the first [`Sources::line_col`]: a report
     /// may locate thousands of items in one large file.
     line_starts: OnceLock<Vec<u32>>,
+    /// Characters before each [`BLOCK`]-byte boundary, so a column on a long line (minified JSON)
+    /// costs one block's count, not the whole line's.
+    char_marks: OnceLock<Vec<u32>>,
 }
+
+/// Bytes between two [`SourceFile::char_marks`].
+const BLOCK: usize = 4096;
 
 impl SourceFile {
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            let newlines = self.text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1);
-            std::iter::once(0).chain(newlines).collect()
+            // Line breaks as YAML and JSON read them: LF, CR LF, and a CR alone.
+            let bytes = self.text.as_bytes();
+            let breaks = bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            std::iter::once(0).chain(breaks.map(|(i, _)| i as u32 + 1)).collect()
         })
+    }
+
+    /// Characters in the text before byte `offset` (a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let marks = self.char_marks.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut marks = vec![0u32];
+            let mut count = 0u32;
+            for chunk in bytes.chunks(BLOCK) {
+                count += chunk.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
+                marks.push(count);
+            }
+            marks
+        });
+        let block = offset / BLOCK;
+        let tail = &self.text.as_bytes()[block * BLOCK..offset];
+        marks[block] as usize + tail.iter().filter(|&&b| (b as i8) >= -0x40).count()
     }
 }
 
@@ -37,7 +62,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
-        self.files.push(SourceFile { path, text, line_starts: OnceLock::new() });
+        self.files.push(SourceFile { path, text, line_starts: OnceLock::new(), char_marks: OnceLock::new() });
         (self.files.len() - 1) as FileId
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -55,12 +80,26 @@ impl Sources {
         // The last line starting at or before the offset (the first always starts at 0).
         let line = starts.partition_point(|&s| s as usize <= offset);
         let line_start = starts[line - 1] as usize;
-        (line, text[line_start..offset].chars().count() + 1)
+        (line, file.chars_before(offset) - file.chars_before(line_start) + 1)
     }
     /// `path:line:col` of a location, as editors and CI annotations expect.
     pub fn position(&self, loc: Loc) -> String {
         let (line, col) = self.line_col(loc);
         format!("{}:{}:{}", self.get(loc.file).path.display(), line, col)
+    }
+    /// Byte range of 1-based line `line` (without its line break).
+    fn line_range(&self, file: FileId, line: usize) -> (usize, usize) {
+        let f = self.get(file);
+        let starts = f.line_starts();
+        let start = starts[line - 1] as usize;
+        let mut end = starts.get(line).map_or(f.text.len(), |&s| s as usize - 1);
+        if end > start && f.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1; // CR LF
+        }
+        (start, end)
+    }
+    fn line_count(&self, file: FileId) -> usize {
+        self.get(file).line_starts().len()
     }
 }
 
@@ -141,40 +180,81 @@ impl Problems {
         self.list.iter().filter(|p| p.severity == Severity::Warning)
     }
 
-    /// Renders every problem with its source snippet and caret; colour only when asked.
+    /// Renders the problems with their source snippets and carets (at most [`MAX_SHOWN_PRETTY`];
+    /// the rest are counted); colour only when asked. Model text is escaped for the terminal.
     pub fn render(&self, color: bool) -> String {
         let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
-        for problem in &self.list {
+        for problem in self.list.iter().take(MAX_SHOWN_PRETTY) {
             let shown = ShownProblem::new(problem, &self.sources);
             if handler.render_report(&mut out, &shown).is_err() {
-                out.push_str(&problem.message);
+                out.push_str(&shown.message);
                 out.push('\n');
             }
         }
+        out.push_str(&self.not_shown(MAX_SHOWN_PRETTY));
         out
     }
 
-    /// One line per problem, `file:line:col: error: message`, for logs and CI annotations.
+    /// One line per problem, `file:line:col: error: message`, for logs and CI annotations (at most
+    /// [`MAX_SHOWN_SHORT`]; the rest are counted).
     pub fn render_short(&self) -> String {
         let mut out = String::new();
-        for p in &self.list {
+        for p in self.list.iter().take(MAX_SHOWN_SHORT) {
             let level = match p.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let place = p.loc.map(|l| format!("{}: ", self.sources.position(l))).unwrap_or_default();
-            out.push_str(&format!("{place}{level}: {}", p.message));
+            let place = p.loc.map(|l| format!("{}: ", self.sources.shown_position(l))).unwrap_or_default();
+            out.push_str(&format!("{place}{level}: {}", shown_text(&p.message)));
             if let Some(help) = &p.help {
-                out.push_str(&format!(" ({help})"));
+                out.push_str(&format!(" ({})", shown_text(help)));
             }
             if let Some((loc, label)) = &p.related {
-                out.push_str(&format!(" [{label}: {}]", self.sources.position(*loc)));
+                out.push_str(&format!(" [{}: {}]", shown_text(label), self.sources.shown_position(*loc)));
             }
             out.push('\n');
         }
+        out.push_str(&self.not_shown(MAX_SHOWN_SHORT));
         out
+    }
+
+    /// `… and N more problems (E errors, W warnings)` when more than `shown` were found.
+    fn not_shown(&self, shown: usize) -> String {
+        let rest = &self.list[self.list.len().min(shown)..];
+        if rest.is_empty() {
+            return String::new();
+        }
+        let errors = rest.iter().filter(|p| p.severity == Severity::Error).count();
+        format!(
+            "… and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the first ones and run again\n",
+            rest.len(),
+            rest.len() - errors
+        )
+    }
+}
+
+/// Most problems [`Problems::render`] shows with snippets.
+pub const MAX_SHOWN_PRETTY: usize = 100;
+/// Most problems [`Problems::render_short`] lists.
+pub const MAX_SHOWN_SHORT: usize = 1_000;
+/// Longest message, help or label shown, in characters (values echoed in them are cut).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+/// Characters of a source line shown around a problem (long lines are cut to a window).
+const WINDOW_CHARS: usize = 100;
+/// A span over more lines than this is shown by its first line.
+const MAX_SPAN_LINES: usize = 6;
+
+/// Model text for a terminal: cut to [`MAX_MESSAGE_CHARS`], control characters made visible.
+fn shown_text(s: &str) -> String {
+    crate::escape::terminal(&crate::escape::clip(s, MAX_MESSAGE_CHARS)).into_owned()
+}
+
+impl Sources {
+    /// [`Sources::position`] with the file name escaped for a terminal.
+    pub fn shown_position(&self, loc: Loc) -> String {
+        crate::escape::terminal(&self.position(loc)).into_owned()
     }
 }
 
@@ -186,12 +266,12 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-/// A problem bound to its source text, in the shape miette renders.
+/// A problem bound to a window of its source text, in the shape miette renders.
 struct ShownProblem {
     message: String,
     severity: Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Window>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -199,25 +279,128 @@ impl ShownProblem {
     fn new(problem: &Problem, sources: &Sources) -> Self {
         let mut labels = Vec::new();
         let mut source = None;
-        let mut message = problem.message.clone();
+        let mut message = shown_text(&problem.message);
         if let Some(loc) = problem.loc {
-            let file = sources.get(loc.file);
-            source = Some(NamedSource::new(file.path.display().to_string(), file.text.to_string()));
-            labels.push(LabeledSpan::new_primary_with_span(
-                problem.label.clone(),
-                (loc.offset as usize, loc.len as usize),
-            ));
+            let window = Window::around(sources, loc);
+            if let Some(span) = window.span(sources, loc) {
+                labels.push(LabeledSpan::new_primary_with_span(problem.label.as_deref().map(shown_text), span));
+            }
             if let Some((rel, text)) = &problem.related {
-                if rel.file == loc.file {
-                    labels
-                        .push(LabeledSpan::new_with_span(Some(text.clone()), (rel.offset as usize, rel.len as usize)));
-                } else {
-                    message.push_str(&format!(" ({text} at {})", sources.position(*rel)));
+                match window.span(sources, *rel).filter(|_| rel.file == loc.file) {
+                    Some(span) => labels.push(LabeledSpan::new_with_span(Some(shown_text(text)), span)),
+                    None => message.push_str(&format!(" ({} at {})", shown_text(text), sources.shown_position(*rel))),
                 }
             }
-            message = format!("{}: {message}", sources.position(loc));
+            message = format!("{}: {message}", sources.shown_position(loc));
+            source = Some(window);
         }
-        ShownProblem { message, severity: problem.severity, help: problem.help.clone(), source, labels }
+        ShownProblem { message, severity: problem.severity, help: problem.help.as_deref().map(shown_text), source, labels }
+    }
+}
+
+/// The lines around a problem, each cut to [`WINDOW_CHARS`] around its column and escaped for
+/// the terminal: what miette shows, with the file's real line numbers. Built per problem from the
+/// lines it needs, so rendering costs the same on a minified 60 MB line as on a short one.
+struct Window {
+    name: String,
+    text: String,
+    file: FileId,
+    /// 1-based number of the window's first line.
+    first_line: usize,
+    /// The first character of each line shown.
+    first_char: usize,
+    /// Per line shown: its byte start in the file, and the window offset of each character from
+    /// `first_char` on (one past the last included).
+    lines: Vec<(usize, Vec<usize>)>,
+}
+
+impl Window {
+    fn around(sources: &Sources, loc: Loc) -> Window {
+        let file = sources.get(loc.file);
+        let (line, col) = sources.line_col(loc);
+        let end_line = sources.line_col(Loc { offset: loc.offset.saturating_add(loc.len), ..loc }).0;
+        let end_line = if end_line > line + MAX_SPAN_LINES { line } else { end_line };
+        let first_line = line.saturating_sub(1).max(1);
+        let last_line = (end_line + 1).min(sources.line_count(loc.file));
+        let first_char = (col - 1).saturating_sub(WINDOW_CHARS / 3);
+        let mut window = Window {
+            name: crate::escape::terminal(&file.path.display().to_string()).into_owned(),
+            text: String::new(),
+            file: loc.file,
+            first_line,
+            first_char,
+            lines: Vec::new(),
+        };
+        for n in first_line..=last_line {
+            if n > first_line {
+                window.text.push('\n');
+            }
+            let (start, end) = sources.line_range(loc.file, n);
+            window.push_line(&file.text[start..end], start);
+        }
+        window
+    }
+
+    /// Appends one line, cut to the window's columns, recording where each character lands.
+    fn push_line(&mut self, line: &str, start: usize) {
+        let mut chars = line.chars().skip(self.first_char).peekable();
+        if self.first_char > 0 && chars.peek().is_some() {
+            self.text.push('…');
+        }
+        let mut offsets = Vec::with_capacity(WINDOW_CHARS + 1);
+        for c in chars.by_ref().take(WINDOW_CHARS) {
+            offsets.push(self.text.len());
+            if crate::escape::is_unsafe(c) {
+                self.text.push_str(&crate::escape::terminal(&c.to_string()));
+            } else {
+                self.text.push(c);
+            }
+        }
+        offsets.push(self.text.len());
+        if chars.next().is_some() {
+            self.text.push('…');
+        }
+        self.lines.push((start, offsets));
+    }
+
+    /// The window span of `loc`, clamped to what is shown; `None` when its line is not shown.
+    fn span(&self, sources: &Sources, loc: Loc) -> Option<miette::SourceSpan> {
+        if loc.file != self.file {
+            return None;
+        }
+        let at = |offset: u32| -> Option<usize> {
+            let (line, col) = sources.line_col(Loc { offset, ..loc });
+            let (_, offsets) = self.lines.get(line.checked_sub(self.first_line)?)?;
+            let i = (col - 1).saturating_sub(self.first_char).min(offsets.len() - 1);
+            Some(offsets[i])
+        };
+        let start = at(loc.offset)?;
+        let end = at(loc.offset.saturating_add(loc.len)).filter(|&e| e >= start).unwrap_or_else(|| {
+            // The span ends on a later line (or past the window): show it to the end of its line.
+            let (line, _) = sources.line_col(loc);
+            self.lines[line - self.first_line].1.last().copied().unwrap_or(start)
+        });
+        Some((start, end - start).into())
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line - 1,
+            // miette counts the column in bytes of the window line, which starts with `…` when cut.
+            (inner.column() + self.first_char).saturating_sub(if self.first_char > 0 { '…'.len_utf8() } else { 0 }),
+            inner.line_count(),
+        )))
     }
 }
 
@@ -255,17 +438,25 @@ impl Diagnostic for ShownProblem {
 mod tests {
     use super::*;
 
-    /// The line index gives what counting newlines before the offset gives, at every offset
-    /// (inside multi-byte characters too, which round down to the character's start).
+    /// The line index gives what counting line breaks before the offset gives, at every offset
+    /// (inside multi-byte characters too, which round down to the character's start); a CR alone
+    /// is a line break, as in YAML and JSON.
     #[test]
     fn line_col_matches_counting_newlines() {
-        let text = "a: 1\n\nnodes: [é, 日本]\r\n  - x\n\n";
+        let text = "a: 1\n\nnodes: [é, 日本]\r\n  - x\n\nold: mac\rline\r\r";
         let mut sources = Sources::default();
         let file = sources.add(PathBuf::from("t.yaml"), text.into());
         for offset in 0..=text.len() + 2 {
             let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            let naive = (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1);
+            let unified = before.replace("\r\n", "\n").replace('\r', "\n");
+            // A CR at the very end may still turn out to be the first half of a CR LF.
+            let unified = if before.ends_with('\r') && text[before.len()..].starts_with('\n') {
+                unified[..unified.len() - 1].to_string() + "\r"
+            } else {
+                unified
+            };
+            let line_start = unified.rfind('\n').map_or(0, |i| i + 1);
+            let naive = (unified.matches('\n').count() + 1, unified[line_start..].chars().count() + 1);
             assert_eq!(sources.line_col(Loc { file, offset: offset as u32, len: 0 }), naive, "offset {offset}");
         }
     }

@@ -87,6 +87,41 @@ pub fn parse(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node, Pro
     }
 }
 
+/// Errors for strings (values and keys) holding characters no model text needs and terminals or
+/// documents would act on: control characters other than tab and line feed, and the
+/// bidirectional overrides ([`crate::escape::is_unsafe`]). One error per string, at its place.
+pub fn unsafe_text(root: &Node) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut work = vec![root];
+    while let Some(node) = work.pop() {
+        match &node.value {
+            Value::Str(s) => {
+                if let Some(c) = s.chars().find(|&c| crate::escape::is_unsafe(c) && !matches!(c, '\t' | '\n')) {
+                    problems.push(
+                        Problem::error(
+                            format!("text holds the control character U+{:04X}", c as u32),
+                            Some(node.loc),
+                        )
+                        .with_help(
+                            "model text may hold tabs and line breaks, but no other control characters and no \
+                             bidirectional overrides: a terminal or a document would act on them",
+                        ),
+                    );
+                }
+            }
+            Value::Seq(items) => work.extend(items.iter().rev()),
+            Value::Map(entries) => {
+                for (k, v) in entries.iter().rev() {
+                    work.push(v);
+                    work.push(k);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+        }
+    }
+    problems
+}
+
 /// The parser's message in a user's words: no library advice, no debug dumps.
 fn describe_error(err: &serde_saphyr::Error) -> String {
     if let serde_saphyr::Error::Budget { breach, .. } = err {
@@ -113,9 +148,11 @@ fn describe_error(err: &serde_saphyr::Error) -> String {
     }
 }
 
-/// Byte offset of a 1-based line and character column.
+/// Byte offset of a 1-based line and character column; LF, CR LF and a lone CR end a line.
 fn offset_of_line_col(text: &str, line: usize, column: usize) -> Option<usize> {
-    let line_start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
+    let bytes = text.as_bytes();
+    let breaks = bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let line_start = if line <= 1 { 0 } else { breaks.map(|(i, _)| i + 1).nth(line - 2)? };
     let rest = &text[line_start..];
     let in_line = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
     Some(line_start + in_line)
