@@ -48,7 +48,7 @@ pub fn run(what: What) -> Result<(), Failure> {
         Format::Json => to_json(&explanations)?,
         Format::Text => {
             let style = Style::detect();
-            explanations.iter().map(|x| text::explanation(x, &style)).collect::<Vec<_>>().join("\n")
+            style.finish(explanations.iter().map(|x| text::explanation(x, &style)).collect::<Vec<_>>().join("\n"))
         }
     };
     write_output(None, &content)

@@ -138,7 +138,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         GapsFormat::Text => {
             let style = args.out.style();
             let patches = vulns.as_ref().map(|v| vulns::section(v, &model.settings.currency, args.top, &style));
-            render(&doc, model, args.top, &style) + &patches.unwrap_or_default()
+            style.finish(render(&doc, model, args.top, &style) + &patches.unwrap_or_default())
         }
     };
     args.out.write(&content)

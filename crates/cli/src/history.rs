@@ -106,7 +106,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
         return Ok(());
     }
     for p in &report.problems {
-        println!("record #{}: {}", p.seq, p.message);
+        println!("record #{}: {}", p.seq, riskpath_model::escape::terminal(&p.message));
     }
     let first = report.problems[0].seq;
     Err(Failure::findings(format!(
@@ -145,7 +145,10 @@ fn list(args: &Args) -> Result<(), Failure> {
             let doc = serde_json::json!({"schema_version": 1, "db": store.path().display().to_string(), "runs": runs});
             to_json(&doc)?
         }
-        Format::Text => text(&store.path().display().to_string(), &records, shown, &Style::detect()),
+        Format::Text => {
+            let style = Style::detect();
+            style.finish(text(&store.path().display().to_string(), &records, shown, &style))
+        }
     };
     write_output(None, &content)
 }

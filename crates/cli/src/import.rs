@@ -113,7 +113,7 @@ pub fn run(source: Source) -> Result<(), Failure> {
     let summary = &imported.summary;
     let content = match args.format {
         Format::Json => to_json(&serde_json::json!({"schema_version": 1, "output": out, "import": summary}))?,
-        Format::Text => text(scanner, summary, &out),
+        Format::Text => riskpath_report::style::Style::plain().finish(text(scanner, summary, &out)),
     };
     crate::common::write_output(None, &content)
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use riskpath_import::aws;
+use riskpath_model::escape::terminal;
 
 use crate::common::Failure;
 
@@ -49,12 +50,12 @@ pub fn run(args: AwsIamArgs) -> Result<(), Failure> {
     let folder = args.dir.join(aws::FOLDER);
     imported.generated.replace(&folder).map_err(|e| Failure::usage(e.to_string()))?;
     for w in &imported.warnings {
-        eprintln!("warning: {}: {}", w.subject, w.message);
+        eprintln!("warning: {}: {}", terminal(&w.subject), terminal(&w.message));
     }
     let r = &imported.report;
     println!(
         "imported AWS account(s) {}: {} principals, {} nodes, {} edges ({} rules) into {}",
-        r.accounts.join(", "),
+        terminal(&r.accounts.join(", ")),
         r.principals,
         r.nodes,
         r.edges,

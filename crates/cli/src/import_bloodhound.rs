@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use riskpath_import::bloodhound;
 use riskpath_import::output::Generated;
+use riskpath_model::escape::terminal;
 
 use crate::common::{Failure, print_problems};
 
@@ -59,10 +60,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     imported.generated.replace(&folder).map_err(|e| Failure::usage(e.to_string()))?;
     let report = &imported.report;
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", terminal(w));
     }
     for line in report.summary() {
-        println!("{line}");
+        println!("{}", terminal(&line));
     }
     println!("wrote {} (what was mapped and what was not: {})", folder.display(), folder.join("report.md").display());
     starter(&args.dir, &folder, report)

@@ -119,7 +119,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         IncidentFormat::Md => runbook(model, &result),
         IncidentFormat::Text => {
             let style = args.out.style();
-            text(model, &result, args.top, &style)
+            style.finish(text(model, &result, args.top, &style))
         }
     };
     args.out.write(&content)
@@ -478,9 +478,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 action_title(s.action),
                 md(&s.instruction),
                 code(&s.from),
-                s.kind,
+                md(&s.kind),
                 code(&s.to),
-                s.technique,
+                md(&s.technique),
                 technique_name(&s.technique),
                 percent(s.breach_share)
             );
@@ -540,13 +540,14 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 h.detected_by.iter().map(|d| format!("{} ({:.0}%)", code(&d.control), d.detect * 100.0)).collect();
             format!("Detected by {}: check their alerts first.", list.join(", "))
         };
-        let related = if h.related.is_empty() { String::new() } else { format!(" Related: {}.", h.related.join(", ")) };
+        let related =
+            if h.related.is_empty() { String::new() } else { format!(" Related: {}.", md(&h.related.join(", "))) };
         let _ = writeln!(
             out,
             "{}. [ ] **{} {}** — on {} of breach paths, fires in {} of trials, from step {} on. Steps: {}. {detect}{related}",
             i + 1,
-            h.technique,
-            name,
+            md(&h.technique),
+            md(name),
             percent(h.breach_share),
             percent(h.probability),
             h.first_step,
@@ -567,9 +568,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             .map(|s| {
                 format!(
                     "{} from {} ({} {}, {} of the time)",
-                    s.kind,
+                    md(&s.kind),
                     code(&s.from),
-                    s.technique,
+                    md(&s.technique),
                     technique_name(&s.technique),
                     percent(s.share)
                 )
@@ -604,9 +605,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 "| {} | {} -{}-> {} | {} | {} | {} | {} ({}) |",
                 i + 1,
                 code(&h.from),
-                h.kind,
+                md(&h.kind),
                 code(&h.to),
-                h.technique,
+                md(&h.technique),
                 percent(h.probability),
                 percent(h.breach_share),
                 money(h.at_stake_removed, cur),

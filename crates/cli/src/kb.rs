@@ -91,7 +91,7 @@ fn list(args: ListArgs) -> Result<(), Failure> {
             "platform_bound_mitigations": MITIGATION_PLATFORMS,
             "catalog": CATALOG,
         }))?,
-        Format::Text => render(&Style::detect()),
+        Format::Text => Style::detect().finish(render(&Style::detect())),
     };
     write_output(None, &content)
 }
@@ -215,7 +215,7 @@ fn catalog(args: ListArgs) -> Result<(), Failure> {
                 }
                 let _ = writeln!(out, "  {}", style.dim(&clip(c.rationale, 96)));
             }
-            out
+            Style::detect().finish(out)
         }
     };
     write_output(None, &content)
@@ -297,7 +297,7 @@ fn import_attack(args: ImportArgs) -> Result<(), Failure> {
                 out,
                 "use it in a model with `settings: {{attack: {hint}}}` (relative to the model directory)"
             );
-            out
+            Style::detect().finish(out)
         }
     };
     write_output(None, &content)
@@ -423,7 +423,7 @@ fn group(args: GroupArgs) -> Result<(), Failure> {
                     );
                 }
             }
-            out
+            Style::detect().finish(out)
         }
     };
     write_output(None, &content)

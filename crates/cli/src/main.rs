@@ -174,7 +174,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("riskpath: {}", failure.message);
+                eprintln!("riskpath: {}", riskpath_model::escape::terminal_output(&failure.message, false));
             }
             ExitCode::from(failure.code)
         }

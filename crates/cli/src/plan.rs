@@ -74,9 +74,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         Format::Text => {
             let style = args.out.style();
-            saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::plan_note(s, &style))
-                + &decisions::plan_section(&result, currency, &style)
-                + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials))
+            style.finish(
+                saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::plan_note(s, &style))
+                    + &decisions::plan_section(&result, currency, &style)
+                    + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials)),
+            )
         }
     };
     args.out.write(&content)

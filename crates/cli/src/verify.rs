@@ -147,7 +147,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let content = match args.format {
         VerifyFormat::Text => {
             let style = args.out.style();
-            render::text(&doc, &style)
+            style.finish(render::text(&doc, &style))
         }
         VerifyFormat::Json => to_json(&doc)?,
         VerifyFormat::Junit => render::junit(&doc, &base, check_seconds),

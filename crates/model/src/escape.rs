@@ -43,7 +43,8 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
 }
 
 /// A whole terminal document: unsafe characters made visible except line breaks and tabs, and,
-/// with `keep_colour`, the SGR colour sequences (`ESC [ digits ; … m`) riskpath's styles write.
+/// with `keep_colour`, the colour codes riskpath's styles write ([`OUR_SGR`]; any other escape
+/// sequence, e.g. one hiding text, is shown).
 pub fn terminal_output(text: &str, keep_colour: bool) -> Cow<'_, str> {
     let allowed = |c: char| matches!(c, '\n' | '\t');
     if !text.chars().any(|c| is_unsafe(c) && !allowed(c)) {
@@ -58,20 +59,23 @@ pub fn terminal_output(text: &str, keep_colour: bool) -> Cow<'_, str> {
             rest = &rest[sgr..];
             continue;
         }
-        if is_unsafe(c) && !allowed(c) { visible(c, &mut out) } else { out.push(c) }
+        if is_unsafe(c) && !allowed(c) {
+            visible(c, &mut out)
+        } else {
+            out.push(c)
+        }
         rest = &rest[c.len_utf8()..];
     }
     Cow::Owned(out)
 }
 
-/// Length of the SGR sequence `ESC [ [0-9;]* m` at the start of `s`, or 0.
+/// The colour codes riskpath's own styles write (bold, dim, red, green, yellow, cyan, reset).
+const OUR_SGR: [&str; 7] =
+    ["\u{1b}[0m", "\u{1b}[1m", "\u{1b}[2m", "\u{1b}[31m", "\u{1b}[32m", "\u{1b}[33m", "\u{1b}[36m"];
+
+/// Length of the colour code of ours at the start of `s`, or 0 (any other sequence is escaped).
 fn sgr_len(s: &str) -> usize {
-    let bytes = s.as_bytes();
-    if bytes.len() < 3 || bytes[0] != 0x1b || bytes[1] != b'[' {
-        return 0;
-    }
-    let params = bytes[2..].iter().take_while(|b| b.is_ascii_digit() || **b == b';').count();
-    if params <= 32 && bytes.get(2 + params) == Some(&b'm') { 3 + params } else { 0 }
+    OUR_SGR.iter().find(|code| s.starts_with(*code)).map_or(0, |code| code.len())
 }
 
 /// Text for Markdown prose and table cells: renders as the text itself. HTML is entity-escaped,
@@ -165,9 +169,15 @@ mod tests {
 
     #[test]
     fn terminal_documents_keep_lines_and_our_colours_only() {
-        let doc = "\u{1b}[1mtitle\u{1b}[0m\nrow\twith \u{1b}]0;x\u{7} and \u{1b}[2J\n";
-        assert_eq!(terminal_output(doc, true), "\u{1b}[1mtitle\u{1b}[0m\nrow\twith \\e]0;x\\u{7} and \\e[2J\n");
-        assert_eq!(terminal_output(doc, false), "\\e[1mtitle\\e[0m\nrow\twith \\e]0;x\\u{7} and \\e[2J\n");
+        let doc = "\u{1b}[1mtitle\u{1b}[0m\nrow\twith \u{1b}]0;x\u{7} and \u{1b}[2J \u{1b}[8mhidden\u{1b}[31\n";
+        assert_eq!(
+            terminal_output(doc, true),
+            "\u{1b}[1mtitle\u{1b}[0m\nrow\twith \\e]0;x\\u{7} and \\e[2J \\e[8mhidden\\e[31\n"
+        );
+        assert_eq!(
+            terminal_output(doc, false),
+            "\\e[1mtitle\\e[0m\nrow\twith \\e]0;x\\u{7} and \\e[2J \\e[8mhidden\\e[31\n"
+        );
         assert!(matches!(terminal_output("plain\ntext\n", false), Cow::Borrowed(_)));
     }
 

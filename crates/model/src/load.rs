@@ -194,8 +194,7 @@ fn read_file(sources: &Sources, id: FileId, options: &LoadOptions) -> Result<(Fi
         return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
             .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
     }
-    let mut reader = Reader::default();
-    reader.problems = yaml::unsafe_text(&root);
+    let mut reader = Reader { problems: yaml::unsafe_text(&root) };
     let contents = reader.file(&root);
     Ok((contents, reader.problems))
 }
@@ -238,8 +237,24 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<String, Problem> {
         }
         Err(e) => return Err(fail(e.to_string())),
     };
-    String::from_utf8(bytes)
-        .map_err(|e| fail(format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let (line, column) = end_position(std::str::from_utf8(valid).unwrap_or_default());
+        Problem::error(
+            format!("{}:{line}:{column}: not UTF-8 (invalid byte at offset {})", path.display(), valid.len()),
+            None,
+        )
+        .with_help("model files are UTF-8 text; re-save the file as UTF-8")
+    })
+}
+
+/// 1-based line and column just after `text`, lines ending at LF, CR LF or a lone CR.
+fn end_position(text: &str) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let breaks =
+        bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let (count, last) = breaks.fold((0, None), |(n, _), (i, _)| (n + 1, Some(i)));
+    (count + 1, text[last.map_or(0, |i| i + 1)..].chars().count() + 1)
 }
 
 /// Concatenates the files' items and applies settings, reporting a setting given twice.

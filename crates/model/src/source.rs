@@ -31,7 +31,10 @@ impl SourceFile {
         self.line_starts.get_or_init(|| {
             // Line breaks as YAML and JSON read them: LF, CR LF, and a CR alone.
             let bytes = self.text.as_bytes();
-            let breaks = bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            let breaks = bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
             std::iter::once(0).chain(breaks.map(|(i, _)| i as u32 + 1)).collect()
         })
     }
@@ -294,7 +297,13 @@ impl ShownProblem {
             message = format!("{}: {message}", sources.shown_position(loc));
             source = Some(window);
         }
-        ShownProblem { message, severity: problem.severity, help: problem.help.as_deref().map(shown_text), source, labels }
+        ShownProblem {
+            message,
+            severity: problem.severity,
+            help: problem.help.as_deref().map(shown_text),
+            source,
+            labels,
+        }
     }
 }
 
@@ -322,7 +331,12 @@ impl Window {
         let end_line = if end_line > line + MAX_SPAN_LINES { line } else { end_line };
         let first_line = line.saturating_sub(1).max(1);
         let last_line = (end_line + 1).min(sources.line_count(loc.file));
-        let first_char = (col - 1).saturating_sub(WINDOW_CHARS / 3);
+        // Lines that fit are shown whole; on a longer one the window starts a third before the column.
+        let fits = (first_line..=last_line).all(|n| {
+            let (start, end) = sources.line_range(loc.file, n);
+            end - start <= WINDOW_CHARS || file.text[start..end].chars().nth(WINDOW_CHARS).is_none()
+        });
+        let first_char = if fits { 0 } else { (col - 1).saturating_sub(WINDOW_CHARS / 3) };
         let mut window = Window {
             name: crate::escape::terminal(&file.path.display().to_string()).into_owned(),
             text: String::new(),
@@ -459,5 +473,78 @@ mod tests {
             let naive = (unified.matches('\n').count() + 1, unified[line_start..].chars().count() + 1);
             assert_eq!(sources.line_col(Loc { file, offset: offset as u32, len: 0 }), naive, "offset {offset}");
         }
+    }
+
+    fn one_file(text: &str) -> (Sources, FileId) {
+        let mut sources = Sources::default();
+        let file = sources.add(PathBuf::from("m.json"), text.into());
+        (sources, file)
+    }
+
+    /// A problem past column 65,535 of a minified file panicked in miette ("Formatting argument
+    /// out of range", issue 25): it is shown in a window of its line with the real column.
+    #[test]
+    fn problems_on_long_lines_show_a_window_with_the_real_column() {
+        let line = format!(
+            "{{\"pad\": \"{}\", \"bad\": \"é-target\", \"more\": \"{}\"}}",
+            "x".repeat(150_000),
+            "y".repeat(90_000)
+        );
+        let offset = line.find("é-target").unwrap() as u32;
+        let (sources, file) = one_file(&line);
+        let problem = Problem::error("unknown node `é-target`", Some(Loc { file, offset, len: 9 })).with_label("here");
+        let problems = Problems { list: vec![problem], sources };
+        let shown = problems.render(false);
+        assert!(shown.contains("m.json:1:150021: unknown node"), "{shown}");
+        assert!(shown.contains("é-target"), "{shown}");
+        assert!(shown.len() < 2_000, "the window, not the line: {} bytes", shown.len());
+        assert!(problems.render_short().starts_with("m.json:1:150021: error: unknown node"));
+    }
+
+    /// Control characters in messages, labels, helps and file names reach the terminal escaped.
+    #[test]
+    fn rendering_escapes_model_text_and_file_names() {
+        let mut sources = Sources::default();
+        let file = sources.add(PathBuf::from("evil\u{1b}]0;PWNED\u{7}.yaml"), "id: \"\u{1b}[2J\"\n".into());
+        let problem = Problem::error("unknown node `\u{1b}[2J`", Some(Loc { file, offset: 4, len: 6 }))
+            .with_help("did you mean `\u{1b}[1m`?")
+            .with_label("\u{9b}here");
+        let problems = Problems { list: vec![problem], sources };
+        for shown in [problems.render(false), problems.render(true), problems.render_short()] {
+            assert!(!shown.contains("\u{7}") && !shown.contains("\u{9b}") && !shown.contains("\u{1b}]"), "{shown:?}");
+            assert!(!shown.contains("\u{1b}[2J") && !shown.contains("\u{1b}[1m`"), "{shown:?}");
+            assert!(shown.contains("\\e]0;PWNED"), "{shown:?}");
+        }
+    }
+
+    /// 20,000 problems took 27.9 s to render with snippets (issue 25): at most 100 are shown with
+    /// snippets and 1,000 in short form, the rest counted; echoed values are cut.
+    #[test]
+    fn many_problems_are_capped_and_long_values_cut() {
+        let text = "- a\n".repeat(20_000);
+        let (sources, file) = one_file(&text);
+        let list = (0..20_000u32)
+            .map(|i| {
+                Problem::error(
+                    format!("duplicate id `{}`", "v".repeat(100_000)),
+                    Some(Loc { file, offset: i * 4 + 2, len: 1 }),
+                )
+            })
+            .collect();
+        let problems = Problems { list, sources };
+        let started = std::time::Instant::now();
+        let pretty = problems.render(false);
+        let short = problems.render_short();
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        assert_eq!(pretty.matches("duplicate id").count(), MAX_SHOWN_PRETTY);
+        assert!(
+            pretty.contains("… and 19900 more problem(s) not shown (19900 error(s), 0 warning(s))"),
+            "{}",
+            &pretty[pretty.len() - 300..]
+        );
+        assert_eq!(short.lines().count(), MAX_SHOWN_SHORT + 1);
+        assert!(short.contains("… and 19000 more problem(s)"));
+        assert!(short.len() < MAX_SHOWN_SHORT * (MAX_MESSAGE_CHARS + 100), "{} bytes", short.len());
+        assert!(short.contains("(+99615 characters)"), "{}", short.lines().next().unwrap());
     }
 }

@@ -87,9 +87,11 @@ pub fn parse(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node, Pro
     }
 }
 
-/// Errors for strings (values and keys) holding characters no model text needs and terminals or
-/// documents would act on: control characters other than tab and line feed, and the
-/// bidirectional overrides ([`crate::escape::is_unsafe`]). One error per string, at its place.
+/// Warnings for strings (values and keys) holding characters no model text needs and terminals
+/// or documents would act on: control characters other than tab and line feed, and the
+/// bidirectional overrides ([`crate::escape::is_unsafe`]). Every output escapes them, so a model
+/// (or an import from a directory where anyone may name an object) still loads; one warning per
+/// string, at its place.
 pub fn unsafe_text(root: &Node) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut work = vec![root];
@@ -98,13 +100,16 @@ pub fn unsafe_text(root: &Node) -> Vec<Problem> {
             Value::Str(s) => {
                 if let Some(c) = s.chars().find(|&c| crate::escape::is_unsafe(c) && !matches!(c, '\t' | '\n')) {
                     problems.push(
-                        Problem::error(
-                            format!("text holds the control character U+{:04X}", c as u32),
+                        Problem::warning(
+                            format!(
+                                "text holds U+{:04X}, a control or bidirectional-override character (shown escaped)",
+                                c as u32
+                            ),
                             Some(node.loc),
                         )
                         .with_help(
-                            "model text may hold tabs and line breaks, but no other control characters and no \
-                             bidirectional overrides: a terminal or a document would act on them",
+                            "model text needs no control characters but tabs and line breaks, and no bidirectional \
+                             overrides: a terminal or a document would act on them, so riskpath shows them as escapes",
                         ),
                     );
                 }
@@ -151,7 +156,8 @@ fn describe_error(err: &serde_saphyr::Error) -> String {
 /// Byte offset of a 1-based line and character column; LF, CR LF and a lone CR end a line.
 fn offset_of_line_col(text: &str, line: usize, column: usize) -> Option<usize> {
     let bytes = text.as_bytes();
-    let breaks = bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let breaks =
+        bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
     let line_start = if line <= 1 { 0 } else { breaks.map(|(i, _)| i + 1).nth(line - 2)? };
     let rest = &text[line_start..];
     let in_line = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);

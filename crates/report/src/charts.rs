@@ -7,23 +7,8 @@
 
 use std::fmt::Write;
 
-/// Escapes text for XML/HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text for XML/HTML content and attribute values: the one XML escaper, [`riskpath_model::escape`]'s.
+pub use riskpath_model::escape::xml as esc;
 
 pub use crate::style::clip;
 

@@ -6,39 +6,9 @@ use std::fmt::Write;
 
 use crate::view::Report;
 
-/// Escapes text for Markdown prose and table cells.
-pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An inline code span (ids, techniques): literal text, safe in a table cell.
-pub fn code(s: &str) -> String {
-    let s: String = s.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }).collect();
-    let s = s.replace('|', "\\|");
-    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad =
-        if s.starts_with('`') || s.ends_with('`') || s.starts_with(' ') && s.ends_with(' ') && !s.trim().is_empty() {
-            " "
-        } else {
-            ""
-        };
-    format!("{fence}{pad}{s}{pad}{fence}")
-}
+/// Text for Markdown prose and table cells, and inline code spans: the one Markdown escaper,
+/// [`riskpath_model::escape`]'s.
+pub use riskpath_model::escape::{markdown as md, markdown_code as code};
 
 /// A table cell with the model's words on it after a line break (already-escaped `cell`, raw `note`).
 fn with_note(cell: String, note: Option<&str>) -> String {

@@ -37,6 +37,15 @@ impl Style {
     pub fn cyan(&self, text: &str) -> String {
         self.paint("36", text)
     }
+    /// A finished text document made safe for a terminal: every control character other than line
+    /// breaks, tabs and (when colouring) the colour codes written here is shown as a visible escape
+    /// ([`riskpath_model::escape::terminal_output`]). Every text output passes through here.
+    pub fn finish(&self, document: String) -> String {
+        match riskpath_model::escape::terminal_output(&document, self.color) {
+            std::borrow::Cow::Borrowed(_) => document,
+            std::borrow::Cow::Owned(safe) => safe,
+        }
+    }
 }
 
 /// Terminal width the text renderers aim for.
@@ -61,11 +70,12 @@ pub fn wrap_joined(parts: &[String], sep: &str, first_prefix: &str, indent: usiz
     out
 }
 
-/// Model text (a description, a relation) made safe for a terminal: control characters, escape
-/// sequences included, become spaces and runs of whitespace one space.
+/// Free model text (a description, a relation) flattened for wrapping in a terminal: line breaks,
+/// tabs and runs of spaces become one space; other control characters are made visible
+/// ([`riskpath_model::escape::terminal`]).
 pub fn terminal_text(text: &str) -> String {
-    let cleaned: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    let flat = text.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    riskpath_model::escape::terminal(&flat).into_owned()
 }
 
 /// Word-wraps free text at `width` (after [`terminal_text`]), the first line starting with

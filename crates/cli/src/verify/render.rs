@@ -161,23 +161,7 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     out
 }
 
-/// XML text with the five entities escaped and characters XML 1.0 forbids dropped.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use riskpath_model::escape::xml;
 
 /// JUnit XML: one testsuite, one testcase per control. Fail and stale are `<failure>`, error is
 /// `<error>`, unchecked and planned are `<skipped>`.
@@ -362,7 +346,7 @@ mod tests {
         let text = wrap(&"word ".repeat(60), 6, "- ", 40);
         assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
         assert!(text.starts_with("      - word"));
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot; ");
         assert_eq!(model_relative("examples/acme/security.yaml", Path::new("examples/acme")), "security.yaml");
         assert_eq!(model_relative("/tmp/my model/x.yaml", Path::new("/tmp/my model")), "x.yaml");
     }

@@ -130,9 +130,7 @@ impl Report {
     }
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+use riskpath_model::escape::markdown as cell;
 
 /// The graph with dense node numbers, for many searches.
 pub struct Dense<'a> {

@@ -1,6 +1,7 @@
 //! What an import read and wrote, and what it could not map: the summary the command prints and
 //! the `report.md` beside the generated files (unmapped kinds by name, placeholders, rules applied).
 
+use riskpath_model::escape::{markdown as md, markdown_code as code};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -132,13 +133,13 @@ impl Report {
         if !self.warnings.is_empty() {
             s += "\n## Warnings\n\n";
             for w in &self.warnings {
-                let _ = writeln!(s, "- {w}");
+                let _ = writeln!(s, "- {}", md(w));
             }
         }
         if !self.duplicates.is_empty() {
             s += "\n## Objects read more than once (merged)\n\n";
             for (id, first, second) in &self.duplicates {
-                let _ = writeln!(s, "- {id}: {first} and {second}");
+                let _ = writeln!(s, "- {}: {} and {}", code(id), md(first), md(second));
             }
         }
         s
@@ -147,7 +148,7 @@ impl Report {
     fn documents_md(&self, s: &mut String) {
         s.push_str("## Documents read\n\n| document | format | items |\n|---|---|---:|\n");
         for (name, format, items) in &self.documents {
-            let _ = writeln!(s, "| `{name}` | {format} | {items} |");
+            let _ = writeln!(s, "| {} | {} | {items} |", code(name), md(format));
         }
     }
 
@@ -162,7 +163,7 @@ impl Report {
         );
         s.push_str("| edge kind | edges |\n|---|---:|\n");
         for (k, n) in &e.edges_by_kind {
-            let _ = writeln!(s, "| `{k}` | {n} |");
+            let _ = writeln!(s, "| {} | {n} |", code(k));
         }
         let _ = write!(s, "\nCrown jewels ({}): {}.\n", e.jewels.len(), list(&e.jewels));
         if self.default_loss {
@@ -180,7 +181,7 @@ impl Report {
             e.loss_groups
         );
         for p in &e.presets_skipped {
-            let _ = writeln!(s, "- not written: {p}");
+            let _ = writeln!(s, "- not written: {}", md(p));
         }
     }
 
@@ -192,7 +193,7 @@ impl Report {
             p.special_identities, p.replication, p.azure
         );
         for (k, n) in &p.adcs {
-            let _ = writeln!(s, "- {k}: {n}");
+            let _ = writeln!(s, "- {}: {n}", md(k));
         }
     }
 
@@ -202,10 +203,10 @@ impl Report {
             s.push_str("Every kind read was mapped.\n");
         }
         for (k, n) in &self.unmapped {
-            let _ = writeln!(s, "- {k}: {n}");
+            let _ = writeln!(s, "- {}: {n}", md(k));
         }
         for (k, n) in &self.skipped {
-            let _ = writeln!(s, "- {k}: {n} (read through other kinds or not modelled)");
+            let _ = writeln!(s, "- {}: {n} (read through other kinds or not modelled)", md(k));
         }
         let _ = write!(
             s,
@@ -213,7 +214,7 @@ impl Report {
             if self.placeholders.is_empty() {
                 "none".to_string()
             } else {
-                self.placeholders.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+                self.placeholders.iter().map(|(k, v)| format!("{} {v}", md(k))).collect::<Vec<_>>().join(", ")
             },
             self.deleted_objects,
             self.deleted_edges,
@@ -233,9 +234,5 @@ impl Report {
 }
 
 fn list<T: AsRef<str>>(items: &[T]) -> String {
-    if items.is_empty() {
-        "none".into()
-    } else {
-        items.iter().map(|i| i.as_ref().to_string()).collect::<Vec<_>>().join(", ")
-    }
+    if items.is_empty() { "none".into() } else { items.iter().map(|i| md(i.as_ref())).collect::<Vec<_>>().join(", ") }
 }
