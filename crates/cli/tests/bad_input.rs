@@ -545,7 +545,7 @@ fn non_utf8_bytes_are_an_error_not_a_crash() {
     assert_no_panic(&out);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("cannot read bin.yaml: not UTF-8 (invalid byte at offset 17)"), "{err}");
+    assert!(err.contains("bin.yaml:2:11: not UTF-8 (invalid byte at offset 17)"), "{err}");
 }
 
 #[test]

@@ -172,7 +172,7 @@ fn check_problems(text: &str, problems: &Problems) {
             // Positions are 1-based and within the text.
             let (line, col) = problems.sources.line_col(loc);
             assert!(line >= 1 && col >= 1);
-            assert!(line <= text.split('\n').count());
+            assert!(line <= text.replace("\r\n", "\n").replace('\r', "\n").split('\n').count());
         }
         if let Some((loc, label)) = &p.related {
             check_loc(text, *loc, label);
