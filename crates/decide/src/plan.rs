@@ -12,6 +12,8 @@ use microlp::{
     ComparisonOp, OptimizationDirection, Problem as MicroProblem, SolutionStatus, SolveOptions, Variable as MicroVar,
 };
 
+use riskpath_engine::booking::OrdF64;
+
 use crate::worlds::Worlds;
 
 /// An initiative as the planner sees it.
@@ -237,20 +239,6 @@ pub fn improve(problem: &Problem, oracle: &dyn AleOracle, schedule: &Schedule, p
         }
     }
     best
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct OrdF64(f64);
-impl Eq for OrdF64 {}
-impl PartialOrd for OrdF64 {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for OrdF64 {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
 }
 
 /// What the exact solver found: a schedule, its objective, and a proven lower bound on the optimum.

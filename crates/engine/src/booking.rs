@@ -103,9 +103,9 @@ pub fn event_mean(model: &Model, jewel: &str) -> f64 {
     }
 }
 
-/// An `f64` ordered by `total_cmp`, for sort keys.
+/// An `f64` ordered by `total_cmp`, for sort keys and heaps.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct OrdF64(f64);
+pub struct OrdF64(pub f64);
 
 impl Eq for OrdF64 {}
 
