@@ -43,6 +43,12 @@ pub struct MinCut {
     pub edges: Vec<CutEdge>,
 }
 
+/// What cutting model edge `edge` costs, in the cut's unit; `None` when the edge cannot be cut.
+/// Every cut and containment reads an edge's cost through here and nowhere else.
+pub fn edge_cost(model: &Model, edge: usize) -> Option<f64> {
+    Some(model.edges[edge].fix_cost)
+}
+
 /// The cheapest set of edges (by `fix_cost`) whose removal separates every source from every sink,
 /// over the edges some actor can use (p > 0). AND conditions are ignored, so the cut also holds
 /// when they are met: it over-approximates what an attacker can do, never under.
@@ -54,10 +60,10 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
     }
     let (source, sink) = (NodeIndex::new(n), NodeIndex::new(n + 1));
     let usable: Vec<usize> = (0..graph.edges.len()).filter(|&e| graph.edges[e].p.iter().any(|&p| p > 0.0)).collect();
-    let big = 1.0 + usable.iter().map(|&e| model.edges[graph.edges[e].model_index].fix_cost).sum::<f64>();
+    let big = 1.0 + usable.iter().filter_map(|&e| edge_cost(model, graph.edges[e].model_index)).sum::<f64>();
     for &e in &usable {
         let ce = &graph.edges[e];
-        let cap = model.edges[ce.model_index].fix_cost;
+        let cap = edge_cost(model, ce.model_index).unwrap_or(big);
         net.add_edge(NodeIndex::new(ce.from as usize), NodeIndex::new(ce.to as usize), cap);
     }
     for &s in sources {
