@@ -10,7 +10,9 @@ use riskpath_engine::Posture;
 use riskpath_model::Model;
 use riskpath_model::kb::{self, Skill};
 use riskpath_report::markdown::{code, md};
-use riskpath_report::style::{Style, WIDTH, clip, money, percent, terminal_text, wrap_joined, wrap_text as wrap};
+use riskpath_report::style::{
+    NO_FINITE_CUT, Style, WIDTH, clip, cost, money, percent, terminal_text, wrap_joined, wrap_text as wrap,
+};
 use serde::Serialize;
 
 use crate::ModelArgs;
@@ -90,7 +92,7 @@ pub struct Method {
 const METHOD: Method = Method {
     jewels: "compromised nodes held in every trial; P(reached) = share of trials reaching the jewel; at_stake = P × mean loss",
     next_hops: "re-simulated: at_stake_removed = at stake minus at stake with the edge removed, same seed and stream (common random numbers); breach_share = share of breach trials in which the hop lies on a live path to a jewel",
-    containment: "minimum-cost edge cut (fix_cost, default 1) from the compromised set to the reachable jewels, AND conditions ignored; remaining = re-simulated with the cut edges removed",
+    containment: "minimum-cost cut of removable edges (cost: the edge's fix_cost, else its kind's default of 1 day; money when settings.day_rate or any money cost is given, else days; edges with removable: false or of a kind that is a fact of the design are never cut) from the compromised set to the reachable jewels, AND conditions ignored; remaining = re-simulated with the cut edges removed",
     hunt: "breach_share = share of breach trials in which an edge of the technique lies on a live path to a jewel; detected_by = counted controls whose scope covers those edges and that detect the technique",
 };
 
@@ -259,15 +261,15 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     let c = &x.containment;
     let _ =
         writeln!(out, "\n{}", style.bold("Containment: the cheapest cut between the compromised set and the jewels"));
-    if c.steps.is_empty() {
+    if c.cost.is_none() {
+        let _ = writeln!(out, "{}", style.red(&wrap(NO_FINITE_CUT, "  ", 2, WIDTH)));
+    } else if c.steps.is_empty() {
         let _ =
             writeln!(out, "  {}", style.green("nothing to cut: no crown jewel is reachable from the compromised set"));
     } else {
-        let _ = writeln!(
-            out,
-            "  {}",
-            style.dim(&format!("{} edge(s), cost {}; revoke all of them:", c.steps.len(), c.cost))
-        );
+        let total = cost(c.cost.unwrap_or_default(), c.unit, cur);
+        let _ =
+            writeln!(out, "  {}", style.dim(&format!("{} edge(s), cost {total}; revoke all of them:", c.steps.len())));
         for (i, s) in c.steps.iter().enumerate() {
             let prefix = format!("  {}. [{}] ", i + 1, action_title(s.action));
             let _ = writeln!(out, "{}", wrap(&s.instruction, &prefix, 7, WIDTH));
@@ -456,7 +458,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     // Step 1: contain.
     let c = &x.containment;
     let _ = writeln!(out, "\n## Step 1 — Contain: cut the paths to the crown jewels\n");
-    if c.steps.is_empty() {
+    if c.cost.is_none() {
+        let _ = writeln!(out, "No containment cut: {}. Isolate the compromised nodes themselves.", md(NO_FINITE_CUT));
+    } else if c.steps.is_empty() {
         let _ = writeln!(
             out,
             "No crown jewel is reachable from the compromised set: nothing to cut. Isolate the compromised nodes as usual."
@@ -464,10 +468,10 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     } else {
         let _ = writeln!(
             out,
-            "The cheapest set of accesses (cost {}; fix cost 1 per edge unless the model says otherwise) whose removal \
+            "The cheapest set of accesses (cost {}; an edge costs its `fix_cost`, else one day of effort) whose removal \
              separates the compromised set from every reachable crown jewel. Do all of them; isolating the compromised \
              nodes themselves, where the business can take it, also works.\n",
-            c.cost
+            cost(c.cost.unwrap_or_default(), c.unit, cur)
         );
         for (i, s) in c.steps.iter().enumerate() {
             let relation = s.relation.as_deref().map_or(String::new(), |r| format!("{}: ", md(r)));

@@ -10,9 +10,6 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_riskpath");
 
-/// The example's marker for "not removable": a fact of the design, never a fix.
-const NOT_REMOVABLE: f64 = 1e9;
-
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ad")
 }
@@ -36,12 +33,12 @@ fn model() -> Model {
 /// The cheapest set of removable edges whose removal leaves no sink reachable from the sources
 /// (AND conditions ignored, as the tool's cut does), by enumerating every subset.
 fn brute_force_cut(model: &Model, sources: &[&str], sinks: &BTreeSet<String>) -> f64 {
-    let removable: Vec<usize> = (0..model.edges.len()).filter(|&i| model.edges[i].fix_cost < NOT_REMOVABLE).collect();
+    let removable: Vec<usize> = (0..model.edges.len()).filter(|&i| model.fix_cost(i).is_some()).collect();
     assert!(removable.len() <= 20, "too many removable edges to enumerate");
     let mut best = f64::INFINITY;
     for mask in 0u32..(1 << removable.len()) {
         let cut: BTreeSet<usize> = (0..removable.len()).filter(|b| mask >> b & 1 == 1).map(|b| removable[b]).collect();
-        let cost: f64 = cut.iter().map(|&i| model.edges[i].fix_cost).sum();
+        let cost: f64 = cut.iter().filter_map(|&i| model.fix_cost(i)).sum();
         if cost < best && !reaches(model, sources, sinks, &cut) {
             best = cost;
         }
@@ -80,7 +77,7 @@ fn assert_carry_out(model: &Model, edges: &[Value]) {
     for e in edges {
         let id = e["id"].as_str().unwrap_or_else(|| panic!("cut edge without an id: {e}"));
         let edge = model.edges.iter().find(|m| m.id.as_deref() == Some(id)).unwrap();
-        assert!(edge.fix_cost < NOT_REMOVABLE, "the cut proposes {id}, a fact of the design");
+        assert!(edge.is_removable(), "the cut proposes {id}, a fact of the design");
         let kind = riskpath_model::kb::edge_kind(&edge.kind.value).unwrap();
         assert!(!kind.is_structural() || edge.kind.value == "member_of", "structural {id} in the cut");
         assert_eq!(e["instruction_source"], "edge", "{id}: generic advice where the model says what to do");

@@ -26,7 +26,7 @@ fn the_sample_collection_imports_validates_and_its_runbook_names_the_fixes() {
     let m = model.to_str().unwrap();
     ok(&["import", "bloodhound", zip.to_str().unwrap(), "-o", m]);
     let report = std::fs::read_to_string(model.join("bloodhound/report.md")).unwrap();
-    assert!(report.contains("Model keys used: campaign, relation, remediation"), "{report}");
+    assert!(report.contains("Model keys used: campaign, removable, relation, remediation"), "{report}");
     assert!(model.join("actors.yaml").is_file() && model.join("bloodhound/entry/loss_groups.json").is_file());
 
     let validated = ok(&["validate", m]);
@@ -40,4 +40,50 @@ fn the_sample_collection_imports_validates_and_its_runbook_names_the_fixes() {
         "{runbook}"
     );
     assert!(runbook.contains("enrolment right on the templates that let the enrollee supply the subject"), "{runbook}");
+}
+
+/// Every edge a cut or a containment proposes on the imported sample is one an administrator can
+/// remove: no structural kind, no edge the importer marked `removable: false`, no membership in
+/// Domain Users, Authenticated Users or Domain Computers, no phishing edge.
+#[test]
+fn no_cut_on_the_sample_proposes_a_structural_edge() {
+    let zip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../import/tests/data/bloodhound/ad_sampledata.zip");
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model");
+    let m = model.to_str().unwrap();
+    ok(&["import", "bloodhound", zip.to_str().unwrap(), "-o", m]);
+    let loaded = riskpath_model::load(&model, &riskpath_model::LoadOptions::default()).expect("the import loads");
+    let edges = &loaded.model.edges;
+    assert!(edges.iter().any(|e| !e.is_removable()), "the import marks structural edges");
+    let name = |id: &str| loaded.model.node(id).and_then(|n| n.name.clone()).unwrap_or_else(|| id.to_string());
+    let check = |cut: &[serde_json::Value]| {
+        for c in cut {
+            let (from, to, kind) =
+                (c["from"].as_str().unwrap(), c["to"].as_str().unwrap(), c["kind"].as_str().unwrap());
+            let e = edges
+                .iter()
+                .find(|e| e.from.value == from && e.to.value == to && e.kind.value == kind)
+                .unwrap_or_else(|| panic!("cut edge {from} -{kind}-> {to} not in the model"));
+            assert!(e.is_removable(), "the cut proposes {from} -{kind}-> {to}, which cannot be removed");
+            assert_ne!(kind, "phishes", "the cut proposes a phishing edge");
+            let target = name(to).to_uppercase();
+            let population = ["DOMAIN USERS@", "AUTHENTICATED USERS@", "DOMAIN COMPUTERS@", "EVERYONE@"];
+            assert!(
+                kind != "member_of" || !population.iter().any(|p| target.starts_with(p)),
+                "the cut removes {from} from {target}"
+            );
+        }
+    };
+    let json = |args: &[&str]| -> serde_json::Value { serde_json::from_str(&ok(args)).expect("JSON") };
+    let chokepoints = json(&["chokepoints", m, "--format", "json", "--trials", "2000"]);
+    let cut = &chokepoints["min_cut"];
+    check(cut["edges"].as_array().unwrap());
+    if cut["cost"].is_null() {
+        assert!(cut["edges"].as_array().unwrap().is_empty(), "no finite cut, yet edges: {cut}");
+    }
+    let jd = "S-1-5-21-2697957641-2271029196-387917394-2113";
+    let incident = json(&["incident", m, "--compromised", jd, "--format", "json", "--trials", "2000"]);
+    let steps = incident["containment"]["steps"].as_array().unwrap();
+    assert!(!steps.is_empty(), "JD's containment has removable steps");
+    check(steps);
 }

@@ -25,6 +25,7 @@ pub struct CutEdge {
     pub from: String,
     pub to: String,
     pub kind: String,
+    /// What cutting it costs, in the cut's `unit`.
     pub fix_cost: f64,
     /// The concrete relation the edge stands for, if the model says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,19 +40,25 @@ pub struct CutEdge {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MinCut {
-    pub cost: f64,
+    /// The sum of the cut edges' costs; `None` when no set of removable edges separates the
+    /// sources from the sinks (every separating set holds an edge that cannot be cut).
+    pub cost: Option<f64>,
+    /// What `cost` and every edge's `fix_cost` are in: money (the model's currency) or days.
+    pub unit: riskpath_model::CostUnit,
+    /// Empty when `cost` is `None`.
     pub edges: Vec<CutEdge>,
 }
 
 /// What cutting model edge `edge` costs, in the cut's unit; `None` when the edge cannot be cut.
 /// Every cut and containment reads an edge's cost through here and nowhere else.
 pub fn edge_cost(model: &Model, edge: usize) -> Option<f64> {
-    Some(model.edges[edge].fix_cost)
+    model.fix_cost(edge)
 }
 
-/// The cheapest set of edges (by `fix_cost`) whose removal separates every source from every sink,
-/// over the edges some actor can use (p > 0). AND conditions are ignored, so the cut also holds
-/// when they are met: it over-approximates what an attacker can do, never under.
+/// The cheapest set of removable edges (by [`edge_cost`]) whose removal separates every source from
+/// every sink, over the edges some actor can use (p > 0); no cut (`cost: None`) when every
+/// separating set holds an edge that cannot be cut. AND conditions are ignored, so the cut also
+/// holds when they are met: it over-approximates what an attacker can do, never under.
 pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
     let n = graph.node_count();
     let mut net: DiGraph<(), f64> = DiGraph::with_capacity(n + 2, graph.edges.len() + sources.len() + sinks.len());
@@ -72,7 +79,11 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
     for &t in sinks {
         net.add_edge(NodeIndex::new(t as usize), sink, big);
     }
-    let (_, flows) = dinics(&net, source, sink);
+    let (flow, flows) = dinics(&net, source, sink);
+    let unit = model.cut_unit();
+    if flow >= big {
+        return MinCut { cost: None, unit, edges: Vec::new() };
+    }
     // Source side of the cut: reachable from the source in the residual network.
     let mut reached = vec![false; n + 2];
     let mut stack = vec![source];
@@ -107,7 +118,8 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
                 from: me.from.value.clone(),
                 to: me.to.value.clone(),
                 kind: me.kind.value.clone(),
-                fix_cost: me.fix_cost,
+                fix_cost: edge_cost(model, graph.edges[e].model_index)
+                    .expect("a finite cut holds removable edges only"),
                 relation: me.relation.clone(),
                 action: remedy.action,
                 instruction: remedy.instruction,
@@ -117,7 +129,7 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
         .collect();
     edges.sort_by_key(|c| c.model_edge);
     edges.dedup_by_key(|c| c.model_edge);
-    MinCut { cost: edges.iter().map(|c| c.fix_cost).sum(), edges }
+    MinCut { cost: Some(edges.iter().map(|c| c.fix_cost).sum()), unit, edges }
 }
 
 /// A node or an edge of the attack graph.

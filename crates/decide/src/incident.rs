@@ -213,6 +213,7 @@ pub struct CutStep {
     pub to: String,
     pub kind: String,
     pub technique: String,
+    /// What revoking it costs, in the containment's `unit`.
     pub fix_cost: f64,
     /// The concrete relation the edge stands for, if the model says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -239,8 +240,11 @@ pub struct Remaining {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Containment {
-    /// Sum of the cut edges' `fix_cost` (default 1 each: the fewest edges).
-    pub cost: f64,
+    /// Sum of the cut edges' costs (`fix_cost`, else the edge kind's default: one day each);
+    /// `None` when no set of removable edges separates the compromised set from the jewels.
+    pub cost: Option<f64>,
+    /// What `cost` and the steps' `fix_cost` are in: money (the model's currency) or days.
+    pub unit: riskpath_model::CostUnit,
     pub steps: Vec<CutStep>,
     /// Every jewel not already compromised, re-simulated with the cut edges removed.
     pub remaining: Vec<Remaining>,
@@ -915,7 +919,7 @@ pub fn assess(
                 to: ids(ce.to),
                 kind: ce.kind.name.to_string(),
                 technique: ce.technique.clone(),
-                fix_cost: me.fix_cost,
+                fix_cost: crate::chokepoints::edge_cost(model, me_i).expect("a cut holds removable edges only"),
                 relation: me.relation.clone(),
                 action: remedy.action,
                 instruction: remedy.instruction,
@@ -942,7 +946,8 @@ pub fn assess(
         })
         .collect();
     let containment = Containment {
-        cost: cut.as_ref().map_or(0.0, |c| c.cost),
+        cost: cut.as_ref().map_or(Some(0.0), |c| c.cost),
+        unit: model.cut_unit(),
         steps,
         at_stake_after: stakes.at_stake(&after_booked, trials),
         holds: after_hits.iter().all(|&h| h == 0),

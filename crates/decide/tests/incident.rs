@@ -128,9 +128,11 @@ actors:
 fn the_containment_cut_is_the_unique_minimum_and_stops_every_jewel() {
     // c → a, c → b (fix cost 2 each), a → m, b → m, m → j. With m → j costing 1 the unique minimum
     // cut is {m → j}; costing 5, it is {a → m, b → m} (2, against 4 for the front and 3 mixed).
+    // a → m and b → m cost their kind's default, one day, at a day rate of 1.
     let yaml = |cost: u32| {
         format!(
-            "entry_points: [{{id: net, kind: internet}}]
+            "settings: {{day_rate: 1}}
+entry_points: [{{id: net, kind: internet}}]
 nodes:
   - {{id: c, kind: host}}
   - {{id: a, kind: identity}}
@@ -151,7 +153,8 @@ edges:
     let cut: Vec<(&str, &str, &str)> =
         x.containment.steps.iter().map(|s| (s.from.as_str(), s.to.as_str(), s.action)).collect();
     assert_eq!(cut, [("m", "j", "remove_permission")]);
-    assert_eq!(x.containment.cost, 1.0);
+    assert_eq!(x.containment.cost, Some(1.0));
+    assert_eq!(x.containment.unit, riskpath_model::CostUnit::Money);
     assert!(jewel(&x, "j").probability > 0.5);
     assert!(x.containment.holds);
     assert!(x.containment.remaining.iter().all(|r| r.probability == 0.0 && r.at_stake == 0.0));
@@ -167,7 +170,7 @@ edges:
     assert_eq!((cut[0].0, cut[0].1, cut[0].2), ("a", "m", "remove_trust"));
     assert_eq!((cut[1].0, cut[1].1, cut[1].2), ("b", "m", "remove_trust"));
     assert!(cut[0].3.contains("trust policy"), "{}", cut[0].3);
-    assert_eq!(x.containment.cost, 2.0);
+    assert_eq!(x.containment.cost, Some(2.0));
     assert!(x.containment.holds);
 }
 
@@ -177,7 +180,8 @@ fn the_edge_s_own_remediation_and_the_node_s_kind_decide_the_wording() {
     // concrete relation and its remediation; the user's kind says to deactivate access keys, not to
     // reset a password; `svc` says in the model what rotating it means.
     let m = model(&format!(
-        "entry_points: [{{id: net, kind: internet}}]
+        "settings: {{day_rate: 1}}
+entry_points: [{{id: net, kind: internet}}]
 nodes:
   - {{id: laptop, kind: host}}
   - {{id: deploy-bot, kind: iam_user}}

@@ -5,6 +5,7 @@ mod aws;
 mod builtin;
 mod catalog;
 mod directory;
+mod fixes;
 mod platforms;
 mod rates;
 mod remediation;
@@ -14,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub use catalog::{CATALOG, CatalogControl, CatalogEfficacy, catalog_control};
+pub use fixes::{DEFAULT_COST, NOT_REMOVABLE, removable_by_default};
 pub use platforms::{MITIGATION_PLATFORMS, PLATFORMS, mitigation_platforms};
 
 // The knowledge base's data lives in one file per area (`builtin.rs`: the hand-written estate's

@@ -8,6 +8,7 @@
 pub mod attack;
 pub mod escape;
 pub mod files;
+mod fixcost;
 mod groups;
 pub mod kb;
 mod load;

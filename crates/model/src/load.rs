@@ -298,6 +298,7 @@ fn apply_setting(s: &mut Settings, key: &str, value: SettingValue) {
         ("attack", SettingValue::Text(t)) => s.attack = Some(t),
         ("respond", SettingValue::Number(v)) => s.respond = v,
         ("tolerance", SettingValue::Number(v)) => s.tolerance = Some(v),
+        ("day_rate", SettingValue::Number(v)) => s.day_rate = Some(v),
         ("trials", SettingValue::Count(v)) => s.trials = v,
         ("years", SettingValue::Count(v)) => s.years = v,
         ("seed", SettingValue::Count(v)) => s.seed = v,

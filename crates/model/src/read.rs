@@ -375,7 +375,8 @@ impl Reader {
     }
 
     fn settings(&mut self, node: &YNode, out: &mut FileContents) {
-        const KEYS: &[&str] = &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms"];
+        const KEYS: &[&str] =
+            &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms", "day_rate"];
         let Some(f) = self.fields(node, "settings", KEYS) else { return };
         for &key in KEYS {
             let Some(n) = f.get(key) else { continue };
@@ -395,6 +396,7 @@ impl Reader {
                 "platforms" => self.platforms(&f, &what).map(SettingValue::List),
                 "respond" => self.number(n, &what, Range::Probability).map(SettingValue::Number),
                 "tolerance" => self.number(n, &what, Range::Money).map(SettingValue::Number),
+                "day_rate" => self.day_rate(n, &what).map(SettingValue::Number),
                 "seed" => self.whole(n, &what, 0, u64::MAX >> 11).map(SettingValue::Count),
                 _ => self.whole(n, &what, 1, 1_000_000_000).map(SettingValue::Count),
             };
@@ -553,6 +555,7 @@ impl Reader {
             "requires",
             "requires_any",
             "fix_cost",
+            "removable",
             "name",
             "vulnerabilities",
             "relation",
@@ -573,7 +576,11 @@ impl Reader {
         let technique = f.get("technique").and_then(|n| self.string(n, "edge `technique`"));
         let requires = self.strings(&f, "requires", what);
         let requires_any = f.get("requires_any").map(|n| self.requires_any(n)).unwrap_or_default();
-        let fix_cost = f.get("fix_cost").and_then(|n| self.number(n, "edge `fix_cost`", Range::Money));
+        let fix_cost = f.get("fix_cost").and_then(|n| self.fix_cost(n));
+        let removable = f.get("removable").and_then(|n| {
+            let value = self.bool(n, "edge `removable`")?;
+            Some(Spanned { value, loc: n.loc })
+        });
         let relation = self.optional_string(&f, "relation", what);
         let remediation = self.optional_string(&f, "remediation", what);
         let description = self.optional_string(&f, "description", what);
@@ -588,13 +595,47 @@ impl Reader {
                 technique,
                 requires,
                 requires_any,
-                fix_cost: fix_cost.unwrap_or(1.0),
+                fix_cost,
+                removable,
                 vulnerabilities,
                 relation,
                 remediation,
                 description,
             });
         }
+    }
+
+    /// An edge's `fix_cost`: money (a number) or effort (`{days: N}`).
+    fn fix_cost(&mut self, node: &YNode) -> Option<Spanned<FixCost>> {
+        let what = "edge `fix_cost`";
+        let cost = match &node.value {
+            Value::Map(_) => {
+                let f = self.fields(node, what, &["days"])?;
+                let days = self.required(&f, "days", what)?;
+                FixCost { amount: self.number(days, "`days` of edge `fix_cost`", Range::Money)?, unit: CostUnit::Days }
+            }
+            Value::Int(_) | Value::Float(_) => {
+                FixCost { amount: self.number(node, what, Range::Money)?, unit: CostUnit::Money }
+            }
+            other => {
+                self.error(
+                    format!("{what} must be money (a number) or effort ({{days: N}}), found {}", other.describe()),
+                    node.loc,
+                );
+                return None;
+            }
+        };
+        Some(Spanned { value: cost, loc: node.loc })
+    }
+
+    /// `settings.day_rate`: money per day of effort, more than 0.
+    fn day_rate(&mut self, node: &YNode, what: &str) -> Option<f64> {
+        let rate = self.number(node, what, Range::Money)?;
+        if rate == 0.0 {
+            self.error(format!("{what} must be more than 0 (money per day of effort)"), node.loc);
+            return None;
+        }
+        Some(rate)
     }
 
     fn efficacies(&mut self, node: &YNode, what: &str) -> Vec<Efficacy> {

@@ -54,6 +54,8 @@ pub struct Settings {
     pub attack: Option<String>,
     /// The ATT&CK platforms of the estate, if stated (else derived from node kinds: `Model::platforms`).
     pub platforms: Option<Vec<String>>,
+    /// Money per day of effort: converts `fix_cost: {days: N}` into money.
+    pub day_rate: Option<f64>,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             tolerance: None,
             attack: None,
             platforms: None,
+            day_rate: None,
         }
     }
 }
@@ -139,6 +142,21 @@ pub struct Node {
     pub loc: Loc,
 }
 
+/// The unit of a fix cost: money in the model's currency, or effort in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CostUnit {
+    Money,
+    Days,
+}
+
+/// What removing an edge costs, with its unit.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FixCost {
+    pub amount: f64,
+    pub unit: CostUnit,
+}
+
 #[derive(Debug, Clone)]
 pub struct Edge {
     pub id: Option<String>,
@@ -153,8 +171,10 @@ pub struct Edge {
     pub requires: Vec<Ref>,
     /// OR of ANDs: besides `requires`, all nodes of at least one alternative must be held.
     pub requires_any: Vec<Vec<Ref>>,
-    /// Cost to remove this edge, for minimum-cost cuts (default 1).
-    pub fix_cost: f64,
+    /// What removing this edge costs, as the edge states it (money or days); else its kind's default.
+    pub fix_cost: Option<Spanned<FixCost>>,
+    /// Whether the edge can be cut at all, as the edge states it; else its kind's default.
+    pub removable: Option<Spanned<bool>>,
     /// The vulnerabilities the edge stands for (scanner findings); when given, `p` is derived
     /// from them by [`crate::vuln::combine`].
     pub vulnerabilities: Vec<crate::vuln::Vulnerability>,

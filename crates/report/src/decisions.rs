@@ -53,18 +53,19 @@ pub fn tornado_section(bars: &[TornadoBar], currency: &str, style: &Style) -> St
     out
 }
 
-pub fn cut_section(cut: &MinCut, style: &Style) -> String {
+pub fn cut_section(cut: &MinCut, currency: &str, style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n{} {} edge(s), total fix cost {}",
-        style.bold("Minimum cut between entry points and crown jewels:"),
-        cut.edges.len(),
-        cut.cost
-    );
+    let title = style.bold("Minimum cut between entry points and crown jewels:");
+    let Some(total) = cut.cost else {
+        let _ =
+            writeln!(out, "\n{title} none\n  {}", wrap_text(crate::style::NO_FINITE_CUT, "  ", 2, WIDTH).trim_start());
+        return out;
+    };
+    let cost = |amount: f64| crate::style::cost(amount, cut.unit, currency);
+    let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}", cut.edges.len(), cost(total));
     for e in &cut.edges {
         let id = e.id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
-        let _ = writeln!(out, "  {} -{}-> {}{}  (fix cost {})", e.from, e.kind, e.to, id, e.fix_cost);
+        let _ = writeln!(out, "  {} -{}-> {}{}  (fix cost {})", e.from, e.kind, e.to, id, cost(e.fix_cost));
         if let Some(relation) = &e.relation {
             let _ = writeln!(out, "{}", style.dim(&wrap_text(relation, "      ", 6, WIDTH)));
         }

@@ -289,7 +289,10 @@ fn engineer(out: &mut String, r: &Report) {
             }),
         );
     }
-    if let Some(cut) = &r.cut {
+    if let Some(cut) = r.cut.as_ref().filter(|c| !c.separable) {
+        let _ = writeln!(out, "Minimum cut: {}.\n", md(&cut.cost_text));
+    }
+    if let Some(cut) = r.cut.as_ref().filter(|c| c.separable) {
         let _ = writeln!(
             out,
             "Minimum cut: {} edge(s) with a total fix cost of {} separate every entry point from every crown jewel.\n",

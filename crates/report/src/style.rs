@@ -127,6 +127,21 @@ pub fn money(amount: f64, currency: &str) -> String {
     with_currency(&format!("{value:.digits$}{suffix}"), currency)
 }
 
+/// A fix cost with its unit: money in the compact form of [`money`] (`$45.0k`), effort in days
+/// (`1 day`, `6 days`, `0.5 days`).
+pub fn cost(amount: f64, unit: riskpath_model::CostUnit, currency: &str) -> String {
+    match unit {
+        riskpath_model::CostUnit::Money => money(amount, currency),
+        riskpath_model::CostUnit::Days => {
+            let text = format!("{:.2}", amount).trim_end_matches('0').trim_end_matches('.').to_string();
+            format!("{text} {}", if amount == 1.0 { "day" } else { "days" })
+        }
+    }
+}
+
+/// What a cut that cannot be made says instead of a cost.
+pub const NO_FINITE_CUT: &str = "no cut exists at finite cost: every separating set of edges holds one that cannot be removed (`removable: false`, or a kind that is a fact of the design)";
+
 /// Shortens `s` to `max` characters, ending with an ellipsis when cut.
 pub fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

@@ -300,7 +300,10 @@ pub struct NodeNote {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CutView {
+    /// The total with its unit, or [`crate::style::NO_FINITE_CUT`] when no cut exists.
     pub cost_text: String,
+    /// A cut at finite cost exists.
+    pub separable: bool,
     pub edges: Vec<CutEdgeView>,
 }
 
@@ -674,8 +677,10 @@ impl Report {
             })
             .collect();
 
+        let cut_cost = |amount: f64, unit| crate::style::cost(amount, unit, cur);
         let cut = input.cut.map(|c| CutView {
-            cost_text: format!("{}", c.cost),
+            cost_text: c.cost.map_or_else(|| crate::style::NO_FINITE_CUT.to_string(), |t| cut_cost(t, c.unit)),
+            separable: c.cost.is_some(),
             edges: c
                 .edges
                 .iter()
@@ -683,7 +688,7 @@ impl Report {
                     from: e.from.clone(),
                     to: e.to.clone(),
                     id: e.id.clone().unwrap_or_default(),
-                    fix_cost_text: format!("{}", e.fix_cost),
+                    fix_cost_text: cut_cost(e.fix_cost, c.unit),
                     kind: e.kind.clone(),
                     relation: e.relation.clone(),
                     instruction: e.instruction.clone(),

@@ -41,8 +41,10 @@ pub struct EdgeOut {
     pub technique: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
+    /// `Some(false)` for a hop no policy change removes (an administrator's own reach); else the
+    /// kind's default (removable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix_cost: Option<f64>,
+    pub removable: Option<bool>,
     pub relation: String,
     pub remediation: String,
     /// The ways over this hop (rules or trusts), each with the grants it needs.
@@ -66,10 +68,10 @@ impl EdgeOut {
             (Some(a), Some(b)) => Some(a.max(b)),
             _ => None,
         };
-        self.fix_cost = match (self.fix_cost, other.fix_cost) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        // One way over the hop that cannot be cut keeps the whole hop uncuttable.
+        if other.removable == Some(false) {
+            self.removable = Some(false);
+        }
         self.ways.extend(other.ways);
     }
 
@@ -174,7 +176,7 @@ impl Graph {
             p,
             technique: technique.map(str::to_string),
             requires,
-            fix_cost: None,
+            removable: None,
             relation: String::new(),
             remediation: String::new(),
             ways: vec![way],
@@ -272,7 +274,7 @@ pub fn admin_to_bridges(g: &mut Graph) {
             "Cannot be cut: an administrator can assume any role of its account",
         );
         if let Some(e) = g.edges.last_mut() {
-            e.fix_cost = Some(1e9);
+            e.removable = Some(false);
         }
     }
 }
@@ -698,7 +700,7 @@ pub fn data_edges(g: &mut Graph, holders: &[Holder], stores: &[Store], admins: &
             );
             if let Some(e) = g.edges.last_mut() {
                 // Never the edge to cut: an administrator can always read.
-                e.fix_cost = Some(1e9);
+                e.removable = Some(false);
             }
         }
     }

@@ -325,14 +325,22 @@ fn edge_item<'a>(cx: &Ctx<'a>, e: &Edge, stats: &mut Emitted) -> Option<EdgeOut<
     })
 }
 
+/// The groups every account is in as its primary group, Domain Users (RID 513) and Domain Computers
+/// (515): a membership there is the account itself, not a grant, so it is never the fix.
+const POPULATION_RIDS: &[&str] = &["-513", "-515"];
+
 /// Whether cutting the edge is a fix: not for facts of the directory, implicit memberships, a
-/// Tier Zero principal's own rights (granted by design), or built-in members of built-in groups.
+/// Tier Zero principal's own rights (granted by design), memberships in Domain Users or Domain
+/// Computers, or built-in members of built-in groups.
 fn removable(cx: &Ctx, e: &Edge) -> bool {
     if STRUCTURAL.contains(&e.kind) || e.implicit {
         return false;
     }
     let from_tier_zero = cx.tier.nodes.contains(&e.from);
     if e.kind == kinds::MEMBER_OF {
+        if POPULATION_RIDS.iter().any(|rid| cx.node(e.to).id.ends_with(rid)) {
+            return false;
+        }
         let builtin_member = from_tier_zero || cx.node(e.from).id.ends_with("-500");
         return !(builtin_member && cx.tier.nodes.contains(&e.to));
     }
