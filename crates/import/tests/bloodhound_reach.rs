@@ -590,14 +590,14 @@ fn the_full_model_language_loads_and_every_edge_says_its_fix() {
     use riskpath_model::kb;
     let keys = ModelKeys::supported();
     let used = keys.names();
-    for key in ["campaign", "relation", "remediation", "loss_groups", "description"] {
+    for key in ["campaign", "removable", "relation", "remediation", "loss_groups", "description"] {
         assert!(used.contains(&key), "the loader no longer accepts `{key}` ({used:?})");
     }
     let zip = data("ad_sampledata.zip");
     let (_dir, model, report) = import(std::slice::from_ref(&zip), keys);
     assert_same_reach(&zip, &Oracle::new(&documents(&zip)), &model);
     assert!(!model.loss_groups.is_empty() && model.entry_points.iter().any(|e| e.campaign.is_some()));
-    assert!(report.markdown().contains("Model keys used: campaign, relation, remediation"));
+    assert!(report.markdown().contains("Model keys used: campaign, removable, relation, remediation"));
 
     let names: HashMap<&str, &str> =
         model.nodes.iter().map(|n| (n.id.as_str(), n.name.as_deref().unwrap_or(&n.id))).collect();
