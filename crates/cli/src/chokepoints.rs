@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             style.finish(format!(
                 "{}{}{}{}{}",
                 saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &style)),
-                decisions::cut_section(&cut, currency, &style),
+                decisions::cut_section(&cut, currency, &riskpath_model::Labels::new(model), &style),
                 decisions::chokepoints_section(&points, currency, &style),
                 vulns.as_ref().map(|v| vulns::section(v, currency, args.top, &style)).unwrap_or_default(),
                 style.dim(&format!("\nseed {}, {} trials per actor\n", eval.seed, eval.trials))

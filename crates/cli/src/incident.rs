@@ -153,9 +153,11 @@ fn action_title(action: &str) -> &'static str {
 
 /// The terminal report, 100 columns.
 pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
+    let labels = riskpath_model::Labels::new(model);
+    let l = |id: &str| labels.label(id);
     let cur = model.settings.currency.as_str();
     let mut out = String::new();
-    let who = x.compromised.join(", ");
+    let who = x.compromised.iter().map(|id| l(id)).collect::<Vec<_>>().join(", ");
     let _ = writeln!(
         out,
         "{}",
@@ -172,7 +174,7 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     let _ = writeln!(out, "{}", style.dim(&wrap(&about, "", 0, WIDTH)));
     for id in &x.compromised {
         if let Some(d) = model.node(id).and_then(|n| n.description.as_deref()) {
-            let _ = writeln!(out, "{}", wrap(d, &format!("  {}: ", terminal_text(id)), 4, WIDTH));
+            let _ = writeln!(out, "{}", wrap(d, &format!("  {}: ", terminal_text(&l(id))), 4, WIDTH));
         }
     }
     let headline = format!("At stake if the attacker proceeds: {}", money(x.at_stake, cur));
@@ -183,7 +185,7 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
         percent(x.breach_probability)
     );
     if x.already_lost > 0.0 {
-        let lost: Vec<&str> = x.jewels.iter().filter(|j| j.compromised).map(|j| j.id.as_str()).collect();
+        let lost: Vec<String> = x.jewels.iter().filter(|j| j.compromised).map(|j| l(&j.id)).collect();
         let _ = writeln!(
             out,
             "{}",
@@ -200,13 +202,13 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
         let _ = writeln!(
             out,
             "  {:<34} {:>18} {:>12} {:>12}",
-            clip(&j.id, 34),
+            clip(&l(&j.id), 34),
             p,
             money(j.mean_loss, cur),
             money(j.at_stake, cur)
         );
         if let Some(path) = &j.path {
-            let mut parts = path.nodes.clone();
+            let mut parts: Vec<String> = path.nodes.iter().map(|n| l(n)).collect();
             if let Some(last) = parts.last_mut() {
                 *last = format!("{last}  ({} for this path)", percent(path.probability));
             }
@@ -236,7 +238,7 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     } else {
         let _ = writeln!(out, "  {:<56} {:>7} {:>13} {:>18}", "hop", "P(hop)", "breach paths", "at stake removed");
         for (i, h) in x.next_hops.iter().take(top).enumerate() {
-            let hop = format!("{}. {} -{}-> {}", i + 1, h.from, h.kind, h.to);
+            let hop = format!("{}. {} -{}-> {}", i + 1, l(&h.from), h.kind, l(&h.to));
             let removed = format!("{} ({})", money(h.at_stake_removed, cur), percent(h.risk_share));
             let _ = writeln!(
                 out,
@@ -276,9 +278,9 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
             let relation = s.relation.as_deref().map_or(String::new(), |r| format!("{r} · "));
             let detail = format!(
                 "{relation}{} -{}-> {} · {} · on {} of breach paths",
-                s.from,
+                l(&s.from),
                 s.kind,
-                s.to,
+                l(&s.to),
                 s.technique,
                 percent(s.breach_share)
             );
@@ -303,7 +305,7 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
                 let _ = writeln!(
                     out,
                     "    {:<34} {:>18} {:>12}",
-                    clip(&r.id, 34),
+                    clip(&l(&r.id), 34),
                     p_se(r.probability, r.std_error),
                     money(r.at_stake, cur)
                 );
@@ -319,7 +321,7 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     }
     for r in x.rotate.iter().take(top.max(1) * 2) {
         let state = if r.compromised { style.red("compromised") } else { format!("P {}", percent(r.probability)) };
-        let _ = writeln!(out, "  {:<34} {:<9} {}", clip(&r.id, 34), r.kind, state);
+        let _ = writeln!(out, "  {:<34} {:<9} {}", clip(&l(&r.id), 34), r.kind, state);
         let _ = writeln!(out, "{}", wrap(&r.instruction, "      ", 6, WIDTH));
         if !r.via.is_empty() {
             let _ = writeln!(out, "{}", style.dim(&wrap_joined(&r.via, ", ", "      via ", 10, WIDTH)));
@@ -399,9 +401,15 @@ fn compromised_bullets(model: &Model, x: &Incident) -> String {
 
 /// The Markdown runbook: situation, then numbered steps (contain, rotate, hunt, watch the jewels).
 pub fn runbook(model: &Model, x: &Incident) -> String {
+    let labels = riskpath_model::Labels::new(model);
+    let l = |id: &str| labels.label(id);
     let cur = model.settings.currency.as_str();
     let mut out = String::new();
-    let _ = writeln!(out, "# Incident runbook: {} compromised\n", code_list(&x.compromised));
+    let _ = writeln!(
+        out,
+        "# Incident runbook: {} compromised\n",
+        code_list(&x.compromised.iter().map(|id| l(id)).collect::<Vec<_>>())
+    );
     let _ = writeln!(
         out,
         "_Generated by `riskpath incident` from a model of {} nodes and {} edges. Attacker skill **{}** ({}); \
@@ -427,7 +435,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         percent(x.breach_probability)
     );
     if x.already_lost > 0.0 {
-        let lost: Vec<String> = x.jewels.iter().filter(|j| j.compromised).map(|j| j.id.clone()).collect();
+        let lost: Vec<String> = x.jewels.iter().filter(|j| j.compromised).map(|j| l(&j.id)).collect();
         let _ = writeln!(
             out,
             "Already held: {} (mean loss {}). Start the breach process for these now.\n",
@@ -443,12 +451,13 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         } else {
             (percent(j.probability), percent(j.std_error))
         };
-        let path =
-            j.path.as_ref().map_or(String::new(), |p| format!("{} ({})", p.nodes.join(" → "), percent(p.probability)));
+        let path = j.path.as_ref().map_or(String::new(), |p| {
+            format!("{} ({})", p.nodes.iter().map(|n| l(n)).collect::<Vec<_>>().join(" → "), percent(p.probability))
+        });
         let _ = writeln!(
             out,
             "| {} | {p} | {se} | {} | {} | {} |",
-            code(&j.id),
+            code(&l(&j.id)),
             money(j.mean_loss, cur),
             money(j.at_stake, cur),
             md(&path)
@@ -481,9 +490,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 i + 1,
                 action_title(s.action),
                 md(&s.instruction),
-                code(&s.from),
+                code(&l(&s.from)),
                 md(&s.kind),
-                code(&s.to),
+                code(&l(&s.to)),
                 md(&s.technique),
                 technique_name(&s.technique),
                 percent(s.breach_share)
@@ -504,7 +513,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} ± {} | {} |",
-                    code(&r.id),
+                    code(&l(&r.id)),
                     percent(r.probability),
                     percent(r.std_error),
                     money(r.at_stake, cur)
@@ -522,8 +531,14 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let state =
             if r.compromised { "compromised".to_string() } else { format!("P(taken) {}", percent(r.probability)) };
         let via = if r.via.is_empty() { String::new() } else { format!("; via {}", md(&r.via.join(", "))) };
-        let _ =
-            writeln!(out, "{}. [ ] {} ({}, {state}{via}) — {}", i + 1, code(&r.id), md(&r.kind), md(&r.instruction));
+        let _ = writeln!(
+            out,
+            "{}. [ ] {} ({}, {state}{via}) — {}",
+            i + 1,
+            code(&l(&r.id)),
+            md(&r.kind),
+            md(&r.instruction)
+        );
     }
 
     // Step 3: hunt.
@@ -573,7 +588,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 format!(
                     "{} from {} ({} {}, {} of the time)",
                     md(&s.kind),
-                    code(&s.from),
+                    code(&l(&s.from)),
                     md(&s.technique),
                     technique_name(&s.technique),
                     percent(s.share)
@@ -585,7 +600,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             out,
             "{}. [ ] {} — P(reached) {}, {} at stake.{how} Alert on access to it until the cut is in place and the hunt is done.",
             i + 1,
-            code(&j.id),
+            code(&l(&j.id)),
             percent(j.probability),
             money(j.at_stake, cur)
         );
@@ -608,9 +623,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 out,
                 "| {} | {} -{}-> {} | {} | {} | {} | {} ({}) |",
                 i + 1,
-                code(&h.from),
+                code(&l(&h.from)),
                 md(&h.kind),
-                code(&h.to),
+                code(&l(&h.to)),
                 md(&h.technique),
                 percent(h.probability),
                 percent(h.breach_share),

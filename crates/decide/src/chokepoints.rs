@@ -298,6 +298,9 @@ pub struct ChokePoint {
     pub kind: &'static str,
     /// Node id, or the edge's id or `from -> to`.
     pub id: String,
+    /// What a person reads for it ([`riskpath_model::Labels`]), when that is not the id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Share of sampled successful breaches (all scenarios) that it dominates.
     pub dominated_share: f64,
     /// Share of the expected loss (ALE) carried by breaches it dominates.
@@ -359,20 +362,24 @@ pub fn rank_choke_points(
     ranked.truncate(confirm);
     let before = eval.loss(&eval.baseline);
     let p_before: f64 = before.scenarios.iter().map(|s| s.probability).sum();
+    let labels = riskpath_model::Labels::new(model);
     ranked
         .par_iter()
         .map(|&(item, count, risk)| {
             let after = eval.without_edges(&edges_of_item(model, graph, item));
             let p_after: f64 = after.scenarios.iter().map(|s| s.probability).sum();
-            let (kind, id, relation, instruction) = match item {
-                Item::Node(n) => ("node", graph.ids[n as usize].clone(), None, None),
+            let (kind, id, name, relation, instruction) = match item {
+                Item::Node(n) => {
+                    ("node", graph.ids[n as usize].clone(), labels.label(&graph.ids[n as usize]), None, None)
+                }
                 Item::Edge(e) => {
                     let me = &model.edges[e];
-                    ("edge", me.label(), me.relation.clone(), me.remedy().map(|r| r.instruction))
+                    ("edge", me.label(), labels.edge(me), me.relation.clone(), me.remedy().map(|r| r.instruction))
                 }
             };
             ChokePoint {
                 kind,
+                name: (name != id).then_some(name),
                 id,
                 dominated_share: count as f64 / total_successes.max(1) as f64,
                 risk_share: if total_ale > 0.0 { risk / total_ale } else { 0.0 },

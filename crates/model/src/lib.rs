@@ -11,6 +11,7 @@ pub mod files;
 mod fixcost;
 mod groups;
 pub mod kb;
+mod labels;
 mod load;
 mod platforms;
 mod read;
@@ -22,6 +23,7 @@ pub mod vuln;
 pub mod yaml;
 
 pub use groups::{Campaign, LossGroup};
+pub use labels::Labels;
 pub use load::{LoadOptions, Loaded, Overlay, SKIPPED_DIRS, load, load_overlay, load_str};
 pub use platforms::{PlatformSource, Platforms};
 pub use source::{Loc, Problem, Problems, Severity, Sources};

@@ -7,6 +7,7 @@ use riskpath_decide::chokepoints::{ChokePoint, MinCut};
 use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_decide::roadmap::PlanResult;
 use riskpath_decide::sensitivity::TornadoBar;
+use riskpath_model::Labels;
 
 use crate::style::{Style, WIDTH, clip, money, percent, wrap_text};
 
@@ -53,7 +54,7 @@ pub fn tornado_section(bars: &[TornadoBar], currency: &str, style: &Style) -> St
     out
 }
 
-pub fn cut_section(cut: &MinCut, currency: &str, style: &Style) -> String {
+pub fn cut_section(cut: &MinCut, currency: &str, labels: &Labels, style: &Style) -> String {
     let mut out = String::new();
     let title = style.bold("Minimum cut between entry points and crown jewels:");
     let Some(total) = cut.cost else {
@@ -65,7 +66,15 @@ pub fn cut_section(cut: &MinCut, currency: &str, style: &Style) -> String {
     let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}", cut.edges.len(), cost(total));
     for e in &cut.edges {
         let id = e.id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
-        let _ = writeln!(out, "  {} -{}-> {}{}  (fix cost {})", e.from, e.kind, e.to, id, cost(e.fix_cost));
+        let _ = writeln!(
+            out,
+            "  {} -{}-> {}{}  (fix cost {})",
+            labels.get(&e.from),
+            e.kind,
+            labels.get(&e.to),
+            id,
+            cost(e.fix_cost)
+        );
         if let Some(relation) = &e.relation {
             let _ = writeln!(out, "{}", style.dim(&wrap_text(relation, "      ", 6, WIDTH)));
         }
@@ -87,7 +96,7 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
             out,
             "  {:<5} {:<40} {:>10} {:>10} {:>10} {:>10}",
             p.kind,
-            clip(&p.id, 40),
+            clip(p.name.as_deref().unwrap_or(&p.id), 40),
             percent(p.dominated_share),
             percent(p.risk_share),
             percent(p.breaches_stopped),

@@ -7,7 +7,7 @@ use riskpath_engine::AttackGraph;
 use riskpath_engine::explain::EdgeExplanation;
 use riskpath_engine::paths::ScenarioPaths;
 use riskpath_engine::risk::RiskResult;
-use riskpath_model::Model;
+use riskpath_model::{Labels, Model};
 
 use crate::style::{Style, WIDTH, clip, money, percent, wrap_joined, wrap_text};
 
@@ -37,6 +37,8 @@ pub fn paths_section(
     per_scenario: usize,
     style: &Style,
 ) -> String {
+    let labels = Labels::new(model);
+    let name = |n: u32| labels.get(&graph.ids[n as usize]);
     let mut out = String::new();
     let _ = writeln!(out, "\n{}", style.bold("Most likely attack paths"));
     let _ = writeln!(
@@ -53,7 +55,7 @@ pub fn paths_section(
             "\n{} {} {}  {}",
             style.cyan(&actor.id),
             style.dim("→"),
-            style.bold(&graph.ids[s.target as usize]),
+            style.bold(name(s.target)),
             style.dim(&format!("({} skill)", actor.skill.name()))
         );
         if s.paths.is_empty() {
@@ -66,7 +68,7 @@ pub fn paths_section(
         }
         for (i, path) in s.paths.iter().take(per_scenario).enumerate() {
             let prefix = format!("  {}. {:>6}  ", i + 1, percent(path.probability));
-            let names: Vec<String> = path.nodes.iter().map(|&n| graph.ids[n as usize].clone()).collect();
+            let names: Vec<String> = path.nodes.iter().map(|&n| name(n).to_string()).collect();
             let chain = wrap_joined(&names, " → ", &prefix, prefix.chars().count(), WIDTH);
             let _ = writeln!(out, "{chain}");
             let indent = " ".repeat(prefix.chars().count());
@@ -82,13 +84,13 @@ pub fn paths_section(
                 .collect();
             let _ = writeln!(out, "{}", style.dim(&wrap_joined(&steps, " · ", &indent, indent.len(), WIDTH)));
             for (pos, req) in &path.side_conditions {
-                let needs: Vec<&str> = req.iter().map(|&r| graph.ids[r as usize].as_str()).collect();
+                let needs: Vec<&str> = req.iter().map(|&r| name(r)).collect();
                 let _ = writeln!(
                     out,
                     "{indent}{} {} → {} also needs {}",
                     style.yellow("AND:"),
-                    graph.ids[path.nodes[*pos] as usize],
-                    graph.ids[path.nodes[*pos + 1] as usize],
+                    name(path.nodes[*pos]),
+                    name(path.nodes[*pos + 1]),
                     needs.join(", ")
                 );
             }
@@ -198,6 +200,7 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
             risk.config.seed, risk.config.trials, risk.config.years
         ))
     );
+    let labels = Labels::new(model);
     let mut order: Vec<usize> = (0..risk.scenarios.len()).collect();
     order.sort_by(|&a, &b| risk.scenarios[b].ale.total_cmp(&risk.scenarios[a].ale).then(a.cmp(&b)));
     let _ = writeln!(out, "\n{}", style.bold("Top scenarios"));
@@ -209,7 +212,7 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
             out,
             "  {:<22} {:<30} {:>18} {:>14}",
             clip(&model.actors[s.actor].id, 22),
-            clip(&graph.ids[s.target as usize], 30),
+            clip(labels.get(&graph.ids[s.target as usize]), 30),
             p,
             money(s.ale, cur)
         );

@@ -17,7 +17,7 @@ use riskpath_engine::paths::ScenarioPaths;
 use riskpath_engine::risk::RiskResult;
 
 use riskpath_model::kb;
-use riskpath_model::{ControlStatus, Model};
+use riskpath_model::{ControlStatus, Labels, Model};
 
 use crate::decisions;
 use crate::style::{money, percent};
@@ -456,7 +456,8 @@ impl Report {
         let graph = input.graph;
         let risk = input.risk;
         let cur = model.settings.currency.as_str();
-        let name = |n: u32| graph.ids[n as usize].clone();
+        let labels = Labels::new(model);
+        let name = |n: u32| labels.label(&graph.ids[n as usize]);
 
         // Headline.
         let tolerance = model.settings.tolerance;
@@ -528,10 +529,8 @@ impl Report {
             .map(|(rank, &i)| {
                 let s = &risk.scenarios[i];
                 let actor = &model.actors[s.actor];
-                let target = name(s.target);
-                let node = model.node(&target);
                 let actor_name = actor.name.clone().unwrap_or_else(|| actor.id.clone());
-                let target_name = node.and_then(|n| n.name.clone()).unwrap_or_else(|| target.clone());
+                let target_name = name(s.target);
                 let via = best_path(s.actor, s.target);
                 let mut sentence = format!(
                     "{actor_name} reaches {target_name} in {} of attempts, costing {} a year on average ({} of the total)",
@@ -547,7 +546,7 @@ impl Report {
                     rank: rank + 1,
                     actor: actor.id.clone(),
                     actor_name,
-                    target,
+                    target: graph.ids[s.target as usize].clone(),
                     target_name,
                     probability_text: percent(s.probability),
                     ale_text: money(s.ale, cur),
@@ -570,6 +569,7 @@ impl Report {
         // Engineer: paths of the scenarios carrying the most risk.
         let mut paths = Vec::new();
         let mut shown_edges: Vec<usize> = Vec::new();
+        let mut on_paths: Vec<&str> = Vec::new();
         for &i in order.iter().take(input.path_scenarios) {
             let s = &risk.scenarios[i];
             let Some(sp) = input.scenarios.iter().find(|x| x.actor == s.actor && x.target == s.target) else {
@@ -581,6 +581,9 @@ impl Report {
                     .nodes
                     .iter()
                     .map(|&n| {
+                        if !on_paths.contains(&graph.ids[n as usize].as_str()) {
+                            on_paths.push(&graph.ids[n as usize]);
+                        }
                         let role = if graph.is_entry(n) {
                             "entry"
                         } else if model.node(&graph.ids[n as usize]).is_some_and(|x| x.crown_jewel) {
@@ -633,12 +636,6 @@ impl Report {
                 });
             }
         }
-        let mut on_paths: Vec<&str> = Vec::new();
-        for n in paths.iter().flat_map(|p| &p.nodes) {
-            if !on_paths.contains(&n.0.as_str()) {
-                on_paths.push(&n.0);
-            }
-        }
         let path_notes = node_notes(model, on_paths.into_iter());
         let explanations = shown_edges
             .iter()
@@ -685,8 +682,8 @@ impl Report {
                 .edges
                 .iter()
                 .map(|e| CutEdgeView {
-                    from: e.from.clone(),
-                    to: e.to.clone(),
+                    from: labels.label(&e.from),
+                    to: labels.label(&e.to),
                     id: e.id.clone().unwrap_or_default(),
                     fix_cost_text: cut_cost(e.fix_cost, c.unit),
                     kind: e.kind.clone(),
@@ -699,7 +696,7 @@ impl Report {
             .into_iter()
             .map(|p| ChokeView {
                 kind: p.kind.to_string(),
-                id: p.id.clone(),
+                id: p.name.clone().unwrap_or_else(|| p.id.clone()),
                 dominated_text: percent(p.dominated_share),
                 risk_share_text: percent(p.risk_share),
                 stopped_text: percent(p.breaches_stopped),
