@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Import and load of a generated SharpHound-shaped estate, side by side with NetworkX loading the
-# same JSON: bench/bloodhound.sh [--principals N] [--aces M] [--keep DIR]
+# same JSON: bench/bloodhound.sh [--principals N] [--aces M] [--collection ZIP] [--keep DIR]
+# (--collection: a real SharpHound zip, e.g. crates/import/tests/data/bloodhound/ad_sampledata.zip,
+# unzipped and measured instead of a generated estate)
 #
 # Builds release, sets up bench/.venv with networkx (`python3 -m venv bench/.venv &&
 # bench/.venv/bin/pip install networkx`), generates the estate with bench/bloodhound_estate.py
@@ -18,12 +20,14 @@ cd "$(dirname "$0")/.."
 principals=100000
 aces=1000000
 keep=""
+collection=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --principals) principals="$2"; shift ;;
         --aces) aces="$2"; shift ;;
         --keep) keep="$2"; shift ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --collection) collection="$2"; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "bench/bloodhound.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -36,7 +40,11 @@ if [ ! -x bench/.venv/bin/python ]; then
 fi
 work=${keep:-$(mktemp -d)}
 mkdir -p "$work/estate" "$work/model"
-bench/.venv/bin/python bench/bloodhound_estate.py generate "$work/estate" --principals "$principals" --aces "$aces"
+if [ -n "$collection" ]; then
+    unzip -q -o "$collection" -d "$work/estate"
+else
+    bench/.venv/bin/python bench/bloodhound_estate.py generate "$work/estate" --principals "$principals" --aces "$aces"
+fi
 echo "record tool=estate bytes=$(du -sb "$work/estate" | cut -f1) load=$(cut -d' ' -f1 /proc/loadavg)"
 
 timed() {  # timed NAME COMMAND...: wall seconds and peak RSS of one command

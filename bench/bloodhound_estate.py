@@ -7,13 +7,14 @@
         GenericWrite, WriteDacl, ForceChangePassword, AddMember, …), two memberships per user and
         computer, local admins and sessions on computers, one domain with DCSync rights.
     bench/bloodhound_estate.py networkx DIR
-        loads the same files into a networkx.DiGraph the way BloodHound's ingest reads them (a node
+        loads every DIR/*.json (SharpHound files: this estate's or a real collection's) into a networkx.DiGraph the way BloodHound's ingest reads them (a node
         per object, an edge per ACE, membership, session and local-admin entry) and prints
         `record key=value` lines: seconds, nodes, edges, peak RSS.
 
 The generator is seeded and uses only the standard library, so the estate is the same on every run.
 """
 
+import glob
 import json
 import random
 import resource
@@ -97,12 +98,15 @@ def load_networkx(out):
     import networkx as nx
     start = time.perf_counter()
     g = nx.DiGraph()
-    for kind in ["users", "computers", "groups", "domains"]:
-        with open(f"{out}/{kind}.json") as f:
+    for path in sorted(glob.glob(f"{out}/*.json")):
+        with open(path) as f:
             doc = json.load(f)
+        kind = doc["meta"]["type"]
         for o in doc["data"]:
             oid = o["ObjectIdentifier"]
-            g.add_node(oid, name=o["Properties"].get("name"), kind=kind)
+            g.add_node(oid, name=(o.get("Properties") or {}).get("name"), kind=kind)
+            for c in o.get("ChildObjects") or []:
+                g.add_edge(oid, c["ObjectIdentifier"], kind="Contains")
             for a in o.get("Aces") or []:
                 if a["PrincipalSID"] != oid:
                     g.add_edge(a["PrincipalSID"], oid, kind=a["RightName"])

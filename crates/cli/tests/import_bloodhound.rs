@@ -87,3 +87,58 @@ fn no_cut_on_the_sample_proposes_a_structural_edge() {
     assert!(!steps.is_empty(), "JD's containment has removable steps");
     check(steps);
 }
+
+/// The SIDs and object GUIDs of named objects in `text` (what a person should not have to read).
+fn raw_ids(text: &str) -> Vec<&str> {
+    const CA_GUIDS: [&str; 4] = [
+        "CDCA8CA4-69D6-4488-87AE-F8F507D53DB9",
+        "396FFDC9-079C-4AB1-9816-ACEED046BCDD",
+        "4F334FEC-0BCE-46A0-AF60-F1C481829440",
+        "CEC2A22A-AF46-4DC5-A942-26514BD8AE94",
+    ];
+    text.lines().filter(|l| l.contains("S-1-5-21-") || CA_GUIDS.iter().any(|g| l.contains(g))).collect()
+}
+
+#[test]
+fn every_renderer_names_imported_objects_by_name() {
+    let zip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../import/tests/data/bloodhound/ad_sampledata.zip");
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model");
+    let m = model.to_str().unwrap();
+    ok(&["import", "bloodhound", zip.to_str().unwrap(), "-o", m]);
+    let trials = ["--trials", "500"];
+
+    let analyze = ok(&[&["analyze", m][..], &trials].concat());
+    assert!(raw_ids(&analyze).is_empty(), "{:?}", raw_ids(&analyze));
+    assert!(analyze.contains("PHANTOM-DC01-CA@PHANTOM.CORP") && analyze.contains("integrity loss of "), "{analyze}");
+    assert!(analyze.contains("→ DOMAIN ADMINS@PHANTOM.CORP") || analyze.contains("→ ENTERPRISE ADMINS@"), "{analyze}");
+
+    let choke = ok(&[&["chokepoints", m][..], &trials].concat());
+    assert!(raw_ids(&choke).is_empty(), "{:?}", raw_ids(&choke));
+    assert!(choke.contains("DOMAIN USERS@PHANTOM.CORP -member_of-> AUTHENTICATED USERS@PHANTOM.CORP"), "{choke}");
+    // JSON keeps the id and puts the name beside it.
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&[&["chokepoints", m, "--format", "json"][..], &trials].concat())).unwrap();
+    let node =
+        json["choke_points"].as_array().unwrap().iter().find(|p| p["kind"] == "node").expect("a node choke point");
+    assert!(node["id"].as_str().unwrap().starts_with("S-1-5-21-") || node["id"].as_str().unwrap().contains('-'));
+    assert!(node["name"].as_str().unwrap().contains('@'), "{node}");
+
+    let jd = "S-1-5-21-2697957641-2271029196-387917394-2113";
+    let incident = ok(&[&["incident", m, "--compromised", jd][..], &trials].concat());
+    // The one line with a SID is the node's own description, which states its BloodHound id.
+    assert_eq!(raw_ids(&incident), ["  JD@PHANTOM.CORP: Active Directory User (BloodHound id"], "{incident}");
+    assert!(incident.starts_with("Incident: JD@PHANTOM.CORP compromised"), "{incident}");
+    let runbook = ok(&[&["incident", m, "--compromised", jd, "--format", "md"][..], &trials].concat());
+    assert!(runbook.starts_with("# Incident runbook: `JD@PHANTOM.CORP` compromised"), "{runbook}");
+    // Only the glossary of the compromised node (id, kind: name — description) shows the SID.
+    assert!(raw_ids(&runbook).iter().all(|l| l.starts_with(&format!("- `{jd}` (user): JD@PHANTOM.CORP"))), "{runbook}");
+
+    for audience in ["exec", "engineer"] {
+        let report = ok(&[&["report", m, "--audience", audience, "--format", "md"][..], &trials].concat());
+        // The engineer report's node notes are the glossary: `id` (kind): name — description.
+        let stray: Vec<&str> = raw_ids(&report).into_iter().filter(|l| !l.starts_with("- `")).collect();
+        assert!(stray.is_empty(), "{audience}: {stray:?}");
+        assert!(report.contains("@PHANTOM.CORP"), "{audience}: {report}");
+    }
+}

@@ -85,9 +85,10 @@ pub fn tornado(eval: &Evaluator, top: usize) -> Vec<TornadoBar> {
             simulated.push((format!("p of {}", e.label()), p.value, Simulated::EdgeP { edge: ei }));
         }
     }
+    let labels = riskpath_model::Labels::new(model);
     for (ni, node) in model.nodes.iter().enumerate().filter(|(_, n)| in_group(model, &n.id, false)) {
         for (li, loss) in node.loss.iter().enumerate() {
-            let input = format!("{} loss of {}", loss.kind, node.id);
+            let input = format!("{} loss of {}", loss.kind, labels.get(&node.id));
             simulated.push((input, loss.amount.value, Simulated::Loss { node: ni, loss: li }));
         }
     }
@@ -144,10 +145,11 @@ fn analytic_bars(model: &Model, ids: &[String], base: &ExpectedLoss) -> Vec<Torn
             ));
         }
     };
+    let labels = riskpath_model::Labels::new(model);
     for node in model.crown_jewels().filter(|n| !in_group(model, &n.id, true) && !in_group(model, &n.id, false)) {
         let mean = mean_loss(model, &node.id);
         if mean > 0.0 {
-            loss_bars(&node.id, &node.loss, events(&[node.id.as_str()], mean));
+            loss_bars(labels.get(&node.id), &node.loss, events(&[node.id.as_str()], mean));
         }
     }
     for group in model.loss_groups.iter().filter(|g| !g.loss.is_empty()) {

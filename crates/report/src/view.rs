@@ -643,7 +643,7 @@ impl Report {
             .map(|&e| {
                 let x = explain_edge(model, graph, e);
                 ExplainView {
-                    edge: format!("{} → {}", x.from, x.to),
+                    edge: format!("{} → {}", labels.get(&x.from), labels.get(&x.to)),
                     kind: x.kind.clone(),
                     technique: x.technique.clone(),
                     technique_name: x.technique_name.clone().unwrap_or_default(),
@@ -985,7 +985,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
         _ => {
             if let Some(p) = input.choke_points.iter().max_by(|a, b| a.ale_reduction.total_cmp(&b.ale_reduction)) {
                 out.push(Decision {
-                    title: format!("Fund closing the choke point {}", p.id),
+                    title: format!("Fund closing the choke point {}", p.name.as_deref().unwrap_or(&p.id)),
                     detail: format!(
                         "Removing it stops {} of simulated breaches and cuts the ALE by {} a year; no roadmap was planned ({}).",
                         percent(p.breaches_stopped),
