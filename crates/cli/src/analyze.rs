@@ -150,7 +150,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             style.finish(
                 text::model_line(model, &style)
                     + &text::risk_section(model, graph, &risk, 10, &style)
-                    + &saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &style))
+                    + &saturation.as_ref().map_or(String::new(), |s| {
+                        riskpath_report::saturation::section(s, &riskpath_model::Labels::new(model), &style)
+                    })
                     + &decisions::classes_section(&classes, 10, &model.settings.currency, &style)
                     + &decisions::tornado_section(&tornado, &model.settings.currency, &style)
                     + &text::paths_section(model, graph, &scenarios, args.paths, &style),

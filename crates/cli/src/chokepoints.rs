@@ -63,10 +63,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         Format::Text => {
             let style = args.out.style();
+            let labels = riskpath_model::Labels::new(model);
             style.finish(format!(
                 "{}{}{}{}{}",
-                saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &style)),
-                decisions::cut_section(&cut, currency, &riskpath_model::Labels::new(model), &style),
+                saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &labels, &style)),
+                decisions::cut_section(&cut, currency, &labels, &style),
                 decisions::chokepoints_section(&points, currency, &style),
                 vulns.as_ref().map(|v| vulns::section(v, currency, args.top, &style)).unwrap_or_default(),
                 style.dim(&format!("\nseed {}, {} trials per actor\n", eval.seed, eval.trials))

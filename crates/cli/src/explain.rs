@@ -48,7 +48,10 @@ pub fn run(what: What) -> Result<(), Failure> {
         Format::Json => to_json(&explanations)?,
         Format::Text => {
             let style = Style::detect();
-            style.finish(explanations.iter().map(|x| text::explanation(x, &style)).collect::<Vec<_>>().join("\n"))
+            let labels = riskpath_model::Labels::new(model);
+            style.finish(
+                explanations.iter().map(|x| text::explanation(x, &labels, &style)).collect::<Vec<_>>().join("\n"),
+            )
         }
     };
     write_output(None, &content)

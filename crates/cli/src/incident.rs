@@ -380,8 +380,14 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     out
 }
 
-fn code_list(items: &[String]) -> String {
-    items.iter().map(|s| code(s)).collect::<Vec<_>>().join(", ")
+/// A node in Markdown: its name as text, else its id as a code span.
+fn label_md(labels: &riskpath_model::Labels, id: &str) -> String {
+    labels.name(id).map_or_else(|| code(id), md)
+}
+
+/// Names (of nodes, or `from -> to` of steps) as Markdown text, comma-separated.
+fn text_list(items: &[String]) -> String {
+    items.iter().map(|s| md(s)).collect::<Vec<_>>().join(", ")
 }
 
 /// What the compromised nodes are, from the model: one bullet each with its kind, name and description.
@@ -408,7 +414,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     let _ = writeln!(
         out,
         "# Incident runbook: {} compromised\n",
-        code_list(&x.compromised.iter().map(|id| l(id)).collect::<Vec<_>>())
+        x.compromised.iter().map(|id| label_md(&labels, id)).collect::<Vec<_>>().join(", ")
     );
     let _ = writeln!(
         out,
@@ -439,7 +445,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let _ = writeln!(
             out,
             "Already held: {} (mean loss {}). Start the breach process for these now.\n",
-            code_list(&lost),
+            text_list(&lost),
             money(x.already_lost, cur)
         );
     }
@@ -457,7 +463,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
         let _ = writeln!(
             out,
             "| {} | {p} | {se} | {} | {} | {} |",
-            code(&l(&j.id)),
+            label_md(&labels, &j.id),
             money(j.mean_loss, cur),
             money(j.at_stake, cur),
             md(&path)
@@ -490,9 +496,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 i + 1,
                 action_title(s.action),
                 md(&s.instruction),
-                code(&l(&s.from)),
+                label_md(&labels, &s.from),
                 md(&s.kind),
-                code(&l(&s.to)),
+                label_md(&labels, &s.to),
                 md(&s.technique),
                 technique_name(&s.technique),
                 percent(s.breach_share)
@@ -513,7 +519,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} ± {} | {} |",
-                    code(&l(&r.id)),
+                    label_md(&labels, &r.id),
                     percent(r.probability),
                     percent(r.std_error),
                     money(r.at_stake, cur)
@@ -535,7 +541,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             out,
             "{}. [ ] {} ({}, {state}{via}) — {}",
             i + 1,
-            code(&l(&r.id)),
+            label_md(&labels, &r.id),
             md(&r.kind),
             md(&r.instruction)
         );
@@ -570,7 +576,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             percent(h.breach_share),
             percent(h.probability),
             h.first_step,
-            code_list(&h.edges)
+            text_list(&h.edges)
         );
     }
 
@@ -588,7 +594,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 format!(
                     "{} from {} ({} {}, {} of the time)",
                     md(&s.kind),
-                    code(&l(&s.from)),
+                    label_md(&labels, &s.from),
                     md(&s.technique),
                     technique_name(&s.technique),
                     percent(s.share)
@@ -600,7 +606,7 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
             out,
             "{}. [ ] {} — P(reached) {}, {} at stake.{how} Alert on access to it until the cut is in place and the hunt is done.",
             i + 1,
-            code(&l(&j.id)),
+            label_md(&labels, &j.id),
             percent(j.probability),
             money(j.at_stake, cur)
         );
@@ -623,9 +629,9 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
                 out,
                 "| {} | {} -{}-> {} | {} | {} | {} | {} ({}) |",
                 i + 1,
-                code(&l(&h.from)),
+                label_md(&labels, &h.from),
                 md(&h.kind),
-                code(&l(&h.to)),
+                label_md(&labels, &h.to),
                 md(&h.technique),
                 percent(h.probability),
                 percent(h.breach_share),

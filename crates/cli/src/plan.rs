@@ -75,8 +75,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Format::Text => {
             let style = args.out.style();
             style.finish(
-                saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::plan_note(s, &style))
-                    + &decisions::plan_section(&result, currency, &style)
+                saturation.as_ref().map_or(String::new(), |s| {
+                    riskpath_report::saturation::plan_note(s, &riskpath_model::Labels::new(model), &style)
+                }) + &decisions::plan_section(&result, currency, &style)
                     + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials)),
             )
         }

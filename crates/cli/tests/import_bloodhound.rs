@@ -127,10 +127,10 @@ fn every_renderer_names_imported_objects_by_name() {
     let jd = "S-1-5-21-2697957641-2271029196-387917394-2113";
     let incident = ok(&[&["incident", m, "--compromised", jd][..], &trials].concat());
     // The one line with a SID is the node's own description, which states its BloodHound id.
-    assert_eq!(raw_ids(&incident), ["  JD@PHANTOM.CORP: Active Directory User (BloodHound id"], "{incident}");
+    assert!(raw_ids(&incident).iter().all(|l| l.trim() == format!("{jd})")), "{incident}");
     assert!(incident.starts_with("Incident: JD@PHANTOM.CORP compromised"), "{incident}");
     let runbook = ok(&[&["incident", m, "--compromised", jd, "--format", "md"][..], &trials].concat());
-    assert!(runbook.starts_with("# Incident runbook: `JD@PHANTOM.CORP` compromised"), "{runbook}");
+    assert!(runbook.starts_with("# Incident runbook: JD@PHANTOM.CORP compromised"), "{runbook}");
     // Only the glossary of the compromised node (id, kind: name — description) shows the SID.
     assert!(raw_ids(&runbook).iter().all(|l| l.starts_with(&format!("- `{jd}` (user): JD@PHANTOM.CORP"))), "{runbook}");
 

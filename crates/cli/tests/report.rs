@@ -307,7 +307,10 @@ fn model_text_is_inert_in_every_format() {
             !html.contains("<script") && !html.contains("<img") && !html.contains("<b>"),
             "{audience} HTML escapes model text"
         );
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;"), "{audience}: the id is shown, escaped");
+        assert!(
+            html.contains("&lt;script&gt;alert(2)&lt;"),
+            "{audience}: the name is shown in place of the id, escaped"
+        );
         let md = report(&dir, audience, "md");
         // Outside code spans nothing is raw HTML; inside them Markdown shows text literally.
         let prose = strip_code_spans(&md);
@@ -519,10 +522,7 @@ fn dot_highlights_entries_and_jewels() {
             && dot.contains("digraph riskpath {")
             && dot.trim_end().ends_with('}')
     );
-    assert!(
-        dot.contains(r#""internet" [label="internet\nentry: internet\nAnyone on the internet", shape=cds"#),
-        "{dot}"
-    );
+    assert!(dot.contains(r#""internet" [label="Anyone on the internet\nentry: internet", shape=cds"#), "{dot}");
     assert!(dot.contains(r#""files" [label="files\nbucket · crown jewel", shape=doubleoctagon"#));
     assert!(dot.contains(r#""internet" -> "web" [label="exploits\nT1190\np 0.08/"#), "{dot}");
     assert!(dot.contains(r#" (m/h)""#), "p per skill of the model's actors");

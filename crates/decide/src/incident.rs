@@ -955,10 +955,11 @@ pub fn assess(
     };
 
     // --- Credentials within one hop ------------------------------------------------------------
+    let labels = riskpath_model::Labels::new(model);
     let mut rotate: BTreeMap<u32, Rotation> = BTreeMap::new();
     for &s in &sources {
         if let Some(node) = model.node(&graph.ids[s as usize]).filter(|n| is_credential(n)) {
-            rotate.insert(s, rotation(node, true, 1.0));
+            rotate.insert(s, rotation(node, &labels, true, 1.0));
         }
     }
     for &s in &sources {
@@ -972,8 +973,8 @@ pub fn assess(
                 continue;
             }
             let p = counts.node_hits[ce.to as usize] as f64 / trials as f64;
-            let entry = rotate.entry(ce.to).or_insert_with(|| rotation(node, false, p));
-            entry.via.push(format!("{} -{}->", ids(s), ce.kind.name));
+            let entry = rotate.entry(ce.to).or_insert_with(|| rotation(node, &labels, false, p));
+            entry.via.push(format!("{} -{}->", labels.get(&graph.ids[s as usize]), ce.kind.name));
         }
     }
     let mut rotate: Vec<Rotation> = rotate.into_values().collect();
@@ -1021,14 +1022,15 @@ pub fn assess(
                     .min()
                     .unwrap_or(u32::MAX),
                 edges: {
-                    let mut labels: Vec<String> = Vec::new();
+                    let name = |n: u32| labels.get(&graph.ids[n as usize]);
+                    let mut shown: Vec<String> = Vec::new();
                     for &e in &edges {
-                        let l = format!("{} -> {}", ids(graph.edges[e].from), ids(graph.edges[e].to));
-                        if labels.len() < 5 && !labels.contains(&l) {
-                            labels.push(l);
+                        let l = format!("{} -> {}", name(graph.edges[e].from), name(graph.edges[e].to));
+                        if shown.len() < 5 && !shown.contains(&l) {
+                            shown.push(l);
                         }
                     }
-                    labels
+                    shown
                 },
                 detected_by,
                 related: related.into_iter().collect(),
@@ -1076,12 +1078,18 @@ fn depths(graph: &AttackGraph, skill: Skill, sources: &[u32]) -> Vec<u32> {
 }
 
 /// The rotation entry of a credential node: its own `remediation`, else its kind's rotation text.
-fn rotation(node: &riskpath_model::Node, compromised: bool, probability: f64) -> Rotation {
+fn rotation(
+    node: &riskpath_model::Node,
+    labels: &riskpath_model::Labels,
+    compromised: bool,
+    probability: f64,
+) -> Rotation {
+    let shown = labels.get(&node.id);
     let kind_text = kb::node_kind(&node.kind).and_then(|k| k.rotation);
     let (instruction, instruction_source) = match (&node.remediation, kind_text) {
         (Some(own), _) => (own.clone(), "node"),
-        (None, Some(template)) => (kb::fill(template, &[("id", &node.id)]), "kind"),
-        (None, None) => (format!("Rotate the credentials of {}", node.id), "kind"),
+        (None, Some(template)) => (kb::fill(template, &[("id", shown)]), "kind"),
+        (None, None) => (format!("Rotate the credentials of {shown}"), "kind"),
     };
     Rotation {
         id: node.id.clone(),

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use riskpath_engine::AttackGraph;
-use riskpath_model::Model;
 use riskpath_model::kb::Skill;
+use riskpath_model::{Labels, Model};
 
 /// A DOT quoted string: backslashes, quotes and line breaks escaped, so a model id is never read
 /// as DOT syntax (or as an escape sequence like `\N` or `\l`).
@@ -50,8 +50,15 @@ fn p_label(p: [f64; 3], skills: &[Skill]) -> String {
 }
 
 /// The attack graph as a DOT digraph.
+/// A node's first label line: its name (clipped to 40 characters), else its id.
+fn shown(labels: &Labels, id: &str) -> String {
+    labels.name(id).map_or_else(|| id.to_string(), |n| crate::charts::clip(n, 40))
+}
+
 pub fn dot(model: &Model, graph: &AttackGraph) -> String {
     let skills = skills(model);
+    let labels = Labels::new(model);
+    let name = |n: u32| labels.get(&graph.ids[n as usize]);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -69,16 +76,13 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
     let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#52606d\", fontcolor=\"#1f2933\"];");
     let _ = writeln!(out, "\n  // Entry points");
     for e in &model.entry_points {
-        let mut lines = vec![
-            e.id.clone(),
+        let lines = vec![
+            shown(&labels, &e.id),
             format!(
                 "entry: {}",
                 serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
             ),
         ];
-        if let Some(n) = &e.name {
-            lines.push(crate::charts::clip(n, 40));
-        }
         let _ = writeln!(
             out,
             "  {} [label={}, shape=cds, fillcolor=\"#e0ecff\", color=\"#1d4ed8\", penwidth=1.5];",
@@ -88,7 +92,7 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
     }
     let _ = writeln!(out, "\n  // Nodes; crown jewels in red");
     for n in &model.nodes {
-        let mut lines = vec![n.id.clone(), n.kind.clone()];
+        let mut lines = vec![shown(&labels, &n.id), n.kind.clone()];
         if n.crown_jewel {
             lines[1] = format!("{} · crown jewel", n.kind);
             let _ = writeln!(
@@ -112,12 +116,12 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
         let mut lines = vec![e.kind.name.to_string(), e.technique.clone(), p_label(e.p, &skills)];
         let mut attrs = Vec::new();
         if !e.requires.is_empty() {
-            let req: Vec<&str> = e.requires.iter().map(|&r| graph.ids[r as usize].as_str()).collect();
+            let req: Vec<&str> = e.requires.iter().map(|&r| name(r)).collect();
             lines.push(format!("AND {}", req.join(", ")));
             attrs.push("style=dashed".to_string());
         }
         if !e.requires_any.is_empty() {
-            let alt = |a: &Vec<u32>| a.iter().map(|&r| graph.ids[r as usize].as_str()).collect::<Vec<_>>().join("+");
+            let alt = |a: &Vec<u32>| a.iter().map(|&r| name(r)).collect::<Vec<_>>().join("+");
             lines.push(format!("OR {}", e.requires_any.iter().map(alt).collect::<Vec<_>>().join(" | ")));
             if e.requires.is_empty() {
                 attrs.push("style=dashed".to_string());

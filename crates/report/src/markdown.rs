@@ -237,7 +237,7 @@ fn engineer(out: &mut String, r: &Report) {
     }
     for p in &r.paths {
         let _ = writeln!(out, "### {} → {} · path {} · {}\n", md(&p.actor), md(&p.target), p.rank, p.probability_text);
-        let chain: Vec<String> = p.nodes.iter().map(|(id, _)| code(id)).collect();
+        let chain: Vec<String> = p.nodes.iter().map(|(name, _)| md(name)).collect();
         let _ = writeln!(out, "{}\n", chain.join(" → "));
         table(
             out,
@@ -245,8 +245,8 @@ fn engineer(out: &mut String, r: &Report) {
             "llllrl",
             p.steps.iter().map(|s| {
                 vec![
-                    code(&s.from),
-                    code(&s.to),
+                    md(&s.from),
+                    md(&s.to),
                     with_note(md(&s.kind), s.relation.as_deref()),
                     format!("{} {}", code(&s.technique), md(&s.technique_name)),
                     s.p_text.clone(),
@@ -280,7 +280,7 @@ fn engineer(out: &mut String, r: &Report) {
             r.choke_points.iter().map(|c| {
                 vec![
                     c.kind.clone(),
-                    with_note(code(&c.id), c.instruction.as_deref()),
+                    with_note(md(&c.id), c.instruction.as_deref()),
                     c.dominated_text.clone(),
                     c.risk_share_text.clone(),
                     c.stopped_text.clone(),
@@ -306,8 +306,8 @@ fn engineer(out: &mut String, r: &Report) {
             cut.edges.iter().map(|e| {
                 let edge = if e.id.is_empty() { md(&e.kind) } else { format!("{} {}", md(&e.kind), code(&e.id)) };
                 vec![
-                    code(&e.from),
-                    code(&e.to),
+                    md(&e.from),
+                    md(&e.to),
                     with_note(edge, e.relation.as_deref()),
                     md(&e.instruction),
                     md(&e.fix_cost_text),
@@ -385,7 +385,7 @@ fn engineer(out: &mut String, r: &Report) {
         r.scenarios.iter().map(|s| {
             vec![
                 code(&s.actor),
-                code(&s.target),
+                md(&s.target),
                 s.skill.clone(),
                 s.probability_text.clone(),
                 s.ale_text.clone(),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::ScenarioPaths;
-use riskpath_model::{Model, kb};
+use riskpath_model::{Labels, Model, kb};
 
 use crate::style::{money, percent};
 
@@ -37,12 +37,13 @@ pub fn layer(
 ) -> Value {
     let cur = model.settings.currency.as_str();
     // Per technique: the paths (scenario, rank, chain) that take a step of it.
+    let labels = Labels::new(model);
     let mut uses: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for s in scenarios {
         let actor = &model.actors[s.actor].id;
-        let target = &graph.ids[s.target as usize];
+        let target = labels.get(&graph.ids[s.target as usize]);
         for (rank, path) in s.paths.iter().enumerate() {
-            let chain: Vec<&str> = path.nodes.iter().map(|&n| graph.ids[n as usize].as_str()).collect();
+            let chain: Vec<&str> = path.nodes.iter().map(|&n| labels.get(&graph.ids[n as usize])).collect();
             let label =
                 format!("{actor} → {target} #{} ({}): {}", rank + 1, percent(path.probability), chain.join(" → "));
             for &e in &path.edges {

@@ -166,6 +166,7 @@ pub fn sarif(
     trials: u64,
 ) -> Value {
     let cur = model.settings.currency.as_str();
+    let labels = riskpath_model::Labels::new(model);
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -203,7 +204,12 @@ pub fn sarif(
                     model,
                     model_dir,
                     me.loc,
-                    Some(format!("attack step {} → {} ({})", me.from.value, me.to.value, me.kind.value)),
+                    Some(format!(
+                        "attack step {} → {} ({})",
+                        labels.get(&me.from.value),
+                        labels.get(&me.to.value),
+                        me.kind.value
+                    )),
                 )
             })
             .collect();
@@ -241,7 +247,7 @@ pub fn sarif(
         let text = format!(
             "Choke point {} `{}`: it dominates {} of simulated breaches; removing it stops {} of them and cuts the ALE by {}/yr ({}).",
             p.kind,
-            p.id,
+            p.name.as_deref().unwrap_or(&p.id),
             percent(p.dominated_share),
             percent(p.breaches_stopped),
             money(p.ale_reduction, cur),

@@ -4,12 +4,13 @@
 use std::fmt::Write;
 
 use riskpath_decide::saturation::Saturation;
+use riskpath_model::Labels;
 
 use crate::style::{Style, clip, percent};
 
 /// The saturation note printed before decisions (choke points, classes) when some scenario is
 /// saturated.
-pub fn section(s: &Saturation, style: &Style) -> String {
+pub fn section(s: &Saturation, labels: &Labels, style: &Style) -> String {
     let note = if s.one_foothold_saturated {
         "Even from one foothold per entry point the attacker nearly always gets through: it has many \
          ways past its foothold, and only a cut changes that (see the minimum cut). Decisions below \
@@ -19,20 +20,20 @@ pub fn section(s: &Saturation, style: &Style) -> String {
          first-step targets per attempt, so they measure the steps and controls past initial access \
          (their money is the loss from attempts limited to one foothold)."
     };
-    summary(s, style) + &format!("  {}\n", style.dim(note))
+    summary(s, labels, style) + &format!("  {}\n", style.dim(note))
 }
 
 /// The saturation note before a plan, which stays in money: why initiatives that act past initial
 /// access may look worth little alone.
-pub fn plan_note(s: &Saturation, style: &Style) -> String {
+pub fn plan_note(s: &Saturation, labels: &Labels, style: &Style) -> String {
     let note = "The plan below is in money: while P is saturated one initiative alone barely moves it, \
                 so initiatives past initial access show little value unless initial access narrows too. \
                 `riskpath chokepoints` ranks steps in the one-foothold view.";
-    summary(s, style) + &format!("  {}\n", style.dim(note))
+    summary(s, labels, style) + &format!("  {}\n", style.dim(note))
 }
 
 /// The saturated scenarios with their one-foothold P, and what each saturated actor holds.
-fn summary(s: &Saturation, style: &Style) -> String {
+fn summary(s: &Saturation, labels: &Labels, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -48,13 +49,13 @@ fn summary(s: &Saturation, style: &Style) -> String {
             out,
             "  {:<22} {:<30} {:>10} {:>14}",
             clip(&x.actor, 22),
-            clip(&x.target, 30),
+            clip(labels.get(&x.target), 30),
             percent(x.probability),
             percent(x.one_foothold)
         );
     }
     for set in &s.sets {
-        let names: Vec<&str> = set.nodes.iter().take(8).map(|(id, _)| id.as_str()).collect();
+        let names: Vec<&str> = set.nodes.iter().take(8).map(|(id, _)| labels.get(id)).collect();
         let more = set.nodes.len().saturating_sub(names.len());
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
         let _ = writeln!(

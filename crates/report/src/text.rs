@@ -100,9 +100,9 @@ pub fn paths_section(
 }
 
 /// How one edge's probability was derived, step by step.
-pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
+pub fn explanation(x: &EdgeExplanation, labels: &Labels, style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {} → {}  ({})", style.bold("Edge"), x.from, x.to, x.kind);
+    let _ = writeln!(out, "{} {} → {}  ({})", style.bold("Edge"), labels.get(&x.from), labels.get(&x.to), x.kind);
     if let Some(relation) = &x.relation {
         let _ = writeln!(out, "{}", wrap_text(relation, "relation    ", 12, WIDTH));
     }
@@ -137,19 +137,23 @@ pub fn explanation(x: &EdgeExplanation, style: &Style) -> String {
         let _ = writeln!(
             out,
             "AND: fires only while {} {} held",
-            x.requires.join(", "),
+            x.requires.iter().map(|r| labels.get(r)).collect::<Vec<_>>().join(", "),
             if x.requires.len() == 1 { "is" } else { "are" }
         );
     }
     if !x.requires_any.is_empty() {
-        let alternatives: Vec<String> = x.requires_any.iter().map(|alt| format!("({})", alt.join(" and "))).collect();
+        let alternatives: Vec<String> = x
+            .requires_any
+            .iter()
+            .map(|alt| format!("({})", alt.iter().map(|r| labels.get(r)).collect::<Vec<_>>().join(" and ")))
+            .collect();
         let _ = writeln!(out, "OR: fires only while one of {} is held too", alternatives.join(" or "));
     }
     if let Some(reach) = x.campaign_reach {
         let _ = writeln!(
             out,
             "campaign: an attempt reaches {} with probability {reach:.4}; on a path the step counts p × {reach:.4}",
-            x.to
+            labels.get(&x.to)
         );
     }
     if !x.parallel.is_empty() {
