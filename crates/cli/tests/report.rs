@@ -323,7 +323,7 @@ fn model_text_is_inert_in_every_format() {
         }
     }
     let dot = ok(&["export", "dot", s(&dir)]);
-    assert!(dot.contains(r#""files\"x" [label="files\"x\ndatastore · crown jewel""#), "{dot}");
+    assert!(dot.contains(r#""files\"x" [label="<img src=x onerror=alert(3)>\ndatastore · crown jewel""#), "{dot}");
     assert!(dot.contains(r#"id="e|`*[x](javascript:alert(6))""#));
 }
 
@@ -457,7 +457,10 @@ fn navigator_layer_matches_its_snapshot_and_the_layer_format() {
     let techniques = layer["techniques"].as_array().unwrap();
     let t1530 = techniques.iter().find(|t| t["techniqueID"] == "T1530").expect("T1530 scored");
     assert!(t1530["score"].as_f64().unwrap() > 0.0);
-    assert!(t1530["comment"].as_str().unwrap().contains("crime → files #1"), "comments name the paths");
+    assert!(
+        t1530["comment"].as_str().unwrap().contains("crime → Customer files #1"),
+        "comments name the paths, by name"
+    );
     // Sub-techniques are shown under their parent.
     assert!(techniques.iter().any(|t| t["techniqueID"] == "T1078" && t["showSubtechniques"] == true));
     // Written to a file as well.
@@ -523,9 +526,9 @@ fn dot_highlights_entries_and_jewels() {
             && dot.trim_end().ends_with('}')
     );
     assert!(dot.contains(r#""internet" [label="Anyone on the internet\nentry: internet", shape=cds"#), "{dot}");
-    assert!(dot.contains(r#""files" [label="files\nbucket · crown jewel", shape=doubleoctagon"#));
+    assert!(dot.contains(r#""files" [label="Customer files\nbucket · crown jewel", shape=doubleoctagon"#));
     assert!(dot.contains(r#""internet" -> "web" [label="exploits\nT1190\np 0.08/"#), "{dot}");
     assert!(dot.contains(r#" (m/h)""#), "p per skill of the model's actors");
-    assert!(dot.contains(r#"AND web", style=dashed"#));
+    assert!(dot.contains(r#"AND Public web app", style=dashed"#));
     assert_eq!(dot.matches(" -> ").count(), 8);
 }

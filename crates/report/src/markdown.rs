@@ -280,7 +280,7 @@ fn engineer(out: &mut String, r: &Report) {
             r.choke_points.iter().map(|c| {
                 vec![
                     c.kind.clone(),
-                    with_note(md(&c.id), c.instruction.as_deref()),
+                    with_note(c.name.as_deref().map_or_else(|| code(&c.id), md), c.instruction.as_deref()),
                     c.dominated_text.clone(),
                     c.risk_share_text.clone(),
                     c.stopped_text.clone(),

@@ -323,6 +323,8 @@ pub struct CutEdgeView {
 pub struct ChokeView {
     pub kind: String,
     pub id: String,
+    /// What a person reads for it, when that is not the id.
+    pub name: Option<String>,
     pub dominated_text: String,
     pub risk_share_text: String,
     pub stopped_text: String,
@@ -696,7 +698,8 @@ impl Report {
             .into_iter()
             .map(|p| ChokeView {
                 kind: p.kind.to_string(),
-                id: p.name.clone().unwrap_or_else(|| p.id.clone()),
+                id: p.id.clone(),
+                name: p.name.clone(),
                 dominated_text: percent(p.dominated_share),
                 risk_share_text: percent(p.risk_share),
                 stopped_text: percent(p.breaches_stopped),
