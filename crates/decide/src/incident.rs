@@ -906,24 +906,25 @@ pub fn assess(
     let cut = if sinks.is_empty() { None } else { Some(min_cut(model, &graph, &sources, &sinks)) };
     let by_model: HashMap<usize, usize> = graph.edges.iter().enumerate().map(|(i, e)| (e.model_index, i)).collect();
     let cut_edges: Vec<usize> = cut.as_ref().map_or(Vec::new(), |c| c.edges.iter().map(|x| x.model_edge).collect());
-    let mut steps: Vec<CutStep> = cut_edges
+    // Each step is the cut's edge (its cost and remedy, as the cut worked them out) with the
+    // incident's view of it: the technique and the share of breaches it carries.
+    let mut steps: Vec<CutStep> = cut
         .iter()
-        .map(|&me_i| {
-            let ge = by_model[&me_i];
+        .flat_map(|c| &c.edges)
+        .map(|edge| {
+            let ge = by_model[&edge.model_edge];
             let ce = &graph.edges[ge];
-            let me = &model.edges[me_i];
-            let remedy = me.remedy().expect("validated edge kind");
             CutStep {
-                id: me.id.clone(),
+                id: edge.id.clone(),
                 from: ids(ce.from),
                 to: ids(ce.to),
                 kind: ce.kind.name.to_string(),
                 technique: ce.technique.clone(),
-                fix_cost: crate::chokepoints::edge_cost(model, me_i).expect("a cut holds removable edges only"),
-                relation: me.relation.clone(),
-                action: remedy.action,
-                instruction: remedy.instruction,
-                instruction_source: remedy.source,
+                fix_cost: edge.fix_cost,
+                relation: edge.relation.clone(),
+                action: edge.action,
+                instruction: edge.instruction.clone(),
+                instruction_source: edge.instruction_source,
                 breach_share: share_of_breaches(counts.on_path[ge]),
             }
         })
