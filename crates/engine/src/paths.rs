@@ -2,7 +2,8 @@
 //! from any of an actor's entry points to a target. AND edges carry their requirements as side conditions.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, BinaryHeap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use riskpath_model::kb::Skill;
 
@@ -36,11 +37,53 @@ impl Ord for Cost {
     }
 }
 
-/// Edge weights for one skill: −ln p, or None for an edge that can never fire. A campaign's edge
-/// counts the chance that the campaign reaches its target.
-fn weights(graph: &AttackGraph, skill: Skill) -> Vec<Option<f64>> {
+/// Edge weights for one skill and target: −ln p, or None for an edge no path takes. A campaign's
+/// edge counts the chance that the campaign reaches its target. Of parallel edges (one hop) only
+/// the most likely way is kept (the first on a tie), so a path is a sequence of nodes; a node that
+/// grants the target keeps only its edges to the target, so a path ends at the first such node.
+fn weights(graph: &AttackGraph, skill: Skill, target: u32) -> Vec<Option<f64>> {
     let p = |e: &crate::compile::CompiledEdge| e.p_reached(graph, skill);
-    graph.edges.iter().map(|e| (p(e) > 0.0).then(|| -p(e).ln())).collect()
+    let mut weight: Vec<Option<f64>> = graph.edges.iter().map(|e| (p(e) > 0.0).then(|| -p(e).ln())).collect();
+    let mut best_way: HashMap<u32, usize> = HashMap::new();
+    for (i, e) in graph.edges.iter().enumerate() {
+        if weight[i].is_none() {
+            continue;
+        }
+        match best_way.entry(e.draw_key) {
+            Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            Entry::Occupied(mut o) => {
+                let (kept, other) = if p(e) > p(&graph.edges[*o.get()]) { (i, *o.get()) } else { (*o.get(), i) };
+                o.insert(kept);
+                weight[other] = None;
+            }
+        }
+    }
+    let granting: HashSet<u32> =
+        graph.edges.iter().filter(|e| e.from != target && is_grant(e, target, skill)).map(|e| e.from).collect();
+    for (i, e) in graph.edges.iter().enumerate() {
+        if e.to != target && granting.contains(&e.from) {
+            weight[i] = None;
+        }
+    }
+    weight
+}
+
+/// Does holding `node` already hold `target`? It does when an edge from `node` to `target` has no
+/// conditions, no campaign and a base probability of exactly 1 (a membership, an administrator
+/// grant, an edge written with `p: 1`): a path need not, and does not, walk on past such a node.
+pub fn grants(graph: &AttackGraph, node: u32, target: u32, skill: Skill) -> bool {
+    graph.out_edges(node).any(|i| is_grant(&graph.edges[i], target, skill))
+}
+
+/// Is `e` an edge into `target` that holding its source makes certain (see [`grants`])?
+fn is_grant(e: &crate::compile::CompiledEdge, target: u32, skill: Skill) -> bool {
+    e.to == target
+        && e.requires.is_empty()
+        && e.requires_any.is_empty()
+        && e.campaign.is_none()
+        && matches!(e.base.estimate(skill), riskpath_model::Estimate::Point(p) if p == 1.0)
 }
 
 struct Search<'g> {
@@ -108,9 +151,11 @@ impl Search<'_> {
 /// A path not yet taken by Yen's search: its cost, its edges and its nodes.
 type Candidate = (Cost, Vec<usize>, Vec<u32>);
 
-/// The `k` most likely simple paths from `entries` to `target` for an attacker of `skill`.
+/// The `k` most likely simple paths from `entries` to `target` for an attacker of `skill`: distinct
+/// node sequences, each hop by its most likely way, none walking on past a node that grants the
+/// target (see [`grants`]).
 pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target: u32, k: usize) -> Vec<AttackPath> {
-    let search = Search { graph, weight: weights(graph, skill) };
+    let search = Search { graph, weight: weights(graph, skill, target) };
     let n = graph.node_count();
     let no_nodes = vec![false; n];
     let Some(first) = search.dijkstra(entries, target, &no_nodes, &HashSet::new()) else {
@@ -134,8 +179,8 @@ pub fn k_most_likely(graph: &AttackGraph, skill: Skill, entries: &[u32], target:
             let spur = last_nodes[i];
             let root_nodes = &last_nodes[..=i];
             let root_edges = &last_edges[..i];
-            // Paths sharing this root (by edges: parallel edges make distinct roots) may not
-            // leave the spur node the way they did.
+            // Paths sharing this root may not leave the spur node the way they did (one edge per
+            // hop is kept, so edges name node sequences).
             let banned_edges: HashSet<usize> =
                 found.iter().filter(|p| p.2.len() > i && p.2[..i] == *root_edges).map(|p| p.2[i]).collect();
             let mut banned_nodes = no_nodes.clone();

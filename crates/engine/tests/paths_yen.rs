@@ -27,16 +27,12 @@ fn yaml(entries: usize, nodes: usize, edges: &[(usize, usize, f64)]) -> String {
     s
 }
 
-/// Probabilities of every simple path from any entry to `target`, by depth-first search.
-fn all_paths(graph: &AttackGraph, entries: &[u32], target: u32) -> Vec<(f64, Vec<usize>)> {
-    fn dfs(
-        g: &AttackGraph,
-        at: u32,
-        target: u32,
-        on: &mut Vec<bool>,
-        edges: &mut Vec<usize>,
-        out: &mut Vec<(f64, Vec<usize>)>,
-    ) {
+/// Every path a defender is shown, by depth-first search: the simple paths from any entry to
+/// `target` that do not walk on past a node granting the target (an edge into it at p = 1), one per
+/// node sequence with its most likely way over each hop; (probability, nodes), most likely first.
+fn all_paths(graph: &AttackGraph, entries: &[u32], target: u32) -> Vec<(f64, Vec<u32>)> {
+    fn dfs(g: &AttackGraph, target: u32, on: &mut Vec<bool>, edges: &mut Vec<usize>, out: &mut Vec<(f64, Vec<usize>)>) {
+        let at = edges.last().map(|&e| g.edges[e].to).unwrap();
         if at == target {
             let p = edges.iter().map(|&e| g.edges[e].p(Skill::Medium)).product();
             out.push((p, edges.clone()));
@@ -47,18 +43,37 @@ fn all_paths(graph: &AttackGraph, entries: &[u32], target: u32) -> Vec<(f64, Vec
             if !on[to as usize] && g.edges[e].p(Skill::Medium) > 0.0 {
                 on[to as usize] = true;
                 edges.push(e);
-                dfs(g, to, target, on, edges, out);
+                dfs(g, target, on, edges, out);
                 edges.pop();
                 on[to as usize] = false;
             }
         }
     }
-    let mut out = Vec::new();
+    let mut walks = Vec::new();
     for &s in entries {
         let mut on = vec![false; graph.node_count()];
         on[s as usize] = true;
-        dfs(graph, s, target, &mut on, &mut Vec::new(), &mut out);
+        for e in graph.out_edges(s) {
+            let to = graph.edges[e].to;
+            if !on[to as usize] && graph.edges[e].p(Skill::Medium) > 0.0 {
+                on[to as usize] = true;
+                dfs(graph, target, &mut on, &mut vec![e], &mut walks);
+                on[to as usize] = false;
+            }
+        }
     }
+    let grants = |v: u32| graph.edges.iter().any(|e| e.from == v && e.to == target && e.p(Skill::Medium) == 1.0);
+    let mut best: std::collections::BTreeMap<Vec<u32>, f64> = std::collections::BTreeMap::new();
+    for (p, edges) in walks {
+        let nodes: Vec<u32> =
+            std::iter::once(graph.edges[edges[0]].from).chain(edges.iter().map(|&e| graph.edges[e].to)).collect();
+        if nodes[..nodes.len() - 2].iter().any(|&v| grants(v)) {
+            continue;
+        }
+        let kept = best.entry(nodes).or_insert(p);
+        *kept = kept.max(p);
+    }
+    let mut out: Vec<(f64, Vec<u32>)> = best.into_iter().map(|(nodes, p)| (p, nodes)).collect();
     out.sort_by(|a, b| b.0.total_cmp(&a.0));
     out
 }
@@ -95,8 +110,15 @@ fn check(graph: &AttackGraph, entries: &[u32], target: u32, k: usize, paths: &[A
         if i > 0 && p.probability > paths[i - 1].probability * (1.0 + 1e-12) {
             return Err(format!("paths out of order at {i}: {} after {}", p.probability, paths[i - 1].probability));
         }
-        if paths[..i].iter().any(|q| q.edges == p.edges) {
-            return Err(format!("path {i} returned twice: {p:?}"));
+        if paths[..i].iter().any(|q| q.nodes == p.nodes) {
+            return Err(format!("node sequence {i} returned twice: {p:?}"));
+        }
+        match all.iter().find(|(_, nodes)| *nodes == p.nodes) {
+            None => return Err(format!("path {i} walks on past a node that grants the target: {p:?}")),
+            Some((want, _)) if !close(*want, p.probability) => {
+                return Err(format!("path {i} does not take each hop's most likely way: {p:?}"));
+            }
+            _ => {}
         }
     }
     let mut got: Vec<f64> = paths.iter().map(|p| p.probability).collect();
@@ -157,23 +179,66 @@ edges:
     assert_eq!(paths[0].side_conditions, vec![(1, vec![c])], "e0 is on the path, c is not");
 }
 
-/// Parallel edges (two edge kinds between the same two nodes) are distinct paths.
+/// Parallel edges (two edge kinds between the same two nodes) are one hop: a path is a node
+/// sequence, taking each hop's most likely way.
 #[test]
-
-fn parallel_edges_are_distinct_paths() {
-    // e0 ⇉ n0 ⇉ n1: four paths, 0.81, 0.72, 0.72, 0.64. Yen returns only three for k = 4.
-    let edges = [(0, 1, 0.9), (0, 1, 0.8), (1, 2, 0.9), (1, 2, 0.8)];
+fn parallel_edges_are_one_hop() {
+    // e0 ⇉ n0 ⇉ n1: one node sequence, 0.9 × 0.9.
+    let edges = [(0, 1, 0.9), (0, 1, 0.8), (1, 2, 0.8), (1, 2, 0.9)];
     for k in 1..=4 {
         run(1, 2, &edges, k).unwrap();
     }
-    // With a fifth, weaker path e0 → n1 (0.1), the 0.64 path is skipped and 0.1 ranked 4th.
+    let model = common::model(&yaml(1, 2, &edges));
+    let graph = compile(&model, &Posture::as_deployed(&model));
+    let (e0, n1) = (graph.index_of("e0").unwrap(), graph.index_of("n1").unwrap());
+    let paths = k_most_likely(&graph, Skill::Medium, &[e0], n1, 4);
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(close(paths[0].probability, 0.81));
+    // With a weaker direct edge e0 → n1 (0.1): two node sequences.
     let edges = [(0, 1, 0.9), (0, 1, 0.8), (1, 2, 0.9), (1, 2, 0.8), (0, 2, 0.1)];
     for k in 1..=5 {
         run(1, 2, &edges, k).unwrap();
     }
 }
 
-/// Random small graphs without parallel edges: (entries, nodes, edges).
+/// A path ends at the first node that grants its target: an administrator role is not walked on
+/// through the roles it can assume.
+#[test]
+fn paths_stop_at_the_first_node_granting_the_target() {
+    let model = common::model(
+        r#"
+entry_points: [{id: leak, kind: internet}]
+nodes:
+  - {id: dev, kind: user}
+  - {id: admin_role, kind: service}
+  - {id: ops_role, kind: service}
+  - {id: admin, kind: service}
+edges:
+  - {from: leak, to: dev, kind: exploits, p: 0.5}
+  - {from: dev, to: admin_role, kind: exploits, p: 0.4}
+  - {from: dev, to: ops_role, kind: exploits, p: 0.3}
+  - {from: admin_role, to: admin, kind: exploits, p: 1}
+  - {from: admin_role, to: ops_role, kind: exploits, p: 1}
+  - {from: ops_role, to: admin, kind: exploits, p: 0.9}
+"#,
+    );
+    let graph = compile(&model, &Posture::as_deployed(&model));
+    let id = |s: &str| graph.index_of(s).unwrap();
+    let paths = k_most_likely(&graph, Skill::Medium, &[id("leak")], id("admin"), 10);
+    let seqs: Vec<Vec<u32>> = paths.iter().map(|p| p.nodes.clone()).collect();
+    assert_eq!(
+        seqs,
+        vec![
+            vec![id("leak"), id("dev"), id("admin_role"), id("admin")],
+            vec![id("leak"), id("dev"), id("ops_role"), id("admin")]
+        ],
+        "admin_role → ops_role → admin walks on past a node that already grants admin"
+    );
+    assert!(riskpath_engine::paths::grants(&graph, id("admin_role"), id("admin"), Skill::Medium));
+    assert!(!riskpath_engine::paths::grants(&graph, id("ops_role"), id("admin"), Skill::Medium));
+}
+
+/// Random small graphs, with or without parallel edges: (entries, nodes, edges).
 fn graph_strategy(parallel: bool) -> impl Strategy<Value = (usize, usize, Vec<(usize, usize, f64)>)> {
     (1usize..=2, 4usize..=6).prop_flat_map(move |(entries, nodes)| {
         let total = entries + nodes;
@@ -201,6 +266,12 @@ proptest! {
 
     #[test]
     fn yen_matches_brute_force((entries, nodes, edges) in graph_strategy(false), k in 1usize..=12) {
+        let result = run(entries, nodes, &edges, k);
+        prop_assert!(result.is_ok(), "{}\nedges {:?}", result.unwrap_err(), edges);
+    }
+
+    #[test]
+    fn yen_matches_brute_force_with_parallel_edges((entries, nodes, edges) in graph_strategy(true), k in 1usize..=12) {
         let result = run(entries, nodes, &edges, k);
         prop_assert!(result.is_ok(), "{}\nedges {:?}", result.unwrap_err(), edges);
     }
