@@ -113,6 +113,19 @@ fn every_renderer_names_imported_objects_by_name() {
     assert!(analyze.contains("PHANTOM-DC01-CA@PHANTOM.CORP") && analyze.contains("integrity loss of "), "{analyze}");
     assert!(analyze.contains("→ DOMAIN ADMINS@PHANTOM.CORP") || analyze.contains("→ ENTERPRISE ADMINS@"), "{analyze}");
 
+    // Analysis JSON: every path node and every scenario target has its name beside the id.
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&[&["analyze", m, "--format", "json"][..], &trials].concat())).unwrap();
+    let paths = doc["paths"].as_array().expect("paths");
+    assert!(!paths.is_empty());
+    for path in paths {
+        let (ids, names) = (path["nodes"].as_array().unwrap(), path["names"].as_array().unwrap());
+        assert_eq!(ids.len(), names.len(), "{path}");
+        assert!(names.iter().all(|n| !n.as_str().unwrap().starts_with("S-1-5-21-")), "{path}");
+        assert!(!path["target_name"].as_str().unwrap().starts_with("S-1-5-21-"), "{path}");
+    }
+    assert!(doc["scenarios"].as_array().unwrap().iter().all(|s| s["target_name"].is_string()), "{}", doc["scenarios"]);
+
     let choke = ok(&[&["chokepoints", m][..], &trials].concat());
     assert!(raw_ids(&choke).is_empty(), "{:?}", raw_ids(&choke));
     let rows = |kind: &str| choke.lines().filter(|l| l.starts_with(&format!("  {kind}  "))).collect::<Vec<_>>();

@@ -8,7 +8,7 @@ use riskpath_decide::sensitivity::TornadoBar;
 use riskpath_engine::AttackGraph;
 use riskpath_engine::paths::{AttackPath, ScenarioPaths};
 use riskpath_engine::risk::{LecPoint, RiskResult};
-use riskpath_model::Model;
+use riskpath_model::{Labels, Model};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -60,6 +60,9 @@ pub struct RiskDoc {
 pub struct ScenarioDoc {
     pub actor: String,
     pub target: String,
+    /// The target's name ([`riskpath_model::Labels`]), when the model gives it one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     /// P(the target is held after one attempt by the actor).
     pub probability: f64,
     pub std_error: f64,
@@ -70,6 +73,9 @@ pub struct ScenarioDoc {
 #[derive(Debug, Serialize)]
 pub struct TargetDoc {
     pub id: String,
+    /// The target's name, when the model gives it one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// This target's share of the ALE.
     pub ale: f64,
 }
@@ -78,6 +84,8 @@ impl AnalysisDoc {
     /// The document for a model, its paths and (when simulated) its risk.
     pub fn new(model: &Model, graph: &AttackGraph, scenarios: &[ScenarioPaths], risk: Option<&RiskResult>) -> Self {
         let name = |n: u32| graph.ids[n as usize].clone();
+        let labels = Labels::new(model);
+        let display = |n: u32| labels.name(&graph.ids[n as usize]).map(str::to_string);
         AnalysisDoc {
             schema_version: SCHEMA_VERSION,
             tool: ToolDoc { name: "riskpath", version: env!("CARGO_PKG_VERSION") },
@@ -101,13 +109,15 @@ impl AnalysisDoc {
                     .map(|s| ScenarioDoc {
                         actor: model.actors[s.actor].id.clone(),
                         target: name(s.target),
+                        target_name: display(s.target),
                         probability: s.probability,
                         std_error: s.std_error,
                         ale: s.ale,
                     })
                     .collect()
             }),
-            targets: risk.map(|r| r.targets.iter().map(|&(t, ale)| TargetDoc { id: name(t), ale }).collect()),
+            targets: risk
+                .map(|r| r.targets.iter().map(|&(t, ale)| TargetDoc { id: name(t), name: display(t), ale }).collect()),
             paths: path_docs(model, graph, scenarios),
             classes: None,
             sensitivity: None,
@@ -153,10 +163,15 @@ impl ModelSummary {
 pub struct PathDoc {
     pub actor: String,
     pub target: String,
+    /// The target's name, when the model gives it one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     pub rank: usize,
     /// Product of the edges' mean probabilities for the actor's skill (side conditions not included).
     pub probability: f64,
     pub nodes: Vec<String>,
+    /// What a person reads for each of `nodes`: its name, else its id.
+    pub names: Vec<String>,
     pub techniques: Vec<String>,
     pub edge_kinds: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -172,6 +187,7 @@ pub struct SideConditionDoc {
 
 pub fn path_doc(
     model: &Model,
+    labels: &Labels,
     graph: &AttackGraph,
     scenario: &ScenarioPaths,
     rank: usize,
@@ -181,9 +197,11 @@ pub fn path_doc(
     PathDoc {
         actor: model.actors[scenario.actor].id.clone(),
         target: name(scenario.target),
+        target_name: labels.name(&graph.ids[scenario.target as usize]).map(str::to_string),
         rank: rank + 1,
         probability: path.probability,
         nodes: path.nodes.iter().map(|&n| name(n)).collect(),
+        names: path.nodes.iter().map(|&n| labels.label(&graph.ids[n as usize])).collect(),
         techniques: path.edges.iter().map(|&e| graph.edges[e].technique.clone()).collect(),
         edge_kinds: path.edges.iter().map(|&e| graph.edges[e].kind.name.to_string()).collect(),
         side_conditions: path
@@ -200,8 +218,10 @@ pub fn path_doc(
 
 /// All paths of all scenarios, in scenario order then rank.
 pub fn path_docs(model: &Model, graph: &AttackGraph, scenarios: &[ScenarioPaths]) -> Vec<PathDoc> {
+    let labels = Labels::new(model);
+    let labels = &labels;
     scenarios
         .iter()
-        .flat_map(|s| s.paths.iter().enumerate().map(move |(i, p)| path_doc(model, graph, s, i, p)))
+        .flat_map(|s| s.paths.iter().enumerate().map(move |(i, p)| path_doc(model, labels, graph, s, i, p)))
         .collect()
 }
