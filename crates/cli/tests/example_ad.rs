@@ -111,6 +111,12 @@ fn the_minimum_cut_is_carried_out_by_a_domain_admin_and_equals_brute_force() {
     let ids: BTreeSet<&str> = cut.iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert!(ids.contains("esc1-vpnuser"), "the ESC1 template is not in the cut: {ids:?}");
     assert!(ids.contains("ace-helpdesk-adm-erin"), "the helpdesk ACE is not in the cut: {ids:?}");
+    // Ids stay the keys; the names a person reads sit beside them.
+    let esc1 = cut.iter().find(|e| e["id"] == "esc1-vpnuser").unwrap();
+    assert_eq!(
+        (esc1["from_name"].as_str(), esc1["to_name"].as_str()),
+        (Some("DOMAIN USERS@CORP.LOCAL"), Some("CORP.LOCAL"))
+    );
     let removed: BTreeSet<usize> =
         (0..m.edges.len()).filter(|&i| m.edges[i].id.as_deref().is_some_and(|id| ids.contains(id))).collect();
     let entries: Vec<&str> = m.entry_points.iter().map(|e| e.id.as_str()).collect();

@@ -24,6 +24,11 @@ pub struct CutEdge {
     pub id: Option<String>,
     pub from: String,
     pub to: String,
+    /// The names of `from` and `to` ([`riskpath_model::Labels`]), when the model gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_name: Option<String>,
     pub kind: String,
     /// What cutting it costs, in the cut's `unit`.
     pub fix_cost: f64,
@@ -36,6 +41,29 @@ pub struct CutEdge {
     pub instruction: String,
     /// `edge` or `kind`: where the instruction comes from.
     pub instruction_source: &'static str,
+}
+
+impl CutEdge {
+    /// Model edge `edge` as a cut edge: its ends (with their names), its cost and its remedy.
+    /// Panics if the edge cannot be cut: a cut holds removable edges only.
+    pub fn of(model: &Model, labels: &riskpath_model::Labels, edge: usize) -> CutEdge {
+        let me = &model.edges[edge];
+        let remedy = me.remedy().expect("validated edge kind");
+        CutEdge {
+            model_edge: edge,
+            id: me.id.clone(),
+            from: me.from.value.clone(),
+            to: me.to.value.clone(),
+            from_name: labels.name(&me.from.value).map(str::to_string),
+            to_name: labels.name(&me.to.value).map(str::to_string),
+            kind: me.kind.value.clone(),
+            fix_cost: edge_cost(model, edge).expect("a cut holds removable edges only"),
+            relation: me.relation.clone(),
+            action: remedy.action,
+            instruction: remedy.instruction,
+            instruction_source: remedy.source,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -106,26 +134,11 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
             }
         }
     }
+    let labels = riskpath_model::Labels::new(model);
     let mut edges: Vec<CutEdge> = usable
         .iter()
         .filter(|&&e| reached[graph.edges[e].from as usize] && !reached[graph.edges[e].to as usize])
-        .map(|&e| {
-            let me = &model.edges[graph.edges[e].model_index];
-            let remedy = me.remedy().expect("validated edge kind");
-            CutEdge {
-                model_edge: graph.edges[e].model_index,
-                id: me.id.clone(),
-                from: me.from.value.clone(),
-                to: me.to.value.clone(),
-                kind: me.kind.value.clone(),
-                fix_cost: edge_cost(model, graph.edges[e].model_index)
-                    .expect("a finite cut holds removable edges only"),
-                relation: me.relation.clone(),
-                action: remedy.action,
-                instruction: remedy.instruction,
-                instruction_source: remedy.source,
-            }
-        })
+        .map(|&e| CutEdge::of(model, &labels, graph.edges[e].model_index))
         .collect();
     edges.sort_by_key(|c| c.model_edge);
     edges.dedup_by_key(|c| c.model_edge);
