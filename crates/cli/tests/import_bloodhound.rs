@@ -81,6 +81,24 @@ fn no_cut_on_the_sample_proposes_a_structural_edge() {
     if cut["cost"].is_null() {
         assert!(cut["edges"].as_array().unwrap().is_empty(), "no finite cut, yet edges: {cut}");
     }
+    // A choke point on an edge that cannot be removed is a control point, never a removal.
+    let mut control_points = 0;
+    for point in chokepoints["choke_points"].as_array().unwrap().iter().filter(|p| p["kind"] == "edge") {
+        let id = point["id"].as_str().unwrap();
+        let removable = edges.iter().filter(|e| e.label() == id).any(|e| e.is_removable());
+        let instruction = point["instruction"].as_str().unwrap_or_default();
+        if removable {
+            assert!(point["fix_cost"].is_number() && point["control_point"].is_null(), "{point}");
+        } else {
+            control_points += 1;
+            assert!(point["control_point"] == true && point["fix_cost"].is_null(), "{point}");
+            assert!(
+                instruction.starts_with("A control point, not a removal") && !instruction.contains("Remove "),
+                "{point}"
+            );
+        }
+    }
+    assert!(control_points > 0, "the sample's phishing and Domain Users edges dominate breaches: {chokepoints}");
     let jd = "S-1-5-21-2697957641-2271029196-387917394-2113";
     let incident = json(&["incident", m, "--compromised", jd, "--format", "json", "--trials", "2000"]);
     let steps = incident["containment"]["steps"].as_array().unwrap();

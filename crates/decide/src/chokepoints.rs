@@ -325,9 +325,41 @@ pub struct ChokePoint {
     /// For an edge: the concrete relation it stands for, if the model says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relation: Option<String>,
-    /// For an edge: what removing it means (its own `remediation`, else its kind's default).
+    /// For an edge: what removing it means (its own `remediation`, else its kind's default); for an
+    /// edge that cannot be removed, where a control must sit instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instruction: Option<String>,
+    /// For an edge: what removing it costs ([`edge_cost`], in the cut's unit); `None` for a node,
+    /// and for an edge that cannot be removed (then `control_point` is true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_cost: Option<f64>,
+    /// An edge that cannot be removed (a fact of the design): its figures say what preventing or
+    /// detecting the step would be worth, not what a removal would.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub control_point: bool,
+}
+
+/// Where a control must sit on model edge `edge`, which cannot be removed: why it stays, then the
+/// edge's own `remediation`, else its kind's default when the kind is never removable (written for
+/// that case, e.g. phishing), else the ATT&CK technique to prevent or detect on the step.
+pub fn control_point_instruction(model: &Model, edge: usize) -> String {
+    let me = &model.edges[edge];
+    let kind_fixed = !riskpath_model::kb::removable_by_default(&me.kind.value);
+    let why = match me.removable {
+        Some(_) => "the model marks it `removable: false`".to_string(),
+        None => format!("a `{}` edge is a fact of the design", me.kind.value),
+    };
+    let what = match me.remedy() {
+        Some(r) if r.source == "edge" || kind_fixed => r.instruction,
+        _ => match me.technique_id() {
+            Some(t) => {
+                let name = riskpath_model::kb::technique(t).map(|x| format!(" {}", x.name)).unwrap_or_default();
+                format!("prevent or detect {t}{name} on this step")
+            }
+            None => "prevent or detect this step".to_string(),
+        },
+    };
+    format!("A control point, not a removal ({why}): {what}")
 }
 
 /// The model edges that disappear with an item: the edge itself, or every edge touching or requiring a node.
@@ -387,8 +419,16 @@ pub fn rank_choke_points(
                 }
                 Item::Edge(e) => {
                     let me = &model.edges[e];
-                    ("edge", me.label(), labels.edge(me), me.relation.clone(), me.remedy().map(|r| r.instruction))
+                    let instruction = match edge_cost(model, e) {
+                        Some(_) => me.remedy().map(|r| r.instruction),
+                        None => Some(control_point_instruction(model, e)),
+                    };
+                    ("edge", me.label(), labels.edge(me), me.relation.clone(), instruction)
                 }
+            };
+            let fix_cost = match item {
+                Item::Edge(e) => edge_cost(model, e),
+                Item::Node(_) => None,
             };
             ChokePoint {
                 kind,
@@ -400,6 +440,8 @@ pub fn rank_choke_points(
                 breaches_stopped: if p_before > 0.0 { 1.0 - p_after / p_before } else { 0.0 },
                 relation,
                 instruction,
+                fix_cost,
+                control_point: matches!(item, Item::Edge(_)) && fix_cost.is_none(),
             }
         })
         .collect()

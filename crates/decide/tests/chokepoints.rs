@@ -233,3 +233,34 @@ fn confirmed_breaches_stopped_equal_removal_in_each_world_with_and_edges() {
         })
         .unwrap();
 }
+
+/// A choke point on an edge that cannot be removed is a control point: no removal, no cost, the
+/// technique to prevent or detect; a removable one keeps its remedy and its cost.
+#[test]
+fn an_edge_that_cannot_be_removed_is_a_control_point() {
+    let y = r#"
+entry_points: [{id: mail, kind: internet}]
+nodes:
+  - {id: user, kind: user}
+  - {id: db, kind: datastore, crown_jewel: true, loss: {confidentiality: 1000000}}
+edges:
+  - {from: mail, to: user, kind: phishes, p: 0.5}
+  - {from: user, to: db, kind: exploits, p: 0.5, fix_cost: 3000}
+actors:
+  - {id: a, frequency: 1, entry: [mail], skill: medium}
+"#;
+    let m = riskpath_model::load_str("m.yaml", y, &Default::default()).expect("valid model").model;
+    let g = compile(&m, &Posture::as_deployed(&m));
+    let eval = Evaluator::new(&m, Posture::as_deployed(&m), 512, 3);
+    let (cut, points) = riskpath_decide::chokepoints::analyse(&eval, &g, 10);
+    assert_eq!(cut.cost, Some(3000.0));
+    let edge = |id: &str| points.iter().find(|p| p.kind == "edge" && p.id == id).unwrap();
+    let phish = edge("mail -> user");
+    assert!(phish.control_point && phish.fix_cost.is_none(), "{phish:?}");
+    let text = phish.instruction.as_deref().unwrap();
+    assert!(text.starts_with("A control point, not a removal (a `phishes` edge is a fact of the design): "), "{text}");
+    assert!(text.contains("Block the lure"), "the kind's own advice for a step it never removes: {text}");
+    let exploit = edge("user -> db");
+    assert!(!exploit.control_point && exploit.fix_cost == Some(3000.0), "{exploit:?}");
+    assert!(!exploit.instruction.as_deref().unwrap().starts_with("A control point"), "{exploit:?}");
+}

@@ -88,14 +88,14 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
     let _ = writeln!(out, "\n{}", style.bold("Choke points (cut this and N% of simulated breaches stop)"));
     let _ = writeln!(
         out,
-        "  {:<5} {:<40} {:>10} {:>10} {:>10} {:>10}",
+        "  {:<7} {:<40} {:>10} {:>10} {:>10} {:>10}",
         "", "node or edge", "dominates", "of risk", "stopped", "ΔALE"
     );
     for p in points {
         let _ = writeln!(
             out,
-            "  {:<5} {:<40} {:>10} {:>10} {:>10} {:>10}",
-            p.kind,
+            "  {:<7} {:<40} {:>10} {:>10} {:>10} {:>10}",
+            if p.control_point { "control" } else { p.kind },
             clip(p.name.as_deref().unwrap_or(&p.id), 40),
             percent(p.dominated_share),
             percent(p.risk_share),
@@ -107,7 +107,7 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
                 Some(relation) => format!("{relation}: {instruction}"),
                 None => instruction.clone(),
             };
-            let _ = writeln!(out, "{}", style.dim(&wrap_text(&text, "        → ", 10, WIDTH)));
+            let _ = writeln!(out, "{}", style.dim(&wrap_text(&text, "          → ", 12, WIDTH)));
         }
     }
     let _ = writeln!(
@@ -117,6 +117,15 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
             "  dominates: share of sampled breaches whose every path passes it; stopped/ΔALE: re-simulated without it"
         )
     );
+    if points.iter().any(|p| p.control_point) {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.dim(
+                "  control: an edge that cannot be removed; its figures are what preventing that step would be worth"
+            )
+        );
+    }
     out
 }
 

@@ -320,9 +320,27 @@ fn edge_item<'a>(cx: &Ctx<'a>, e: &Edge, stats: &mut Emitted) -> Option<EdgeOut<
         to: &cx.node(e.to).id,
         kind,
         relation: keys.relation.then(|| relation(e, &from, &to)),
-        remediation: keys.remediation.then(|| remediation(e, kind, &from, &to)).flatten(),
+        remediation: keys.remediation.then(|| edge_remediation(cx, e, kind, &from, &to)).flatten(),
         removable: (keys.removable && !removable(cx, e)).then_some(false),
     })
+}
+
+/// The edge's fix: [`remediation`], except for a membership this estate cannot remove (in a group
+/// every account is in, or a built-in member of a Tier Zero group), whose fix is to protect the
+/// member; a choke point there is a control point, not a removal.
+fn edge_remediation(cx: &Ctx, e: &Edge, kind: &str, from: &str, to: &str) -> Option<String> {
+    let kept = cx.settings.keys.removable && !removable(cx, e) && !e.implicit;
+    if !kept || e.kind != kinds::MEMBER_OF {
+        return remediation(e, kind, from, to);
+    }
+    let why = if POPULATION_RIDS.iter().any(|rid| cx.node(e.to).id.ends_with(rid)) {
+        format!("every account is in {to}")
+    } else {
+        format!("{from} is a built-in member of {to}")
+    };
+    Some(format!(
+        "The membership stays ({why}): protect {from} instead (phishing-resistant MFA, a strong or managed password, no sessions on lower tiers) and alert on its unusual logons"
+    ))
 }
 
 /// The groups every account is in as its primary group, Domain Users (RID 513) and Domain Computers
