@@ -75,6 +75,10 @@ pub struct MinCut {
     pub unit: riskpath_model::CostUnit,
     /// Empty when `cost` is `None`.
     pub edges: Vec<CutEdge>,
+    /// Sinks (ids) that no set of removable edges separates from the sources, left out of the cut:
+    /// only controls on the way protect them ([`protect_what_can_be`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unprotectable: Vec<String>,
 }
 
 /// What cutting model edge `edge` costs, in the cut's unit; `None` when the edge cannot be cut.
@@ -110,7 +114,7 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
     let (flow, flows) = dinics(&net, source, sink);
     let unit = model.cut_unit();
     if flow >= big {
-        return MinCut { cost: None, unit, edges: Vec::new() };
+        return MinCut { cost: None, unit, edges: Vec::new(), unprotectable: Vec::new() };
     }
     // Source side of the cut: reachable from the source in the residual network.
     let mut reached = vec![false; n + 2];
@@ -142,7 +146,22 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
         .collect();
     edges.sort_by_key(|c| c.model_edge);
     edges.dedup_by_key(|c| c.model_edge);
-    MinCut { cost: Some(edges.iter().map(|c| c.fix_cost).sum()), unit, edges }
+    MinCut { cost: Some(edges.iter().map(|c| c.fix_cost).sum()), unit, edges, unprotectable: Vec::new() }
+}
+
+/// The cheapest cut that protects every sink a cut can protect: the sinks that no set of removable
+/// edges separates from the sources on their own (some path reaches them over edges that cannot be
+/// removed) are named in `unprotectable` and left out, and the others are cut together ([`min_cut`]
+/// to them; the union of their single cuts separates them all, so this cut is finite). When no sink
+/// can be protected, `cost` is `None` and every sink is named.
+pub fn protect_what_can_be(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
+    let (separable, fixed): (Vec<u32>, Vec<u32>) =
+        sinks.iter().partition(|&&t| min_cut(model, graph, sources, &[t]).cost.is_some());
+    let unprotectable: Vec<String> = fixed.iter().map(|&t| graph.ids[t as usize].clone()).collect();
+    if separable.is_empty() && !fixed.is_empty() {
+        return MinCut { cost: None, unit: model.cut_unit(), edges: Vec::new(), unprotectable };
+    }
+    MinCut { unprotectable, ..min_cut(model, graph, sources, &separable) }
 }
 
 /// A node or an edge of the attack graph.
@@ -453,7 +472,7 @@ pub fn analyse(eval: &Evaluator, graph: &AttackGraph, top: usize) -> (MinCut, Ve
     let model = eval.model;
     let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
     let sinks: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
-    let cut = min_cut(model, graph, &sources, &sinks);
+    let cut = protect_what_can_be(model, graph, &sources, &sinks);
     let sims = SkillGraphs::new(model, graph);
     let dom = dominance(model, graph, &sims, eval.trials, eval.seed);
     let base = eval.loss(&eval.baseline);

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use riskpath_decide::chokepoints::min_cut;
+use riskpath_decide::chokepoints::{min_cut, protect_what_can_be};
 use riskpath_engine::{Posture, compile};
 use riskpath_model::CostUnit;
 
@@ -87,6 +87,10 @@ fn model_yaml(nodes: usize, edges: &[(usize, usize, Price)]) -> String {
 }
 
 fn reaches(n: usize, edges: &[(usize, usize, Price)], removed: u64) -> bool {
+    reaches_node(n, edges, removed, n - 1)
+}
+
+fn reaches_node(n: usize, edges: &[(usize, usize, Price)], removed: u64, target: usize) -> bool {
     let mut seen = vec![false; n];
     let mut stack = vec![0usize];
     seen[0] = true;
@@ -98,7 +102,7 @@ fn reaches(n: usize, edges: &[(usize, usize, Price)], removed: u64) -> bool {
             }
         }
     }
-    seen[n - 1]
+    seen[target]
 }
 
 /// The cheapest set of removable edges that separates `e0` from `j`, by every subset; None if none.
@@ -149,4 +153,49 @@ fn the_cut_is_the_cheapest_removable_separating_set_or_none() {
         .unwrap();
     let (none, some) = (none.get(), some.get());
     assert!(none > 10 && some > 10, "both outcomes exercised: {none} without a cut, {some} with");
+}
+
+/// With two jewels (`j` and `n0`), the cut protects what a cut can protect: brute force decides,
+/// per jewel, whether removing every removable edge separates it, and prices the cheapest removable
+/// set separating all those that can be.
+#[test]
+fn the_cut_protects_every_jewel_a_cut_can_and_names_the_others() {
+    let config = Config { cases: 200, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[16; 32]));
+    let partial = std::cell::Cell::new(0);
+    runner
+        .run(&arb_graph(), |(nodes, edges)| {
+            let yaml = model_yaml(nodes, &edges);
+            let m = riskpath_model::load_str("m.yaml", &yaml, &Default::default()).expect("valid model").model;
+            let g = compile(&m, &Posture::as_deployed(&m));
+            let jewels = [nodes + 1, 1];
+            let sinks: Vec<u32> = jewels.iter().map(|&i| g.index_of(&name(i, nodes)).unwrap()).collect();
+            let cut = protect_what_can_be(&m, &g, &[g.index_of("e0").unwrap()], &sinks);
+            let n = nodes + 2;
+            let all_removable: u64 =
+                (0..edges.len()).filter(|&i| edges[i].2.oracle().is_some()).map(|i| 1u64 << i).sum();
+            let (separable, fixed): (Vec<usize>, Vec<usize>) =
+                jewels.iter().partition(|&&t| !reaches_node(n, &edges, all_removable, t));
+            let want_named: Vec<String> = fixed.iter().map(|&t| name(t, nodes)).collect();
+            prop_assert_eq!(&cut.unprotectable, &want_named, "{}", yaml);
+            let oracle = (!separable.is_empty()).then(|| {
+                (0u64..1 << edges.len())
+                    .filter(|r| r & !all_removable == 0 && separable.iter().all(|&t| !reaches_node(n, &edges, *r, t)))
+                    .map(|r| {
+                        (0..edges.len()).filter(|i| r >> i & 1 == 1).filter_map(|i| edges[i].2.oracle()).sum::<f64>()
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            });
+            match (cut.cost, oracle) {
+                (None, None) => {}
+                (Some(c), Some(b)) => prop_assert!((c - b).abs() < 1e-6, "cut {c} vs brute force {b}\n{yaml}"),
+                (c, b) => prop_assert!(false, "cut {c:?} vs brute force {b:?}\n{yaml}"),
+            }
+            if !separable.is_empty() && !fixed.is_empty() {
+                partial.set(partial.get() + 1);
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(partial.get() > 10, "only {} cases with one jewel protectable and one not", partial.get());
 }

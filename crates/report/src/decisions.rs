@@ -57,13 +57,22 @@ pub fn tornado_section(bars: &[TornadoBar], currency: &str, style: &Style) -> St
 pub fn cut_section(cut: &MinCut, currency: &str, labels: &Labels, style: &Style) -> String {
     let mut out = String::new();
     let title = style.bold("Minimum cut between entry points and crown jewels:");
+    let names: Vec<String> = cut.unprotectable.iter().map(|id| labels.label(id)).collect();
+    let note = (!names.is_empty()).then(|| crate::style::unprotectable_text(&names));
     let Some(total) = cut.cost else {
-        let _ =
-            writeln!(out, "\n{title} none\n  {}", wrap_text(crate::style::NO_FINITE_CUT, "  ", 2, WIDTH).trim_start());
+        let why = note.unwrap_or_else(|| crate::style::NO_FINITE_CUT.to_string());
+        let _ = writeln!(out, "\n{title} none\n  {}", wrap_text(&why, "  ", 2, WIDTH).trim_start());
         return out;
     };
     let cost = |amount: f64| crate::style::cost(amount, cut.unit, currency);
     let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}", cut.edges.len(), cost(total));
+    if let Some(note) = &note {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.dim(&wrap_text(&format!("(Only for the jewels a cut protects: {note}.)"), "  ", 2, WIDTH))
+        );
+    }
     for e in &cut.edges {
         let id = e.id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
         let _ = writeln!(

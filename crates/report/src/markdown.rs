@@ -290,14 +290,18 @@ fn engineer(out: &mut String, r: &Report) {
         );
     }
     if let Some(cut) = r.cut.as_ref().filter(|c| !c.separable) {
-        let _ = writeln!(out, "Minimum cut: {}.\n", md(&cut.cost_text));
+        let _ = writeln!(out, "Minimum cut: {}.\n", md(cut.unprotectable.as_ref().unwrap_or(&cut.cost_text)));
+    }
+    if let Some(note) = r.cut.as_ref().filter(|c| c.separable).and_then(|c| c.unprotectable.as_ref()) {
+        let _ = writeln!(out, "Only for the jewels a cut protects: {}.\n", md(note));
     }
     if let Some(cut) = r.cut.as_ref().filter(|c| c.separable) {
         let _ = writeln!(
             out,
-            "Minimum cut: {} edge(s) with a total fix cost of {} separate every entry point from every crown jewel.\n",
+            "Minimum cut: {} edge(s) with a total fix cost of {} separate every entry point from {}.\n",
             cut.edges.len(),
-            md(&cut.cost_text)
+            md(&cut.cost_text),
+            cut.scope
         );
         table(
             out,

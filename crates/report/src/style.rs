@@ -142,6 +142,22 @@ pub fn cost(amount: f64, unit: riskpath_model::CostUnit, currency: &str) -> Stri
 /// What a cut that cannot be made says instead of a cost.
 pub const NO_FINITE_CUT: &str = "no cut exists at finite cost: every separating set of edges holds one that cannot be removed (`removable: false`, or a kind that is a fact of the design)";
 
+/// The sentence naming the crown jewels no cut protects (at most ten names, then a count).
+pub fn unprotectable_text(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(10).map(String::as_str).collect();
+    let more = names.len().saturating_sub(shown.len());
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let (count, them) = if names.len() == 1 {
+        ("1 crown jewel".to_string(), "it")
+    } else {
+        (format!("{} crown jewels", names.len()), "them")
+    };
+    format!(
+        "no cut protects {count}: a path reaches {them} over edges that cannot be removed, so only controls on the way do: {}{more}",
+        shown.join(", ")
+    )
+}
+
 /// Shortens `s` to `max` characters, ending with an ellipsis when cut.
 pub fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

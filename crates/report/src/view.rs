@@ -304,6 +304,10 @@ pub struct CutView {
     pub cost_text: String,
     /// A cut at finite cost exists.
     pub separable: bool,
+    /// The crown jewels no cut protects, in a sentence ([`crate::style::unprotectable_text`]).
+    pub unprotectable: Option<String>,
+    /// What the cut separates the entry points from.
+    pub scope: String,
     pub edges: Vec<CutEdgeView>,
 }
 
@@ -680,6 +684,14 @@ impl Report {
         let cut = input.cut.map(|c| CutView {
             cost_text: c.cost.map_or_else(|| crate::style::NO_FINITE_CUT.to_string(), |t| cut_cost(t, c.unit)),
             separable: c.cost.is_some(),
+            unprotectable: (!c.unprotectable.is_empty()).then(|| {
+                crate::style::unprotectable_text(&c.unprotectable.iter().map(|id| labels.label(id)).collect::<Vec<_>>())
+            }),
+            scope: if c.unprotectable.is_empty() {
+                "every crown jewel".to_string()
+            } else {
+                "every crown jewel a cut can protect".to_string()
+            },
             edges: c
                 .edges
                 .iter()
