@@ -98,7 +98,7 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
         net.add_node(());
     }
     let (source, sink) = (NodeIndex::new(n), NodeIndex::new(n + 1));
-    let usable: Vec<usize> = (0..graph.edges.len()).filter(|&e| graph.edges[e].p.iter().any(|&p| p > 0.0)).collect();
+    let usable: Vec<usize> = (0..graph.edges.len()).filter(|&e| usable(graph, e)).collect();
     let big = 1.0 + usable.iter().filter_map(|&e| edge_cost(model, graph.edges[e].model_index)).sum::<f64>();
     for &e in &usable {
         let ce = &graph.edges[e];
@@ -149,19 +149,45 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
     MinCut { cost: Some(edges.iter().map(|c| c.fix_cost).sum()), unit, edges, unprotectable: Vec::new() }
 }
 
+/// Can some actor use edge `e` (p > 0 at some skill)? Cuts consider only such edges.
+fn usable(graph: &AttackGraph, e: usize) -> bool {
+    graph.edges[e].p.iter().any(|&p| p > 0.0)
+}
+
 /// The cheapest cut that protects every sink a cut can protect: the sinks that no set of removable
-/// edges separates from the sources on their own (some path reaches them over edges that cannot be
-/// removed) are named in `unprotectable` and left out, and the others are cut together ([`min_cut`]
-/// to them; the union of their single cuts separates them all, so this cut is finite). When no sink
-/// can be protected, `cost` is `None` and every sink is named.
+/// edges separates from the sources (the sources reach them over usable edges that cannot be
+/// removed, which is exactly when removing every removable edge leaves them reachable) are named in
+/// `unprotectable` and left out, and the others are cut together ([`min_cut`] to them; removing
+/// every removable edge separates them all, so this cut is finite). When no sink can be protected,
+/// `cost` is `None` and every sink is named.
 pub fn protect_what_can_be(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
-    let (separable, fixed): (Vec<u32>, Vec<u32>) =
-        sinks.iter().partition(|&&t| min_cut(model, graph, sources, &[t]).cost.is_some());
+    let held = reached_over_fixed_edges(model, graph, sources);
+    let (fixed, separable): (Vec<u32>, Vec<u32>) = sinks.iter().partition(|&&t| held[t as usize]);
     let unprotectable: Vec<String> = fixed.iter().map(|&t| graph.ids[t as usize].clone()).collect();
     if separable.is_empty() && !fixed.is_empty() {
         return MinCut { cost: None, unit: model.cut_unit(), edges: Vec::new(), unprotectable };
     }
     MinCut { unprotectable, ..min_cut(model, graph, sources, &separable) }
+}
+
+/// Per dense node: do `sources` reach it over usable edges that cannot be removed ([`edge_cost`]
+/// `None`)? One graph search for all sinks.
+fn reached_over_fixed_edges(model: &Model, graph: &AttackGraph, sources: &[u32]) -> Vec<bool> {
+    let mut reached = vec![false; graph.node_count()];
+    let mut stack: Vec<u32> = sources.to_vec();
+    for &s in sources {
+        reached[s as usize] = true;
+    }
+    while let Some(u) = stack.pop() {
+        for e in graph.out_edges(u) {
+            let to = graph.edges[e].to;
+            if !reached[to as usize] && usable(graph, e) && edge_cost(model, graph.edges[e].model_index).is_none() {
+                reached[to as usize] = true;
+                stack.push(to);
+            }
+        }
+    }
+    reached
 }
 
 /// A node or an edge of the attack graph.
@@ -358,6 +384,13 @@ pub struct ChokePoint {
     pub control_point: bool,
 }
 
+impl ChokePoint {
+    /// What a person is shown as its kind: "node", "edge", or "control" for a control point.
+    pub fn shown_kind(&self) -> &'static str {
+        if self.control_point { "control" } else { self.kind }
+    }
+}
+
 /// Where a control must sit on model edge `edge`, which cannot be removed: why it stays, then the
 /// edge's own `remediation`, else its kind's default when the kind is never removable (written for
 /// that case, e.g. phishing), else the ATT&CK technique to prevent or detect on the step.
@@ -432,22 +465,22 @@ pub fn rank_choke_points(
         .map(|&(item, count, risk)| {
             let after = eval.without_edges(&edges_of_item(model, graph, item));
             let p_after: f64 = after.scenarios.iter().map(|s| s.probability).sum();
+            let fix_cost = match item {
+                Item::Edge(e) => edge_cost(model, e),
+                Item::Node(_) => None,
+            };
             let (kind, id, name, relation, instruction) = match item {
                 Item::Node(n) => {
                     ("node", graph.ids[n as usize].clone(), labels.label(&graph.ids[n as usize]), None, None)
                 }
                 Item::Edge(e) => {
                     let me = &model.edges[e];
-                    let instruction = match edge_cost(model, e) {
+                    let instruction = match fix_cost {
                         Some(_) => me.remedy().map(|r| r.instruction),
                         None => Some(control_point_instruction(model, e)),
                     };
                     ("edge", me.label(), labels.edge(me), me.relation.clone(), instruction)
                 }
-            };
-            let fix_cost = match item {
-                Item::Edge(e) => edge_cost(model, e),
-                Item::Node(_) => None,
             };
             ChokePoint {
                 kind,

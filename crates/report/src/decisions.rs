@@ -104,7 +104,7 @@ pub fn chokepoints_section(points: &[ChokePoint], currency: &str, style: &Style)
         let _ = writeln!(
             out,
             "  {:<7} {:<40} {:>10} {:>10} {:>10} {:>10}",
-            if p.control_point { "control" } else { p.kind },
+            p.shown_kind(),
             clip(p.name.as_deref().unwrap_or(&p.id), 40),
             percent(p.dominated_share),
             percent(p.risk_share),

@@ -118,7 +118,7 @@ impl AnalysisDoc {
             }),
             targets: risk
                 .map(|r| r.targets.iter().map(|&(t, ale)| TargetDoc { id: name(t), name: display(t), ale }).collect()),
-            paths: path_docs(model, graph, scenarios),
+            paths: path_docs(model, &labels, graph, scenarios),
             classes: None,
             sensitivity: None,
             saturation: None,
@@ -217,9 +217,7 @@ pub fn path_doc(
 }
 
 /// All paths of all scenarios, in scenario order then rank.
-pub fn path_docs(model: &Model, graph: &AttackGraph, scenarios: &[ScenarioPaths]) -> Vec<PathDoc> {
-    let labels = Labels::new(model);
-    let labels = &labels;
+pub fn path_docs(model: &Model, labels: &Labels, graph: &AttackGraph, scenarios: &[ScenarioPaths]) -> Vec<PathDoc> {
     scenarios
         .iter()
         .flat_map(|s| s.paths.iter().enumerate().map(move |(i, p)| path_doc(model, labels, graph, s, i, p)))

@@ -709,7 +709,7 @@ impl Report {
         let choke_points = stable_order(input.choke_points)
             .into_iter()
             .map(|p| ChokeView {
-                kind: if p.control_point { "control".to_string() } else { p.kind.to_string() },
+                kind: p.shown_kind().to_string(),
                 id: p.id.clone(),
                 name: p.name.clone(),
                 dominated_text: percent(p.dominated_share),
