@@ -217,7 +217,7 @@ pub fn dominance(model: &Model, graph: &AttackGraph, sims: &SkillGraphs, trials:
     for (ai, actor) in model.actors.iter().enumerate() {
         let sim = sims.for_actor(ai, actor.skill);
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-        let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(ai) };
+        let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(actor) };
         let sources = sim.edge_sources();
         let pool = Pool::default();
         let per_batch = run.map_batches(|b| {

@@ -103,7 +103,7 @@ fn saturated_set(eval: &Evaluator, graph: &AttackGraph, actor: usize) -> Saturat
         entries: &entries,
         trials: eval.trials,
         seed: eval.seed,
-        stream: scenario_stream(actor),
+        stream: scenario_stream(a),
     };
     let hits = run.hit_counts(&nodes);
     let mut held: Vec<(String, f64)> = nodes

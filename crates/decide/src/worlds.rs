@@ -202,7 +202,7 @@ pub fn build(eval: &Evaluator, n: usize, posture_of: &(dyn Fn(u64) -> Posture + 
             .map(|&t| lambda * mean_loss(model, &base_graph.ids[t as usize]) / eval.trials as f64)
             .collect();
         let run =
-            Run { graph: sim, entries: &entries, trials: eval.trials, seed: eval.seed, stream: scenario_stream(ai) };
+            Run { graph: sim, entries: &entries, trials: eval.trials, seed: eval.seed, stream: scenario_stream(actor) };
         let context = Context { sim, entries: &entries, targets: &targets, touch: &touch, kills: &kills[ai] };
         let per_batch = run.map_batches(|b| context.batch(b));
         for (batch, found) in per_batch.into_iter().enumerate() {
@@ -310,7 +310,7 @@ fn kill_words(eval: &Evaluator, touch: &Touch, posture_of: &dyn Fn(u64) -> Postu
                 entries: &entries,
                 trials: eval.trials,
                 seed: eval.seed,
-                stream: scenario_stream(ai),
+                stream: scenario_stream(actor),
             };
             let per_batch: Vec<Vec<u64>> =
                 run.map_batches(|b| edges.iter().map(|&(_, i, from)| b.live(from, i)).collect());

@@ -117,7 +117,7 @@ fn brute_force_dominance(m: &Model, trials: u64, seed: u64) -> (u64, HashMap<Ite
     let sims = SkillGraphs::new(m, &g);
     let sim = sims.get(m.actors[0].skill);
     let (entries, target) = (g.entries_of(&m.actors[0]), g.index_of("j").unwrap());
-    let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(0) };
+    let run = Run { graph: sim, entries: &entries, trials, seed, stream: scenario_stream(&m.actors[0]) };
     let items: Vec<Item> = (0..g.node_count() as u32)
         .filter(|&n| !g.is_entry(n) && n != target)
         .map(Item::Node)

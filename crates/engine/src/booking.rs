@@ -14,6 +14,7 @@ use riskpath_model::{Estimate, Model};
 
 use crate::compile::AttackGraph;
 use crate::dist;
+use crate::rng::text_key;
 
 /// What an event booked on a target is drawn from: the jewel's own loss, or its group's joint loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub struct Booking {
     /// Per target: the loss types of an event booked on it, and where they come from.
     pub losses: Vec<Vec<Estimate>>,
     pub sources: Vec<LossSource>,
+    /// Per target: the stable key of its event's source (the jewel's or the group's id) and of
+    /// each loss type (its name), which key the magnitudes' random streams.
+    pub keys: Vec<(u64, Vec<u64>)>,
 }
 
 impl Booking {
@@ -42,10 +46,9 @@ impl Booking {
     pub fn new(model: &Model, graph: &AttackGraph, targets: &[u32]) -> Self {
         let id = |t: u32| graph.ids[t as usize].as_str();
         let group_of = |t: u32| model.loss_groups.iter().position(|g| g.members.iter().any(|m| m.value == id(t)));
-        let own = |t: u32| -> Vec<Estimate> {
-            model.node(id(t)).map_or(Vec::new(), |n| n.loss.iter().map(|l| l.amount.value).collect())
-        };
-        let mut booking = Booking { above: Vec::new(), groups: Vec::new(), losses: Vec::new(), sources: Vec::new() };
+        let own = |t: u32| -> &[riskpath_model::Loss] { model.node(id(t)).map_or(&[], |n| &n.loss) };
+        let mut booking =
+            Booking { above: Vec::new(), groups: Vec::new(), losses: Vec::new(), sources: Vec::new(), keys: Vec::new() };
         for &t in targets {
             let group = group_of(t);
             booking.groups.push(group);
@@ -57,10 +60,12 @@ impl Booking {
                     .collect(),
             });
             let joint = group.filter(|&g| !model.loss_groups[g].loss.is_empty());
-            booking.losses.push(match joint {
-                Some(g) => model.loss_groups[g].loss.iter().map(|l| l.amount.value).collect(),
-                None => own(t),
-            });
+            let (source, losses) = match joint {
+                Some(g) => (text_key(&model.loss_groups[g].id), &model.loss_groups[g].loss[..]),
+                None => (text_key(id(t)), own(t)),
+            };
+            booking.losses.push(losses.iter().map(|l| l.amount.value).collect());
+            booking.keys.push((source, losses.iter().map(|l| text_key(l.kind)).collect()));
             booking.sources.push(joint.map_or(LossSource::Jewel(t), LossSource::Group));
         }
         booking

@@ -7,6 +7,7 @@ use riskpath_model::kb::{self, Skill};
 use riskpath_model::{ControlStatus, Estimate, Model};
 
 use crate::dist;
+use crate::rng::{extend, key, text_key};
 
 /// Which controls count and which edges exist: the "world as deployed", or a what-if.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,11 +86,15 @@ pub struct CompiledEdge {
     /// Alternatives (dense ids): besides `requires`, all nodes of one of them must be held (none:
     /// no further condition).
     pub requires_any: Vec<Vec<u32>>,
-    /// The stable id of the edge's random draw: the lowest model index among the model's edges
-    /// with the same source and target. Parallel edges are ways over one hop: they share one
-    /// uniform per trial, so the hop succeeds with the best way's probability. Taken from the
-    /// model, not the posture, so removing one way keeps the others' draws.
-    pub draw_key: u32,
+    /// The stable key of the edge's random draw: the hop's key, a 64-bit hash of its source and
+    /// target ids ([`hop_keys`]). Parallel edges are ways over one hop: they share one uniform per
+    /// trial, so the hop succeeds with the best way's probability. Taken from ids, not positions,
+    /// so removing one way, reordering files or inserting edges elsewhere keeps every other
+    /// hop's draws: common random numbers across what-ifs and model versions.
+    pub draw_key: u64,
+    /// The edge's own stable key (from, to, kind and its rank among edges with all three equal):
+    /// keys the samples of an uncertain `p` of its own.
+    pub stable_key: u64,
     /// Index into [`AttackGraph::campaigns`] when the edge leads from a campaign's entry point to
     /// a member of its population: it fires only in trials that reach that member.
     pub campaign: Option<u32>,
@@ -134,8 +139,10 @@ impl CompiledEdge {
 pub struct CompiledCampaign {
     /// Dense id of the entry point.
     pub entry: u32,
-    /// Index of the entry point in `model.entry_points`: the campaign's stable id for randomness.
+    /// Index of the entry point in `model.entry_points`.
     pub entry_index: usize,
+    /// The campaign's stable key for randomness: the key of its entry point's id.
+    pub key: u64,
     /// Dense ids of the population's members, in model order.
     pub members: Vec<u32>,
     pub reach: crate::campaign::Reach,
@@ -234,7 +241,8 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
     let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
     let end_of = model.edge_ends();
     let respond = model.settings.respond;
-    let draw_keys = draw_keys(model);
+    let draw_keys = hop_keys(model);
+    let stable_keys = edge_keys(model);
     let campaigns = compile_campaigns(model, &index);
     let campaign_of = |from: u32, to: u32| {
         let c = campaigns.iter().position(|c| c.entry == from && c.members.binary_search(&to).is_ok())?;
@@ -287,6 +295,7 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 requires: dense(&e.requires),
                 requires_any: e.requires_any.iter().map(|alt| dense(alt)).collect(),
                 draw_key: draw_keys[i],
+                stable_key: stable_keys[i],
                 campaign: campaign_of(from, to),
                 p,
             }
@@ -297,15 +306,44 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
     AttackGraph { entry_count: model.entry_points.len(), ids, offsets, edges, respond, campaigns, index }
 }
 
-/// Per model edge, the stable id of its draw: the lowest index among the edges with its source
-/// and target (see [`CompiledEdge::draw_key`]).
-fn draw_keys(model: &Model) -> Vec<u32> {
-    let mut first: HashMap<(&str, &str), u32> = HashMap::new();
+/// Per model edge, the stable key of its hop's draw: `key(text_key(from), text_key(to))`, 64 bits.
+/// Over 10^7 hops, 32-bit keys would collide thousands of times (n²/2^33); 64-bit keys collide
+/// with probability ~n²/2^65 (3·10^-6). A collision is still resolved, deterministically: the hop
+/// whose (from, to) sorts later is re-keyed with `extend(key, 1)`, `2`, … until its key is free, so
+/// two hops never share a draw by accident.
+pub fn hop_keys(model: &Model) -> Vec<u64> {
+    fn hop(e: &riskpath_model::Edge) -> (&str, &str) {
+        (e.from.value.as_str(), e.to.value.as_str())
+    }
+    let mut hops: Vec<(&str, &str)> = model.edges.iter().map(hop).collect();
+    hops.sort_unstable();
+    hops.dedup();
+    let mut taken: HashMap<u64, (&str, &str)> = HashMap::with_capacity(hops.len());
+    for &(from, to) in &hops {
+        let mut k = key(&[text_key(from), text_key(to)]);
+        let mut salt = 0;
+        while taken.contains_key(&k) {
+            salt += 1;
+            k = extend(key(&[text_key(from), text_key(to)]), salt);
+        }
+        taken.insert(k, (from, to));
+    }
+    let by_hop: HashMap<(&str, &str), u64> = taken.into_iter().map(|(k, h)| (h, k)).collect();
+    model.edges.iter().map(|e| by_hop[&hop(e)]).collect()
+}
+
+/// Per model edge, its own stable key: `key(from, to, kind, n)` where `n` counts the earlier
+/// edges with the same three (parallel ways of one kind are told apart by their order).
+fn edge_keys(model: &Model) -> Vec<u64> {
+    let mut seen: HashMap<(&str, &str, &str), u64> = HashMap::new();
     model
         .edges
         .iter()
-        .enumerate()
-        .map(|(i, e)| *first.entry((e.from.value.as_str(), e.to.value.as_str())).or_insert(i as u32))
+        .map(|e| {
+            let n = seen.entry((&e.from.value, &e.to.value, &e.kind.value)).or_insert(0);
+            *n += 1;
+            key(&[text_key(&e.from.value), text_key(&e.to.value), text_key(&e.kind.value), *n - 1])
+        })
         .collect()
 }
 
@@ -324,7 +362,8 @@ fn compile_campaigns(model: &Model, index: &HashMap<String, u32>) -> Vec<Compile
                 return None;
             }
             let member_probability = reach.member_probability();
-            Some(CompiledCampaign { entry: index[&entry.id], entry_index, members, reach, member_probability })
+            let key = text_key(&entry.id);
+            Some(CompiledCampaign { entry: index[&entry.id], entry_index, key, members, reach, member_probability })
         })
         .collect()
 }

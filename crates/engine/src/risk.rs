@@ -6,11 +6,11 @@
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 use riskpath_model::kb::Skill;
-use riskpath_model::{Estimate, Model};
+use riskpath_model::{Actor, Estimate, Model};
 
 use crate::booking::{Booking, LossSource};
 use crate::compile::{AttackGraph, Posture, compile};
-use crate::rng::{Stream, extend, key, unit, word};
+use crate::rng::{Stream, extend, key, text_key, unit, word};
 use crate::sim::{Run, SimGraph, proportion};
 use crate::{bulk, dist};
 
@@ -172,10 +172,10 @@ pub fn assess_graph_observed(
                 let actor = &model.actors[ai];
                 let sim = sims.for_actor(ai, actor.skill);
                 let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-                let hits = scenario_hits(sim, ai, &entries, &targets, config.trials, config.seed);
+                let hits = scenario_hits(sim, actor, &entries, &targets, config.trials, config.seed);
                 progress.add(config.trials);
                 let booking = Booking::new(model, graph, &targets);
-                let fair = simulate_actor_years(ai, &actor.frequency.value, sim, &entries, &targets, &booking, config);
+                let fair = simulate_actor_years(actor, sim, &entries, &targets, &booking, config);
                 progress.add(fair.attempts);
                 (hits, fair)
             })
@@ -242,10 +242,10 @@ pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64)
         let booking = Booking::new(model, graph, &targets);
         let sim = sims.for_actor(ai, actor.skill);
         let (hits, booked) = if booking.is_trivial() {
-            let hits = scenario_hits(sim, ai, &entries, &targets, trials, seed);
+            let hits = scenario_hits(sim, actor, &entries, &targets, trials, seed);
             (hits.clone(), hits)
         } else {
-            scenario_bookings(sim, ai, &entries, &targets, &booking, trials, seed)
+            scenario_bookings(sim, actor, &entries, &targets, &booking, trials, seed)
         };
         let lambda = dist::amount_mean(&actor.frequency.value);
         for (ti, &t) in targets.iter().enumerate() {
@@ -260,7 +260,7 @@ pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64)
 /// In how many of `trials` scenario trials actor `actor` holds each target (the scenario stream).
 pub fn scenario_hits(
     sim: &SimGraph,
-    actor: usize,
+    actor: &Actor,
     entries: &[u32],
     targets: &[u32],
     trials: u64,
@@ -273,7 +273,7 @@ pub fn scenario_hits(
 /// [`scenario_hits`], and in how many trials each target books a loss event (see [`Booking`]).
 fn scenario_bookings(
     sim: &SimGraph,
-    actor: usize,
+    actor: &Actor,
     entries: &[u32],
     targets: &[u32],
     booking: &Booking,
@@ -295,9 +295,10 @@ fn scenario_bookings(
     (hits, booked)
 }
 
-/// The random stream of actor `actor`'s scenario trials.
-pub fn scenario_stream(actor: usize) -> u64 {
-    key(&[domain::SCENARIO, actor as u64])
+/// The random stream of an actor's scenario trials, keyed by its id (not its position), so the
+/// same actor draws the same in any version of the model.
+pub fn scenario_stream(actor: &Actor) -> u64 {
+    key(&[domain::SCENARIO, text_key(&actor.id)])
 }
 
 /// A positive estimate (money, frequency) ready to sample: the lognormal fit of an interval is
@@ -338,12 +339,13 @@ pub struct ActorYears {
 }
 
 /// The number of attempts in each simulated year: λ drawn per year, then Poisson(λ).
-pub fn attempts_per_year(actor: usize, frequency: &Estimate, config: RiskConfig) -> Vec<u64> {
-    let fk = key(&[config.seed, domain::FREQUENCY, actor as u64]);
+pub fn attempts_per_year(actor: &Actor, config: RiskConfig) -> Vec<u64> {
+    let frequency = &actor.frequency.value;
+    let fk = key(&[config.seed, domain::FREQUENCY, text_key(&actor.id)]);
     let frequency = Amount::new(frequency);
     // Year y's count is Poisson(λ) by inversion of word y of key(&[seed, POISSON, actor]); for
     // large λ, rand_distr's sampler on the stream key(&[seed, POISSON, actor, y]).
-    let pk = key(&[config.seed, domain::POISSON, actor as u64]);
+    let pk = key(&[config.seed, domain::POISSON, text_key(&actor.id)]);
     let chunks: Vec<Vec<u64>> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -371,15 +373,14 @@ pub fn attempts_per_year(actor: usize, frequency: &Estimate, config: RiskConfig)
 
 /// Simulates `config.years` years of one actor: attempts, their trials, and the losses.
 pub fn simulate_actor_years(
-    actor: usize,
-    frequency: &Estimate,
+    actor: &Actor,
     sim: &SimGraph,
     entries: &[u32],
     targets: &[u32],
     booking: &Booking,
     config: RiskConfig,
 ) -> ActorYears {
-    let attempts = attempts_per_year(actor, frequency, config);
+    let attempts = attempts_per_year(actor, config);
     let mut offsets = Vec::with_capacity(attempts.len() + 1);
     offsets.push(0u64);
     for a in &attempts {
@@ -387,12 +388,12 @@ pub fn simulate_actor_years(
     }
     let total = *offsets.last().unwrap();
     let run =
-        Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, actor as u64]) };
+        Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, text_key(&actor.id)]) };
     // held[b * targets + t]: lanes of batch b in which target t books a loss event (is held,
     // and no member of its loss group ranked above it is).
     let held: Vec<u64> =
         run.map_batches(|b| booking.booked(&targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>())).concat();
-    let losses = LossTable::new(actor, booking, config.seed);
+    let losses = LossTable::new(text_key(&actor.id), booking, config.seed);
     let chunks: Vec<(Vec<f64>, Vec<f64>)> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -420,23 +421,24 @@ struct LossTable {
     ranges: Vec<std::ops::Range<usize>>,
     amounts: Vec<Amount>,
     /// Loss type `l` of an event booked on target `t` draws attempt `j`'s magnitude from
-    /// `word(key, j)`, with `key = key(&[seed, LOSS, actor, t, l])` for the jewel's own loss (`t`
-    /// its dense id) and `key(&[seed, LOSS_GROUP, actor, g, l])` for loss group `g`'s joint loss.
+    /// `word(key, j)`, with `key = key(&[seed, LOSS, actor, jewel, l])` for the jewel's own loss and
+    /// `key(&[seed, LOSS_GROUP, actor, group, l])` for a loss group's joint loss: the actor's, the
+    /// jewel's or group's and the loss type's keys of their ids and names (stable across versions).
     keys: Vec<u64>,
 }
 
 impl LossTable {
-    fn new(actor: usize, booking: &Booking, seed: u64) -> Self {
+    fn new(actor: u64, booking: &Booking, seed: u64) -> Self {
         let mut table = LossTable { ranges: Vec::new(), amounts: Vec::new(), keys: Vec::new() };
-        for (types, source) in booking.losses.iter().zip(&booking.sources) {
+        for ((types, source), (id, type_keys)) in booking.losses.iter().zip(&booking.sources).zip(&booking.keys) {
             let start = table.amounts.len();
-            let (domain, id) = match *source {
-                LossSource::Jewel(t) => (domain::LOSS, t as u64),
-                LossSource::Group(g) => (domain::LOSS_GROUP, g as u64),
+            let domain = match *source {
+                LossSource::Jewel(_) => domain::LOSS,
+                LossSource::Group(_) => domain::LOSS_GROUP,
             };
-            for (l, amount) in types.iter().enumerate() {
+            for (amount, &l) in types.iter().zip(type_keys) {
                 table.amounts.push(Amount::new(amount));
-                table.keys.push(key(&[seed, domain, actor as u64, id, l as u64]));
+                table.keys.push(key(&[seed, domain, actor, *id, l]));
             }
             table.ranges.push(start..table.amounts.len());
         }

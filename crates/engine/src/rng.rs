@@ -26,6 +26,18 @@ pub fn extend(k: u64, part: u64) -> u64 {
     mix64(k ^ mix64(part.wrapping_add(GAMMA)))
 }
 
+/// A stable 64-bit key of a text (a model id): its bytes, eight at a time, folded with
+/// [`extend`] after its length. The same id gives the same key in any model version, on any
+/// platform, so draws keyed by ids survive reordering and insertions (common random numbers
+/// across versions).
+pub fn text_key(text: &str) -> u64 {
+    text.as_bytes().chunks(8).fold(extend(0x243F_6A88_85A3_08D3, text.len() as u64), |k, chunk| {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        extend(k, u64::from_le_bytes(word))
+    })
+}
+
 /// Word `i` of the stream with key `k`.
 #[inline(always)]
 pub fn word(k: u64, i: u64) -> u64 {
@@ -92,6 +104,15 @@ mod tests {
         assert_ne!(key(&[1, 2, 3]), key(&[1, 3, 2]));
         assert_ne!(key(&[1, 2]), key(&[1, 2, 0]));
         assert_eq!(extend(extend(key(&[1, 2]), 3), 4), key(&[1, 2, 3, 4]));
+    }
+
+    #[test]
+    fn text_keys_depend_on_every_byte_and_the_length() {
+        assert_eq!(text_key("web"), text_key("web"));
+        assert_ne!(text_key("web"), text_key("weba"));
+        assert_ne!(text_key("a"), text_key("a\0"));
+        assert_ne!(text_key("abcdefgh1"), text_key("abcdefgh2"));
+        assert_ne!(text_key(""), text_key("\0"));
     }
 
     #[test]

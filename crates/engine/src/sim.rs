@@ -35,7 +35,7 @@ use riskpath_model::kb::Skill;
 use crate::compile::{AttackGraph, Base};
 use crate::dist;
 use crate::pool::Pool;
-use crate::rng::{extend, key, word};
+use crate::rng::{extend, key, text_key, word};
 use crate::simd::multiversion;
 
 /// Random-stream domains: each use of randomness has its own, so streams never overlap.
@@ -91,14 +91,14 @@ pub struct SimGraph {
     /// Per edge: the success probability as a 0.64 fixed-point fraction (`u64::MAX` marks p = 1;
     /// no p < 1 reaches it).
     thresholds: Vec<u64>,
-    /// Per edge: the stable id of its random draw (its index in the model, or for parallel edges
-    /// the lowest index of the hop's: see [`crate::compile::CompiledEdge::draw_key`]), so removing
-    /// one edge does not change the draws of the others: common random numbers across what-ifs.
-    /// Empty when every edge's draw id is its index here (edges given in source order), to save
-    /// 4 bytes an edge.
-    draw_ids: Vec<u32>,
-    /// Per edge: its index in the model ([`Self::stable_id`]); empty when it is its draw id (no
-    /// parallel edges).
+    /// Per edge: the stable key of its random draw (its hop's key, a hash of the source and target
+    /// ids: see [`crate::compile::CompiledEdge::draw_key`]; for an edge list, its index there), so
+    /// removing or inserting an edge does not change the draws of the others: common random
+    /// numbers across what-ifs and model versions. Empty when every edge's draw id is its index
+    /// here (edge lists given in source order), to save 8 bytes an edge.
+    draw_ids: Vec<u64>,
+    /// Per edge: its index in the model ([`Self::stable_id`]); empty when it is its draw id (edge
+    /// lists).
     model_ids: Vec<u32>,
     /// Per edge: the compiled edge it comes from ([`Self::origin`]); empty when it is its index
     /// here. An edge with `requires_any` becomes one edge here per alternative, all with its draw
@@ -134,7 +134,7 @@ pub struct SimGraph {
 /// Where a simulated edge comes from: the stable id of its draw, its model edge, its compiled edge.
 #[derive(Debug, Clone, Copy)]
 struct Origin {
-    draw: u32,
+    draw: u64,
     model: u32,
     compiled: u32,
 }
@@ -143,7 +143,7 @@ struct Origin {
 #[derive(Debug, Clone)]
 struct SimCampaign {
     reach: crate::campaign::Reach,
-    /// The entry point's index in the model.
+    /// The key of the entry point's id.
     stable_id: u64,
 }
 
@@ -179,7 +179,7 @@ impl SimGraph {
         let mut g = SimGraph::empty(list.node_count, list.edges.len(), 0.0);
         for &i in &order {
             let (from, to, p, ref reqs) = list.edges[i];
-            g.push_edge(from, to, p, reqs, Origin { draw: i as u32, model: i as u32, compiled: i as u32 }, CERTAIN);
+            g.push_edge(from, to, p, reqs, Origin { draw: i as u64, model: i as u32, compiled: i as u32 }, CERTAIN);
         }
         g.finish();
         g
@@ -189,7 +189,7 @@ impl SimGraph {
     pub fn from_attack_graph(graph: &AttackGraph, model: &riskpath_model::Model, skill: Skill) -> Self {
         let mut g = SimGraph::empty(graph.node_count(), graph.edges.len(), graph.respond);
         g.campaigns =
-            graph.campaigns.iter().map(|c| SimCampaign { reach: c.reach, stable_id: c.entry_index as u64 }).collect();
+            graph.campaigns.iter().map(|c| SimCampaign { reach: c.reach, stable_id: c.key }).collect();
         for (i, e) in graph.edges.iter().enumerate() {
             let program = if e.is_uncertain() { g.add_program(e, model, skill) } else { CERTAIN };
             let origin = Origin { draw: e.draw_key, model: e.model_index as u32, compiled: i as u32 };
@@ -256,7 +256,7 @@ impl SimGraph {
     }
 
     fn finish(&mut self) {
-        if self.model_ids == self.draw_ids {
+        if self.model_ids.iter().zip(&self.draw_ids).all(|(&m, &d)| m as u64 == d) {
             self.model_ids = Vec::new();
         }
         if self.draw_ids.iter().enumerate().all(|(e, &id)| id as usize == e) {
@@ -321,7 +321,7 @@ impl SimGraph {
 
     fn add_program(&mut self, e: &crate::compile::CompiledEdge, model: &riskpath_model::Model, skill: Skill) -> u32 {
         let base = match e.base {
-            Base::Override(est) => self.input(est, key(&[0, e.model_index as u64])),
+            Base::Override(est) => self.input(est, key(&[0, e.stable_key])),
             Base::Kind(p) | Base::Technique(p) => Term::Fixed(p[skill.index()]),
         };
         let factors = e
@@ -329,15 +329,16 @@ impl SimGraph {
             .iter()
             .map(|f| {
                 let control = &model.controls[f.control];
-                // The entry's rank among the list's techniques in id order keys its random stream,
-                // so the order the entries were written in changes nothing.
+                // The entry's technique and the control's id key its random stream, so the order
+                // the entries or the controls were written in changes nothing.
                 let entry = |list: &[riskpath_model::Efficacy]| {
                     let listed = list.iter().map(|x| x.technique.value.as_str());
                     let at = riskpath_model::kb::most_specific_cover(listed, &e.technique)?;
-                    Some(list.iter().filter(|x| x.technique.value < list[at].technique.value).count())
+                    Some(text_key(&list[at].technique.value))
                 };
-                let mut term = |est: Option<Estimate>, which: u64, pos: Option<usize>| match (est, pos) {
-                    (Some(est), Some(pos)) => self.input(est, key(&[1, f.control as u64, which, pos as u64])),
+                let id = text_key(&control.id);
+                let mut term = |est: Option<Estimate>, which: u64, technique: Option<u64>| match (est, technique) {
+                    (Some(est), Some(technique)) => self.input(est, key(&[1, id, which, technique])),
                     _ => Term::Fixed(0.0),
                 };
                 let prevent = term(f.prevent, 0, entry(&control.mitigates));
@@ -382,12 +383,12 @@ impl SimGraph {
     }
     /// The edge's index in the model (or in the edge list it was built from).
     pub fn stable_id(&self, edge: usize) -> u32 {
-        self.model_ids.get(edge).copied().unwrap_or_else(|| self.draw_id(edge))
+        self.model_ids.get(edge).copied().unwrap_or_else(|| self.draw_id(edge) as u32)
     }
     /// The stable id the edge's random draw is keyed by (shared by parallel edges).
     #[inline]
-    fn draw_id(&self, edge: usize) -> u32 {
-        self.draw_ids.get(edge).copied().unwrap_or(edge as u32)
+    fn draw_id(&self, edge: usize) -> u64 {
+        self.draw_ids.get(edge).copied().unwrap_or(edge as u64)
     }
     /// How many compiled edges the graph stands for (each is one edge here or more).
     pub fn origin_count(&self) -> usize {
@@ -415,7 +416,7 @@ impl SimGraph {
         self.offsets.len() * 4
             + self.to.len() * 4
             + self.thresholds.len() * 8
-            + self.draw_ids.len() * 4
+            + self.draw_ids.len() * 8
             + self.model_ids.len() * 4
             + self.origins.len() * 4
             + self.campaign_of.len() * 12
@@ -784,7 +785,7 @@ impl Comparison {
 fn draw_certain<const W: usize>(
     edge_thresholds: &[u64],
     first_edge: usize,
-    stable_ids: Option<&[u32]>,
+    stable_ids: Option<&[u64]>,
     prefix: u64,
     batch_parts: &[u64; W],
     out: &mut [[u64; W]],
@@ -796,8 +797,8 @@ fn draw_certain<const W: usize>(
         for j in 0..DRAW_WIDTH {
             // A short chunk repeats its last edge (computed, not stored).
             let i = at + j.min(last);
-            let stable_id = stable_ids.map_or((first_edge + i) as u32, |ids| ids[i]);
-            edge_parts[j] = extend(prefix, stable_id as u64);
+            let stable_id = stable_ids.map_or((first_edge + i) as u64, |ids| ids[i]);
+            edge_parts[j] = extend(prefix, stable_id);
             thresholds[j] = edge_thresholds[i];
         }
         for (w, &batch_part) in batch_parts.iter().enumerate() {
@@ -832,8 +833,8 @@ const DRAW_PREFIX: usize = 12;
 /// Edge `stable_id`'s stream key in a batch: `key(&[seed, LIVE, stream, stable_id, batch])` from
 /// the run's part `prefix = key(&[seed, LIVE, stream])` and the batch's `mix64(batch + γ)`.
 #[inline(always)]
-fn edge_key(prefix: u64, stable_id: u32, batch_part: u64) -> u64 {
-    crate::rng::mix64(extend(prefix, stable_id as u64) ^ batch_part)
+fn edge_key(prefix: u64, stable_id: u64, batch_part: u64) -> u64 {
+    crate::rng::mix64(extend(prefix, stable_id) ^ batch_part)
 }
 
 /// Transposes a 64×64 bit matrix in place (rows are words; Hacker's Delight, section 7–3): six
