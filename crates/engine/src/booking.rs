@@ -47,8 +47,13 @@ impl Booking {
         let id = |t: u32| graph.ids[t as usize].as_str();
         let group_of = |t: u32| model.loss_groups.iter().position(|g| g.members.iter().any(|m| m.value == id(t)));
         let own = |t: u32| -> &[riskpath_model::Loss] { model.node(id(t)).map_or(&[], |n| &n.loss) };
-        let mut booking =
-            Booking { above: Vec::new(), groups: Vec::new(), losses: Vec::new(), sources: Vec::new(), keys: Vec::new() };
+        let mut booking = Booking {
+            above: Vec::new(),
+            groups: Vec::new(),
+            losses: Vec::new(),
+            sources: Vec::new(),
+            keys: Vec::new(),
+        };
         for &t in targets {
             let group = group_of(t);
             booking.groups.push(group);

@@ -387,8 +387,13 @@ pub fn simulate_actor_years(
         offsets.push(offsets.last().unwrap() + a);
     }
     let total = *offsets.last().unwrap();
-    let run =
-        Run { graph: sim, entries, trials: total, seed: config.seed, stream: key(&[domain::ATTEMPTS, text_key(&actor.id)]) };
+    let run = Run {
+        graph: sim,
+        entries,
+        trials: total,
+        seed: config.seed,
+        stream: key(&[domain::ATTEMPTS, text_key(&actor.id)]),
+    };
     // held[b * targets + t]: lanes of batch b in which target t books a loss event (is held,
     // and no member of its loss group ranked above it is).
     let held: Vec<u64> =

@@ -63,7 +63,9 @@ fn digest() -> u64 {
 
 #[test]
 fn uncertain_edges_give_the_recorded_lanes_on_every_vector_extension() {
-    const RECORDED: u64 = 0xaf06c994333bb4b0;
+    // Re-recorded when draws became keyed by model ids (`rng::text_key`): the keys, not the
+    // sampling, changed; every level still has to give the same lanes as the baseline.
+    const RECORDED: u64 = 0x85c4_68c3_0237_df8a;
     for cap in [None, Some(Level::Avx2), Some(Level::Baseline)] {
         cap_level(cap);
         let hash = digest();
