@@ -44,7 +44,7 @@ impl Ord for Cost {
 fn weights(graph: &AttackGraph, skill: Skill, target: u32) -> Vec<Option<f64>> {
     let p = |e: &crate::compile::CompiledEdge| e.p_reached(graph, skill);
     let mut weight: Vec<Option<f64>> = graph.edges.iter().map(|e| (p(e) > 0.0).then(|| -p(e).ln())).collect();
-    let mut best_way: HashMap<u32, usize> = HashMap::new();
+    let mut best_way: HashMap<u64, usize> = HashMap::new();
     for (i, e) in graph.edges.iter().enumerate() {
         if weight[i].is_none() {
             continue;
