@@ -79,6 +79,39 @@ pub struct MinCut {
     /// only controls on the way protect them ([`protect_what_can_be`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unprotectable: Vec<String>,
+    /// How the cut was found, and so whether it is the cheapest.
+    pub method: CutMethod,
+}
+
+/// How a cut was found. The cut always stops every sink under the AND conditions; only
+/// `FlowUpperBound` may cost more than the cheapest such cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutMethod {
+    /// Max-flow: exact, as no edge on the way has an AND condition.
+    Flow,
+    /// The integer program of [`crate::andcut`]: exact under the AND conditions.
+    IntegerProgram,
+    /// Max-flow ignoring the AND conditions, because the integer program exceeded its limits
+    /// ([`crate::andcut::LIMITS`]): a valid cut whose cost is an upper bound on the cheapest.
+    FlowUpperBound,
+}
+
+impl CutMethod {
+    /// One sentence for the reader: what the cut is and whether it is the cheapest.
+    pub fn statement(self) -> &'static str {
+        match self {
+            CutMethod::Flow => {
+                "the cheapest set of removable edges whose removal leaves no way from the entry points to the jewels (exact: max-flow; no AND conditions on the way)"
+            }
+            CutMethod::IntegerProgram => {
+                "the cheapest set of removable edges whose removal leaves no way from the entry points to the jewels, an edge counting only when its required nodes can be held too (exact: integer program)"
+            }
+            CutMethod::FlowUpperBound => {
+                "a set of removable edges whose removal leaves no way from the entry points to the jewels even ignoring AND conditions; the exact program exceeded its size limit, so its cost is an upper bound on the cheapest"
+            }
+        }
+    }
 }
 
 /// What cutting model edge `edge` costs, in the cut's unit; `None` when the edge cannot be cut.
@@ -87,20 +120,55 @@ pub fn edge_cost(model: &Model, edge: usize) -> Option<f64> {
     model.fix_cost(edge)
 }
 
-/// The cheapest set of removable edges (by [`edge_cost`]) whose removal separates every source from
-/// every sink, over the edges some actor can use (p > 0); no cut (`cost: None`) when every
-/// separating set holds an edge that cannot be cut. AND conditions are ignored, so the cut also
-/// holds when they are met: it over-approximates what an attacker can do, never under.
+/// The cheapest set of removable edges (by [`edge_cost`]) whose removal stops every sink, over the
+/// edges some actor can use (p > 0), an edge firing only when its source and one of its conditions
+/// (`requires` plus one alternative of `requires_any`) are held; no cut (`cost: None`) when every
+/// such set holds an edge that cannot be cut. Without AND conditions on the usable edges this is
+/// max-flow; with them, the integer program of [`crate::andcut`] within [`crate::andcut::LIMITS`],
+/// else max-flow ignoring the conditions (a valid cut, its cost an upper bound): see `method`.
 pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
+    let usable = usable_edges(graph);
+    if usable.iter().all(|&e| graph.edges[e].conditions().iter().all(Vec::is_empty)) {
+        return flow_cut(model, graph, sources, sinks, &usable, CutMethod::Flow);
+    }
+    let unit = model.cut_unit();
+    match crate::andcut::exact(model, graph, sources, sinks, &usable, crate::andcut::LIMITS) {
+        crate::andcut::Outcome::Optimal(removed) => {
+            let labels = riskpath_model::Labels::new(model);
+            let edges: Vec<CutEdge> = removed.iter().map(|&e| CutEdge::of(model, &labels, e)).collect();
+            let cost = Some(edges.iter().map(|c| c.fix_cost).sum());
+            MinCut { cost, unit, edges, unprotectable: Vec::new(), method: CutMethod::IntegerProgram }
+        }
+        crate::andcut::Outcome::Impossible => {
+            MinCut { cost: None, unit, edges: Vec::new(), unprotectable: Vec::new(), method: CutMethod::IntegerProgram }
+        }
+        crate::andcut::Outcome::Unsolved => flow_cut(model, graph, sources, sinks, &usable, CutMethod::FlowUpperBound),
+    }
+}
+
+/// The compiled edges some actor can use (p > 0 at some skill).
+fn usable_edges(graph: &AttackGraph) -> Vec<usize> {
+    (0..graph.edges.len()).filter(|&e| graph.edges[e].p.iter().any(|&p| p > 0.0)).collect()
+}
+
+/// The max-flow cut over `usable`, AND conditions ignored (an over-approximation of the attacker,
+/// so the cut is valid with them too), labelled `method`.
+fn flow_cut(
+    model: &Model,
+    graph: &AttackGraph,
+    sources: &[u32],
+    sinks: &[u32],
+    usable: &[usize],
+    method: CutMethod,
+) -> MinCut {
     let n = graph.node_count();
     let mut net: DiGraph<(), f64> = DiGraph::with_capacity(n + 2, graph.edges.len() + sources.len() + sinks.len());
     for _ in 0..n + 2 {
         net.add_node(());
     }
     let (source, sink) = (NodeIndex::new(n), NodeIndex::new(n + 1));
-    let usable: Vec<usize> = (0..graph.edges.len()).filter(|&e| usable(graph, e)).collect();
     let big = 1.0 + usable.iter().filter_map(|&e| edge_cost(model, graph.edges[e].model_index)).sum::<f64>();
-    for &e in &usable {
+    for &e in usable {
         let ce = &graph.edges[e];
         let cap = edge_cost(model, ce.model_index).unwrap_or(big);
         net.add_edge(NodeIndex::new(ce.from as usize), NodeIndex::new(ce.to as usize), cap);
@@ -114,7 +182,7 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
     let (flow, flows) = dinics(&net, source, sink);
     let unit = model.cut_unit();
     if flow >= big {
-        return MinCut { cost: None, unit, edges: Vec::new(), unprotectable: Vec::new() };
+        return MinCut { cost: None, unit, edges: Vec::new(), unprotectable: Vec::new(), method };
     }
     // Source side of the cut: reachable from the source in the residual network.
     let mut reached = vec![false; n + 2];
@@ -146,48 +214,48 @@ pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32
         .collect();
     edges.sort_by_key(|c| c.model_edge);
     edges.dedup_by_key(|c| c.model_edge);
-    MinCut { cost: Some(edges.iter().map(|c| c.fix_cost).sum()), unit, edges, unprotectable: Vec::new() }
+    MinCut { cost: Some(edges.iter().map(|c| c.fix_cost).sum()), unit, edges, unprotectable: Vec::new(), method }
 }
 
-/// Can some actor use edge `e` (p > 0 at some skill)? Cuts consider only such edges.
-fn usable(graph: &AttackGraph, e: usize) -> bool {
-    graph.edges[e].p.iter().any(|&p| p > 0.0)
-}
-
-/// The cheapest cut that protects every sink a cut can protect: the sinks that no set of removable
-/// edges separates from the sources (the sources reach them over usable edges that cannot be
-/// removed, which is exactly when removing every removable edge leaves them reachable) are named in
-/// `unprotectable` and left out, and the others are cut together ([`min_cut`] to them; removing
-/// every removable edge separates them all, so this cut is finite). When no sink can be protected,
-/// `cost` is `None` and every sink is named.
+/// The cheapest cut that protects every sink a cut can protect: the sinks that the attacker still
+/// holds with every removable edge removed (some way reaches them over edges that cannot be
+/// removed, their AND conditions met) are named in `unprotectable` and left out, and the others
+/// are cut together ([`min_cut`] to them; removing more edges never lets the attacker hold more, so
+/// the union of their single cuts stops them all and this cut is finite). When no sink can be
+/// protected, `cost` is `None` and every sink is named.
 pub fn protect_what_can_be(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
-    let held = reached_over_fixed_edges(model, graph, sources);
-    let (fixed, separable): (Vec<u32>, Vec<u32>) = sinks.iter().partition(|&&t| held[t as usize]);
+    let still_held = held(graph, sources, |e| edge_cost(model, graph.edges[e].model_index).is_none());
+    let (fixed, separable): (Vec<u32>, Vec<u32>) = sinks.iter().partition(|&&t| still_held[t as usize]);
     let unprotectable: Vec<String> = fixed.iter().map(|&t| graph.ids[t as usize].clone()).collect();
     if separable.is_empty() && !fixed.is_empty() {
-        return MinCut { cost: None, unit: model.cut_unit(), edges: Vec::new(), unprotectable };
+        let unit = model.cut_unit();
+        return MinCut { cost: None, unit, edges: Vec::new(), unprotectable, method: CutMethod::Flow };
     }
     MinCut { unprotectable, ..min_cut(model, graph, sources, &separable) }
 }
 
-/// Per dense node: do `sources` reach it over usable edges that cannot be removed ([`edge_cost`]
-/// `None`)? One graph search for all sinks.
-fn reached_over_fixed_edges(model: &Model, graph: &AttackGraph, sources: &[u32]) -> Vec<bool> {
-    let mut reached = vec![false; graph.node_count()];
-    let mut stack: Vec<u32> = sources.to_vec();
+/// The nodes the attacker holds from `sources` over the usable compiled edges `present` keeps,
+/// AND conditions applied: the least fixpoint (an edge fires once its source and one of its
+/// conditions are held).
+pub fn held(graph: &AttackGraph, sources: &[u32], present: impl Fn(usize) -> bool) -> Vec<bool> {
+    let mut held = vec![false; graph.node_count()];
     for &s in sources {
-        reached[s as usize] = true;
+        held[s as usize] = true;
     }
-    while let Some(u) = stack.pop() {
-        for e in graph.out_edges(u) {
-            let to = graph.edges[e].to;
-            if !reached[to as usize] && usable(graph, e) && edge_cost(model, graph.edges[e].model_index).is_none() {
-                reached[to as usize] = true;
-                stack.push(to);
+    let edges: Vec<usize> = usable_edges(graph).into_iter().filter(|&e| present(e)).collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &e in &edges {
+            let ce = &graph.edges[e];
+            let fires = || ce.conditions().iter().any(|c| c.iter().all(|&r| held[r as usize]));
+            if held[ce.from as usize] && !held[ce.to as usize] && fires() {
+                held[ce.to as usize] = true;
+                changed = true;
             }
         }
     }
-    reached
+    held
 }
 
 /// A node or an edge of the attack graph.

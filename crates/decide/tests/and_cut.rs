@@ -1,0 +1,176 @@
+//! The minimum cut under AND conditions against brute force: on small random models whose edges
+//! carry `requires`, every subset of edges is tried and separation decided by the AND fixpoint.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use riskpath_decide::chokepoints::{CutMethod, min_cut, protect_what_can_be};
+use riskpath_engine::{Posture, compile};
+
+/// An edge: from, to, cost (None: `removable: false`), required nodes.
+type Edge = (usize, usize, Option<u32>, Vec<usize>);
+
+/// Hosts `n0..n{k}` between entry `e0` (index 0) and jewel `j` (index k + 1); unique (from, to).
+fn arb_graph() -> impl Strategy<Value = (usize, Vec<Edge>)> {
+    (2usize..5).prop_flat_map(|nodes| {
+        let total = nodes + 2;
+        let cost = prop_oneof![4 => (1u32..20).prop_map(Some), 1 => Just(None)];
+        let requires = proptest::collection::vec(1..total - 1, 0..2);
+        let edge = (0..total - 1, 1..total, cost, prop_oneof![1 => Just(vec![]), 1 => requires]);
+        (Just(nodes), proptest::collection::vec(edge, 3..11)).prop_map(|(nodes, edges)| {
+            let mut seen = std::collections::HashSet::new();
+            (nodes, edges.into_iter().filter(|(f, t, _, _)| f != t && seen.insert((*f, *t))).collect())
+        })
+    })
+}
+
+fn name(i: usize, nodes: usize) -> String {
+    match i {
+        0 => "e0".into(),
+        i if i == nodes + 1 => "j".into(),
+        i => format!("n{}", i - 1),
+    }
+}
+
+fn model_yaml(nodes: usize, edges: &[Edge]) -> String {
+    let mut y = "entry_points: [{id: e0, kind: internet}]\nnodes:\n".to_string();
+    for i in 1..=nodes {
+        y += &format!("  - {{id: {}, kind: host}}\n", name(i, nodes));
+    }
+    y += "  - {id: j, kind: datastore, crown_jewel: true, loss: {confidentiality: 1000000}}\nedges:\n";
+    for (f, t, cost, req) in edges {
+        let price = cost.map_or(", removable: false".to_string(), |c| format!(", fix_cost: {c}"));
+        let req = if req.is_empty() {
+            String::new()
+        } else {
+            format!(", requires: [{}]", req.iter().map(|&r| name(r, nodes)).collect::<Vec<_>>().join(", "))
+        };
+        y += &format!(
+            "  - {{from: {}, to: {}, kind: exploits, p: 0.5{price}{req}}}\n",
+            name(*f, nodes),
+            name(*t, nodes)
+        );
+    }
+    y + "actors:\n  - {id: a, frequency: 1, entry: [e0], skill: medium}\n"
+}
+
+/// The nodes held from `e0` with the edges in `removed` gone: the least fixpoint of the AND rule.
+fn held(n: usize, edges: &[Edge], removed: u64) -> Vec<bool> {
+    let mut held = vec![false; n];
+    held[0] = true;
+    loop {
+        let fires = |(i, (f, t, _, req)): &(usize, &Edge)| {
+            removed >> i & 1 == 0 && held[*f] && !held[*t] && req.iter().all(|&r| held[r])
+        };
+        let Some((_, (_, t, _, _))) = edges.iter().enumerate().find(fires) else { return held };
+        held[*t] = true;
+    }
+}
+
+/// The cheapest set of removable edges leaving every node of `targets` unheld; None if none.
+fn brute_force(n: usize, edges: &[Edge], targets: &[usize]) -> Option<u32> {
+    (0u64..1 << edges.len())
+        .filter(|r| (0..edges.len()).all(|i| r >> i & 1 == 0 || edges[i].2.is_some()))
+        .filter(|&r| {
+            let h = held(n, edges, r);
+            targets.iter().all(|&t| !h[t])
+        })
+        .map(|r| (0..edges.len()).filter(|i| r >> i & 1 == 1).filter_map(|i| edges[i].2).sum())
+        .min()
+}
+
+fn compiled(yaml: &str) -> (riskpath_model::Model, riskpath_engine::compile::AttackGraph) {
+    let m = riskpath_model::load_str("m.yaml", yaml, &Default::default()).expect("valid model").model;
+    let g = compile(&m, &Posture::as_deployed(&m));
+    (m, g)
+}
+
+#[test]
+fn the_and_aware_cut_costs_what_brute_force_finds() {
+    let config = Config { cases: 200, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[19; 32]));
+    let (cheaper, exact, none) = (std::cell::Cell::new(0), std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner
+        .run(&arb_graph(), |(nodes, edges)| {
+            let yaml = model_yaml(nodes, &edges);
+            let (m, g) = compiled(&yaml);
+            let cut = min_cut(&m, &g, &[g.index_of("e0").unwrap()], &[g.index_of("j").unwrap()]);
+            let oracle = brute_force(nodes + 2, &edges, &[nodes + 1]);
+            prop_assert_ne!(cut.method, CutMethod::FlowUpperBound);
+            prop_assert_eq!(cut.cost.map(|c| c.round() as u32), oracle, "{}", yaml);
+            if let Some(c) = cut.cost {
+                // The cut's own edges stop the jewel under the AND rule, and cost what it says.
+                let ends = |i: usize| (name(edges[i].0, nodes), name(edges[i].1, nodes));
+                let removed: u64 = cut
+                    .edges
+                    .iter()
+                    .map(|e| 1u64 << (0..edges.len()).find(|&i| ends(i) == (e.from.clone(), e.to.clone())).unwrap())
+                    .sum();
+                prop_assert!(!held(nodes + 2, &edges, removed)[nodes + 1], "the cut leaves j held\n{}", yaml);
+                prop_assert!((cut.edges.iter().map(|e| e.fix_cost).sum::<f64>() - c).abs() < 1e-9);
+                exact.set(exact.get() + 1);
+                let ignoring_and: Vec<Edge> = edges.iter().map(|(f, t, c, _)| (*f, *t, *c, vec![])).collect();
+                if brute_force(nodes + 2, &ignoring_and, &[nodes + 1]).is_none_or(|b| b > oracle.unwrap()) {
+                    cheaper.set(cheaper.get() + 1);
+                }
+            } else {
+                none.set(none.get() + 1);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (cheaper, exact, none) = (cheaper.get(), exact.get(), none.get());
+    assert!(exact >= 30 && none >= 5, "{exact} cases with a cut, {none} without");
+    assert!(cheaper >= 10, "only {cheaper} cases where the AND conditions make the cut cheaper");
+}
+
+/// With two jewels (`j` and `n0`), jewels still held with every removable edge gone are named, the
+/// others cut together at the brute-force price.
+#[test]
+fn the_and_aware_cut_protects_every_jewel_a_cut_can() {
+    let config = Config { cases: 150, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[20; 32]));
+    runner
+        .run(&arb_graph(), |(nodes, edges)| {
+            let yaml = model_yaml(nodes, &edges);
+            let (m, g) = compiled(&yaml);
+            let n = nodes + 2;
+            let jewels = [nodes + 1, 1];
+            let sinks: Vec<u32> = jewels.iter().map(|&i| g.index_of(&name(i, nodes)).unwrap()).collect();
+            let cut = protect_what_can_be(&m, &g, &[g.index_of("e0").unwrap()], &sinks);
+            let all_removable: u64 = (0..edges.len()).filter(|&i| edges[i].2.is_some()).map(|i| 1u64 << i).sum();
+            let still = held(n, &edges, all_removable);
+            let (fixed, separable): (Vec<usize>, Vec<usize>) = jewels.iter().partition(|&&t| still[t]);
+            let named: Vec<String> = fixed.iter().map(|&t| name(t, nodes)).collect();
+            prop_assert_eq!(&cut.unprotectable, &named, "{}", yaml);
+            let oracle = (!separable.is_empty()).then(|| brute_force(n, &edges, &separable)).flatten();
+            prop_assert_eq!(cut.cost.map(|c| c.round() as u32), oracle, "{}", yaml);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Issue 19's example: the flow cut (AND ignored) costs 2, while removing the one edge that grants
+/// the required node stops every breach.
+#[test]
+fn one_edge_stops_every_breach_when_the_and_condition_is_counted() {
+    let yaml = "entry_points: [{id: e0, kind: internet}]
+nodes:
+  - {id: a, kind: host}
+  - {id: b, kind: host}
+  - {id: key, kind: host}
+  - {id: j, kind: datastore, crown_jewel: true, loss: {confidentiality: 1000000}}
+edges:
+  - {from: e0, to: a, kind: exploits, p: 0.5, fix_cost: 5}
+  - {from: e0, to: b, kind: exploits, p: 0.5, fix_cost: 5}
+  - {from: e0, to: key, kind: exploits, p: 0.5, fix_cost: 1}
+  - {from: a, to: j, kind: exploits, p: 0.5, fix_cost: 1, requires: [key]}
+  - {from: b, to: j, kind: exploits, p: 0.5, fix_cost: 1, requires: [key]}
+actors:
+  - {id: x, frequency: 1, entry: [e0], skill: medium}
+";
+    let (m, g) = compiled(yaml);
+    let cut = min_cut(&m, &g, &[g.index_of("e0").unwrap()], &[g.index_of("j").unwrap()]);
+    assert_eq!(cut.method, CutMethod::IntegerProgram);
+    assert_eq!(cut.cost, Some(1.0));
+    assert_eq!(cut.edges.iter().map(|e| (e.from.as_str(), e.to.as_str())).collect::<Vec<_>>(), [("e0", "key")]);
+}
