@@ -55,8 +55,15 @@ fn model_yaml(nodes: usize, edges: &[Edge]) -> String {
 
 /// The nodes held from `e0` with the edges in `removed` gone: the least fixpoint of the AND rule.
 fn held(n: usize, edges: &[Edge], removed: u64) -> Vec<bool> {
+    held_from(n, edges, removed, &[0])
+}
+
+/// The nodes held from `sources` with the edges in `removed` gone.
+fn held_from(n: usize, edges: &[Edge], removed: u64, sources: &[usize]) -> Vec<bool> {
     let mut held = vec![false; n];
-    held[0] = true;
+    for &s in sources {
+        held[s] = true;
+    }
     loop {
         let fires = |(i, (f, t, _, req)): &(usize, &Edge)| {
             removed >> i & 1 == 0 && held[*f] && !held[*t] && req.iter().all(|&r| held[r])
@@ -68,10 +75,15 @@ fn held(n: usize, edges: &[Edge], removed: u64) -> Vec<bool> {
 
 /// The cheapest set of removable edges leaving every node of `targets` unheld; None if none.
 fn brute_force(n: usize, edges: &[Edge], targets: &[usize]) -> Option<u32> {
+    brute_force_from(n, edges, &[0], targets)
+}
+
+/// The same from the held set `sources`.
+fn brute_force_from(n: usize, edges: &[Edge], sources: &[usize], targets: &[usize]) -> Option<u32> {
     (0u64..1 << edges.len())
         .filter(|r| (0..edges.len()).all(|i| r >> i & 1 == 0 || edges[i].2.is_some()))
         .filter(|&r| {
-            let h = held(n, edges, r);
+            let h = held_from(n, edges, r, sources);
             targets.iter().all(|&t| !h[t])
         })
         .map(|r| (0..edges.len()).filter(|i| r >> i & 1 == 1).filter_map(|i| edges[i].2).sum())
@@ -173,4 +185,45 @@ actors:
     assert_eq!(cut.method, CutMethod::IntegerProgram);
     assert_eq!(cut.cost, Some(1.0));
     assert_eq!(cut.edges.iter().map(|e| (e.from.as_str(), e.to.as_str())).collect::<Vec<_>>(), [("e0", "key")]);
+}
+
+/// Incident containment cuts from the compromised set: with `e0` and `n0` held, the cut that keeps
+/// `j` unheld costs what brute force finds.
+#[test]
+fn containment_from_a_compromised_set_costs_what_brute_force_finds() {
+    let config = Config { cases: 150, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[21; 32]));
+    let with_cut = std::cell::Cell::new(0);
+    runner
+        .run(&arb_graph(), |(nodes, edges)| {
+            let yaml = model_yaml(nodes, &edges);
+            let (m, g) = compiled(&yaml);
+            let sources = [g.index_of("e0").unwrap(), g.index_of("n0").unwrap()];
+            let cut = min_cut(&m, &g, &sources, &[g.index_of("j").unwrap()]);
+            let oracle = brute_force_from(nodes + 2, &edges, &[0, 1], &[nodes + 1]);
+            prop_assert_eq!(cut.cost.map(|c| c.round() as u32), oracle, "{}", yaml);
+            with_cut.set(with_cut.get() + usize::from(oracle.is_some()));
+            Ok(())
+        })
+        .unwrap();
+    assert!(with_cut.get() >= 30, "only {} containment cases with a cut", with_cut.get());
+}
+
+/// Beyond its size limit the integer program is not tried: `min_cut` then reports the flow cut as
+/// an upper bound.
+#[test]
+fn the_integer_program_stays_within_its_limits() {
+    let yaml = model_yaml(2, &[(0, 1, Some(1), vec![]), (1, 3, Some(1), vec![2]), (0, 2, Some(1), vec![])]);
+    let (m, g) = compiled(&yaml);
+    let usable: Vec<usize> = (0..g.edges.len()).collect();
+    let (s, t) = ([g.index_of("e0").unwrap()], [g.index_of("j").unwrap()]);
+    let tight = riskpath_decide::andcut::Limits { edges: 2, nodes: 1 };
+    assert_eq!(
+        riskpath_decide::andcut::exact(&m, &g, &s, &t, &usable, tight),
+        riskpath_decide::andcut::Outcome::Unsolved
+    );
+    let roomy = riskpath_decide::andcut::LIMITS;
+    assert!(
+        matches!(riskpath_decide::andcut::exact(&m, &g, &s, &t, &usable, roomy), riskpath_decide::andcut::Outcome::Optimal(ref r) if r.len() == 1)
+    );
 }

@@ -59,13 +59,14 @@ pub fn cut_section(cut: &MinCut, currency: &str, labels: &Labels, style: &Style)
     let title = style.bold("Minimum cut between entry points and crown jewels:");
     let names: Vec<String> = cut.unprotectable.iter().map(|id| labels.label(id)).collect();
     let note = (!names.is_empty()).then(|| crate::style::unprotectable_text(&names));
+    let definition = style.dim(&wrap_text(&format!("(The cut: {}.)", cut.method.statement()), "  ", 2, WIDTH));
     let Some(total) = cut.cost else {
         let why = note.unwrap_or_else(|| crate::style::NO_FINITE_CUT.to_string());
-        let _ = writeln!(out, "\n{title} none\n  {}", wrap_text(&why, "  ", 2, WIDTH).trim_start());
+        let _ = writeln!(out, "\n{title} none\n  {}\n{definition}", wrap_text(&why, "  ", 2, WIDTH).trim_start());
         return out;
     };
     let cost = |amount: f64| crate::style::cost(amount, cut.unit, currency);
-    let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}", cut.edges.len(), cost(total));
+    let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}\n{definition}", cut.edges.len(), cost(total));
     if let Some(note) = &note {
         let _ = writeln!(
             out,

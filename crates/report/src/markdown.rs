@@ -292,6 +292,9 @@ fn engineer(out: &mut String, r: &Report) {
     if let Some(cut) = r.cut.as_ref().filter(|c| !c.separable) {
         let _ = writeln!(out, "Minimum cut: {}.\n", md(cut.unprotectable.as_ref().unwrap_or(&cut.cost_text)));
     }
+    if let Some(cut) = &r.cut {
+        let _ = writeln!(out, "The cut: {}.\n", md(cut.definition));
+    }
     if let Some(note) = r.cut.as_ref().filter(|c| c.separable).and_then(|c| c.unprotectable.as_ref()) {
         let _ = writeln!(out, "Only for the jewels a cut protects: {}.\n", md(note));
     }

@@ -308,6 +308,8 @@ pub struct CutView {
     pub unprotectable: Option<String>,
     /// What the cut separates the entry points from.
     pub scope: String,
+    /// What the cut is and how it was found ([`riskpath_decide::chokepoints::CutMethod::statement`]).
+    pub definition: &'static str,
     pub edges: Vec<CutEdgeView>,
 }
 
@@ -687,6 +689,7 @@ impl Report {
             unprotectable: (!c.unprotectable.is_empty()).then(|| {
                 crate::style::unprotectable_text(&c.unprotectable.iter().map(|id| labels.label(id)).collect::<Vec<_>>())
             }),
+            definition: c.method.statement(),
             scope: if c.unprotectable.is_empty() {
                 "every crown jewel".to_string()
             } else {
