@@ -567,16 +567,23 @@ pub fn rank_choke_points(
         .collect()
 }
 
-/// The whole choke-point analysis of the baseline: the entry-to-jewel cut and the `top` items that
+/// The whole choke-point analysis of the baseline: the cut from the actors' entry points to the
+/// jewels they target (empty when the ALE is zero: nothing to protect) and the `top` items that
 /// dominate the most risk, confirmed by re-simulation.
 pub fn analyse(eval: &Evaluator, graph: &AttackGraph, top: usize) -> (MinCut, Vec<ChokePoint>) {
     let model = eval.model;
+    let base = eval.loss(&eval.baseline);
     let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
-    let sinks: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
+    // Only the jewels some actor targets, and none when nothing is at risk (the cut is then empty).
+    let mut sinks: Vec<u32> = model.actors.iter().flat_map(|a| graph.targets_of(a)).collect();
+    sinks.sort_unstable();
+    sinks.dedup();
+    if base.ale <= 0.0 {
+        sinks.clear();
+    }
     let cut = protect_what_can_be(model, graph, &sources, &sinks);
     let sims = SkillGraphs::new(model, graph);
     let dom = dominance(model, graph, &sims, eval.trials, eval.seed);
-    let base = eval.loss(&eval.baseline);
     let scenario_ale: HashMap<(usize, u32), f64> =
         base.scenarios.iter().map(|s| ((s.actor, s.target), s.ale)).collect();
     (cut, rank_choke_points(eval, graph, &dom, &scenario_ale, top))

@@ -65,6 +65,11 @@ pub fn cut_section(cut: &MinCut, currency: &str, labels: &Labels, style: &Style)
         let _ = writeln!(out, "\n{title} none\n  {}\n{definition}", wrap_text(&why, "  ", 2, WIDTH).trim_start());
         return out;
     };
+    if cut.edges.is_empty() && names.is_empty() {
+        let _ =
+            writeln!(out, "\n{title} none needed: no crown jewel an actor targets is reachable at any risk (ALE zero)");
+        return out;
+    }
     let cost = |amount: f64| crate::style::cost(amount, cut.unit, currency);
     let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}\n{definition}", cut.edges.len(), cost(total));
     if let Some(note) = &note {
