@@ -44,8 +44,19 @@ pub fn print_problems(problems: &Problems, short: bool, color: bool) {
     eprint!("{text}");
 }
 
+/// A model path that does not exist is a plain usage error (exit 2), not a count of model errors.
+pub fn model_exists(args: &ModelArgs) -> Result<(), Failure> {
+    match std::fs::metadata(&args.dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Failure::usage(format!("no such file or directory: {}", args.dir.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Loads the model, printing warnings; a model with errors is a usage failure (exit 2).
 pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
+    model_exists(args)?;
     let color = stderr_color();
     match riskpath_model::load(&args.dir, &load_options(args)) {
         Ok(loaded) => {

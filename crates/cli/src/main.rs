@@ -124,6 +124,7 @@ pub enum Format {
 }
 
 fn validate(args: ValidateArgs) -> Result<(), Failure> {
+    common::model_exists(&args.model)?;
     let color = common::stderr_color();
     match riskpath_model::load(&args.model.dir, &common::load_options(&args.model)) {
         Ok(loaded) => {

@@ -563,15 +563,6 @@ fn an_empty_directory_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
-#[test]
-fn a_missing_path_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = riskpath_in(dir.path(), &["validate", "no-such-model", "--format", "short"]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot read no-such-model"), "{}", stderr(&out));
-}
-
 /// A 0-byte file is a valid, empty model: validate says so, and analyze reports zero risk
 /// rather than crashing on an empty graph.
 #[test]
@@ -632,4 +623,16 @@ fn absurd_magnitudes_are_refused_or_computed_finitely() {
         }
     }
     assert!(wrong.is_empty(), "accepted, then computed nonsense:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_missing_model_directory_is_a_plain_error_not_a_model_error_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    for command in ["validate", "analyze", "chokepoints"] {
+        let out = riskpath_in(tmp.path(), &[command, "no-such-model"]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        assert_eq!(stderr(&out).trim(), "riskpath: no such file or directory: no-such-model", "{command}");
+        assert!(stdout(&out).is_empty(), "{command}");
+    }
 }
