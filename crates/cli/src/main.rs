@@ -17,6 +17,7 @@ mod init;
 mod kb;
 mod plan;
 mod report;
+mod shell;
 mod verify;
 
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ use common::Failure;
 /// (see `riskpath init`), then ask where attackers get in and what it costs.
 #[derive(Parser, Debug)]
 #[command(name = "riskpath", version, about, long_about, max_term_width = 100)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -85,6 +86,10 @@ enum Command {
         #[command(subcommand)]
         source: import::Source,
     },
+    /// Print a shell completion script: `riskpath completions bash > ~/.local/share/bash-completion/completions/riskpath`.
+    Completions(shell::CompletionArgs),
+    /// Print the man page riskpath(1), or write one page per command with `--out-dir DIR`.
+    Man(shell::ManArgs),
     /// Internal: evaluates one policy request from stdin in this process (verify's sandbox).
     #[command(name = "policy-worker", hide = true)]
     PolicyWorker,
@@ -169,6 +174,8 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Export { what } => export::run(what),
         Command::Import { source } => import::run(source),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
         Command::PolicyWorker => verify::serve_worker(),
     };
     match result {
