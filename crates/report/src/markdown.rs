@@ -292,13 +292,13 @@ fn engineer(out: &mut String, r: &Report) {
     if let Some(cut) = r.cut.as_ref().filter(|c| !c.separable) {
         let _ = writeln!(out, "Minimum cut: {}.\n", md(cut.unprotectable.as_ref().unwrap_or(&cut.cost_text)));
     }
-    if let Some(cut) = &r.cut {
-        let _ = writeln!(out, "The cut: {}.\n", md(cut.definition));
-    }
     if let Some(note) = r.cut.as_ref().filter(|c| c.separable).and_then(|c| c.unprotectable.as_ref()) {
         let _ = writeln!(out, "Only for the jewels a cut protects: {}.\n", md(note));
     }
-    if let Some(cut) = r.cut.as_ref().filter(|c| c.separable) {
+    if r.cut.as_ref().is_some_and(|c| c.separable && c.edges.is_empty()) {
+        let _ = writeln!(out, "Minimum cut: none needed, no crown jewel an actor targets is at risk.\n");
+    }
+    if let Some(cut) = r.cut.as_ref().filter(|c| c.separable && !c.edges.is_empty()) {
         let _ = writeln!(
             out,
             "Minimum cut: {} edge(s) with a total fix cost of {} separate every entry point from {}.\n",
@@ -321,6 +321,9 @@ fn engineer(out: &mut String, r: &Report) {
                 ]
             }),
         );
+    }
+    if let Some(cut) = &r.cut {
+        let _ = writeln!(out, "The cut: {}.\n", md(cut.definition));
     }
 
     let _ = writeln!(out, "## Endemic classes\n");

@@ -691,9 +691,9 @@ impl Report {
             }),
             definition: c.method.statement(),
             scope: if c.unprotectable.is_empty() {
-                "every crown jewel".to_string()
+                "every crown jewel an actor targets".to_string()
             } else {
-                "every crown jewel a cut can protect".to_string()
+                "every crown jewel an actor targets that a cut can protect".to_string()
             },
             edges: c
                 .edges
