@@ -4,6 +4,7 @@
 pub mod andcut;
 pub mod chokepoints;
 pub mod classes;
+pub mod diff;
 mod csr;
 mod dominators;
 pub mod eval;

@@ -80,6 +80,9 @@ pub struct RiskResult {
     pub targets: Vec<(u32, f64)>,
     /// Simulated annual losses, sorted ascending.
     pub annual: Vec<f64>,
+    /// The same losses year by year: year `y` of any version of the model draws the same attempts
+    /// and magnitudes for unchanged items, so two versions' years pair up (`riskpath diff`).
+    pub by_year: Vec<f64>,
 }
 
 /// Simulation graphs for each skill an actor of the model has, built once, plus one per actor
@@ -197,7 +200,7 @@ pub fn assess_graph_observed(
     let n = years as f64;
     let ale = annual.iter().sum::<f64>() / n;
     let var = annual.iter().map(|x| (x - ale) * (x - ale)).sum::<f64>() / (n - 1.0).max(1.0);
-    let mut sorted = annual;
+    let mut sorted = annual.clone();
     sorted.par_sort_by(f64::total_cmp);
     RiskResult {
         config,
@@ -211,6 +214,7 @@ pub fn assess_graph_observed(
         scenarios,
         targets: jewels.into_iter().zip(jewel_totals).collect(),
         annual: sorted,
+        by_year: annual,
     }
 }
 
