@@ -4,8 +4,8 @@
 pub mod andcut;
 pub mod chokepoints;
 pub mod classes;
-pub mod diff;
 mod csr;
+pub mod diff;
 mod dominators;
 pub mod eval;
 pub mod incident;

@@ -122,13 +122,7 @@ fn the_headline_delta_is_the_difference_of_separate_simulations() {
     assert_eq!(d.p90.value, rh.p90 - rb.p90);
     assert_eq!((d.base.ale, d.head.ale), (rb.ale, rh.ale));
     assert!(d.ale.value < 0.0);
-    let var = rb
-        .by_year
-        .iter()
-        .zip(&rh.by_year)
-        .map(|(b, h)| h - b - d.ale.value)
-        .map(|x| x * x)
-        .sum::<f64>()
+    let var = rb.by_year.iter().zip(&rh.by_year).map(|(b, h)| h - b - d.ale.value).map(|x| x * x).sum::<f64>()
         / (CONFIG.years - 1) as f64;
     assert!((d.ale.std_error - (var / CONFIG.years as f64).sqrt()).abs() < 1e-9 * d.ale.std_error.max(1.0));
 }
@@ -283,9 +277,11 @@ fn the_p90_interval_covers_the_true_difference_about_95_percent_of_the_time() {
     let mut covered = 0;
     for r in 0..runs {
         let k = riskpath_engine::rng::key(&[99, r]);
-        let base: Vec<f64> = (0..n).map(|i| -riskpath_engine::rng::unit(riskpath_engine::rng::word(k, i)).ln()).collect();
+        let base: Vec<f64> =
+            (0..n).map(|i| -riskpath_engine::rng::unit(riskpath_engine::rng::word(k, i)).ln()).collect();
         let head: Vec<f64> = base.iter().map(|b| 2.0 * b).collect();
-        let (bq, hq) = (numbers::select_quantile(&mut base.clone(), 0.9), numbers::select_quantile(&mut head.clone(), 0.9));
+        let (bq, hq) =
+            (numbers::select_quantile(&mut base.clone(), 0.9), numbers::select_quantile(&mut head.clone(), 0.9));
         let d = numbers::quantile_delta(&base, &head, 0.9, r, bq, hq);
         covered += u32::from(d.low <= truth && truth <= d.high);
     }

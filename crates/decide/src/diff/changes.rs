@@ -59,7 +59,9 @@ pub fn changes(base: &Items, head: &Items) -> Vec<Change> {
     for kind in Kind::ALL {
         for b in base.list.iter().filter(|i| i.kind == kind) {
             match head.get(kind, &b.key) {
-                None => out.push(Change { kind, key: b.key.clone(), how: How::Removed, base: Some(b.index), head: None }),
+                None => {
+                    out.push(Change { kind, key: b.key.clone(), how: How::Removed, base: Some(b.index), head: None })
+                }
                 Some(h) => {
                     let fields = field_changes(b, h);
                     if !fields.is_empty() {
@@ -81,7 +83,12 @@ fn field_changes(base: &Item, head: &Item) -> Vec<FieldChange> {
         .iter()
         .zip(&head.fields)
         .filter(|(b, h)| b.value != h.value)
-        .map(|(b, h)| FieldChange { field: b.name, before: b.value.clone(), after: h.value.clone(), numeric: b.numeric })
+        .map(|(b, h)| FieldChange {
+            field: b.name,
+            before: b.value.clone(),
+            after: h.value.clone(),
+            numeric: b.numeric,
+        })
         .collect()
 }
 
@@ -133,8 +140,7 @@ impl<'a> Changes<'a> {
                 if r.kinds.iter().any(|&k| present(k, &r.id)) {
                     continue;
                 }
-                let added =
-                    r.kinds.iter().find_map(|&k| self.of(k, &r.id).filter(|&c| self.list[c].how == How::Added));
+                let added = r.kinds.iter().find_map(|&k| self.of(k, &r.id).filter(|&c| self.list[c].how == How::Added));
                 let fix = added.or_else(|| self.of(item.kind, &item.key));
                 next.extend(fix.filter(|&c| !applied[c]));
             }

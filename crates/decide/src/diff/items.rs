@@ -260,11 +260,19 @@ fn control(index: usize, c: &Control) -> Item {
         loc: _,
     } = c;
     let efficacies = |list: &[riskpath_model::Efficacy]| {
-        list.iter().map(|x| format!("{}: {}", x.technique.value, estimate(&x.value.value))).collect::<Vec<_>>().join("; ")
+        list.iter()
+            .map(|x| format!("{}: {}", x.technique.value, estimate(&x.value.value)))
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     let check = check.as_ref().map_or_else(String::new, |c| {
         let evidence = c.evidence.iter().map(|e| e.value.as_str()).collect::<Vec<_>>().join(", ");
-        format!("policy: {}, evidence: [{evidence}], package: {}, max_age_secs: {}", c.policy.value, optional(&c.package), optional(&c.max_age_secs))
+        format!(
+            "policy: {}, evidence: [{evidence}], package: {}, max_age_secs: {}",
+            c.policy.value,
+            optional(&c.package),
+            optional(&c.max_age_secs)
+        )
     });
     let fields = vec![
         field("name", optional(name), false),
@@ -283,18 +291,7 @@ fn control(index: usize, c: &Control) -> Item {
 }
 
 fn actor(index: usize, a: &Actor) -> Item {
-    let Actor {
-        id,
-        name,
-        frequency,
-        entry,
-        skill,
-        targets,
-        attack_group,
-        allowed_techniques,
-        description,
-        loc: _,
-    } = a;
+    let Actor { id, name, frequency, entry, skill, targets, attack_group, allowed_techniques, description, loc: _ } = a;
     let fields = vec![
         field("name", optional(name), false),
         field("frequency", estimate(&frequency.value), true),
@@ -305,8 +302,7 @@ fn actor(index: usize, a: &Actor) -> Item {
         field("allowed_techniques", allowed_techniques.as_ref().map_or_else(String::new, |t| t.join(", ")), true),
         field("description", optional(description), false),
     ];
-    let references =
-        references(&[Kind::EntryPoint], entry).chain(references(&[Kind::Node], targets)).collect();
+    let references = references(&[Kind::EntryPoint], entry).chain(references(&[Kind::Node], targets)).collect();
     Item { kind: Kind::Actor, key: id.clone(), index, fields, references }
 }
 
@@ -317,7 +313,13 @@ fn loss_group(index: usize, g: &LossGroup) -> Item {
         field("members", ids(members), true),
         field("loss", losses(loss), true),
     ];
-    Item { kind: Kind::LossGroup, key: id.clone(), index, fields, references: references(&[Kind::Node], members).collect() }
+    Item {
+        kind: Kind::LossGroup,
+        key: id.clone(),
+        index,
+        fields,
+        references: references(&[Kind::Node], members).collect(),
+    }
 }
 
 fn initiative(index: usize, x: &Initiative) -> Item {

@@ -89,8 +89,10 @@ impl<'m> Compiled<'m> {
 pub fn diff(base: &Model, head: &Model, config: DiffConfig) -> Diff {
     let risk_config = RiskConfig { trials: config.trials, years: config.years, seed: config.seed };
     let (b, h) = (Compiled::new(base), Compiled::new(head));
-    let (risk_b, risk_h) = rayon::join(|| assess_graph(base, &b.graph, risk_config), || assess_graph(head, &h.graph, risk_config));
-    let summary = |r: &riskpath_engine::risk::RiskResult| Summary { ale: r.ale, ale_std_error: r.ale_std_error, p90: r.p90 };
+    let (risk_b, risk_h) =
+        rayon::join(|| assess_graph(base, &b.graph, risk_config), || assess_graph(head, &h.graph, risk_config));
+    let summary =
+        |r: &riskpath_engine::risk::RiskResult| Summary { ale: r.ale, ale_std_error: r.ale_std_error, p90: r.p90 };
     let (sims_b, sims_h) = (SkillGraphs::new(base, &b.graph), SkillGraphs::new(head, &h.graph));
     let scenarios = numbers::scenarios(
         &numbers::Side { model: base, graph: &b.graph, sims: &sims_b },

@@ -114,7 +114,13 @@ impl Side<'_> {
         let a = &self.model.actors[actor];
         let entries = self.graph.entries_of(a);
         let dense: Vec<Option<u32>> = targets.iter().map(|t| self.graph.index_of(t)).collect();
-        let run = Run { graph: self.sims.for_actor(actor, a.skill), entries: &entries, trials, seed, stream: scenario_stream(a) };
+        let run = Run {
+            graph: self.sims.for_actor(actor, a.skill),
+            entries: &entries,
+            trials,
+            seed,
+            stream: scenario_stream(a),
+        };
         run.map_batches(|b| dense.iter().map(|t| t.map_or(0, |t| b.held(t))).collect())
     }
 }

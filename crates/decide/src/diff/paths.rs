@@ -73,15 +73,12 @@ pub struct PathChange {
 /// first within a scenario.
 pub fn changes(base: &Side, head: &Side, k: usize) -> Vec<PathChange> {
     let (b, h) = (by_scenario(base, k), by_scenario(head, k));
-    let mut keys: Vec<&(String, String)> = b.iter().map(|x| &x.0).collect();
-    keys.extend(h.iter().map(|x| &x.0).filter(|key| !b.iter().any(|(k, _)| k == *key)));
+    let mut keys: Vec<&Scenario> = b.iter().map(|x| &x.0).collect();
+    keys.extend(h.iter().map(|x| &x.0).filter(|key| find(&b, key).is_none()));
     let mut out = Vec::new();
     for key in keys {
-        let find = |list: &[((String, String), Vec<Vec<String>>)]| {
-            list.iter().find(|(k, _)| k == key).map_or(Vec::new(), |(_, p)| p.clone())
-        };
-        let (before, after) = (find(&b), find(&h));
-        let on = (b.iter().any(|(k, _)| k == key), h.iter().any(|(k, _)| k == key));
+        let (before, after) = (find(&b, key).unwrap_or_default(), find(&h, key).unwrap_or_default());
+        let on = (find(&b, key).is_some(), find(&h, key).is_some());
         let compare = |nodes: &Vec<String>, status| compare(base, head, key, on, nodes, status);
         out.extend(after.iter().filter(|p| !before.contains(p)).map(|p| compare(p, Status::New)));
         out.extend(before.iter().filter(|p| !after.contains(p)).map(|p| compare(p, Status::Removed)));
@@ -91,7 +88,14 @@ pub fn changes(base: &Side, head: &Side, k: usize) -> Vec<PathChange> {
     out
 }
 
-type Scenarios = Vec<((String, String), Vec<Vec<String>>)>;
+/// A scenario: (actor id, target id).
+type Scenario = (String, String);
+type Scenarios = Vec<(Scenario, Vec<Vec<String>>)>;
+
+/// A scenario's paths on one side, if the side has the scenario.
+fn find<'a>(list: &'a Scenarios, key: &Scenario) -> Option<&'a [Vec<String>]> {
+    list.iter().find(|(k, _)| k == key).map(|(_, p)| p.as_slice())
+}
 
 /// Each scenario's k most likely paths as node-id sequences, keyed by (actor id, target id).
 fn by_scenario(side: &Side, k: usize) -> Scenarios {
@@ -122,7 +126,7 @@ fn hop_p(side: &Side, actor: &str, from: &str, to: &str) -> f64 {
 fn compare(
     base: &Side,
     head: &Side,
-    (actor, target): &(String, String),
+    (actor, target): &Scenario,
     on: (bool, bool),
     nodes: &[String],
     status: Status,
