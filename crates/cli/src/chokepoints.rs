@@ -1,7 +1,7 @@
 //! `riskpath chokepoints`: the minimum-cost cut between entry points and crown jewels, and the nodes
 //! and edges that dominate the most simulated breaches, confirmed by re-simulation.
 
-use riskpath_decide::chokepoints::analyse;
+use riskpath_decide::chokepoints::{CutScope, analyse};
 use riskpath_decide::saturation;
 use riskpath_report::{decisions, vulns};
 
@@ -20,6 +20,12 @@ pub struct Args {
     /// How many choke points to confirm by re-simulation.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+    /// Cut only this actor's ways in (default: every actor's).
+    #[arg(long, value_name = "ACTOR_ID")]
+    pub actor: Option<String>,
+    /// Cut only the ways to this crown jewel (default: every jewel an actor in scope targets).
+    #[arg(long, value_name = "NODE_ID")]
+    pub target: Option<String>,
     #[command(flatten)]
     pub sim: SimArgs,
 }
@@ -27,6 +33,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
+    let scope = CutScope { actor: args.actor.clone(), target: args.target.clone() };
+    scope.check(model).map_err(Failure::usage)?;
     let (risk, eval) = args.sim.assess(model)?;
     // Patching is priced on the whole estate, as deployed.
     let vulns = riskpath_decide::patch::rank(&eval);
@@ -37,7 +45,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config)).transpose()?;
     let eval = conditional_eval.as_ref().unwrap_or(&eval);
     let graph = eval.baseline_graph();
-    let (cut, points) = analyse(eval, graph, args.top);
+    let (cut, points) = analyse(eval, graph, args.top, &scope);
     let ale = risk.ale;
     let currency = &model.settings.currency;
     let content = match args.format {
@@ -48,6 +56,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 "trials": eval.trials,
                 "currency": currency,
                 "ale": ale,
+                "scope": {"actor": scope.actor, "target": scope.target},
                 "min_cut": cut,
                 "choke_points": points,
             });
@@ -65,8 +74,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let style = args.out.style();
             let labels = riskpath_model::Labels::new(model);
             style.finish(format!(
-                "{}{}{}{}{}",
+                "{}{}{}{}{}{}",
                 saturation.as_ref().map_or(String::new(), |s| riskpath_report::saturation::section(s, &labels, &style)),
+                scope_line(&scope, &labels),
                 decisions::cut_section(&cut, currency, &labels, &style),
                 decisions::chokepoints_section(&points, currency, &style),
                 vulns.as_ref().map(|v| vulns::section(v, currency, args.top, &style)).unwrap_or_default(),
@@ -75,4 +85,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     };
     args.out.write(&content)
+}
+
+/// "Cut scope: actor X, crown jewel Y." when the cut is limited to an actor or a target.
+fn scope_line(scope: &CutScope, labels: &riskpath_model::Labels) -> String {
+    let parts: Vec<String> = [
+        scope.actor.as_ref().map(|a| format!("actor {}", labels.label(a))),
+        scope.target.as_ref().map(|t| format!("crown jewel {}", labels.label(t))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() { String::new() } else { format!("\nCut scope: {} only.\n", parts.join(", ")) }
 }

@@ -81,7 +81,7 @@ fn sarif_log(args: Args) -> Result<(), Failure> {
     let (risk, eval) = args.sim.assess(model)?;
     let graph = eval.baseline_graph();
     let ranked = classes::rank(&eval, graph, 2);
-    let (_, points) = chokepoints::analyse(&eval, graph, args.top);
+    let (_, points) = chokepoints::analyse(&eval, graph, args.top, &Default::default());
     let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, risk.ale, eval.seed, eval.trials);
     args.out.write(&to_json(&log)?)
 }

@@ -107,7 +107,7 @@ impl<'m> Analysis<'m> {
         let decisions = conditional_eval.as_ref().unwrap_or(&eval);
         let classes = classes::rank(decisions, decisions.baseline_graph(), 2);
         let tornado = sensitivity::tornado(&eval, 12);
-        let (cut, choke_points) = chokepoints::analyse(decisions, decisions.baseline_graph(), 10);
+        let (cut, choke_points) = chokepoints::analyse(decisions, decisions.baseline_graph(), 10, &Default::default());
         let vulnerabilities = riskpath_decide::patch::rank(&eval);
         Ok(Analysis { eval, risk, scenarios, classes, tornado, cut, choke_points, saturation, vulnerabilities })
     }

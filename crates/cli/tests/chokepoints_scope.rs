@@ -57,3 +57,71 @@ fn no_cut_is_offered_when_nothing_is_at_risk() {
     assert!(doc["min_cut"]["edges"].as_array().unwrap().is_empty());
     assert!(chokepoints("0", "text").contains("none needed: no crown jewel an actor targets"));
 }
+
+/// Two actors: x enters at e0 and targets j, v enters at e1 and targets k; a→j and b→k are cheap,
+/// the entries' edges dear.
+const TWO: &str = "entry_points: [{id: e0, kind: internet}, {id: e1, kind: internet}]
+nodes:
+  - {id: a, kind: host}
+  - {id: b, kind: host}
+  - {id: j, kind: datastore, crown_jewel: true, loss: {confidentiality: 1000000}}
+  - {id: k, kind: datastore, crown_jewel: true, loss: {confidentiality: 1000000}}
+edges:
+  - {from: e0, to: a, kind: exploits, p: 0.5, fix_cost: 5}
+  - {from: e1, to: b, kind: exploits, p: 0.5, fix_cost: 5}
+  - {from: a, to: j, kind: exploits, p: 0.5, fix_cost: 1}
+  - {from: b, to: k, kind: exploits, p: 0.5, fix_cost: 2}
+  - {from: a, to: k, kind: exploits, p: 0.5, fix_cost: 3}
+actors:
+  - {id: x, frequency: 1, entry: [e0], skill: medium, targets: [j]}
+  - {id: v, frequency: 1, entry: [e1], skill: medium, targets: [k]}
+";
+
+fn scoped(args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), TWO).unwrap();
+    let out = Command::new(BIN)
+        .args(["chokepoints", dir.path().to_str().unwrap(), "--trials", "2000"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn cut_edges(doc: &Value) -> Vec<(String, String)> {
+    doc["min_cut"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["from"].as_str().unwrap().to_string(), e["to"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn each_actor_is_cut_from_its_own_targets_and_scope_narrows_it() {
+    // By hand: x must lose a→j (1), v must lose b→k (2); a→k matters to nobody (x does not target k).
+    let (code, out, err) = scoped(&["--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["min_cut"]["cost"], 3.0);
+    assert_eq!(doc["min_cut"]["method"], "integer_program");
+    assert_eq!(cut_edges(&doc), [("a".into(), "j".into()), ("b".into(), "k".into())]);
+    let (_, out, _) = scoped(&["--format", "json", "--actor", "v"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["scope"]["actor"], "v");
+    assert_eq!(doc["min_cut"]["method"], "flow");
+    assert_eq!(cut_edges(&doc), [("b".into(), "k".into())]);
+    let (_, out, _) = scoped(&["--target", "j"]);
+    assert!(out.contains("Cut scope: crown jewel j only."), "{out}");
+}
+
+#[test]
+fn an_unknown_actor_or_untargeted_jewel_is_a_usage_error() {
+    let (code, out, err) = scoped(&["--actor", "z"]);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty() && err.contains("--actor z: no actor has this id"), "{err}");
+    let (code, _, err) = scoped(&["--actor", "x", "--target", "k"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("actor x does not target this node") && err.contains("`j`"), "{err}");
+}

@@ -12,6 +12,7 @@ use riskpath_engine::risk::{SkillGraphs, scenario_stream};
 use riskpath_engine::sim::Run;
 use riskpath_model::Model;
 
+pub use crate::andcut::Attacker;
 use crate::dominators::Dominators;
 use crate::eval::Evaluator;
 
@@ -102,13 +103,13 @@ impl CutMethod {
     pub fn statement(self) -> &'static str {
         match self {
             CutMethod::Flow => {
-                "the cheapest set of removable edges whose removal leaves no way from the entry points to the jewels (exact: max-flow; no AND conditions on the way)"
+                "the cheapest set of removable edges whose removal leaves the actor no way from its entry points to the jewels it targets (exact: max-flow; no AND conditions on the way)"
             }
             CutMethod::IntegerProgram => {
-                "the cheapest set of removable edges whose removal leaves no way from the entry points to the jewels, an edge counting only when its required nodes can be held too (exact: integer program)"
+                "the cheapest set of removable edges whose removal leaves each actor no way from its entry points to the jewels it targets, an edge counting only when its required nodes can be held too (exact: integer program)"
             }
             CutMethod::FlowUpperBound => {
-                "a set of removable edges whose removal leaves no way from the entry points to the jewels even ignoring AND conditions; the exact program exceeded its size limit, so its cost is an upper bound on the cheapest"
+                "a set of removable edges whose removal leaves no way from any entry point to any of these jewels even ignoring AND conditions; the exact program exceeded its size limit, so its cost is an upper bound on the cheapest"
             }
         }
     }
@@ -123,27 +124,65 @@ pub fn edge_cost(model: &Model, edge: usize) -> Option<f64> {
 /// The cheapest set of removable edges (by [`edge_cost`]) whose removal stops every sink, over the
 /// edges some actor can use (p > 0), an edge firing only when its source and one of its conditions
 /// (`requires` plus one alternative of `requires_any`) are held; no cut (`cost: None`) when every
-/// such set holds an edge that cannot be cut. Without AND conditions on the usable edges this is
-/// max-flow; with them, the integer program of [`crate::andcut`] within [`crate::andcut::LIMITS`],
-/// else max-flow ignoring the conditions (a valid cut, its cost an upper bound): see `method`.
+/// such set holds an edge that cannot be cut. See [`min_cut_of`].
 pub fn min_cut(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
-    let usable = usable_edges(graph);
-    if usable.iter().all(|&e| graph.edges[e].conditions().iter().all(Vec::is_empty)) {
-        return flow_cut(model, graph, sources, sinks, &usable, CutMethod::Flow);
+    min_cut_of(
+        model,
+        graph,
+        &[Attacker { sources: sources.to_vec(), sinks: sinks.to_vec(), usable: usable_edges(graph) }],
+    )
+}
+
+/// The cheapest set of removable edges whose removal stops every attacker's sinks, each attacker
+/// from its own sources over its own usable edges, AND conditions applied. One attacker without
+/// AND conditions on its edges: max-flow (exact). Otherwise the integer program of
+/// [`crate::andcut`] within [`crate::andcut::LIMITS`], else max-flow over the union of the
+/// attackers, conditions ignored (it over-approximates every attacker, so the cut is valid and its
+/// cost an upper bound): see `method`.
+pub fn min_cut_of(model: &Model, graph: &AttackGraph, attackers: &[Attacker]) -> MinCut {
+    let attackers: Vec<&Attacker> = attackers.iter().filter(|a| !a.sinks.is_empty()).collect();
+    let unconditional = |a: &Attacker| a.usable.iter().all(|&e| graph.edges[e].conditions().iter().all(Vec::is_empty));
+    if let [one] = attackers[..]
+        && unconditional(one)
+    {
+        return flow_cut(model, graph, one, CutMethod::Flow);
     }
+    if attackers.is_empty() {
+        return flow_cut(model, graph, &Attacker::default(), CutMethod::Flow);
+    }
+    let owned: Vec<Attacker> = attackers.iter().map(|a| (*a).clone()).collect();
     let unit = model.cut_unit();
-    match crate::andcut::exact(model, graph, sources, sinks, &usable, crate::andcut::LIMITS) {
+    let found = |edges: Vec<CutEdge>, cost| MinCut {
+        cost,
+        unit,
+        edges,
+        unprotectable: Vec::new(),
+        method: CutMethod::IntegerProgram,
+    };
+    match crate::andcut::exact(model, graph, &owned, crate::andcut::LIMITS) {
         crate::andcut::Outcome::Optimal(removed) => {
             let labels = riskpath_model::Labels::new(model);
             let edges: Vec<CutEdge> = removed.iter().map(|&e| CutEdge::of(model, &labels, e)).collect();
             let cost = Some(edges.iter().map(|c| c.fix_cost).sum());
-            MinCut { cost, unit, edges, unprotectable: Vec::new(), method: CutMethod::IntegerProgram }
+            found(edges, cost)
         }
-        crate::andcut::Outcome::Impossible => {
-            MinCut { cost: None, unit, edges: Vec::new(), unprotectable: Vec::new(), method: CutMethod::IntegerProgram }
-        }
-        crate::andcut::Outcome::Unsolved => flow_cut(model, graph, sources, sinks, &usable, CutMethod::FlowUpperBound),
+        crate::andcut::Outcome::Impossible => found(Vec::new(), None),
+        crate::andcut::Outcome::Unsolved => flow_cut(model, graph, &union(&owned), CutMethod::FlowUpperBound),
     }
+}
+
+/// One attacker that can do whatever any of `attackers` can: every source, sink and usable edge.
+fn union(attackers: &[Attacker]) -> Attacker {
+    let gather = |part: fn(&Attacker) -> &[u32]| {
+        let mut all: Vec<u32> = attackers.iter().flat_map(|a| part(a).iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    let mut usable: Vec<usize> = attackers.iter().flat_map(|a| a.usable.iter().copied()).collect();
+    usable.sort_unstable();
+    usable.dedup();
+    Attacker { sources: gather(|a| &a.sources), sinks: gather(|a| &a.sinks), usable }
 }
 
 /// The compiled edges some actor can use (p > 0 at some skill).
@@ -153,14 +192,8 @@ fn usable_edges(graph: &AttackGraph) -> Vec<usize> {
 
 /// The max-flow cut over `usable`, AND conditions ignored (an over-approximation of the attacker,
 /// so the cut is valid with them too), labelled `method`.
-fn flow_cut(
-    model: &Model,
-    graph: &AttackGraph,
-    sources: &[u32],
-    sinks: &[u32],
-    usable: &[usize],
-    method: CutMethod,
-) -> MinCut {
+fn flow_cut(model: &Model, graph: &AttackGraph, attacker: &Attacker, method: CutMethod) -> MinCut {
+    let Attacker { sources, sinks, usable } = attacker;
     let n = graph.node_count();
     let mut net: DiGraph<(), f64> = DiGraph::with_capacity(n + 2, graph.edges.len() + sources.len() + sinks.len());
     for _ in 0..n + 2 {
@@ -224,29 +257,45 @@ fn flow_cut(
 /// the union of their single cuts stops them all and this cut is finite). When no sink can be
 /// protected, `cost` is `None` and every sink is named.
 pub fn protect_what_can_be(model: &Model, graph: &AttackGraph, sources: &[u32], sinks: &[u32]) -> MinCut {
-    let still_held = held(graph, sources, |e| edge_cost(model, graph.edges[e].model_index).is_none());
-    let (fixed, separable): (Vec<u32>, Vec<u32>) = sinks.iter().partition(|&&t| still_held[t as usize]);
-    let unprotectable: Vec<String> = fixed.iter().map(|&t| graph.ids[t as usize].clone()).collect();
-    if separable.is_empty() && !fixed.is_empty() {
+    let attacker = Attacker { sources: sources.to_vec(), sinks: sinks.to_vec(), usable: usable_edges(graph) };
+    protect_what_can_be_of(model, graph, &[attacker])
+}
+
+/// [`protect_what_can_be`] for several attackers: each one's sinks that it still holds over the
+/// edges that cannot be removed are named and left out, and the rest are cut together
+/// ([`min_cut_of`]).
+pub fn protect_what_can_be_of(model: &Model, graph: &AttackGraph, attackers: &[Attacker]) -> MinCut {
+    let mut unprotectable: Vec<u32> = Vec::new();
+    let separable: Vec<Attacker> = attackers
+        .iter()
+        .map(|a| {
+            let fixed: Vec<usize> =
+                a.usable.iter().copied().filter(|&e| edge_cost(model, graph.edges[e].model_index).is_none()).collect();
+            let still_held = held(graph, &a.sources, &fixed);
+            let (lost, sinks): (Vec<u32>, Vec<u32>) = a.sinks.iter().partition(|&&t| still_held[t as usize]);
+            unprotectable.extend(lost.into_iter().filter(|t| !unprotectable.contains(t)).collect::<Vec<_>>());
+            Attacker { sinks, ..a.clone() }
+        })
+        .collect();
+    let unprotectable: Vec<String> = unprotectable.iter().map(|&t| graph.ids[t as usize].clone()).collect();
+    if separable.iter().all(|a| a.sinks.is_empty()) && !unprotectable.is_empty() {
         let unit = model.cut_unit();
         return MinCut { cost: None, unit, edges: Vec::new(), unprotectable, method: CutMethod::Flow };
     }
-    MinCut { unprotectable, ..min_cut(model, graph, sources, &separable) }
+    MinCut { unprotectable, ..min_cut_of(model, graph, &separable) }
 }
 
-/// The nodes the attacker holds from `sources` over the usable compiled edges `present` keeps,
-/// AND conditions applied: the least fixpoint (an edge fires once its source and one of its
-/// conditions are held).
-pub fn held(graph: &AttackGraph, sources: &[u32], present: impl Fn(usize) -> bool) -> Vec<bool> {
+/// The nodes an attacker holds from `sources` over the compiled `edges`, AND conditions applied:
+/// the least fixpoint (an edge fires once its source and one of its conditions are held).
+pub fn held(graph: &AttackGraph, sources: &[u32], edges: &[usize]) -> Vec<bool> {
     let mut held = vec![false; graph.node_count()];
     for &s in sources {
         held[s as usize] = true;
     }
-    let edges: Vec<usize> = usable_edges(graph).into_iter().filter(|&e| present(e)).collect();
     let mut changed = true;
     while changed {
         changed = false;
-        for &e in &edges {
+        for &e in edges {
             let ce = &graph.edges[e];
             let fires = || ce.conditions().iter().any(|c| c.iter().all(|&r| held[r as usize]));
             if held[ce.from as usize] && !held[ce.to as usize] && fires() {
@@ -567,21 +616,76 @@ pub fn rank_choke_points(
         .collect()
 }
 
-/// The whole choke-point analysis of the baseline: the cut from the actors' entry points to the
-/// jewels they target (empty when the ALE is zero: nothing to protect) and the `top` items that
-/// dominate the most risk, confirmed by re-simulation.
-pub fn analyse(eval: &Evaluator, graph: &AttackGraph, top: usize) -> (MinCut, Vec<ChokePoint>) {
+/// Which actors and targets a cut must stop: every actor and the jewels it targets (the
+/// default), or only the actor and the target named.
+#[derive(Debug, Clone, Default)]
+pub struct CutScope {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+}
+
+impl CutScope {
+    /// The attackers the cut must stop, one per actor in scope: its entry points, the targets in
+    /// scope, and the edges it can use (p > 0 at its skill, a technique its ATT&CK group uses).
+    pub fn attackers(&self, model: &Model, graph: &AttackGraph) -> Vec<Attacker> {
+        let target = self.target.as_deref().and_then(|t| graph.index_of(t));
+        model
+            .actors
+            .iter()
+            .filter(|a| self.actor.as_deref().is_none_or(|id| a.id == id))
+            .map(|a| {
+                let sinks = graph.targets_of(a).into_iter().filter(|&t| target.is_none_or(|x| x == t)).collect();
+                let usable = (0..graph.edges.len())
+                    .filter(|&e| graph.edges[e].p(a.skill) > 0.0 && a.allows(&graph.edges[e].technique))
+                    .collect();
+                Attacker { sources: graph.entries_of(a), sinks, usable }
+            })
+            .collect()
+    }
+
+    /// An error naming what is wrong when the scope names an actor the model lacks, or a target
+    /// no actor in scope targets (with the closest id).
+    pub fn check(&self, model: &Model) -> Result<(), String> {
+        let hint = |word: &str, ids: Vec<&str>| {
+            riskpath_model::did_you_mean(word, ids.iter().copied()).map_or(String::new(), |h| format!("; {h}"))
+        };
+        if let Some(id) = self.actor.as_deref()
+            && !model.actors.iter().any(|a| a.id == id)
+        {
+            let ids = model.actors.iter().map(|a| a.id.as_str()).collect();
+            return Err(format!("--actor {id}: no actor has this id{}", hint(id, ids)));
+        }
+        let Some(id) = self.target.as_deref() else { return Ok(()) };
+        let in_scope = || model.actors.iter().filter(|a| self.actor.as_deref().is_none_or(|x| a.id == x));
+        if in_scope().any(|a| a.targets.iter().any(|t| t.value == id)) {
+            return Ok(());
+        }
+        let ids = in_scope().flat_map(|a| a.targets.iter().map(|t| t.value.as_str())).collect();
+        let who =
+            self.actor.as_deref().map_or("no actor targets".to_string(), |a| format!("actor {a} does not target"));
+        Err(format!("--target {id}: {who} this node{}", hint(id, ids)))
+    }
+
+    /// Is this (actor index, target) scenario in scope?
+    fn covers(&self, model: &Model, graph: &AttackGraph, actor: usize, target: u32) -> bool {
+        self.actor.as_deref().is_none_or(|id| model.actors[actor].id == id)
+            && self.target.as_deref().is_none_or(|id| graph.ids[target as usize] == id)
+    }
+}
+
+/// The whole choke-point analysis of the baseline: the cut that stops every actor in `scope` from
+/// reaching the jewels it targets (empty when the ALE in scope is zero: nothing to protect) and the
+/// `top` items that dominate the most risk, confirmed by re-simulation.
+pub fn analyse(eval: &Evaluator, graph: &AttackGraph, top: usize, scope: &CutScope) -> (MinCut, Vec<ChokePoint>) {
     let model = eval.model;
     let base = eval.loss(&eval.baseline);
-    let sources: Vec<u32> = model.actors.iter().flat_map(|a| graph.entries_of(a)).collect();
-    // Only the jewels some actor targets, and none when nothing is at risk (the cut is then empty).
-    let mut sinks: Vec<u32> = model.actors.iter().flat_map(|a| graph.targets_of(a)).collect();
-    sinks.sort_unstable();
-    sinks.dedup();
-    if base.ale <= 0.0 {
-        sinks.clear();
+    let at_risk: f64 =
+        base.scenarios.iter().filter(|s| scope.covers(model, graph, s.actor, s.target)).map(|s| s.ale).sum();
+    let mut attackers = scope.attackers(model, graph);
+    if at_risk <= 0.0 {
+        attackers.iter_mut().for_each(|a| a.sinks.clear());
     }
-    let cut = protect_what_can_be(model, graph, &sources, &sinks);
+    let cut = protect_what_can_be_of(model, graph, &attackers);
     let sims = SkillGraphs::new(model, graph);
     let dom = dominance(model, graph, &sims, eval.trials, eval.seed);
     let scenario_ale: HashMap<(usize, u32), f64> =

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use riskpath_decide::chokepoints::{CutMethod, min_cut, protect_what_can_be};
+use riskpath_decide::chokepoints::{Attacker, CutMethod, CutScope, min_cut, min_cut_of, protect_what_can_be};
 use riskpath_engine::{Posture, compile};
 
 /// An edge: from, to, cost (None: `removable: false`), required nodes.
@@ -215,15 +215,113 @@ fn containment_from_a_compromised_set_costs_what_brute_force_finds() {
 fn the_integer_program_stays_within_its_limits() {
     let yaml = model_yaml(2, &[(0, 1, Some(1), vec![]), (1, 3, Some(1), vec![2]), (0, 2, Some(1), vec![])]);
     let (m, g) = compiled(&yaml);
-    let usable: Vec<usize> = (0..g.edges.len()).collect();
-    let (s, t) = ([g.index_of("e0").unwrap()], [g.index_of("j").unwrap()]);
+    let attacker = Attacker {
+        sources: vec![g.index_of("e0").unwrap()],
+        sinks: vec![g.index_of("j").unwrap()],
+        usable: (0..g.edges.len()).collect(),
+    };
+    let attackers = [attacker];
     let tight = riskpath_decide::andcut::Limits { edges: 2, nodes: 1 };
-    assert_eq!(
-        riskpath_decide::andcut::exact(&m, &g, &s, &t, &usable, tight),
-        riskpath_decide::andcut::Outcome::Unsolved
-    );
+    assert_eq!(riskpath_decide::andcut::exact(&m, &g, &attackers, tight), riskpath_decide::andcut::Outcome::Unsolved);
     let roomy = riskpath_decide::andcut::LIMITS;
     assert!(
-        matches!(riskpath_decide::andcut::exact(&m, &g, &s, &t, &usable, roomy), riskpath_decide::andcut::Outcome::Optimal(ref r) if r.len() == 1)
+        matches!(riskpath_decide::andcut::exact(&m, &g, &attackers, roomy), riskpath_decide::andcut::Outcome::Optimal(ref r) if r.len() == 1)
     );
+}
+
+/// Two actors with their own entry points and targets: `a` enters at `e0` and targets `j`, `b`
+/// enters at `e1` and targets `k`. Indices: 0 `e0`, 1 `e1`, 2.. hosts, then `j`, `k`.
+fn two_actor_yaml(nodes: usize, edges: &[Edge]) -> String {
+    let name = |i: usize| match i {
+        0 => "e0".to_string(),
+        1 => "e1".to_string(),
+        i if i == nodes + 2 => "j".to_string(),
+        i if i == nodes + 3 => "k".to_string(),
+        i => format!("n{}", i - 2),
+    };
+    let mut y = "entry_points: [{id: e0, kind: internet}, {id: e1, kind: internet}]\nnodes:\n".to_string();
+    for i in 2..nodes + 2 {
+        y += &format!("  - {{id: {}, kind: host}}\n", name(i));
+    }
+    for j in ["j", "k"] {
+        y += &format!("  - {{id: {j}, kind: datastore, crown_jewel: true, loss: {{confidentiality: 1000000}}}}\n");
+    }
+    y += "edges:\n";
+    for (f, t, cost, req) in edges {
+        let price = cost.map_or(", removable: false".to_string(), |c| format!(", fix_cost: {c}"));
+        let req = if req.is_empty() {
+            String::new()
+        } else {
+            format!(", requires: [{}]", req.iter().map(|&r| name(r)).collect::<Vec<_>>().join(", "))
+        };
+        y += &format!("  - {{from: {}, to: {}, kind: exploits, p: 0.5{price}{req}}}\n", name(*f), name(*t));
+    }
+    y + "actors:\n  - {id: a, frequency: 1, entry: [e0], skill: medium, targets: [j]}\n  - {id: b, frequency: 1, entry: [e1], skill: medium, targets: [k]}\n"
+}
+
+fn arb_two_actor_graph() -> impl Strategy<Value = (usize, Vec<Edge>)> {
+    (1usize..4).prop_flat_map(|nodes| {
+        let total = nodes + 4;
+        let cost = prop_oneof![5 => (1u32..20).prop_map(Some), 1 => Just(None)];
+        let requires = proptest::collection::vec(2..nodes + 2, 0..2);
+        // From an entry point or a host (never a jewel) to a host or a jewel (never an entry point).
+        let edge = (0..nodes + 2, 2..total, cost, prop_oneof![2 => Just(vec![]), 1 => requires]);
+        (Just(nodes), proptest::collection::vec(edge, 3..11)).prop_map(|(nodes, edges)| {
+            let mut seen = std::collections::HashSet::new();
+            (nodes, edges.into_iter().filter(|(f, t, _, _)| f != t && seen.insert((*f, *t))).collect())
+        })
+    })
+}
+
+/// The cut that stops each actor reaching its own target costs what brute force finds, and it is
+/// often cheaper than separating every entry point from every jewel (the old union cut).
+#[test]
+fn the_per_actor_cut_costs_what_brute_force_finds() {
+    let config = Config { cases: 200, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[22; 32]));
+    let (cut_found, cheaper) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner
+        .run(&arb_two_actor_graph(), |(nodes, edges)| {
+            let yaml = two_actor_yaml(nodes, &edges);
+            let (m, g) = compiled(&yaml);
+            let n = nodes + 4;
+            let (j, k) = (nodes + 2, nodes + 3);
+            let stops = |r: u64| !held_from(n, &edges, r, &[0])[j] && !held_from(n, &edges, r, &[1])[k];
+            let oracle: Option<u32> = (0u64..1 << edges.len())
+                .filter(|r| (0..edges.len()).all(|i| r >> i & 1 == 0 || edges[i].2.is_some()))
+                .filter(|&r| stops(r))
+                .map(|r| (0..edges.len()).filter(|i| r >> i & 1 == 1).filter_map(|i| edges[i].2).sum())
+                .min();
+            let attackers = CutScope::default().attackers(&m, &g);
+            let cut = min_cut_of(&m, &g, &attackers);
+            prop_assert_eq!(cut.cost.map(|c| c.round() as u32), oracle, "{}", yaml);
+            if cut.cost.is_some() {
+                cut_found.set(cut_found.get() + 1);
+                let union = brute_force_from(n, &edges, &[0, 1], &[j, k]);
+                prop_assert!(union.is_none_or(|u| u >= oracle.unwrap()));
+                if union.is_none_or(|u| u > oracle.unwrap()) {
+                    cheaper.set(cheaper.get() + 1);
+                }
+            }
+            // One actor in scope: its own cut, at its own brute-force price.
+            let only_a = CutScope { actor: Some("a".into()), target: None }.attackers(&m, &g);
+            let a_oracle = brute_force_from(n, &edges, &[0], &[j]);
+            prop_assert_eq!(min_cut_of(&m, &g, &only_a).cost.map(|c| c.round() as u32), a_oracle, "{}", yaml);
+            Ok(())
+        })
+        .unwrap();
+    let (cut_found, cheaper) = (cut_found.get(), cheaper.get());
+    assert!(cut_found >= 60, "only {cut_found} cases with a cut");
+    assert!(cheaper >= 10, "only {cheaper} cases where the per-actor cut is cheaper than the union's");
+}
+
+/// A scope naming an actor or a target the model lacks is refused with the closest id.
+#[test]
+fn an_unknown_scope_is_refused_with_a_suggestion() {
+    let (m, _) = compiled(&two_actor_yaml(1, &[(0, 2, Some(1), vec![]), (2, 3, Some(1), vec![])]));
+    let err = CutScope { actor: Some("aa".into()), target: None }.check(&m).unwrap_err();
+    assert!(err.contains("no actor has this id") && err.contains("did you mean `a`?"), "{err}");
+    let err = CutScope { actor: Some("a".into()), target: Some("k".into()) }.check(&m).unwrap_err();
+    assert!(err.contains("actor a does not target this node") && err.contains("`j`"), "{err}");
+    assert!(CutScope { actor: None, target: Some("k".into()) }.check(&m).is_ok());
 }

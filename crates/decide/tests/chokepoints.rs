@@ -252,7 +252,7 @@ actors:
     let m = riskpath_model::load_str("m.yaml", y, &Default::default()).expect("valid model").model;
     let g = compile(&m, &Posture::as_deployed(&m));
     let eval = Evaluator::new(&m, Posture::as_deployed(&m), 512, 3);
-    let (cut, points) = riskpath_decide::chokepoints::analyse(&eval, &g, 10);
+    let (cut, points) = riskpath_decide::chokepoints::analyse(&eval, &g, 10, &Default::default());
     assert_eq!(cut.cost, Some(3000.0));
     let edge = |id: &str| points.iter().find(|p| p.kind == "edge" && p.id == id).unwrap();
     let phish = edge("mail -> user");
