@@ -92,7 +92,7 @@ pub struct Method {
 const METHOD: Method = Method {
     jewels: "compromised nodes held in every trial; P(reached) = share of trials reaching the jewel; at_stake = P × mean loss",
     next_hops: "re-simulated: at_stake_removed = at stake minus at stake with the edge removed, same seed and stream (common random numbers); breach_share = share of breach trials in which the hop lies on a live path to a jewel",
-    containment: "minimum-cost cut of removable edges (cost: the edge's fix_cost, else its kind's default of 1 day; money when settings.day_rate or any money cost is given, else days; edges with removable: false or of a kind that is a fact of the design are never cut) from the compromised set to the reachable jewels, AND conditions ignored; remaining = re-simulated with the cut edges removed",
+    containment: "minimum-cost cut of removable edges (cost: the edge's fix_cost, else its kind's default of 1 day; money when settings.day_rate or any money cost is given, else days; edges with removable: false or of a kind that is a fact of the design are never cut) from the compromised set to the reachable jewels over the edges usable at the incident's skill, AND conditions respected (containment.method: flow or integer_program, exact; flow_upper_bound beyond the program's size limit, an upper bound); remaining = re-simulated with the cut edges removed",
     hunt: "breach_share = share of breach trials in which an edge of the technique lies on a live path to a jewel; detected_by = counted controls whose scope covers those edges and that detect the technique",
 };
 
@@ -271,7 +271,7 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
     } else {
         let total = cost(c.cost.unwrap_or_default(), c.unit, cur);
         let _ =
-            writeln!(out, "  {}", style.dim(&format!("{} edge(s), cost {total}; revoke all of them:", c.steps.len())));
+            writeln!(out, "  {}", style.dim(&format!("{} edge(s), cost {total} ({}); revoke all of them:", c.steps.len(), c.method.short())));
         for (i, s) in c.steps.iter().enumerate() {
             let prefix = format!("  {}. [{}] ", i + 1, action_title(s.action));
             let _ = writeln!(out, "{}", wrap(&s.instruction, &prefix, 7, WIDTH));
@@ -483,10 +483,11 @@ pub fn runbook(model: &Model, x: &Incident) -> String {
     } else {
         let _ = writeln!(
             out,
-            "The cheapest set of accesses (cost {}; an edge costs its `fix_cost`, else one day of effort) whose removal \
-             separates the compromised set from every reachable crown jewel. Do all of them; isolating the compromised \
-             nodes themselves, where the business can take it, also works.\n",
-            cost(c.cost.unwrap_or_default(), c.unit, cur)
+            "The cheapest set of accesses (cost {}; an edge costs its `fix_cost`, else one day of effort; {}) whose \
+             removal separates the compromised set from every reachable crown jewel. Do all of them; isolating the \
+             compromised nodes themselves, where the business can take it, also works.\n",
+            cost(c.cost.unwrap_or_default(), c.unit, cur),
+            c.method.short()
         );
         for (i, s) in c.steps.iter().enumerate() {
             let relation = s.relation.as_deref().map_or(String::new(), |r| format!("{}: ", md(r)));

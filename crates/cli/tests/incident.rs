@@ -91,6 +91,8 @@ fn json_has_the_blast_radius_the_cut_and_what_to_rotate_and_hunt() {
     assert_eq!(actions.len(), 2, "{steps:?}");
     assert_eq!(actions[1].1, "rotate_credential");
     assert_eq!(doc["containment"]["holds"], true);
+    // No AND condition on the way: max-flow, exact.
+    assert_eq!(doc["containment"]["method"], "flow");
     assert!(doc["containment"]["remaining"].as_array().unwrap().iter().all(|r| r["probability"] == 0.0));
     // One hop: the token (secret). The role is two hops away.
     let rotate: Vec<&str> = doc["rotate"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
@@ -173,6 +175,8 @@ fn acme_engineering_laptop_is_contained_by_its_cut() {
     // The exact cut under the AND conditions may cut further on than the laptop's own edges.
     assert!(!steps.is_empty(), "{steps:?}");
     assert_eq!(doc["containment"]["holds"], true);
+    // Acme's edges carry AND conditions: the containment cut is the integer program's optimum.
+    assert_eq!(doc["containment"]["method"], "integer_program");
     assert!(!doc["rotate"].as_array().unwrap().is_empty());
     assert!(!doc["hunt"].as_array().unwrap().is_empty());
     assert!(elapsed.as_secs_f64() < 10.0, "took {elapsed:?}");

@@ -99,6 +99,15 @@ pub enum CutMethod {
 }
 
 impl CutMethod {
+    /// A few words on whether the cut is the cheapest, for a heading.
+    pub fn short(self) -> &'static str {
+        match self {
+            CutMethod::Flow => "the cheapest: max-flow, no AND conditions on the way",
+            CutMethod::IntegerProgram => "the cheapest under the AND conditions: integer program",
+            CutMethod::FlowUpperBound => "not proven the cheapest: the exact program exceeded its size limit",
+        }
+    }
+
     /// One sentence for the reader: what the cut is and whether it is the cheapest.
     pub fn statement(self) -> &'static str {
         match self {

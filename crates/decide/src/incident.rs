@@ -6,7 +6,7 @@
 //! - per crown jewel, P(reached) ± s.e. and the money at stake, `P × mean loss` ([`mean_loss`]);
 //! - the next hops out of the compromised set, ranked by the money at stake that removing each one
 //!   takes away (re-simulated with the edge removed, same seed and stream);
-//! - the cheapest containment cut ([`min_cut`] from the compromised set to the jewels), what
+//! - the cheapest containment cut ([`min_cut_of`] from the compromised set to the jewels), what
 //!   revoking each cut edge means (the edge's own `remediation`, else its kind's default from the
 //!   knowledge base), and what stays reachable after it (re-simulated);
 //! - the credentials, secrets and identities within one hop, to rotate (the node's own
@@ -30,7 +30,7 @@ use riskpath_model::Model;
 use riskpath_model::kb::{self, Skill};
 use serde::Serialize;
 
-use crate::chokepoints::min_cut;
+use crate::chokepoints::{Attacker, CutMethod, min_cut_of};
 use crate::csr::Csr;
 use crate::stakes::Stakes;
 
@@ -251,6 +251,9 @@ pub struct Containment {
     pub at_stake_after: f64,
     /// No jewel is reached in any trial after the cut.
     pub holds: bool,
+    /// How the cut was found, and so whether it is the cheapest (AND conditions respected unless
+    /// `flow_upper_bound`).
+    pub method: CutMethod,
 }
 
 /// A credential, secret, identity, role or group within one hop of the compromised set.
@@ -903,7 +906,10 @@ pub fn assess(
     // --- Containment: the minimum cut, then re-simulated without it ----------------------------
     let reachable = depths(&graph, skill, &sources);
     let sinks: Vec<u32> = live_jewels.iter().copied().filter(|&j| reachable[j as usize] != u32::MAX).collect();
-    let cut = if sinks.is_empty() { None } else { Some(min_cut(model, &graph, &sources, &sinks)) };
+    // The attacker holds the compromised set and uses the edges it can at the incident's skill.
+    let usable: Vec<usize> = (0..graph.edges.len()).filter(|&e| graph.edges[e].p(skill) > 0.0).collect();
+    let attacker = Attacker { sources: sources.clone(), sinks, usable };
+    let cut = if attacker.sinks.is_empty() { None } else { Some(min_cut_of(model, &graph, &[attacker])) };
     let by_model: HashMap<usize, usize> = graph.edges.iter().enumerate().map(|(i, e)| (e.model_index, i)).collect();
     let cut_edges: Vec<usize> = cut.as_ref().map_or(Vec::new(), |c| c.edges.iter().map(|x| x.model_edge).collect());
     // Each step is the cut's edge (its cost and remedy, as the cut worked them out) with the
@@ -953,6 +959,7 @@ pub fn assess(
         at_stake_after: stakes.at_stake(&after_booked, trials),
         holds: after_hits.iter().all(|&h| h == 0),
         remaining,
+        method: cut.as_ref().map_or(CutMethod::Flow, |c| c.method),
     };
 
     // --- Credentials within one hop ------------------------------------------------------------
