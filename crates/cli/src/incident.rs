@@ -270,8 +270,11 @@ pub fn text(model: &Model, x: &Incident, top: usize, style: &Style) -> String {
             writeln!(out, "  {}", style.green("nothing to cut: no crown jewel is reachable from the compromised set"));
     } else {
         let total = cost(c.cost.unwrap_or_default(), c.unit, cur);
-        let _ =
-            writeln!(out, "  {}", style.dim(&format!("{} edge(s), cost {total} ({}); revoke all of them:", c.steps.len(), c.method.short())));
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!("{} edge(s), cost {total} ({}); revoke all of them:", c.steps.len(), c.method.short()))
+        );
         for (i, s) in c.steps.iter().enumerate() {
             let prefix = format!("  {}. [{}] ", i + 1, action_title(s.action));
             let _ = writeln!(out, "{}", wrap(&s.instruction, &prefix, 7, WIDTH));
