@@ -220,9 +220,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let history = db.and_then(|db| read_history(model, &db));
     let name = model_name(&args.model.dir);
+    let as_of = report_date()?;
     let input = ReportInput {
         model,
         model_name: &name,
+        as_of: &as_of,
         graph: analysis.graph(),
         risk: &analysis.risk,
         scenarios: &analysis.scenarios,
@@ -248,4 +250,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ReportFormat::Md => riskpath_report::markdown::render(&report),
     };
     args.out.write(&content)
+}
+
+/// The day a report is as of: today (UTC), or the day of `SOURCE_DATE_EPOCH` (seconds since 1970,
+/// the reproducible-builds convention) so that a report can be rebuilt byte for byte.
+fn report_date() -> Result<String, Failure> {
+    let at = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => {
+            let seconds: i64 = text.trim().parse().map_err(|_| {
+                Failure::usage(format!("SOURCE_DATE_EPOCH={text:?}: expected whole seconds since 1970-01-01"))
+            })?;
+            chrono::DateTime::from_timestamp(seconds, 0)
+                .ok_or_else(|| Failure::usage(format!("SOURCE_DATE_EPOCH={seconds}: out of range")))?
+        }
+        Err(_) => chrono::Utc::now(),
+    };
+    Ok(at.format("%Y-%m-%d").to_string())
 }

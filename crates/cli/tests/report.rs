@@ -85,7 +85,13 @@ initiatives:
 "#;
 
 fn riskpath(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).env("NO_COLOR", "1").output().expect("run riskpath")
+    // Reports are as of the day of SOURCE_DATE_EPOCH (2025-12-05 here): byte for byte reproducible.
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1764892800")
+        .output()
+        .expect("run riskpath")
 }
 
 fn ok(args: &[&str]) -> String {
@@ -531,4 +537,25 @@ fn dot_highlights_entries_and_jewels() {
     assert!(dot.contains(r#" (m/h)""#), "p per skill of the model's actors");
     assert!(dot.contains(r#"AND Public web app", style=dashed"#));
     assert_eq!(dot.matches(" -> ").count(), 8);
+}
+
+/// A report says the day it is as of: SOURCE_DATE_EPOCH's, so that it rebuilds byte for byte; a
+/// malformed SOURCE_DATE_EPOCH is a usage error that writes nothing.
+#[test]
+fn reports_are_dated_and_reproducible() {
+    let (_tmp, dir) = model(MODEL);
+    let first = report(&dir, "exec", "html");
+    assert!(first.contains("As of 2025-12-05 ·"), "no date under the title");
+    assert_eq!(first, report(&dir, "exec", "html"), "two runs differ");
+    assert!(report(&dir, "engineer", "md").contains("\nAs of 2025-12-05 · "));
+    let out_file = dir.parent().unwrap().join("r.html");
+    let out = Command::new(BIN)
+        .args(["report", s(&dir), "-o", s(&out_file)])
+        .args(SIM)
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
+    assert!(!out_file.exists());
 }

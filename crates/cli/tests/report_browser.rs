@@ -173,3 +173,58 @@ fn charts_render_in_headless_chromium() {
         println!("{audience}: {} charts drawn; screenshot at {}", rows.len(), shot.display());
     }
 }
+
+/// At phone width (390 px) neither page is wider than the screen (wide tables and path diagrams
+/// scroll inside their own box), and the executive page prints on one A4 page.
+#[test]
+fn reports_fit_a_phone_and_the_exec_page_prints_on_one_page() {
+    let Some(browser) = chromium() else {
+        println!("SKIPPED reports_fit_a_phone_and_the_exec_page_prints_on_one_page: chromium is not on the PATH");
+        return;
+    };
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
+    let work = tempfile::tempdir().unwrap();
+    for audience in ["engineer", "exec"] {
+        let page = work.path().join(format!("{audience}.html"));
+        let html = render(&model, audience, &page);
+        let profile = work.path().join(format!("profile-phone-{audience}"));
+        // Chromium will not make a window narrower than 500 px: the page is laid out in a 390 px
+        // iframe, and the wrapper reads how wide the page inside it is.
+        let wrapper = work.path().join(format!("{audience}-phone.html"));
+        let name = page.file_name().unwrap().to_str().unwrap();
+        std::fs::write(
+            &wrapper,
+            format!(
+                "<!DOCTYPE html><html><body><iframe id=\"f\" src=\"{name}\" style=\"width:390px;height:2000px;border:0\"></iframe>\
+                 <pre id=\"width\"></pre><script>document.getElementById('f').addEventListener('load', function () {{\
+                 document.getElementById('width').textContent = this.contentDocument.documentElement.scrollWidth; }});</script></body></html>"
+            ),
+        )
+        .unwrap();
+        let dom = headless(
+            &browser,
+            &profile,
+            &wrapper,
+            &["--dump-dom", "--allow-file-access-from-files", "--virtual-time-budget=5000", "--window-size=500,2000"],
+        );
+        let start = dom.find("<pre id=\"width\">").expect("the measuring script ran") + "<pre id=\"width\">".len();
+        let width: u32 = dom[start..start + dom[start..].find("</pre>").unwrap()].parse().unwrap();
+        assert!(width <= 390, "{audience}: the page is {width} px wide on a 390 px screen");
+        if audience == "exec" {
+            let pdf = work.path().join("exec.pdf");
+            headless(
+                &browser,
+                &profile,
+                &page,
+                &[&format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer"],
+            );
+            let bytes = std::fs::read(&pdf).expect("PDF written");
+            let text = String::from_utf8_lossy(&bytes);
+            let pages: Vec<u32> = text
+                .match_indices("/Count ")
+                .filter_map(|(i, _)| text[i + 7..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .collect();
+            assert_eq!(pages.iter().max(), Some(&1), "the executive page prints on {pages:?} pages");
+        }
+    }
+}

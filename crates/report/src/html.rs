@@ -28,10 +28,46 @@ fn environment() -> Result<Environment<'static>, HtmlError> {
     let mut env = Environment::new();
     // Names end in `.html`: minijinja's default callback turns HTML auto-escaping on for them.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_formatter(format_value);
     for (name, source) in [("base.html", BASE), ("exec.html", EXEC), ("engineer.html", ENGINEER)] {
         env.add_template(name, source).map_err(|e| HtmlError(e.to_string()))?;
     }
     Ok(env)
+}
+
+/// How a value is written into a page: minijinja's escaping, except that model text quoting
+/// something in backticks (a name like "S3 `acme-files-prod`") shows it as code, not as backticks.
+fn format_value(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text)
+            if text.contains('`') && !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) =>
+        {
+            use std::fmt::Write;
+            out.write_str(&code_spans(text))
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+/// `text` escaped for HTML, each pair of backticks made a `<code>` span (an unpaired one stays).
+fn code_spans(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let paired = parts.len() % 2 == 1;
+    let mut html = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let inside = i % 2 == 1 && (paired || i + 1 < parts.len());
+        match (inside, i % 2 == 1) {
+            (true, _) => html.push_str(&format!("<code>{}</code>", crate::charts::esc(part))),
+            (false, true) => html.push_str(&format!("`{}", crate::charts::esc(part))),
+            (false, false) => html.push_str(&crate::charts::esc(part)),
+        }
+    }
+    html
 }
 
 /// The SVG charts of a report, keyed by the name the templates use. Charts escape their own text.
@@ -128,4 +164,19 @@ pub fn render(report: &Report) -> Result<String, HtmlError> {
         .render(context! { r => Value::from(minijinja::value::Serde(report)), charts => charts(report), path_svgs => path_svgs(report) })
         .map(|s| s + "\n")
         .map_err(|e| HtmlError(format!("{e:#}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_spans;
+
+    #[test]
+    fn backtick_spans_become_code_and_stay_escaped() {
+        assert_eq!(code_spans("S3 `acme-files` bucket"), "S3 <code>acme-files</code> bucket");
+        assert_eq!(code_spans("`a<b>` & `c`"), "<code>a&lt;b&gt;</code> &amp; <code>c</code>");
+        // An unpaired backtick is text.
+        assert_eq!(code_spans("a `b` c `d"), "a <code>b</code> c `d");
+        assert_eq!(code_spans("one ` tick"), "one ` tick");
+        assert_eq!(code_spans("<script>`x`"), "&lt;script&gt;<code>x</code>");
+    }
 }

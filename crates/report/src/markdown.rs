@@ -45,7 +45,8 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "# {}\n", md(&report.title));
     let _ = writeln!(
         out,
-        "{} · currency {} · seed {}, {} trials per actor, {} simulated years\n",
+        "As of {} · {} · currency {} · seed {}, {} trials per actor, {} simulated years\n",
+        report.as_of,
         md(&report.model_line),
         md(&report.currency),
         report.method.seed,

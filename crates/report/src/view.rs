@@ -88,6 +88,8 @@ pub struct ReportInput<'a> {
     pub model: &'a Model,
     /// A short name for the model (its directory's name).
     pub model_name: &'a str,
+    /// The day the report is as of (`YYYY-MM-DD`), shown under its title.
+    pub as_of: &'a str,
     pub graph: &'a AttackGraph,
     pub risk: &'a RiskResult,
     pub scenarios: &'a [ScenarioPaths],
@@ -114,6 +116,8 @@ pub struct Report {
     pub audience: &'static str,
     pub title: String,
     pub model_name: String,
+    /// The day the report is as of (`YYYY-MM-DD`).
+    pub as_of: String,
     pub currency: String,
     pub model_line: String,
     pub headline: Headline,
@@ -786,6 +790,7 @@ impl Report {
             audience: audience.name(),
             title,
             model_name: input.model_name.to_string(),
+            as_of: input.as_of.to_string(),
             currency: cur.to_string(),
             model_line: format!("{} in {} file(s)", crate::text::model_counts(model), model.sources.files().len()),
             headline,
