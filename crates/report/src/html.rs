@@ -46,7 +46,6 @@ fn format_value(
         Some(text)
             if text.contains('`') && !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) =>
         {
-            use std::fmt::Write;
             out.write_str(&code_spans(text))
                 .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
         }
