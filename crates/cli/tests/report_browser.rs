@@ -186,7 +186,7 @@ fn reports_fit_a_phone_and_the_exec_page_prints_on_one_page() {
     let work = tempfile::tempdir().unwrap();
     for audience in ["engineer", "exec"] {
         let page = work.path().join(format!("{audience}.html"));
-        let html = render(&model, audience, &page);
+        render(&model, audience, &page);
         let profile = work.path().join(format!("profile-phone-{audience}"));
         // Chromium will not make a window narrower than 500 px: the page is laid out in a 390 px
         // iframe, and the wrapper reads how wide the page inside it is.
