@@ -4,6 +4,7 @@
 mod analyze;
 mod chokepoints;
 mod common;
+mod diff;
 mod explain;
 mod export;
 mod gaps;
@@ -44,6 +45,9 @@ enum Command {
     Analyze(analyze::Args),
     /// Choke points: the cheapest cut between entry points and crown jewels, and what dominates breaches.
     Chokepoints(chokepoints::Args),
+    /// Review a change: what it did to the risk between two versions of the model (folders or
+    /// `git:REV[:PATH]`), on common random numbers; `--fail-on` gates CI (exit 1 when crossed).
+    Diff(diff::Args),
     /// Plan the multi-year roadmap of initiatives under a yearly budget.
     Plan(plan::Args),
     /// Check a model and report every problem with file, line and column (exit 1 on errors).
@@ -163,6 +167,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Chokepoints(args) => chokepoints::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Kb(args) => kb::run(args),
         Command::Gaps(args) => gaps::run(args),
         Command::Explain { what } => explain::run(what),

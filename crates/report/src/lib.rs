@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod decisions;
+pub mod diff;
 pub mod dot;
 pub mod html;
 pub mod json;

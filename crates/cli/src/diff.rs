@@ -1,0 +1,137 @@
+//! `riskpath diff BASE HEAD`: reads both sides (folders or git revisions), compares them on common
+//! random numbers, renders the review (text, Markdown, JSON) and sets the exit code of `--fail-on`.
+
+use std::path::Path;
+
+use clap::ValueEnum;
+use riskpath_decide::diff::{DiffConfig, diff};
+use riskpath_model::{LoadOptions, Loaded};
+use riskpath_report::diff::View;
+use riskpath_review::gate::{Threshold, crossed};
+use riskpath_review::source::{Limits, Side, Spec};
+
+use crate::analyze::RunArgs;
+use crate::common::{Failure, OutputFile, print_problems, stderr_color, to_json};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The version before: a model folder, or `git:REV[:PATH]` (e.g. `git:main`,
+    /// `git:HEAD~3:models/prod`) read from the git repository of the current folder without a checkout.
+    #[arg(value_name = "BASE")]
+    pub base: String,
+    /// The version after, the same way (e.g. the folder of the pull request's checkout).
+    #[arg(value_name = "HEAD")]
+    pub head: String,
+    /// Output format: terminal text, GitHub Markdown for a pull-request comment, or JSON.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    #[command(flatten)]
+    pub out: OutputFile,
+    /// Exit 1 when the change crosses any of these (comma-separated): `ale-increase=PCT%` or
+    /// `ale-increase=AMOUNT` (ΔALE above a share of the base's ALE or an amount), `new-path` (a
+    /// path new among a scenario's k most likely), `p90-above=AMOUNT` (the head's P90 annual loss).
+    /// Amounts: 250000, 250k, 1.5M.
+    #[arg(long, value_name = "LIST")]
+    pub fail_on: Option<String>,
+    /// Paths compared per actor and target (the k most likely).
+    #[arg(short = 'k', long, default_value_t = 5)]
+    pub paths: usize,
+    /// Most changes re-simulated one at a time for their share of ΔALE.
+    #[arg(long, default_value_t = 200)]
+    pub attribute: usize,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Largest model file accepted, in bytes (on disk and in a git revision).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_file_size: u64,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    #[value(alias = "markdown")]
+    Md,
+    Json,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let thresholds = match &args.fail_on {
+        Some(list) => Threshold::parse_list(list).map_err(Failure::usage)?,
+        None => Vec::new(),
+    };
+    if args.paths == 0 {
+        return Err(Failure::usage("-k must be at least 1"));
+    }
+    let (base_spec, head_spec) = (spec(&args.base)?, spec(&args.head)?);
+    let limits = Limits { max_file_bytes: args.max_file_size, ..Limits::default() };
+    let base = load(&base_spec, "base", limits)?;
+    let head = load(&head_spec, "head", limits)?;
+    args.run.config(&base.model, "")?;
+    let config = args.run.config(&head.model, "")?;
+    let config = DiffConfig {
+        trials: config.trials,
+        years: config.years,
+        seed: config.seed,
+        k: args.paths,
+        attribute: args.attribute,
+    };
+    let result = diff(&base.model, &head.model, config);
+    let crossed = crossed(&result, &thresholds);
+    let checked: Vec<String> = thresholds.iter().map(Threshold::name).collect();
+    let (base_label, head_label) = (base_spec.label(), head_spec.label());
+    let view = View {
+        diff: &result,
+        base: &base.model,
+        head: &head.model,
+        base_label: &base_label,
+        head_label: &head_label,
+        checked: &checked,
+        crossed: &crossed,
+    };
+    let content = match args.format {
+        DiffFormat::Text => view.text(args.out.style()),
+        DiffFormat::Md => view.markdown(),
+        DiffFormat::Json => to_json(&view.json())?,
+    };
+    args.out.write(&content)?;
+    if crossed.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = crossed.iter().map(|c| c.threshold.as_str()).collect();
+    Err(Failure::findings(format!("--fail-on crossed: {}", names.join(", "))))
+}
+
+fn spec(text: &str) -> Result<Spec, Failure> {
+    Spec::parse(text).map_err(Failure::usage)
+}
+
+/// Reads and loads one side; a side that does not load is bad input (exit 2), named as given.
+fn load(spec: &Spec, which: &str, limits: Limits) -> Result<Loaded, Failure> {
+    if let Spec::Dir(dir) = spec
+        && !dir.exists()
+    {
+        return Err(Failure::usage(format!("{which}: no such file or directory: {}", dir.display())));
+    }
+    let side = Side::read(spec, Path::new("."), limits).map_err(|e| Failure::usage(format!("{which}: {e}")))?;
+    let mut options = LoadOptions::default();
+    options.limits.max_file_bytes = limits.max_file_bytes;
+    let color = stderr_color();
+    match riskpath_model::load(&side.dir, &options) {
+        Ok(loaded) => {
+            print_problems(&loaded.warnings, false, color);
+            Ok(loaded)
+        }
+        Err(problems) => {
+            print_problems(&problems, false, color);
+            let note = match spec {
+                Spec::Git { .. } => format!(" (read from {} into {})", spec.label(), side.dir.display()),
+                Spec::Dir(_) => String::new(),
+            };
+            Err(Failure::usage(format!(
+                "{which} {}: {} error(s) in the model{note}; nothing was written",
+                spec.label(),
+                problems.error_count()
+            )))
+        }
+    }
+}
