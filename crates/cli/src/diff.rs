@@ -1,7 +1,7 @@
 //! `riskpath diff BASE HEAD`: reads both sides (folders or git revisions), compares them on common
 //! random numbers, renders the review (text, Markdown, JSON) and sets the exit code of `--fail-on`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use riskpath_decide::diff::{DiffConfig, diff};
@@ -22,7 +22,8 @@ pub struct Args {
     /// The version after, the same way (e.g. the folder of the pull request's checkout).
     #[arg(value_name = "HEAD")]
     pub head: String,
-    /// Output format: terminal text, GitHub Markdown for a pull-request comment, or JSON.
+    /// Output format: terminal text, GitHub Markdown for a pull-request comment, JSON, or SARIF
+    /// (the head's new findings, for code scanning).
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
     #[command(flatten)]
@@ -52,6 +53,8 @@ pub enum DiffFormat {
     #[value(alias = "markdown")]
     Md,
     Json,
+    /// SARIF 2.1.0: new paths and changes that raise the ALE, at their places in the head's files.
+    Sarif,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -64,8 +67,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let (base_spec, head_spec) = (spec(&args.base)?, spec(&args.head)?);
     let limits = Limits { max_file_bytes: args.max_file_size, ..Limits::default() };
-    let base = load(&base_spec, "base", limits)?;
-    let head = load(&head_spec, "head", limits)?;
+    let (base, _) = load(&base_spec, "base", limits)?;
+    let (head, head_place) = load(&head_spec, "head", limits)?;
     args.run.config(&base.model, "")?;
     let config = args.run.config(&head.model, "")?;
     let config = DiffConfig {
@@ -87,11 +90,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         head_label: &head_label,
         checked: &checked,
         crossed: &crossed,
+        head_dir: &head_place.folder,
+        head_root: &head_place.root,
     };
     let content = match args.format {
         DiffFormat::Text => view.text(args.out.style()),
         DiffFormat::Md => view.markdown(),
         DiffFormat::Json => to_json(&view.json())?,
+        DiffFormat::Sarif => to_json(&view.sarif())?,
     };
     args.out.write(&content)?;
     if crossed.is_empty() {
@@ -105,8 +111,32 @@ fn spec(text: &str) -> Result<Spec, Failure> {
     Spec::parse(text).map_err(Failure::usage)
 }
 
-/// Reads and loads one side; a side that does not load is bad input (exit 2), named as given.
-fn load(spec: &Spec, which: &str, limits: Limits) -> Result<Loaded, Failure> {
+/// Where a side's files are: the folder they were read from (their loaded paths start with it) and
+/// what SARIF calls it (the folder as given, or the folder's path in the repository).
+struct Place {
+    folder: PathBuf,
+    root: PathBuf,
+}
+
+impl Place {
+    fn of(spec: &Spec, side: &Side) -> Place {
+        let single = side.dir.is_file();
+        let parent = |p: &Path| p.parent().unwrap_or(Path::new("")).to_path_buf();
+        let folder = if single { parent(&side.dir) } else { side.dir.clone() };
+        let root = match spec {
+            Spec::Dir(_) => folder.clone(),
+            Spec::Git { path, .. } => {
+                let p = PathBuf::from(path.as_deref().unwrap_or(""));
+                if single { parent(&p) } else { p }
+            }
+        };
+        Place { folder, root }
+    }
+}
+
+/// Reads and loads one side, with the folder its files were read from; a side that does not load
+/// is bad input (exit 2), named as given.
+fn load(spec: &Spec, which: &str, limits: Limits) -> Result<(Loaded, Place), Failure> {
     if let Spec::Dir(dir) = spec
         && !dir.exists()
     {
@@ -116,10 +146,11 @@ fn load(spec: &Spec, which: &str, limits: Limits) -> Result<Loaded, Failure> {
     let mut options = LoadOptions::default();
     options.limits.max_file_bytes = limits.max_file_bytes;
     let color = stderr_color();
+    let place = Place::of(spec, &side);
     match riskpath_model::load(&side.dir, &options) {
         Ok(loaded) => {
             print_problems(&loaded.warnings, false, color);
-            Ok(loaded)
+            Ok((loaded, place))
         }
         Err(problems) => {
             print_problems(&problems, false, color);

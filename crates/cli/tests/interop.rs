@@ -176,3 +176,33 @@ fn navigator_layers_load_in_mitreattack_python() {
     let refused = Command::new(&python).arg(format!("{VALIDATORS}/load_layer.py")).arg(&export).output().unwrap();
     assert!(!refused.status.success(), "a float maxValue must be refused");
 }
+
+#[test]
+fn the_diffs_sarif_passes_the_official_schema_and_points_at_the_change() {
+    let (tmp, dir) = acme_copy();
+    let cloud = dir.join("cloud.yaml");
+    let line = "  - {from: db-app-credentials, to: customer-db, kind: reads_database}\n";
+    let text = std::fs::read_to_string(&cloud).unwrap();
+    let added = "  - {from: ssm-legacy-params, to: db-master-password, kind: reads_secret, p: 0.6}\n";
+    std::fs::write(&cloud, text.replacen(line, &format!("{line}{added}"), 1)).unwrap();
+    let added_line = text[..text.find(line).unwrap()].lines().count() + 2;
+    let args = [&["diff", ACME, dir.to_str().unwrap(), "--format", "sarif"][..], &FAST[..]].concat();
+    let log: Value = serde_json::from_str(&written(&args, 0, &tmp.path().join("d.sarif"))).unwrap();
+    assert_eq!(sarif_errors(&log), Vec::<String>::new());
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let at = |rule: &str| {
+        results.iter().find(|r| r["ruleId"] == rule).map(|r| {
+            let place = &r["locations"][0]["physicalLocation"];
+            (
+                place["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                place["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+    };
+    assert_eq!(at("RP-DIFF-NEW-PATH"), Some(("cloud.yaml".to_string(), added_line as u64)), "{results:?}");
+    assert_eq!(at("RP-DIFF-RISK-INCREASE"), Some(("cloud.yaml".to_string(), added_line as u64)));
+    // Unchanged: no findings.
+    let same = [&["diff", ACME, ACME, "--format", "sarif"][..], &FAST[..]].concat();
+    let log: Value = serde_json::from_str(&written(&same, 0, &tmp.path().join("s.sarif"))).unwrap();
+    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(0));
+}

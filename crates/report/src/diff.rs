@@ -1,10 +1,12 @@
 //! `riskpath diff` for review: what the diff says (summary line, gate, figures, scenarios, paths,
 //! changes with their shares) worked out once, rendered as terminal text, GitHub Markdown or JSON.
 
-use riskpath_decide::diff::{Attributed, Diff, How, PathChange, Reason, ScenarioDelta, Status};
-use riskpath_model::{Labels, Model, escape};
+use std::path::Path;
+
+use riskpath_decide::diff::{Attributed, Diff, How, Kind, PathChange, Reason, ScenarioDelta, Status};
+use riskpath_model::{Labels, Loc, Model, escape};
 use riskpath_review::gate::{Crossed, Unit};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::style::{Style, money, percent};
 
@@ -18,6 +20,10 @@ pub struct View<'a> {
     /// The `--fail-on` thresholds checked (as written) and those crossed.
     pub checked: &'a [String],
     pub crossed: &'a [Crossed],
+    /// For SARIF: the folder the head's files were loaded from (their paths start with it), and
+    /// what the model directory is called in the log (`originalUriBaseIds`).
+    pub head_dir: &'a Path,
+    pub head_root: &'a Path,
 }
 
 /// Rows shown per table before "and N more".
@@ -419,6 +425,116 @@ impl View<'_> {
             "gate": {"checked": self.checked, "crossed": self.crossed},
             "diff": self.diff,
         })
+    }
+}
+
+impl View<'_> {
+    /// SARIF 2.1.0 with the head's new findings: each new path at the step that made it
+    /// (`RP-DIFF-NEW-PATH`), each change that alone raises the ALE at the item in the head's files
+    /// (`RP-DIFF-RISK-INCREASE`, level by its share of the change). Removed items have no place in
+    /// the head's files and are left to the other formats.
+    pub fn sarif(&self) -> Value {
+        let rules = vec![
+            rule(
+                "RP-DIFF-NEW-PATH",
+                "NewAttackPath",
+                "A path new among a scenario's most likely attack paths",
+                "The change adds this path to the k most likely paths from an actor's entry points to a crown jewel; the location is the step that made the difference.",
+            ),
+            rule(
+                "RP-DIFF-RISK-INCREASE",
+                "RiskIncrease",
+                "A change that raises the annual loss expectancy",
+                "Applied alone to the base (re-simulated on common random numbers), this change raises the ALE by the amount shown. Levels: error at 20% of the change or more, warning at 5%, note below.",
+            ),
+        ];
+        let mut results: Vec<Value> =
+            self.diff.paths.iter().filter(|p| p.status == Status::New).map(|p| self.new_path_result(p)).collect();
+        results.extend(
+            self.diff
+                .changes
+                .iter()
+                .filter(|c| c.ale_delta.is_some_and(|d| d > 0.0))
+                .filter_map(|c| self.increase_result(c)),
+        );
+        let extra =
+            json!({"properties": {"summary": self.summary(), "base": self.base_label, "head": self.head_label}});
+        crate::sarif::log(crate::sarif::driver(rules), results, self.head_root, extra)
+    }
+
+    fn place(&self, loc: Loc, message: Option<String>) -> Value {
+        crate::sarif::location(self.head, self.head_dir, loc, message)
+    }
+
+    fn new_path_result(&self, p: &PathChange) -> Value {
+        let route = p.nodes.iter().map(|n| self.name(n)).collect::<Vec<_>>().join(" → ");
+        let text = format!(
+            "New attack path for {} to {} ({} per attempt): {route}.",
+            self.actor_name(&p.actor),
+            self.name(&p.target),
+            percent(p.head_p)
+        );
+        // The step that made the difference, else the path's last step, in the head's files.
+        let (from, to) = match &p.hop {
+            Some(h) => (h.from.as_str(), h.to.as_str()),
+            None => (p.nodes[p.nodes.len().saturating_sub(2)].as_str(), p.nodes[p.nodes.len() - 1].as_str()),
+        };
+        let edge = self.head.edges.iter().find(|e| e.from.value == from && e.to.value == to);
+        let locations: Vec<Value> = edge.map(|e| self.place(e.loc, None)).into_iter().collect();
+        json!({
+            "ruleId": "RP-DIFF-NEW-PATH",
+            "level": "warning",
+            "message": {"text": text},
+            "locations": locations,
+            "partialFingerprints": {"riskpathPath": format!("{}|{}", p.actor, p.nodes.join(">"))},
+        })
+    }
+
+    fn increase_result(&self, c: &Attributed) -> Option<Value> {
+        let loc = item_loc(self.head, c.change.kind, c.change.head?)?;
+        let alone = c.ale_delta?;
+        let share = c.share.unwrap_or(0.0);
+        let text = format!(
+            "{} `{}` {}: alone it raises the ALE by {}/yr ({} of the change).",
+            c.change.kind.noun(),
+            c.change.key,
+            if c.change.how == How::Added { "added" } else { "changed" },
+            self.money(alone),
+            self::share(share)
+        );
+        Some(json!({
+            "ruleId": "RP-DIFF-RISK-INCREASE",
+            "level": crate::sarif::level(share),
+            "message": {"text": text},
+            "locations": [self.place(loc, None)],
+            "partialFingerprints": {"riskpathItem": format!("{:?}|{}", c.change.kind, c.change.key)},
+        }))
+    }
+}
+
+fn rule(id: &str, name: &str, short: &str, full: &str) -> Value {
+    json!({
+        "id": id,
+        "name": name,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "defaultConfiguration": {"level": "warning"},
+        "help": {"text": full},
+        "properties": {"tags": ["security", "attack-path", "risk"]}
+    })
+}
+
+/// Where item `index` of a kind is written in a model (the settings have no one place).
+fn item_loc(model: &Model, kind: Kind, index: usize) -> Option<Loc> {
+    match kind {
+        Kind::Settings => None,
+        Kind::EntryPoint => model.entry_points.get(index).map(|x| x.loc),
+        Kind::Node => model.nodes.get(index).map(|x| x.loc),
+        Kind::Edge => model.edges.get(index).map(|x| x.loc),
+        Kind::Control => model.controls.get(index).map(|x| x.loc),
+        Kind::Actor => model.actors.get(index).map(|x| x.loc),
+        Kind::LossGroup => model.loss_groups.get(index).map(|x| x.loc),
+        Kind::Initiative => model.initiatives.get(index).map(|x| x.loc),
     }
 }
 

@@ -55,7 +55,8 @@ const RULES: [Rule; 4] = [
     },
 ];
 
-fn level(share: f64) -> &'static str {
+/// A finding's level by its share of the ALE: error from 20%, warning from 5%, else note.
+pub fn level(share: f64) -> &'static str {
     if share >= 0.20 {
         "error"
     } else if share >= 0.05 {
@@ -124,7 +125,8 @@ pub fn file_location(file: &Path, model_dir: &Path, line: usize, column: usize, 
     l
 }
 
-fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) -> Value {
+/// [`file_location`] of a place in a loaded model file.
+pub fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) -> Value {
     let (line, column) = model.sources.line_col(loc);
     file_location(&model.sources.get(loc.file).path, model_dir, line, column, message)
 }
