@@ -379,3 +379,32 @@ pub fn model_store(model_path: &Path) -> Result<PathBuf, HistoryError> {
     }
     Ok(db)
 }
+
+/// The newest record of a model version: the last in chain order whose model hash is `hash`.
+pub fn newest_of<'a>(records: &'a [Record], hash: &str) -> Option<&'a Record> {
+    records.iter().rev().find(|r| r.model_hash == hash)
+}
+
+/// A control whose state differs between two runs (`None`: not in that run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub control: String,
+    pub before: Option<State>,
+    pub after: Option<State>,
+}
+
+/// The controls whose state differs from run `before` to run `after`, in `after`'s order, then
+/// those only in `before`.
+pub fn state_changes(before: &Record, after: &Record) -> Vec<StateChange> {
+    let state = |r: &Record, id: &str| r.controls.iter().find(|c| c.id == id).map(|c| c.state);
+    let mut seen = std::collections::HashSet::new();
+    after
+        .controls
+        .iter()
+        .chain(&before.controls)
+        .map(|c| c.id.as_str())
+        .filter(|id| seen.insert(*id))
+        .map(|id| StateChange { control: id.to_string(), before: state(before, id), after: state(after, id) })
+        .filter(|c| c.before != c.after)
+        .collect()
+}

@@ -4,9 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use riskpath_assure::history;
 use riskpath_decide::diff::{DiffConfig, diff};
+use riskpath_model::Model;
 use riskpath_model::{LoadOptions, Loaded};
-use riskpath_report::diff::View;
+use riskpath_report::diff::{ControlStates, StateChange, View};
 use riskpath_review::gate::{Threshold, crossed};
 use riskpath_review::source::{Limits, Side, Spec};
 
@@ -42,6 +44,10 @@ pub struct Args {
     pub attribute: usize,
     #[command(flatten)]
     pub run: RunArgs,
+    /// Verify history to compare control states in (each side's newest run of its version)
+    /// [default: HEAD/.riskpath/history.db, else BASE's, when a side is a folder that has one].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// Largest model file accepted, in bytes (on disk and in a git revision).
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     pub max_file_size: u64,
@@ -78,6 +84,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         k: args.paths,
         attribute: args.attribute,
     };
+    let controls = control_states(args.db.as_deref(), [&head_spec, &base_spec], &base.model, &head.model)?;
     let result = diff(&base.model, &head.model, config);
     let crossed = crossed(&result, &thresholds);
     let checked: Vec<String> = thresholds.iter().map(Threshold::name).collect();
@@ -92,6 +99,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         crossed: &crossed,
         head_dir: &head_place.folder,
         head_root: &head_place.root,
+        controls: controls.as_ref(),
     };
     let content = match args.format {
         DiffFormat::Text => view.text(args.out.style()),
@@ -105,6 +113,50 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let names: Vec<&str> = crossed.iter().map(|c| c.threshold.as_str()).collect();
     Err(Failure::findings(format!("--fail-on crossed: {}", names.join(", "))))
+}
+
+/// The control states of the two sides' newest verify runs, from `--db` (which must exist) or the
+/// history of a side given as a folder (head first), if it has one. The history is only read.
+fn control_states(
+    db: Option<&Path>,
+    sides: [&Spec; 2],
+    base: &Model,
+    head: &Model,
+) -> Result<Option<ControlStates>, Failure> {
+    let db = match db {
+        Some(db) if !db.is_file() => return Err(Failure::usage(format!("--db {}: no such file", db.display()))),
+        Some(db) => db.to_path_buf(),
+        None => {
+            let own = |s: &Spec| match s {
+                Spec::Dir(dir) => history::model_store(dir).ok().filter(|db| db.is_file()),
+                Spec::Git { .. } => None,
+            };
+            match sides.into_iter().find_map(own) {
+                Some(db) => db,
+                None => return Ok(None),
+            }
+        }
+    };
+    let fail = |e: history::HistoryError| Failure::usage(format!("--db {}: {e}", db.display()));
+    let stored = history::Store::open_existing(&db).and_then(|s| s.records()).map_err(fail)?;
+    let records: Vec<history::Record> = stored.into_iter().map(|s| s.record).collect();
+    let newest = |m: &Model| history::newest_of(&records, &riskpath_assure::model_hash(m));
+    let (b, h) = (newest(base), newest(head));
+    let changed = match (b, h) {
+        (Some(b), Some(h)) => history::state_changes(b, h),
+        _ => Vec::new(),
+    };
+    let run = |r: Option<&history::Record>| r.map(|r| (r.seq, r.time.clone()));
+    let name = |s: Option<riskpath_assure::State>| s.map(riskpath_assure::State::name);
+    Ok(Some(ControlStates {
+        db: db.display().to_string(),
+        base_run: run(b),
+        head_run: run(h),
+        changed: changed
+            .into_iter()
+            .map(|c| StateChange { control: c.control, base: name(c.before), head: name(c.after) })
+            .collect(),
+    }))
 }
 
 fn spec(text: &str) -> Result<Spec, Failure> {

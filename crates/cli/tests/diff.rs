@@ -284,3 +284,48 @@ fn the_ci_examples_commands_gate_two_versions_of_the_example() {
         assert!(stderr.contains("--fail-on crossed: ale-increase=5%, new-path"), "{stderr}");
     }
 }
+
+#[test]
+fn control_states_are_compared_between_each_sides_newest_verify_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, head) = (tmp.path().join("base"), tmp.path().join("head"));
+    copy_dir(Path::new(ACME), &base);
+    changed_copy(&head);
+    // The head also lost the evidence of one control's check.
+    std::fs::remove_file(head.join("evidence/okta/org-security.json")).unwrap();
+    let db = tmp.path().join("history.db");
+    let db = db.to_str().unwrap();
+    let here = Path::new(".");
+    let (b, h) = (base.to_str().unwrap(), head.to_str().unwrap());
+    // Without a run of either version the history says so and nothing is compared.
+    let verify = |dir: &str| {
+        let out = riskpath(here, &["verify", dir, "--db", db, "--trials", "2000"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    verify(b);
+    let one = json(here, &["diff", b, h, "--db", db]);
+    assert_eq!(one["control_states"]["base_run"][0].as_i64(), Some(1));
+    assert!(one["control_states"]["head_run"].is_null());
+    assert_eq!(one["control_states"]["changed"].as_array().map(Vec::len), Some(0));
+    verify(h);
+    verify(b); // the base verified again: its newest run is #3
+    let d = json(here, &["diff", b, h, "--db", db]);
+    let states = &d["control_states"];
+    assert_eq!((states["base_run"][0].as_i64(), states["head_run"][0].as_i64()), (Some(3), Some(2)));
+    let changed = states["changed"].as_array().unwrap();
+    let okta = changed.iter().find(|c| c["control"] == "okta-threatinsight").unwrap_or_else(|| panic!("{changed:?}"));
+    assert_eq!(okta["head"], "error");
+    assert_ne!(okta["base"], "error");
+    // security-awareness is planned in the head: not checked there.
+    let awareness = changed.iter().find(|c| c["control"] == "security-awareness").unwrap();
+    assert_eq!(awareness["head"], "planned");
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    // The same verdict in Markdown; and a --db that does not exist is bad input.
+    let md = riskpath(here, &[&["diff", b, h, "--db", db, "--format", "md"][..], &RUN].concat());
+    assert!(String::from_utf8_lossy(&md.stdout).contains("#### Control states (newest verify runs)"));
+    let missing = riskpath(here, &["diff", b, h, "--db", "/no/such/history.db"]);
+    assert_eq!(missing.status.code(), Some(2));
+    // No history anywhere: the JSON has no control_states at all.
+    let none = json(here, &["diff", ACME, ACME]);
+    assert!(none.get("control_states").is_none());
+}

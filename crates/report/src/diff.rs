@@ -24,6 +24,26 @@ pub struct View<'a> {
     /// what the model directory is called in the log (`originalUriBaseIds`).
     pub head_dir: &'a Path,
     pub head_root: &'a Path,
+    /// Control states of the two sides' newest verify runs, when a history was read.
+    pub controls: Option<&'a ControlStates>,
+}
+
+/// What the verify history says about the two sides: the newest run of each version (sequence
+/// number and time; `None`: no run of that version) and the controls whose state differs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ControlStates {
+    pub db: String,
+    pub base_run: Option<(i64, String)>,
+    pub head_run: Option<(i64, String)>,
+    pub changed: Vec<StateChange>,
+}
+
+/// A control's state in each run (`None`: not in that run).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StateChange {
+    pub control: String,
+    pub base: Option<&'static str>,
+    pub head: Option<&'static str>,
 }
 
 /// Rows shown per table before "and N more".
@@ -341,6 +361,36 @@ impl View<'_> {
         ]
     }
 
+    fn control_states(&self, c: &ControlStates) -> Section {
+        let name = |id: &str| {
+            let find = |m: &Model| m.controls.iter().find(|x| x.id == id).and_then(|x| x.name.clone());
+            crate::style::clip(&find(self.head).or_else(|| find(self.base)).unwrap_or_else(|| id.to_string()), NAME)
+        };
+        let state = |s: Option<&str>| s.unwrap_or("—").to_string();
+        let rows = c
+            .changed
+            .iter()
+            .take(ROWS)
+            .map(|x| vec![vec![text(name(&x.control))], vec![text(state(x.base))], vec![text(state(x.head))]])
+            .collect();
+        let run = |r: &Option<(i64, String)>| match r {
+            Some((seq, time)) => format!("run #{seq} ({time})"),
+            None => "no verify run of this version".to_string(),
+        };
+        let mut notes =
+            vec![vec![text(format!("Base: {}; head: {} (history {}).", run(&c.base_run), run(&c.head_run), c.db))]];
+        if c.base_run.is_some() && c.head_run.is_some() && c.changed.is_empty() {
+            notes.push(vec![text("Every control is in the same state.")]);
+        }
+        Section {
+            title: "Control states (newest verify runs)".into(),
+            header: vec!["control", "base", "head"],
+            more: c.changed.len().saturating_sub(ROWS),
+            rows,
+            notes,
+        }
+    }
+
     fn sections(&self) -> Vec<Section> {
         let mut out = vec![self.figures()];
         let scenarios = self.scenarios();
@@ -353,6 +403,7 @@ impl View<'_> {
         if !self.diff.changes.is_empty() {
             out.push(self.changes());
         }
+        out.extend(self.controls.map(|c| self.control_states(c)));
         out
     }
 
@@ -371,11 +422,10 @@ impl View<'_> {
         }
         for s in self.sections() {
             out += &format!("#### {}\n\n", escape::markdown(&s.title));
-            out += &format!(
-                "| {} |\n|{}|\n",
-                s.header.join(" | "),
-                s.header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
-            );
+            if !s.rows.is_empty() {
+                let rule = s.header.iter().map(|_| "---").collect::<Vec<_>>().join("|");
+                out += &format!("| {} |\n|{rule}|\n", s.header.join(" | "));
+            }
             for row in &s.rows {
                 out += &format!("| {} |\n", row.iter().map(cell).collect::<Vec<_>>().join(" | "));
             }
@@ -402,7 +452,9 @@ impl View<'_> {
         for s in self.sections() {
             out += &format!("\n{}\n", style.bold(&s.title));
             let rows: Vec<Vec<String>> = s.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-            out += &columns(&s.header, &rows);
+            if !rows.is_empty() {
+                out += &columns(&s.header, &rows);
+            }
             if s.more > 0 {
                 out += &format!("  … and {} more (--format json lists all)\n", s.more);
             }
@@ -415,7 +467,7 @@ impl View<'_> {
 
     /// The JSON document: the diff itself, the summary line, the sides and the gate.
     pub fn json(&self) -> serde_json::Value {
-        json!({
+        let mut doc = json!({
             "schema": "riskpath-diff",
             "version": 1,
             "summary": self.summary(),
@@ -424,7 +476,14 @@ impl View<'_> {
             "head_label": self.head_label,
             "gate": {"checked": self.checked, "crossed": self.crossed},
             "diff": self.diff,
-        })
+            "control_states": self.controls,
+        });
+        if self.controls.is_none()
+            && let Some(map) = doc.as_object_mut()
+        {
+            map.remove("control_states");
+        }
+        doc
     }
 }
 
