@@ -3,6 +3,7 @@
 
 use riskpath_decide::chokepoints::{CutScope, analyse};
 use riskpath_decide::saturation;
+use riskpath_report::style::count;
 use riskpath_report::{decisions, vulns};
 
 use crate::analyze::SimArgs;
@@ -13,6 +14,7 @@ use crate::{Format, ModelArgs};
 pub struct Args {
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -80,7 +82,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 decisions::cut_section(&cut, currency, &labels, &style),
                 decisions::chokepoints_section(&points, currency, &style),
                 vulns.as_ref().map(|v| vulns::section(v, currency, args.top, &style)).unwrap_or_default(),
-                style.dim(&format!("\nseed {}, {} trials per actor\n", eval.seed, eval.trials))
+                style.dim(&format!("\nseed {}, {} per actor\n", eval.seed, count(eval.trials as usize, "trial")))
             ))
         }
     };

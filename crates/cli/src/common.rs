@@ -65,7 +65,10 @@ pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
         }
         Err(problems) => {
             print_problems(&problems, false, color);
-            Err(Failure::usage(format!("{} error(s) in the model; nothing was written", problems.error_count())))
+            Err(Failure::usage(format!(
+                "{} in the model; nothing was written",
+                riskpath_report::style::count(problems.error_count(), "error")
+            )))
         }
     }
 }

@@ -21,6 +21,7 @@ pub enum What {
         from: String,
         /// Target node id.
         to: String,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

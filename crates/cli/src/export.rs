@@ -16,16 +16,17 @@ use crate::report::{model_dir, model_name};
 pub enum What {
     /// An ATT&CK Navigator layer (format 4.5): techniques scored by their risk contribution (the
     /// ALE drop if their attack steps were neutralised), comments naming the paths that use them.
-    Navigator(Args),
+    Navigator(NavigatorArgs),
     /// SARIF 2.1.0: endemic classes and choke points as findings at their place in the model files.
-    Sarif(Args),
+    Sarif(SarifArgs),
     /// The attack graph in Graphviz DOT: entry points and crown jewels highlighted, edges labelled
     /// with kind, technique and probability.
     Dot(DotArgs),
 }
 
+/// Each export takes only its own options (a Navigator layer has no choke points, SARIF no paths).
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub struct NavigatorArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -33,7 +34,17 @@ pub struct Args {
     /// Most likely paths per actor and target named in technique comments.
     #[arg(short = 'k', long, default_value_t = 3)]
     pub paths: usize,
-    /// Choke points confirmed by re-simulation (SARIF).
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SarifArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub out: OutputFile,
+    /// Choke points confirmed by re-simulation and reported as findings.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
     #[command(flatten)]
@@ -61,7 +72,7 @@ pub fn run(what: What) -> Result<(), Failure> {
     }
 }
 
-fn navigator_layer(args: Args) -> Result<(), Failure> {
+fn navigator_layer(args: NavigatorArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let (risk, eval) = args.sim.assess(model)?;
@@ -75,7 +86,7 @@ fn navigator_layer(args: Args) -> Result<(), Failure> {
     args.out.write(&to_json(&layer)?)
 }
 
-fn sarif_log(args: Args) -> Result<(), Failure> {
+fn sarif_log(args: SarifArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let (risk, eval) = args.sim.assess(model)?;

@@ -1,6 +1,7 @@
 //! `riskpath gaps`: for the techniques that carry the most risk, the ATT&CK mitigations that address
 //! them, which deployed controls implement and which are missing — as text, JSON or a Navigator layer.
 
+use riskpath_report::style::count;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -21,7 +22,9 @@ use crate::common::{Failure, OutputFile, load_model, to_json};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapsFormat {
+    /// For a person: aligned text at 100 columns, colour only on a terminal.
     Text,
+    /// For a machine: one JSON document with a `schema_version`.
     Json,
     /// An ATT&CK Navigator layer (format 4.5): techniques scored by risk, missing mitigations as comments.
     Navigator,
@@ -31,6 +34,7 @@ pub enum GapsFormat {
 pub struct Args {
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = GapsFormat::Text)]
     pub format: GapsFormat,
     #[command(flatten)]
@@ -290,7 +294,11 @@ fn render(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
         "{}",
         style.bold(&format!("Mitigation gaps · techniques by the ALE they carry (of {}/yr)", money(doc.ale, cur)))
     );
-    let _ = writeln!(out, "{}", style.dim(&format!("{source}; seed {}, {} trials per what-if", doc.seed, doc.trials)));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!("{source}; seed {}, {} per what-if", doc.seed, count(doc.trials as usize, "trial")))
+    );
     let platforms = match doc.platforms.source {
         PlatformSource::Settings => format!("platforms {} (settings.platforms)", doc.platforms.names.join(", ")),
         PlatformSource::NodeKinds => format!(

@@ -1,6 +1,7 @@
 //! `riskpath history`: the recorded `verify` runs and the ALE trend; `riskpath history verify`
 //! recomputes the hash chain and names any record that was altered, inserted or deleted.
 
+use riskpath_report::style::count;
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -87,19 +88,19 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
             Some(None) => {
                 return Err(Failure::findings(format!(
                     "the history in {path} does not contain the anchored record {}: it was rewritten, or cut back \
-                     before that record ({} record(s), head {head})",
+                     before that record ({}, head {head})",
                     args.anchor.as_deref().unwrap_or_default().trim(),
-                    report.records()
+                    count(report.records(), "record")
                 )));
             }
             Some(Some(seq)) => {
                 println!(
-                    "ok: {} record(s) in {path}, hash chain intact through the anchored record #{seq}; head {head}",
-                    report.records()
+                    "ok: {} in {path}, hash chain intact through the anchored record #{seq}; head {head}",
+                    count(report.records(), "record")
                 );
             }
             None => {
-                println!("ok: {} record(s) in {path}, hash chain intact; head {head}", report.records());
+                println!("ok: {} in {path}, hash chain intact; head {head}", count(report.records(), "record"));
                 println!("(keep the head hash elsewhere, e.g. in CI logs, and pass it as --anchor next time)");
             }
         }
@@ -110,8 +111,8 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     }
     let first = report.problems[0].seq;
     Err(Failure::findings(format!(
-        "the history in {path} was tampered with: {} problem(s), first at record #{first}",
-        report.problems.len()
+        "the history in {path} was tampered with: {}, first at record #{first}",
+        count(report.problems.len(), "problem")
     )))
 }
 
@@ -155,7 +156,7 @@ fn list(args: &Args) -> Result<(), Failure> {
 
 fn text(db: &str, all: &[Stored], shown: &[Stored], style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {db}  {}", style.bold("History"), style.dim(&format!("({} run(s))", all.len())));
+    let _ = writeln!(out, "{} {db}  {}", style.bold("History"), style.dim(&format!("({})", count(all.len(), "run"))));
     if shown.is_empty() {
         let _ = writeln!(out, "no runs recorded yet");
         return out;

@@ -2,6 +2,7 @@
 //! (replaced whole), checked by the loader before anything is written: BloodHound collections
 //! (`import_bloodhound.rs`), Trivy, Grype and AWS IAM (`import_aws.rs`).
 
+use riskpath_report::style::count;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -131,8 +132,8 @@ fn check(args: &ModelArgs, dir: &Path, generated: &riskpath_import::output::Gene
         Err(problems) => {
             print_problems(&problems, false, stderr_color());
             Err(Failure::usage(format!(
-                "the imported edges do not load with the model ({} error(s)); nothing was written",
-                problems.error_count()
+                "the imported edges do not load with the model ({}); nothing was written",
+                count(problems.error_count(), "error")
             )))
         }
     }
@@ -151,11 +152,11 @@ fn text(scanner: Scanner, s: &scan::build::Summary, out: &Path) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "{}: {} report(s), {} findings, {} distinct vulnerabilities ({} in KEV {})",
+        "{}: {}, {}, {} ({} in KEV {})",
         scanner.name(),
-        s.artifacts.len(),
-        s.findings,
-        s.vulnerabilities,
+        count(s.artifacts.len(), "report"),
+        count(s.findings, "finding"),
+        count(s.vulnerabilities, "distinct vulnerability"),
         s.kev,
         s.kev_version
     );
@@ -170,7 +171,13 @@ fn text(scanner: Scanner, s: &scan::build::Summary, out: &Path) -> String {
     if let Some(date) = &s.epss_date {
         let _ = writeln!(t, "EPSS scores of {date}");
     }
-    let _ = writeln!(t, "{} exploit edge(s), {} new node(s) written to {}", s.edges, s.new_nodes.len(), out.display());
+    let _ = writeln!(
+        t,
+        "{}, {} written to {}",
+        count(s.edges, "exploit edge"),
+        count(s.new_nodes.len(), "new node"),
+        out.display()
+    );
     for node in &s.unreachable {
         let _ = writeln!(
             t,

@@ -1,6 +1,7 @@
 //! `riskpath import aws-iam`: AWS authorization-details dumps into the model's `aws/` folder
 //! (riskpath_import::aws does the work; this reads the arguments and prints the summary).
 
+use riskpath_report::style::count;
 use std::path::PathBuf;
 
 use riskpath_import::aws;
@@ -54,21 +55,28 @@ pub fn run(args: AwsIamArgs) -> Result<(), Failure> {
     }
     let r = &imported.report;
     println!(
-        "imported AWS account(s) {}: {} principals, {} nodes, {} edges ({} rules) into {}",
+        "imported AWS {} {}: {}, {}, {} ({}) into {}",
+        if r.accounts.len() == 1 { "account" } else { "accounts" },
         terminal(&r.accounts.join(", ")),
-        r.principals,
-        r.nodes,
-        r.edges,
-        r.rules,
+        count(r.principals, "principal"),
+        count(r.nodes, "node"),
+        count(r.edges, "edge"),
+        count(r.rules, "rule"),
         folder.display()
     );
     println!(
-        "{} principal(s) reach administrator; how, and the grant behind each edge: {}",
-        r.admins.len(),
+        "{} administrator; how, and the grant behind each edge: {}",
+        match r.admins.len() {
+            1 => "1 principal reaches".to_string(),
+            n => format!("{} reach", count(n, "principal")),
+        },
         folder.join("report.md").display()
     );
     if r.unknown_keys > 0 {
-        println!("{} condition key(s) not evaluated (their steps are kept): listed in report.md", r.unknown_keys);
+        println!(
+            "{} not evaluated (their steps are kept): listed in report.md",
+            count(r.unknown_keys, "condition key")
+        );
     }
     if r.default_admin_loss {
         println!(

@@ -1,6 +1,7 @@
 //! `riskpath import bloodhound`: a BloodHound collection (SharpHound, AzureHound, OpenGraph) as
 //! the model's `bloodhound/` folder, checked by the loader before it replaces the previous one.
 
+use riskpath_report::style::count;
 use std::path::{Path, PathBuf};
 
 use riskpath_import::bloodhound;
@@ -94,9 +95,9 @@ fn check(dir: &Path, folder: &Path, generated: &Generated) -> Result<(), Failure
         Err(problems) => {
             print_problems(&problems, true, false);
             Err(Failure::usage(format!(
-                "the imported files do not load with the model in {} ({} error(s)); nothing was written",
+                "the imported files do not load with the model in {} ({}); nothing was written",
                 dir.display(),
-                problems.error_count()
+                count(problems.error_count(), "error")
             )))
         }
     }

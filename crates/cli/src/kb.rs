@@ -38,6 +38,7 @@ pub enum KbCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -50,6 +51,7 @@ pub struct ImportArgs {
     /// Where to write the cache [default: BUNDLE's directory, <stem>.riskpath-cache.json].
     #[arg(short, long, value_name = "CACHE")]
     pub output: Option<PathBuf>,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -64,6 +66,7 @@ pub struct GroupArgs {
     /// ATT&CK bundle or cache to use instead of the model's `settings.attack`.
     #[arg(long, value_name = "BUNDLE")]
     pub attack: Option<PathBuf>,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

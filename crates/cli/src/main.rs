@@ -1,6 +1,7 @@
 //! The `riskpath` command: argument parsing and dispatch to one module per command.
 //! Exit codes: 0 success, 1 findings (validation problems, failing checks), 2 usage or model errors.
 
+mod amount;
 mod analyze;
 mod chokepoints;
 mod common;
@@ -27,6 +28,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use common::Failure;
+use riskpath_report::style::count;
 
 /// riskpath: attack paths, risk in money and the roadmap that cuts it, from your estate as code.
 ///
@@ -121,14 +123,18 @@ struct ValidateArgs {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum ProblemFormat {
+    /// Each problem with its source snippet, underlined, and a hint when there is one.
     Pretty,
+    /// One line per problem: `file:line:col: error: message`, for editors and CI.
     Short,
 }
 
 /// Output formats shared by the analysis commands.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// For a person: aligned text at 100 columns, colour only on a terminal.
     Text,
+    /// For a machine: one JSON document with a `schema_version`.
     Json,
 }
 
@@ -141,21 +147,21 @@ fn validate(args: ValidateArgs) -> Result<(), Failure> {
             let mut warnings = loaded.warnings.clone();
             warnings.list.extend(riskpath_model::notes(m));
             common::print_problems(&warnings, args.format == ProblemFormat::Short, color);
-            println!(
-                "ok: {} nodes, {} entry points, {} edges, {} controls, {} actors, {} initiatives in {} files",
-                m.nodes.len(),
-                m.entry_points.len(),
-                m.edges.len(),
-                m.controls.len(),
-                m.actors.len(),
-                m.initiatives.len(),
-                m.sources.files().len()
-            );
+            let counts = [
+                (m.nodes.len(), "node"),
+                (m.entry_points.len(), "entry point"),
+                (m.edges.len(), "edge"),
+                (m.controls.len(), "control"),
+                (m.actors.len(), "actor"),
+                (m.initiatives.len(), "initiative"),
+            ]
+            .map(|(n, noun)| count(n, noun));
+            println!("ok: {} in {}", counts.join(", "), count(m.sources.files().len(), "file"));
             Ok(())
         }
         Err(problems) => {
             common::print_problems(&problems, args.format == ProblemFormat::Short, color);
-            Err(Failure::findings(format!("{} error(s) in the model", problems.error_count())))
+            Err(Failure::findings(format!("{} in the model", count(problems.error_count(), "error"))))
         }
     }
 }
@@ -191,5 +197,66 @@ fn main() -> ExitCode {
             }
             ExitCode::from(failure.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::Cli;
+
+    /// Every command and subcommand, with its path (`export dot`).
+    fn commands(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.clone(), cmd.clone()));
+        for sub in cmd.get_subcommands() {
+            commands(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_format_option_says_what_it_is_and_what_each_value_gives() {
+        let mut all = Vec::new();
+        commands(&Cli::command(), "riskpath".into(), &mut all);
+        let mut formats = 0;
+        for (path, cmd) in &all {
+            for arg in cmd.get_arguments().filter(|a| a.get_id() == "format") {
+                formats += 1;
+                assert!(arg.get_help().is_some(), "{path} --format has no help");
+                let values = arg.get_possible_values();
+                assert!(values.len() >= 2, "{path} --format lists no values");
+                for v in values {
+                    assert!(v.get_help().is_some(), "{path} --format {} has no help", v.get_name());
+                }
+            }
+        }
+        assert!(formats >= 14, "found only {formats} --format options");
+    }
+
+    #[test]
+    fn each_export_takes_only_its_own_options() {
+        let parses = |args: &[&str]| Cli::try_parse_from(["riskpath", "export"].iter().chain(args)).is_ok();
+        assert!(parses(&["navigator", "m", "-k", "2"]));
+        assert!(parses(&["sarif", "m", "--top", "2"]));
+        assert!(!parses(&["navigator", "m", "--top", "2"]), "--top is SARIF's");
+        assert!(!parses(&["sarif", "m", "-k", "2"]), "-k is the Navigator layer's");
+        assert!(!parses(&["dot", "m", "--top", "2"]));
+        assert!(!parses(&["dot", "m", "--trials", "2"]), "dot does not simulate");
+    }
+
+    #[test]
+    fn budgets_are_parsed_by_the_amount_parser() {
+        let budget = |text: &str| match Cli::try_parse_from(["riskpath", "plan", "m", "--budget", text]) {
+            Ok(Cli { command: super::Command::Plan(args) }) => Ok(args.budget),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(budget("$1,500,000"), Ok(1_500_000.0));
+        assert_eq!(budget("1.5M"), Ok(1_500_000.0));
+        assert_eq!(budget("250k"), Ok(250_000.0));
+        let err = budget("1.5Q").unwrap_err();
+        assert!(err.contains("--budget") && err.contains("unknown scale 'Q'"), "{err}");
+        let report = Cli::try_parse_from(["riskpath", "report", "m", "--budget", "2.5M"]);
+        assert!(matches!(report, Ok(Cli { command: super::Command::Report(a) }) if a.budget == Some(2_500_000.0)));
     }
 }

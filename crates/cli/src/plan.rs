@@ -4,6 +4,7 @@
 use riskpath_decide::roadmap::{DEFAULT_EXACT_NODES, PlanOptions, plan};
 use riskpath_decide::saturation;
 use riskpath_report::decisions;
+use riskpath_report::style::count;
 
 use crate::analyze::SimArgs;
 use crate::common::{Failure, OutputFile, load_model, to_json};
@@ -13,8 +14,8 @@ use crate::{Format, ModelArgs};
 pub struct Args {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Budget per year, in the model's currency.
-    #[arg(long)]
+    /// Budget per year, in the model's currency: 1500000, 1.5M, 250k or $1,500,000.
+    #[arg(long, value_name = "AMOUNT", value_parser = crate::amount::parse)]
     pub budget: f64,
     /// Planning horizon in years (`--years` is the simulated years, as in every command).
     #[arg(long, value_name = "YEARS", default_value_t = 3)]
@@ -26,6 +27,7 @@ pub struct Args {
     /// a proven bound on how far from optimal it can be (0: greedy only).
     #[arg(long, default_value_t = DEFAULT_EXACT_NODES)]
     pub exact_nodes: u64,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -35,8 +37,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    if !(args.budget.is_finite() && args.budget >= 0.0) || args.plan_years == 0 || args.plan_years > 10 {
-        return Err(Failure::usage("--budget must be ≥ 0 and --plan-years between 1 and 10"));
+    if args.plan_years == 0 || args.plan_years > 10 {
+        return Err(Failure::usage("--plan-years must be between 1 and 10"));
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
@@ -78,7 +80,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 saturation.as_ref().map_or(String::new(), |s| {
                     riskpath_report::saturation::plan_note(s, &riskpath_model::Labels::new(model), &style)
                 }) + &decisions::plan_section(&result, currency, &style)
-                    + &style.dim(&format!("\nseed {}, {} trials per actor per what-if\n", eval.seed, eval.trials)),
+                    + &style.dim(&format!(
+                        "\nseed {}, {} per actor per what-if\n",
+                        eval.seed,
+                        count(eval.trials as usize, "trial")
+                    )),
             )
         }
     };

@@ -58,9 +58,9 @@ pub struct Args {
     /// Scenarios (by ALE) whose paths are drawn.
     #[arg(long, default_value_t = 6)]
     pub path_scenarios: usize,
-    /// Roadmap budget per year, in the model's currency [default: the initiatives' one-off costs
-    /// spread over --plan-years].
-    #[arg(long)]
+    /// Roadmap budget per year, in the model's currency: 1500000, 1.5M, 250k or $1,500,000
+    /// [default: the initiatives' one-off costs spread over --plan-years].
+    #[arg(long, value_name = "AMOUNT", value_parser = crate::amount::parse)]
     pub budget: Option<f64>,
     /// Roadmap horizon in years (`--years` is the simulated years, as in `analyze`).
     #[arg(long, value_name = "YEARS", default_value_t = 3)]
@@ -132,9 +132,6 @@ pub fn model_dir(path: &Path) -> PathBuf {
 /// The roadmap, or why there is none. The yearly budget defaults to the initiatives' one-off costs
 /// spread over the horizon.
 fn plan(model: &Model, args: &Args, eval: &Evaluator) -> Result<Result<(PlanResult, bool), String>, Failure> {
-    if args.budget.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
-        return Err(Failure::usage("--budget must be a number ≥ 0"));
-    }
     if args.plan_years == 0 || args.plan_years > 10 {
         return Err(Failure::usage("--plan-years must be between 1 and 10"));
     }

@@ -17,6 +17,7 @@ use riskpath_engine::risk::RiskConfig;
 use crate::ModelArgs;
 use crate::analyze::RunArgs;
 use crate::common::{Failure, OutputFile, load_model, to_json};
+use riskpath_report::style::count;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -30,6 +31,10 @@ pub struct Args {
     /// History database [default: DIR/.riskpath/history.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Run the checks and report, but record nothing: the history (if any) is only read, for
+    /// regressions since its last run.
+    #[arg(long)]
+    pub no_record: bool,
     /// Exit 1 on any failing, stale or erroring control (`failure`), or only when a control that
     /// passed in the previous run no longer does (`regression`).
     #[arg(long, value_enum, default_value_t = FailOn::Failure)]
@@ -57,9 +62,13 @@ impl Args {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyFormat {
+    /// For a person: aligned text at 100 columns, colour only on a terminal.
     Text,
+    /// For a machine: one JSON document with a `schema_version`.
     Json,
+    /// JUnit XML (one test case per control) for CI test reports.
     Junit,
+    /// SARIF 2.1.0: failing controls as results at their place in the model, for code scanning.
     Sarif,
 }
 
@@ -79,6 +88,16 @@ fn model_base(path: &Path) -> PathBuf {
     } else {
         path.to_path_buf()
     }
+}
+
+/// The newest record of the history at `db`, read-only; none when there is no history yet.
+fn last_record(db: &Path) -> Result<Option<history::Record>, Failure> {
+    if !db.exists() {
+        return Ok(None);
+    }
+    let store = Store::open_existing(db).map_err(|e| Failure::usage(e.to_string()))?;
+    let records = store.records().map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(records.into_iter().last().map(|s| s.record))
 }
 
 /// Policies run in a worker process: this executable's hidden `policy-worker` command.
@@ -131,18 +150,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(db) => db.clone(),
         None => history::model_store(&args.model.dir).map_err(|e| Failure::usage(e.to_string()))?,
     };
-    let mut store = Store::open(&db).map_err(|e| Failure::usage(e.to_string()))?;
-    let mut previous_seq = None;
-    let stored = store
-        .append(|previous| {
-            previous_seq = previous.map(|p| p.seq);
-            let regressions = history::regressions(previous, results.iter().map(|r| (r.id.as_str(), r.state)));
-            run.record(regressions)
-        })
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let info =
-        RunInfo { db: db.display().to_string(), seq: stored.record.seq, hash: stored.hash.clone(), previous_seq };
-    let doc = run.doc(&stored.record.regressions, Some(info));
+    let states = || results.iter().map(|r| (r.id.as_str(), r.state));
+    let (doc, previous_seq) = if args.no_record {
+        let previous = last_record(&db)?;
+        let regressions = history::regressions(previous.as_ref(), states());
+        (run.doc(&regressions, None), previous.map(|p| p.seq))
+    } else {
+        let mut store = Store::open(&db).map_err(|e| Failure::usage(e.to_string()))?;
+        let mut previous_seq = None;
+        let stored = store
+            .append(|previous| {
+                previous_seq = previous.map(|p| p.seq);
+                run.record(history::regressions(previous, states()))
+            })
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let info =
+            RunInfo { db: db.display().to_string(), seq: stored.record.seq, hash: stored.hash.clone(), previous_seq };
+        (run.doc(&stored.record.regressions, Some(info)), previous_seq)
+    };
 
     let content = match args.format {
         VerifyFormat::Text => {
@@ -160,10 +185,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let money = riskpath_report::style::money(doc.risk.ale_increase, &doc.currency);
     match args.fail_on {
         FailOn::Failure if failing > 0 => Err(Failure::findings(format!(
-            "{failing} control(s) do not hold ({regressions} regression(s)); they add {money}/yr to the ALE"
+            "{} {} not hold ({}); they add {money}/yr to the ALE",
+            count(failing, "control"),
+            if failing == 1 { "does" } else { "do" },
+            count(regressions, "regression")
         ))),
         FailOn::Regression if regressions > 0 => Err(Failure::findings(format!(
-            "{regressions} control(s) regressed since run #{}",
+            "{} regressed since run #{}",
+            count(regressions, "control"),
             previous_seq.unwrap_or_default()
         ))),
         _ => Ok(()),

@@ -71,7 +71,7 @@ fn expect_error(fixture: &str, line: usize, col: usize, token: &str, message: &s
 fn error_count(stderr: &str) -> usize {
     let summary = stderr
         .lines()
-        .find_map(|l| l.strip_prefix("riskpath: ")?.split_once(" error(s)").map(|(n, _)| n.to_string()))
+        .find_map(|l| l.strip_prefix("riskpath: ")?.split_once(" error").map(|(n, _)| n.replace(',', "")))
         .unwrap_or_else(|| panic!("no error summary in:\n{stderr}"));
     summary.parse().unwrap()
 }
@@ -215,7 +215,7 @@ bad_fixture!(
     16,
     51,
     "first]",
-    "initiative dependencies form a cycle: first -> second -> first (no initiative can start before itself; remove one dependency)"
+    "initiative dependencies form a cycle: first → second → first (no initiative can start before itself; remove one dependency)"
 );
 bad_fixture!(
     crown_jewel_without_loss,

@@ -56,7 +56,7 @@ fn init_then_validate_and_analyze() {
 
     let out = ok(&["validate", s(&dir)]);
     assert!(
-        stdout(&out).starts_with("ok: 4 nodes, 2 entry points, 6 edges, 2 controls, 1 actors, 1 initiatives"),
+        stdout(&out).starts_with("ok: 4 nodes, 2 entry points, 6 edges, 2 controls, 1 actor, 1 initiative in 1 file"),
         "{}",
         stdout(&out)
     );
@@ -270,4 +270,23 @@ fn decision_trials_are_used_as_given_not_capped_by_trials() {
     let out = riskpath(&["plan", s(&dir), "--budget", "1000000", "--decision-trials", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--decision-trials must be between 1 and 1e9"), "{}", stderr(&out));
+}
+
+#[test]
+fn budgets_read_the_way_people_write_them() {
+    let (_tmp, dir) = starter();
+    let plan = |budget: &str| {
+        riskpath(&["plan", s(&dir), "--budget", budget, "--format", "json", "--trials", "500", "--years", "500"])
+    };
+    let plain = plan("1500000");
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    let doc: Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(doc["plan"]["budget_per_year"], 1_500_000.0);
+    for spelling in ["1.5M", "$1,500,000", "1500k"] {
+        assert_eq!(plan(spelling).stdout, plain.stdout, "--budget {spelling} is not 1500000");
+    }
+    let bad = plan("1.5Q");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    assert!(stderr(&bad).contains("unknown scale 'Q'"), "{}", stderr(&bad));
 }

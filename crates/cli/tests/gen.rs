@@ -26,9 +26,9 @@ fn a_generated_2000_edge_model_validates_and_analyzes() {
     ok(&generate(&dir, "2000", "3"));
 
     let out = ok(&riskpath(&["validate", dir.to_str().unwrap()]));
-    assert!(out.contains("2000 edges"), "{out}");
+    assert!(out.contains("2,000 edges"), "{out}");
     assert!(out.contains("3 entry points"), "{out}");
-    assert!(out.contains("1 actors"), "{out}");
+    assert!(out.contains("1 actor,"), "{out}");
 
     let out = ok(&riskpath(&[
         "analyze",

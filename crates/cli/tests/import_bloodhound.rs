@@ -30,7 +30,7 @@ fn the_sample_collection_imports_validates_and_its_runbook_names_the_fixes() {
     assert!(model.join("actors.yaml").is_file() && model.join("bloodhound/entry/loss_groups.json").is_file());
 
     let validated = ok(&["validate", m]);
-    assert!(validated.starts_with("ok: 1479 nodes"), "{validated}");
+    assert!(validated.starts_with("ok: 1,479 nodes"), "{validated}");
 
     // JD@PHANTOM.CORP is a Domain Admin: containment removes the membership, by name.
     let jd = "S-1-5-21-2697957641-2271029196-387917394-2113";
@@ -148,7 +148,7 @@ fn every_renderer_names_imported_objects_by_name() {
     assert!(raw_ids(&choke).is_empty(), "{:?}", raw_ids(&choke));
     let rows = |kind: &str| choke.lines().filter(|l| l.starts_with(&format!("  {kind}  "))).collect::<Vec<_>>();
     assert!(rows("node").iter().any(|l| l.contains("@PHANTOM.CORP")), "{choke}");
-    assert!(rows("edge").iter().any(|l| l.contains("@PHANTOM.CORP -> ")), "edges as `from -> to` by name: {choke}");
+    assert!(rows("edge").iter().any(|l| l.contains("@PHANTOM.CORP → ")), "edges as `from → to` by name: {choke}");
     // JSON keeps the id and puts the name beside it.
     let json: serde_json::Value =
         serde_json::from_str(&ok(&[&["chokepoints", m, "--format", "json"][..], &trials].concat())).unwrap();

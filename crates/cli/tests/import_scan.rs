@@ -44,7 +44,7 @@ fn a_trivy_report_becomes_an_edge_that_explain_shows() {
     let out = riskpath(dir.path(), &["import", "trivy", report.to_str().unwrap(), "--model", "m", "--map", "map.yaml"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary = text(&out.stdout);
-    assert!(summary.contains("1 findings, 1 distinct vulnerabilities (1 in KEV 2025.08.25)"), "{summary}");
+    assert!(summary.contains("1 finding, 1 distinct vulnerability (1 in KEV 2025.08.25)"), "{summary}");
     assert!(summary.contains("→ app [mapping file line 2]"), "{summary}");
     let edges = std::fs::read_to_string(dir.path().join("m/scans/edges.json")).unwrap();
     assert!(edges.contains("\"id\":\"vuln-internet-app\"") && edges.contains("\"id\":\"CVE-2022-22965\""), "{edges}");

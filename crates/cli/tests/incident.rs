@@ -125,7 +125,7 @@ fn markdown_is_a_numbered_runbook_and_text_fits_100_columns() {
     let out = ok(&["incident", s(&dir), "--compromised", "laptop", "--trials", "5000", "--seed", "9"]);
     let text = stdout(&out);
     assert!(text.starts_with("Incident: laptop compromised"), "{text}");
-    assert!(text.contains("5000 trials, seed 9"), "{text}");
+    assert!(text.contains("5,000 trials, seed 9"), "{text}");
     for section in ["Crown jewels", "Next hops", "Containment", "Rotate", "Hunt"] {
         assert!(text.contains(section), "missing {section}:\n{text}");
     }

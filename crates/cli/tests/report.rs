@@ -221,6 +221,8 @@ fn markdown_reports_match_their_snapshots() {
     let engineer = report(&dir, "engineer", "md");
     insta::assert_snapshot!("report_exec_md", exec);
     insta::assert_snapshot!("report_engineer_md", engineer);
+    // A step is written → on every page (docs/design.md, rule 8), never ->.
+    assert!(engineer.contains('→') && [&exec, &engineer].iter().all(|r| !r.contains("->") && !r.contains("-&gt;")));
     // Same seed, same report.
     assert_eq!(exec, report(&dir, "exec", "md"));
 }
@@ -267,6 +269,7 @@ fn engineer_html_has_every_section_and_chart() {
     let (_tmp, dir) = model(MODEL);
     let html = report(&dir, "engineer", "html");
     check_page(&html);
+    assert!(!html.replace("-->", "").contains("->") && !html.contains("-&gt;"), "steps are written →");
     for heading in [
         "Risk in money",
         "Attack paths",
@@ -294,7 +297,9 @@ fn engineer_html_has_every_section_and_chart() {
     assert!(tornado.contains("frequency of crime"));
     // Method, seed and trial count; derivations of the steps on the paths; controls not verified.
     assert!(
-        html.contains("<td>11</td><td class=\"num\">4000</td><td class=\"num\">4000</td><td class=\"num\">1024</td>")
+        html.contains(
+            "<td>11</td><td class=\"num\">4,000</td><td class=\"num\">4,000</td><td class=\"num\">1,024</td>"
+        )
     );
     assert!(html.contains("knowledge base") && html.contains("= p"));
     assert!(html.contains("Not verified: no verify run is recorded"));
@@ -422,7 +427,7 @@ fn history_gives_the_trend_and_control_states() {
     assert!(exec.contains("Failing controls add $1.20M"));
     assert!(exec.contains("The model changed since the newest verify run."));
     let engineer = report(&dir, "engineer", "html");
-    assert!(engineer.contains("id=\"chart-trend\"") && engineer.contains("hash chain of 3 record(s) intact"));
+    assert!(engineer.contains("id=\"chart-trend\"") && engineer.contains("hash chain of 3 records intact"));
     assert!(engineer.contains("States from verify run #3"));
     let waf = &engineer[engineer.find("<td><code>waf</code></td>").expect("waf row")..];
     let waf = &waf[..waf.find("</tr>").unwrap()];

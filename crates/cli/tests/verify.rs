@@ -179,7 +179,7 @@ fn each_state_is_reported_and_failures_exit_1() {
 
     let out = f.verify(&[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("3 control(s) do not hold"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("3 controls do not hold"), "{}", stderr(&out));
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn regressions_are_listed_first_with_money_and_gate_ci() {
     f.break_mfa();
     let out = f.verify(&["--fail-on", "regression"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("1 control(s) regressed since run #1"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 control regressed since run #1"), "{}", stderr(&out));
     let text = stdout(&out);
     let regressions = text.find("Regressions").expect("a regressions section");
     assert!(regressions < text.find("Controls").unwrap(), "{text}");
@@ -273,7 +273,7 @@ fn history_lists_runs_and_detects_tampering() {
     let out = f.run(&["history", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("(4 run(s))") && text.contains("#4") && text.contains("ALE trend"), "{text}");
+    assert!(text.contains("(4 runs)") && text.contains("#4") && text.contains("ALE trend"), "{text}");
     assert!(text.lines().any(|l| l.contains("#3") && l.contains("mfa") && l.contains('+')), "{text}");
 
     let out = f.run(&["history", "--format", "json", "."]);
@@ -283,7 +283,7 @@ fn history_lists_runs_and_detects_tampering() {
 
     let out = f.run(&["history", "verify", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("4 record(s)") && stdout(&out).contains("chain intact"));
+    assert!(stdout(&out).contains("4 records") && stdout(&out).contains("chain intact"));
     // The head printed now, kept elsewhere, anchors later checks.
     let head = stdout(&out).split("head ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
     assert_eq!(head.len(), 64, "{}", stdout(&out));
@@ -360,7 +360,7 @@ fn concurrent_verify_processes_share_one_history() {
     assert!(db.is_file());
     let out = f.run(&["history", "verify", "--db", "shared.db"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("4 record(s)"));
+    assert!(stdout(&out).contains("4 records"));
 }
 
 #[test]
@@ -431,4 +431,40 @@ fn the_acme_example_has_passing_failing_and_stale_controls() {
     }
     assert_eq!(doc["summary"]["error"], 0);
     assert!(control(&doc, "branch-protection")["ale_increase"].as_f64().unwrap() > 0.0);
+}
+
+/// What the history holds: the database file's bytes (hashed; a recorded run on a checkpointed
+/// store changes them) and every record as `history --format json` lists it.
+fn history_state(f: &Fixture) -> (u64, String) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::fs::read(f.db()).unwrap().hash(&mut h);
+    let listed = f.run(&["history", ".", "--format", "json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    (h.finish(), stdout(&listed))
+}
+
+#[test]
+fn no_record_runs_the_checks_and_leaves_the_history_unchanged() {
+    let f = Fixture::passing();
+    // Without a history, --no-record creates none.
+    let (code, doc) = f.verify_json(&["--no-record"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["summary"]["pass"], 2);
+    assert!(doc.get("history").is_none(), "no run was recorded: {doc}");
+    assert!(!f.path().join(".riskpath").exists(), "--no-record created the history");
+
+    assert_eq!(f.verify(&[]).status.code(), Some(0));
+    let before = history_state(&f);
+    // A regression against the recorded run is still found, reported and gates CI.
+    f.break_mfa();
+    let out = f.verify(&["--no-record", "--fail-on", "regression"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Regressions") && !stdout(&out).contains("recorded in"), "{}", stdout(&out));
+    assert!(history_state(&f) == before, "--no-record wrote to the history");
+    let out = f.run(&["history", "."]);
+    assert!(stdout(&out).contains("(1 run)"), "{}", stdout(&out));
+    // The next recorded run is #2: nothing was recorded in between.
+    let (_, doc) = f.verify_json(&[]);
+    assert_eq!(doc["history"]["seq"], 2);
 }

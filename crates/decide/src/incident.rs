@@ -982,7 +982,7 @@ pub fn assess(
             }
             let p = counts.node_hits[ce.to as usize] as f64 / trials as f64;
             let entry = rotate.entry(ce.to).or_insert_with(|| rotation(node, &labels, false, p));
-            entry.via.push(format!("{} -{}->", labels.get(&graph.ids[s as usize]), ce.kind.name));
+            entry.via.push(format!("{} -{}→", labels.get(&graph.ids[s as usize]), ce.kind.name));
         }
     }
     let mut rotate: Vec<Rotation> = rotate.into_values().collect();
@@ -1033,7 +1033,7 @@ pub fn assess(
                     let name = |n: u32| labels.get(&graph.ids[n as usize]);
                     let mut shown: Vec<String> = Vec::new();
                     for &e in &edges {
-                        let l = format!("{} -> {}", name(graph.edges[e].from), name(graph.edges[e].to));
+                        let l = format!("{} → {}", name(graph.edges[e].from), name(graph.edges[e].to));
                         if shown.len() < 5 && !shown.contains(&l) {
                             shown.push(l);
                         }

@@ -80,12 +80,12 @@ pub fn tornado(eval: &Evaluator, top: usize) -> Vec<TornadoBar> {
             simulated.push((input, e.value.value, Simulated::Detect { control: ci, entry }));
         }
     }
+    let labels = riskpath_model::Labels::new(model);
     for (ei, e) in model.edges.iter().enumerate().filter(|(ei, _)| !eval.baseline.removed[*ei]) {
         if let Some(p) = &e.p {
-            simulated.push((format!("p of {}", e.label()), p.value, Simulated::EdgeP { edge: ei }));
+            simulated.push((format!("p of {}", labels.edge(e)), p.value, Simulated::EdgeP { edge: ei }));
         }
     }
-    let labels = riskpath_model::Labels::new(model);
     for (ni, node) in model.nodes.iter().enumerate().filter(|(_, n)| in_group(model, &n.id, false)) {
         for (li, loss) in node.loss.iter().enumerate() {
             let input = format!("{} loss of {}", loss.kind, labels.get(&node.id));

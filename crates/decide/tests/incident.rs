@@ -419,8 +419,8 @@ edges:
     assert!(alice.compromised && alice.probability == 1.0 && alice.instruction.contains("password"));
     let token = x.rotate.iter().find(|r| r.id == "token").unwrap();
     assert!(!token.compromised && close(token.probability, 0.5, trials));
-    assert_eq!(token.via, ["laptop -steals_credential->"]);
-    assert_eq!(x.rotate.iter().find(|r| r.id == "deployer").unwrap().via, ["alice -assumes->"]);
+    assert_eq!(token.via, ["laptop -steals_credential→"]);
+    assert_eq!(x.rotate.iter().find(|r| r.id == "deployer").unwrap().via, ["alice -assumes→"]);
 }
 
 #[test]
@@ -476,7 +476,7 @@ controls:
     assert_eq!(det("T1021.001"), ["edr"]);
     assert_eq!(det("T1213.006"), ["siem"]);
     assert!(det("T1210").is_empty() && det("T1530").is_empty());
-    assert_eq!(h("T1021.004").edges, ["c -> b"]);
+    assert_eq!(h("T1021.004").edges, ["c → b"]);
 }
 
 #[test]

@@ -40,7 +40,7 @@ impl<'m> Labels<'m> {
     pub fn edge(&self, edge: &Edge) -> String {
         match &edge.id {
             Some(id) => id.clone(),
-            None => format!("{} -> {}", self.get(&edge.from.value), self.get(&edge.to.value)),
+            None => format!("{} → {}", self.get(&edge.from.value), self.get(&edge.to.value)),
         }
     }
 }
@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(labels.get("unknown"), "unknown");
         assert_eq!(labels.name("b"), None);
         let edge = |from: &str, to: &str| model.edges.iter().find(|e| e.from.value == from && e.to.value == to);
-        assert_eq!(labels.edge(edge("net", "a").expect("edge")), "The Internet -> Alpha");
+        assert_eq!(labels.edge(edge("net", "a").expect("edge")), "The Internet → Alpha");
         assert_eq!(labels.edge(edge("a", "b").expect("edge")), "ab");
     }
 }

@@ -562,7 +562,7 @@ fn check_initiative_cycles(model: &Model, problems: &mut Vec<Problem>) {
                             .collect();
                         problems.push(
                             Problem::error(
-                                format!("initiative dependencies form a cycle: {}", cycle.join(" -> ")),
+                                format!("initiative dependencies form a cycle: {}", cycle.join(" → ")),
                                 Some(r.loc),
                             )
                             .with_label("closes the cycle")

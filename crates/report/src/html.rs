@@ -29,6 +29,8 @@ fn environment() -> Result<Environment<'static>, HtmlError> {
     // Names end in `.html`: minijinja's default callback turns HTML auto-escaping on for them.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_formatter(format_value);
+    // `{{ n | thousands }}`: counts written as in the text outputs (1,000 trials).
+    env.add_filter("thousands", crate::style::thousands);
     for (name, source) in [("base.html", BASE), ("exec.html", EXEC), ("engineer.html", ENGINEER)] {
         env.add_template(name, source).map_err(|e| HtmlError(e.to_string()))?;
     }

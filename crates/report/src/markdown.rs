@@ -45,13 +45,13 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "# {}\n", md(&report.title));
     let _ = writeln!(
         out,
-        "As of {} · {} · currency {} · seed {}, {} trials per actor, {} simulated years\n",
+        "As of {} · {} · currency {} · seed {}, {} per actor, {}\n",
         report.as_of,
         md(&report.model_line),
         md(&report.currency),
         report.method.seed,
-        report.method.trials,
-        report.method.years
+        crate::style::count(report.method.trials as usize, "trial"),
+        crate::style::count(report.method.years as usize, "simulated year")
     );
     if report.audience == "exec" {
         exec(&mut out, report)

@@ -10,7 +10,7 @@ use riskpath_decide::chokepoints::ChokePoint;
 use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_model::{Loc, Model};
 
-use crate::style::{money, percent};
+use crate::style::{count, money, percent};
 
 /// The base id artifact URIs are relative to: the model directory.
 pub const MODEL_DIR: &str = "MODELDIR";
@@ -192,8 +192,8 @@ pub fn sarif(
         };
         let named = if c.name.is_empty() { format!("`{}`", c.key) } else { format!("`{}` ({})", c.key, c.name) };
         let text = format!(
-            "Endemic {what} {named}: {} attack step(s); neutralising them all removes {}/yr, {} of the ALE.",
-            c.edge_count,
+            "Endemic {what} {named}: {}; neutralising them all removes {}/yr, {} of the ALE.",
+            count(c.edge_count, "attack step"),
             money(c.ale_reduction, cur),
             percent(c.share)
         );

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use riskpath_decide::saturation::Saturation;
 use riskpath_model::Labels;
 
-use crate::style::{Style, clip, percent};
+use crate::style::{Style, clip, count, percent};
 
 /// The saturation note printed before decisions (choke points, classes) when some scenario is
 /// saturated.
@@ -60,11 +60,11 @@ fn summary(s: &Saturation, labels: &Labels, style: &Style) -> String {
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
         let _ = writeln!(
             out,
-            "  {} holds {} node(s) in ≥ {} of its attempts ({} first-step target(s)): {}{more}",
+            "  {} holds {} in ≥ {} of its attempts ({}): {}{more}",
             set.actor,
-            set.nodes.len(),
+            count(set.nodes.len(), "node"),
             percent(s.threshold),
-            set.footholds,
+            count(set.footholds, "first-step target"),
             names.join(", ")
         );
     }

@@ -158,6 +158,38 @@ pub fn unprotectable_text(names: &[String]) -> String {
     )
 }
 
+/// An integer with thousands separators: `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count with its noun, in the plural unless it is one, the count with thousands separators:
+/// `1 actor`, `2 actors`, `1,000 trials`, `3 policies`, `2 matches`.
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{} {}", thousands(n as u64), if n == 1 { noun.to_string() } else { plural(noun) })
+}
+
+/// The regular English plural of a noun (of its last word): `actor` → `actors`, `policy` →
+/// `policies`, `key` → `keys`, `match` → `matches`.
+pub fn plural(noun: &str) -> String {
+    let vowel_before_y = noun.strip_suffix('y').and_then(|s| s.chars().last()).is_some_and(|c| "aeiou".contains(c));
+    if noun.ends_with('y') && !vowel_before_y {
+        format!("{}ies", &noun[..noun.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"].iter().any(|end| noun.ends_with(end)) {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
+}
+
 /// Shortens `s` to `max` characters, ending with an ellipsis when cut.
 pub fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -192,6 +224,29 @@ mod tests {
         assert_eq!(percent(0.1234), "12%");
         assert_eq!(percent(0.01234), "1.2%");
         assert_eq!(percent(0.001234), "0.12%");
+    }
+
+    #[test]
+    fn counts_read_as_english_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+        for n in [0u64, 7, 12_345, 987_654_321] {
+            assert_eq!(thousands(n).replace(',', "").parse::<u64>().unwrap(), n);
+        }
+        assert_eq!(count(1, "actor"), "1 actor");
+        assert_eq!(count(2, "actor"), "2 actors");
+        assert_eq!(count(0, "edge"), "0 edges");
+        assert_eq!(count(1, "entry point"), "1 entry point");
+        assert_eq!(count(3, "entry point"), "3 entry points");
+        assert_eq!(count(2, "policy"), "2 policies");
+        assert_eq!(count(2, "key"), "2 keys");
+        assert_eq!(count(2, "match"), "2 matches");
+        assert_eq!(count(2, "process"), "2 processes");
+        assert_eq!(count(20_000, "trial"), "20,000 trials");
     }
 
     #[test]

@@ -9,24 +9,24 @@ use riskpath_engine::paths::ScenarioPaths;
 use riskpath_engine::risk::RiskResult;
 use riskpath_model::{Labels, Model};
 
-use crate::style::{Style, WIDTH, clip, money, percent, wrap_joined, wrap_text};
+use crate::style::{Style, WIDTH, clip, count, money, percent, wrap_joined, wrap_text};
 
 /// What a model holds: "N nodes, N entry points, N edges, N controls, N actors, N crown jewels".
 pub fn model_counts(model: &Model) -> String {
-    format!(
-        "{} nodes, {} entry points, {} edges, {} controls, {} actors, {} crown jewels",
-        model.nodes.len(),
-        model.entry_points.len(),
-        model.edges.len(),
-        model.controls.len(),
-        model.actors.len(),
-        model.crown_jewels().count(),
-    )
+    [
+        count(model.nodes.len(), "node"),
+        count(model.entry_points.len(), "entry point"),
+        count(model.edges.len(), "edge"),
+        count(model.controls.len(), "control"),
+        count(model.actors.len(), "actor"),
+        count(model.crown_jewels().count(), "crown jewel"),
+    ]
+    .join(", ")
 }
 
 /// One line naming the model's size.
 pub fn model_line(model: &Model, style: &Style) -> String {
-    format!("{} {} ({} files)\n", style.bold("Model:"), model_counts(model), model.sources.files().len())
+    format!("{} {} ({})\n", style.bold("Model:"), model_counts(model), count(model.sources.files().len(), "file"))
 }
 
 /// The most likely attack paths of each scenario, `per_scenario` at most.
@@ -200,8 +200,10 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
         out,
         "{}",
         style.dim(&format!(
-            "  seed {}, {} trials per actor, {} simulated years",
-            risk.config.seed, risk.config.trials, risk.config.years
+            "  seed {}, {} per actor, {}",
+            risk.config.seed,
+            count(risk.config.trials as usize, "trial"),
+            count(risk.config.years as usize, "simulated year")
         ))
     );
     let labels = Labels::new(model);

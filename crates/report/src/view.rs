@@ -20,7 +20,7 @@ use riskpath_model::kb;
 use riskpath_model::{ControlStatus, Labels, Model};
 
 use crate::decisions;
-use crate::style::{money, percent};
+use crate::style::{count, money, percent};
 
 /// Who the report is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -792,7 +792,11 @@ impl Report {
             model_name: input.model_name.to_string(),
             as_of: input.as_of.to_string(),
             currency: cur.to_string(),
-            model_line: format!("{} in {} file(s)", crate::text::model_counts(model), model.sources.files().len()),
+            model_line: format!(
+                "{} in {}",
+                crate::text::model_counts(model),
+                count(model.sources.files().len(), "file")
+            ),
             headline,
             trend,
             lec: risk.lec.iter().map(|p| (p.loss, p.probability)).collect(),
@@ -862,11 +866,12 @@ fn roadmap_view(plan: &PlanResult, budget_assumed: bool, cur: &str) -> RoadmapVi
         )
     } else {
         format!(
-            "With {} a year over {} years, {} initiative(s) ({} one-off) take the ALE from {} to {} by {end}.",
+            "With {} a year over {}, {} ({} one-off) {} the ALE from {} to {} by {end}.",
             money(plan.budget_per_year, cur),
-            plan.years,
-            plan.initiatives.len(),
+            count(plan.years, "year"),
+            count(plan.initiatives.len(), "initiative"),
             money(spend_once, cur),
+            if plan.initiatives.len() == 1 { "takes" } else { "take" },
             money(plan.baseline_ale, cur),
             money(final_ale, cur)
         )
@@ -913,7 +918,7 @@ fn trend_view(h: &History, cur: &str) -> Trend {
     };
     let mut sentence = match previous {
         Some(p) => format!(
-            "Verified ALE {} in run #{} ({}), {} since run #{}; {} run(s) recorded.",
+            "Verified ALE {} in run #{} ({}), {} since run #{}; {} recorded.",
             money(last.ale, cur),
             last.seq,
             last.time,
@@ -923,7 +928,7 @@ fn trend_view(h: &History, cur: &str) -> Trend {
                 _ => "unchanged".into(),
             },
             p.seq,
-            h.runs.len()
+            count(h.runs.len(), "run")
         ),
         None => format!(
             "Verified ALE {} in run #{} ({}), the only recorded run.",
@@ -960,7 +965,7 @@ fn trend_view(h: &History, cur: &str) -> Trend {
         direction,
         sentence,
         chain_text: if chain_ok {
-            format!("hash chain of {} record(s) intact", h.runs.len())
+            format!("hash chain of {} intact", count(h.runs.len(), "record"))
         } else {
             format!("hash chain broken: {}", h.chain_problems.join("; "))
         },
@@ -1186,13 +1191,13 @@ fn method_paragraphs(risk: &RiskResult, decision_trials: u64, respond: f64) -> V
             "P(compromise): {} bit-parallel Monte Carlo trials per actor; each trial samples every edge live with its \
              probability and the attacker holds everything reachable from its entry points (AND edges need all their \
              required nodes).",
-            risk.config.trials
+            crate::style::thousands(risk.config.trials)
         ),
         format!(
             "Annual loss: {} simulated years; per actor, attempts ~ Poisson(λ) with λ drawn from its frequency interval, each \
              crown jewel held in an attempt a loss event with a lognormal magnitude fitted to its 90% interval. ALE is the \
              mean, P90/P95/P99 the quantiles, the loss exceedance curve P(annual loss > x).",
-            risk.config.years
+            crate::style::thousands(risk.config.years)
         ),
         format!(
             "Decisions (endemic classes, sensitivity, choke points, roadmap) re-simulate each what-if with {decision_trials} \
@@ -1221,8 +1226,11 @@ fn saturation_note(s: &riskpath_decide::saturation::Saturation) -> String {
             )
         })
         .collect();
-    let held: Vec<String> =
-        s.sets.iter().map(|set| format!("{} holds {} node(s) almost always", set.actor, set.nodes.len())).collect();
+    let held: Vec<String> = s
+        .sets
+        .iter()
+        .map(|set| format!("{} holds {} almost always", set.actor, count(set.nodes.len(), "node")))
+        .collect();
     let view = if s.one_foothold_saturated {
         "Even from one foothold per entry point the attacker nearly always gets through: only a cut changes that."
     } else {

@@ -1,6 +1,7 @@
 //! Renderers of a `verify` document: terminal text (100 columns, colour only on a terminal),
 //! JUnit XML (one testcase per control) and SARIF 2.1.0 (failing controls at their place in the model).
 
+use riskpath_report::style::count;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -143,15 +144,22 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     let verdict = if failing == 0 {
         style.green("every checked control holds")
     } else {
-        style.red(&format!("{} from {failing} control(s) that do not hold", per_year(r.ale_increase, &doc.currency)))
+        style.red(&format!(
+            "{} from {} that {} not hold",
+            per_year(r.ale_increase, &doc.currency),
+            count(failing, "control"),
+            if failing == 1 { "does" } else { "do" }
+        ))
     };
     let _ = writeln!(out, "  ALE as verified  {:>9}  {verdict}", money(r.ale_verified, &doc.currency));
     let _ = writeln!(
         out,
         "{}",
         style.dim(&format!(
-            "  seed {} · {} trials · {} years; increases are common-random-number differences",
-            doc.seed, doc.trials, doc.years
+            "  seed {} · {} · {}; increases are common-random-number differences",
+            doc.seed,
+            count(doc.trials as usize, "trial"),
+            count(doc.years as usize, "year")
         ))
     );
     if let Some(h) = &doc.history {
