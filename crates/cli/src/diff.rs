@@ -55,9 +55,12 @@ pub struct Args {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffFormat {
+    /// For a person: aligned text at 100 columns, colour only on a terminal.
     Text,
+    /// GitHub Markdown for a pull-request comment: the summary line first, then the tables.
     #[value(alias = "markdown")]
     Md,
+    /// For a machine: one JSON document with a `schema_version`.
     Json,
     /// SARIF 2.1.0: new paths and changes that raise the ALE, at their places in the head's files.
     Sarif,
