@@ -1,7 +1,7 @@
 //! `riskpath export`: the analysis for other tools — an ATT&CK Navigator layer for the detection
 //! team, SARIF findings for CI and code scanning, the attack graph for Graphviz.
 
-use riskpath_decide::chokepoints;
+use riskpath_decide::chokepoints::{self, CutScope};
 use riskpath_decide::classes;
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::{Posture, compile};
@@ -57,18 +57,50 @@ pub struct DotArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub out: OutputFile,
+    /// Only the ways to this crown jewel: edges on some walk from an entry point to it.
+    #[arg(long, value_name = "NODE_ID")]
+    pub target: Option<String>,
+    /// Only this actor's ways in: edges it can use on some walk from its entry points to its targets.
+    #[arg(long, value_name = "ACTOR_ID")]
+    pub actor: Option<String>,
+    /// Only the edges of the K most likely paths (of every actor and target in scope, together).
+    #[arg(long, value_name = "K")]
+    pub top_paths: Option<usize>,
+}
+
+/// The Graphviz graph, whole or filtered to a target, an actor and the most likely paths.
+fn dot_graph(args: DotArgs) -> Result<(), Failure> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let scope = CutScope { actor: args.actor.clone(), target: args.target.clone() };
+    scope.check(model).map_err(Failure::usage)?;
+    if args.top_paths == Some(0) {
+        return Err(Failure::usage("--top-paths must be at least 1"));
+    }
+    let graph = compile(model, &Posture::as_deployed(model));
+    let shown = match args.top_paths {
+        Some(k) => {
+            let target = args.target.as_deref().and_then(|t| graph.index_of(t));
+            let scenarios: Vec<_> = all_scenarios(model, &graph, k)
+                .into_iter()
+                .filter(|s| args.actor.as_deref().is_none_or(|a| model.actors[s.actor].id == a))
+                .filter(|s| target.is_none_or(|t| s.target == t))
+                .collect();
+            Some(dot::top_paths(&graph, &scenarios, k))
+        }
+        None if args.actor.is_some() || args.target.is_some() => {
+            Some(dot::between(&graph, &scope.attackers(model, &graph)))
+        }
+        None => None,
+    };
+    args.out.write(&dot::dot(model, &graph, &shown))
 }
 
 pub fn run(what: What) -> Result<(), Failure> {
     match what {
         What::Navigator(args) => navigator_layer(args),
         What::Sarif(args) => sarif_log(args),
-        What::Dot(args) => {
-            let loaded = load_model(&args.model)?;
-            let model = &loaded.model;
-            let graph = compile(model, &Posture::as_deployed(model));
-            args.out.write(&dot::dot(model, &graph))
-        }
+        What::Dot(args) => dot_graph(args),
     }
 }
 

@@ -564,3 +564,81 @@ fn reports_are_dated_and_reproducible() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
     assert!(!out_file.exists());
 }
+
+/// internet → a → b → c (jewel), a → c directly, a dead end a → d, and b → e (a second jewel);
+/// path probabilities: a-b-c 0.9·0.5·0.5 = 0.225, a-b-e 0.9·0.5·0.4 = 0.18, a-c 0.9·0.1 = 0.09;
+/// a phisher's mail → z → e, 0.5·0.5 = 0.25.
+const FILTER_MODEL: &str = "\
+settings: {currency: USD, seed: 1}
+entry_points: [{id: internet, kind: internet}, {id: mail, kind: email}]
+nodes:
+  - {id: a, kind: host}
+  - {id: b, kind: host}
+  - {id: d, kind: host}
+  - {id: z, kind: identity}
+  - {id: c, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e5, high: 1e6}}}
+  - {id: e, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e5, high: 1e6}}}
+edges:
+  - {from: internet, to: a, kind: exploits, p: 0.9}
+  - {from: a, to: b, kind: remote_service, p: 0.5}
+  - {from: b, to: c, kind: reads, p: 0.5}
+  - {from: a, to: c, kind: reads, p: 0.1}
+  - {from: a, to: d, kind: remote_service, p: 0.9}
+  - {from: b, to: e, kind: reads, p: 0.4}
+  - {from: mail, to: z, kind: phishes, p: 0.5}
+  - {from: z, to: e, kind: reads, p: 0.5}
+actors:
+  - {id: crime, frequency: 1, entry: [internet], targets: [c, e], skill: medium}
+  - {id: phisher, frequency: 1, entry: [mail], targets: [e], skill: medium}
+";
+
+/// The `from -> to` pairs of a DOT graph's edges, sorted.
+fn dot_edges(dot: &str) -> Vec<String> {
+    let mut edges: Vec<String> = dot
+        .lines()
+        .filter_map(|l| {
+            let (from, rest) = l.trim().split_once(" -> ")?;
+            Some(format!("{}-{}", from.trim_matches('"'), rest.split_once(' ')?.0.trim_matches('"')))
+        })
+        .collect();
+    edges.sort();
+    edges
+}
+
+#[test]
+fn dot_filters_to_a_target_an_actor_and_the_most_likely_paths() {
+    let (_tmp, dir) = model(FILTER_MODEL);
+    let dot = |extra: &[&str]| {
+        let mut args = vec!["export", "dot", s(&dir)];
+        args.extend(extra);
+        ok(&args)
+    };
+    let all = dot(&[]);
+    assert_eq!(dot_edges(&all).len(), 8);
+    // The ways to c: every walk from an entry point to c, not the dead end, not the way to e.
+    let to_c = dot(&["--target", "c"]);
+    assert_eq!(dot_edges(&to_c), ["a-b", "a-c", "b-c", "internet-a"], "{to_c}");
+    assert!(!to_c.contains("\"d\" [") && !to_c.contains("\"e\" [") && !to_c.contains("\"mail\" ["), "{to_c}");
+    assert!(to_c.starts_with("// riskpath attack graph (filtered): 4 nodes, 4 edges"), "{to_c}");
+    // e is reached by both actors; the phisher only by mail.
+    assert_eq!(dot_edges(&dot(&["--target", "e"])), ["a-b", "b-e", "internet-a", "mail-z", "z-e"]);
+    assert_eq!(dot_edges(&dot(&["--actor", "phisher"])), ["mail-z", "z-e"]);
+    assert_eq!(dot_edges(&dot(&["--actor", "crime"])), ["a-b", "a-c", "b-c", "b-e", "internet-a"]);
+    // The most likely paths of all actors together: mail-z-e (0.5·0.5 = 0.25), then a-b-c (0.225),
+    // then a-b-e (0.18).
+    assert_eq!(dot_edges(&dot(&["--top-paths", "1"])), ["mail-z", "z-e"]);
+    assert_eq!(dot_edges(&dot(&["--top-paths", "2"])), ["a-b", "b-c", "internet-a", "mail-z", "z-e"]);
+    assert_eq!(dot_edges(&dot(&["--top-paths", "2", "--actor", "crime"])), ["a-b", "b-c", "b-e", "internet-a"]);
+    assert_eq!(
+        dot_edges(&dot(&["--top-paths", "1", "--target", "c", "--actor", "crime"])),
+        ["a-b", "b-c", "internet-a"]
+    );
+    // Unknown ids and a zero K are usage errors that write nothing.
+    for bad in [&["--actor", "crim"][..], &["--target", "nope"], &["--top-paths", "0"]] {
+        let mut args = vec!["export", "dot", s(&dir)];
+        args.extend(bad);
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(out.stdout.is_empty() && !out.stderr.is_empty(), "{bad:?}");
+    }
+}

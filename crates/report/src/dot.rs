@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
+use riskpath_decide::andcut::Attacker;
 use riskpath_engine::AttackGraph;
+use riskpath_engine::paths::ScenarioPaths;
 use riskpath_model::kb::Skill;
 use riskpath_model::{Labels, Model};
 
@@ -49,22 +51,91 @@ fn p_label(p: [f64; 3], skills: &[Skill]) -> String {
     }
 }
 
-/// The attack graph as a DOT digraph.
+/// The edges (indices into `graph.edges`) a filtered graph shows; `None` shows the whole graph.
+pub type Shown = Option<Vec<bool>>;
+
+/// The edges on some walk an attacker can take from its entry points to one of its targets: usable
+/// by it, leaving a node it can reach and entering a node from which a target can be reached.
+pub fn between(graph: &AttackGraph, attackers: &[Attacker]) -> Vec<bool> {
+    let mut keep = vec![false; graph.edges.len()];
+    for a in attackers {
+        let forward = reach(graph.node_count(), &a.usable, &a.sources, |e| (graph.edges[e].from, graph.edges[e].to));
+        let backward = reach(graph.node_count(), &a.usable, &a.sinks, |e| (graph.edges[e].to, graph.edges[e].from));
+        for &e in &a.usable {
+            let edge = &graph.edges[e];
+            keep[e] |= forward[edge.from as usize] && backward[edge.to as usize];
+        }
+    }
+    keep
+}
+
+/// The nodes reachable from `starts` over `edges`, each edge read as (tail, head) by `ends`.
+fn reach(nodes: usize, edges: &[usize], starts: &[u32], ends: impl Fn(usize) -> (u32, u32)) -> Vec<bool> {
+    let mut seen = vec![false; nodes];
+    for &s in starts {
+        seen[s as usize] = true;
+    }
+    // Relax until nothing changes: each pass follows every edge once (graphs here are small).
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &e in edges {
+            let (tail, head) = ends(e);
+            if seen[tail as usize] && !seen[head as usize] {
+                seen[head as usize] = true;
+                changed = true;
+            }
+        }
+    }
+    seen
+}
+
+/// The edges of the `k` most likely paths among `scenarios` (ties broken by scenario order).
+pub fn top_paths(graph: &AttackGraph, scenarios: &[ScenarioPaths], k: usize) -> Vec<bool> {
+    let mut paths: Vec<&riskpath_engine::paths::AttackPath> = scenarios.iter().flat_map(|s| &s.paths).collect();
+    paths.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    let mut keep = vec![false; graph.edges.len()];
+    for path in paths.into_iter().take(k) {
+        for &e in &path.edges {
+            keep[e] = true;
+        }
+    }
+    keep
+}
+
 /// A node's first label line: its name (clipped to 40 characters), else its id.
 fn shown(labels: &Labels, id: &str) -> String {
     labels.name(id).map_or_else(|| id.to_string(), |n| crate::charts::clip(n, 40))
 }
 
-pub fn dot(model: &Model, graph: &AttackGraph) -> String {
+/// The attack graph as a DOT digraph: all of it, or only the `shown` edges and their ends.
+pub fn dot(model: &Model, graph: &AttackGraph, shown_edges: &Shown) -> String {
     let skills = skills(model);
     let labels = Labels::new(model);
     let name = |n: u32| labels.get(&graph.ids[n as usize]);
+    let edge_shown = |e: usize| shown_edges.as_ref().is_none_or(|keep| keep[e]);
+    let mut node_shown = vec![shown_edges.is_none(); graph.node_count()];
+    for edge in (0..graph.edges.len()).filter(|&e| edge_shown(e)).map(|e| &graph.edges[e]) {
+        node_shown[edge.from as usize] = true;
+        node_shown[edge.to as usize] = true;
+    }
+    let node_shown = |id: &str| graph.index_of(id).is_some_and(|n| node_shown[n as usize]);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "// riskpath attack graph: {} nodes, {} edges. Render with: dot -Tsvg",
-        graph.node_count(),
-        graph.edges.len()
+        "// riskpath attack graph{}: {}, {}. Render with: dot -Tsvg",
+        if shown_edges.is_some() { " (filtered)" } else { "" },
+        crate::style::count(
+            model
+                .entry_points
+                .iter()
+                .map(|e| &e.id)
+                .chain(model.nodes.iter().map(|n| &n.id))
+                .filter(|id| node_shown(id))
+                .count(),
+            "node"
+        ),
+        crate::style::count((0..graph.edges.len()).filter(|&e| edge_shown(e)).count(), "edge")
     );
     let _ = writeln!(out, "digraph riskpath {{");
     let _ = writeln!(out, "  rankdir=LR;");
@@ -75,7 +146,7 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
     );
     let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#52606d\", fontcolor=\"#1f2933\"];");
     let _ = writeln!(out, "\n  // Entry points");
-    for e in &model.entry_points {
+    for e in model.entry_points.iter().filter(|e| node_shown(&e.id)) {
         let lines = vec![
             shown(&labels, &e.id),
             format!(
@@ -91,7 +162,7 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
         );
     }
     let _ = writeln!(out, "\n  // Nodes; crown jewels in red");
-    for n in &model.nodes {
+    for n in model.nodes.iter().filter(|n| node_shown(&n.id)) {
         let mut lines = vec![shown(&labels, &n.id), n.kind.clone()];
         if n.crown_jewel {
             lines[1] = format!("{} · crown jewel", n.kind);
@@ -109,7 +180,8 @@ pub fn dot(model: &Model, graph: &AttackGraph) -> String {
         out,
         "\n  // Attack steps: kind, technique, p after controls (per actor skill); dashed: AND, grey: never fires"
     );
-    let mut edges: Vec<&riskpath_engine::compile::CompiledEdge> = graph.edges.iter().collect();
+    let mut edges: Vec<&riskpath_engine::compile::CompiledEdge> =
+        graph.edges.iter().enumerate().filter(|&(e, _)| edge_shown(e)).map(|(_, e)| e).collect();
     edges.sort_by_key(|e| e.model_index);
     for e in edges {
         let me = &model.edges[e.model_index];
