@@ -21,7 +21,7 @@ pub struct Args {
     #[command(flatten)]
     pub out: OutputFile,
     /// Paths to find per actor and target (Yen's k shortest paths on −ln p).
-    #[arg(short = 'k', long, default_value_t = 5)]
+    #[arg(short = 'k', long, default_value_t = 5, value_parser = crate::common::path_count)]
     pub paths: usize,
     #[command(flatten)]
     pub sim: SimArgs,

@@ -160,3 +160,16 @@ impl Drop for Bar {
         }
     }
 }
+
+/// Most paths `-k` may ask for per actor and target: Yen's algorithm costs k shortest-path
+/// searches each, and 100,000 ran past two minutes without a word.
+pub const MAX_PATHS: usize = 100;
+
+/// Parses `-k`: a whole number from 1 to [`MAX_PATHS`].
+pub fn path_count(text: &str) -> Result<usize, String> {
+    let k: usize = text.trim().parse().map_err(|_| format!("`{text}` is not a whole number"))?;
+    if !(1..=MAX_PATHS).contains(&k) {
+        return Err(format!("{k} is outside 1..={MAX_PATHS} (paths per actor and target)"));
+    }
+    Ok(k)
+}

@@ -32,7 +32,7 @@ pub struct NavigatorArgs {
     #[command(flatten)]
     pub out: OutputFile,
     /// Most likely paths per actor and target named in technique comments.
-    #[arg(short = 'k', long, default_value_t = 3)]
+    #[arg(short = 'k', long, default_value_t = 3, value_parser = crate::common::path_count)]
     pub paths: usize,
     #[command(flatten)]
     pub sim: SimArgs,

@@ -33,6 +33,12 @@ pub struct Args {
 const MAX_EDGES: usize = 1_000_000;
 /// Edges per file, so no file nears the loader's size limit.
 const EDGES_PER_FILE: usize = 50_000;
+/// Most nodes and entry points a generated model may have.
+const MAX_NODES: usize = 1_000_000;
+const MAX_ENTRIES: usize = 10_000;
+/// Nodes per file: 7 YAML values each, well within the loader's 4,000,000 per file (a million
+/// nodes in one file were written, then refused by the loader).
+const NODES_PER_FILE: usize = 100_000;
 
 /// Node kinds, cycled over non-entry nodes, with the edge kind that leads into each.
 const KINDS: &[(&str, &str)] = &[
@@ -58,8 +64,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if nodes < 3 {
         return Err(Failure::usage("--nodes must be at least 3 (an entry point, a crown jewel and one more)"));
     }
-    if nodes > u32::MAX as usize / 2 {
-        return Err(Failure::usage("--nodes is too large"));
+    if nodes > MAX_NODES {
+        return Err(Failure::usage(format!("--nodes {nodes} is above the {MAX_NODES} a YAML model is meant for")));
+    }
+    if args.entries > MAX_ENTRIES {
+        return Err(Failure::usage(format!("--entries {} is above the limit of {MAX_ENTRIES}", args.entries)));
     }
     let entries = entry_count(nodes, args.entries);
     let list = synthetic(nodes, args.edges, args.entries, args.seed);
@@ -85,8 +94,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     for e in 0..entries {
         let _ = writeln!(model, "  - {{id: e{e}, kind: {}}}", ENTRY_KINDS[e % ENTRY_KINDS.len()].0);
     }
-    model.push_str("nodes:\n");
+    let mut node_files = vec![String::from("nodes:\n")];
     for n in entries as u32..nodes as u32 {
+        if (n as usize - entries) % NODES_PER_FILE == 0 && n as usize > entries {
+            node_files.push(String::from("nodes:\n"));
+        }
+        let model = node_files.last_mut().expect("one file at least");
         let (kind, _) = kind_of(n);
         if n == jewel {
             let _ = writeln!(
@@ -97,6 +110,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let _ = writeln!(model, "  - {{id: n{n}, kind: {kind}, zone: z{}}}", n % 10);
         }
     }
+    let mut node_files = node_files.into_iter();
+    model.push_str(&node_files.next().unwrap_or_default());
     let all_entries: Vec<String> = (0..entries as u32).map(id).collect();
     let _ = writeln!(
         model,
@@ -105,6 +120,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     );
 
     let mut files = vec![(args.output.join("model.yaml"), model)];
+    files.extend(node_files.enumerate().map(|(i, text)| (args.output.join(format!("nodes-{:03}.yaml", i + 1)), text)));
     for (i, chunk) in list.edges.chunks(EDGES_PER_FILE).enumerate() {
         let mut text = String::from("edges:\n");
         for (from, to, p, reqs) in chunk {

@@ -53,7 +53,7 @@ pub struct Args {
     #[command(flatten)]
     pub out: OutputFile,
     /// Most likely paths drawn per scenario.
-    #[arg(short = 'k', long, default_value_t = 3)]
+    #[arg(short = 'k', long, default_value_t = 3, value_parser = crate::common::path_count)]
     pub paths: usize,
     /// Scenarios (by ALE) whose paths are drawn.
     #[arg(long, default_value_t = 6)]

@@ -636,3 +636,35 @@ fn a_missing_model_directory_is_a_plain_error_not_a_model_error_count() {
         assert!(stdout(&out).is_empty(), "{command}");
     }
 }
+
+/// Issue 25 item 9: `-k` is bounded (Yen's algorithm runs k searches per actor and target, and
+/// 100,000 ran for minutes without a word); `gen` refuses sizes the loader would refuse after.
+#[test]
+fn unbounded_work_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = "entry_points: [{id: i, kind: internet}]\nnodes: [{id: j, kind: datastore, crown_jewel: true, loss: {confidentiality: 1}}]\nedges: [{from: i, to: j, kind: exploits}]\nactors: [{id: a, frequency: 1, entry: [i]}]\n";
+    std::fs::write(tmp.path().join("m.yaml"), model).unwrap();
+    for command in ["analyze", "report"] {
+        let out = riskpath_in(tmp.path(), &[command, "m.yaml", "-k", "100000"]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(stderr(&out).contains("100000 is outside 1..=100"), "{command}: {}", stderr(&out));
+    }
+    let out = riskpath_in(tmp.path(), &["gen", "--nodes", "2000000", "--edges", "10", "-o", "big"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--nodes 2000000 is above"), "{}", stderr(&out));
+    assert!(!tmp.path().join("big").exists());
+}
+
+/// Issue 25 item 10: a number out of range is shown as `1e300`, not as 301 digits.
+#[test]
+fn huge_numbers_in_errors_are_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = "entry_points: [{id: i, kind: internet}]\nnodes: [{id: j, kind: datastore, crown_jewel: true, loss: {confidentiality: 1}}]\nedges: [{from: i, to: j, kind: exploits}]\nactors: [{id: a, frequency: 1e300, entry: [i]}]\n";
+    std::fs::write(tmp.path().join("m.yaml"), model).unwrap();
+    let out = riskpath_in(tmp.path(), &["validate", "m.yaml", "--format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(err.contains("1e300 attempts per year is beyond the supported 1e6"), "{err}");
+    assert!(!err.contains("0000000000"), "{err}");
+}

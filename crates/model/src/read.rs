@@ -20,19 +20,27 @@ pub enum Range {
     Count,
 }
 
+/// A number as an error message shows it: plain when short, else in scientific notation (`1e300`,
+/// not 301 digits).
+fn shown(v: f64) -> String {
+    let magnitude = v.abs();
+    if magnitude != 0.0 && !(1e-6..1e15).contains(&magnitude) { format!("{v:e}") } else { format!("{v}") }
+}
+
 impl Range {
     fn check(self, v: f64) -> Result<(), String> {
+        let shown = shown(v);
         if !v.is_finite() {
-            return Err(format!("{v} is not a finite number"));
+            return Err(format!("{shown} is not a finite number"));
         }
         match self {
             Range::Probability if !(0.0..=1.0).contains(&v) => {
-                Err(format!("{v} is outside [0, 1]; probabilities and efficacies are fractions"))
+                Err(format!("{shown} is outside [0, 1]; probabilities and efficacies are fractions"))
             }
-            Range::Money | Range::Frequency | Range::Count if v < 0.0 => Err(format!("{v} is negative")),
-            Range::Money if v > 1e15 => Err(format!("{v} is beyond any plausible amount of money (max 1e15)")),
-            Range::Frequency if v > 1e6 => Err(format!("{v} attempts per year is beyond the supported 1e6")),
-            Range::Count if v > 1e9 => Err(format!("{v} is beyond the supported 1e9")),
+            Range::Money | Range::Frequency | Range::Count if v < 0.0 => Err(format!("{shown} is negative")),
+            Range::Money if v > 1e15 => Err(format!("{shown} is beyond any plausible amount of money (max 1e15)")),
+            Range::Frequency if v > 1e6 => Err(format!("{shown} attempts per year is beyond the supported 1e6")),
+            Range::Count if v > 1e9 => Err(format!("{shown} is beyond the supported 1e9")),
             _ => Ok(()),
         }
     }

@@ -135,6 +135,7 @@ fn describe_error(err: &serde_saphyr::Error) -> String {
         return match what {
             "Documents" => "a model file holds one YAML document (remove the extra `---`)".into(),
             "Depth" => "nesting is deeper than the limit".into(),
+            "Nodes" => "the file holds more YAML values than the per-file limit (split it into several files)".into(),
             "Aliases" | "Anchors" | "RecordedAnchorEvents" | "RecordedAnchorBytes" | "AliasAnchorRatio" => {
                 "too many YAML aliases or anchors (alias expansion limit)".into()
             }
