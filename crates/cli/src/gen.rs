@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let mut node_files = vec![String::from("nodes:\n")];
     for n in entries as u32..nodes as u32 {
-        if (n as usize - entries) % NODES_PER_FILE == 0 && n as usize > entries {
+        if (n as usize - entries).is_multiple_of(NODES_PER_FILE) && n as usize > entries {
             node_files.push(String::from("nodes:\n"));
         }
         let model = node_files.last_mut().expect("one file at least");

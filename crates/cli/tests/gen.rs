@@ -68,3 +68,27 @@ fn the_same_seed_gives_the_same_model_and_existing_files_are_kept() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not overwriting"));
     assert_eq!(std::fs::read_to_string(a.join("model.yaml")).unwrap(), before);
 }
+
+/// More than 100,000 nodes are split over files the loader accepts, and the model loads whole
+/// (100,100 nodes: 3 entry points and 100,097 others).
+#[test]
+fn large_node_counts_are_split_over_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_riskpath"))
+        .args(["gen", "--nodes", "100100", "--edges", "200000", "--seed", "3", "-o", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("nodes-001.yaml").is_file());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_riskpath"))
+        .args(["validate", dir.to_str().unwrap(), "--format", "short"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("100097 nodes, 3 entry points"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
