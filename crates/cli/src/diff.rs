@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, value_name = "LIST")]
     pub fail_on: Option<String>,
     /// Paths compared per actor and target (the k most likely).
-    #[arg(short = 'k', long, default_value_t = 5)]
+    #[arg(short = 'k', long, default_value_t = 5, value_parser = crate::common::path_count)]
     pub paths: usize,
     /// Most changes re-simulated one at a time for their share of ΔALE.
     #[arg(long, default_value_t = 200)]
