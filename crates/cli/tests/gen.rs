@@ -87,7 +87,7 @@ fn large_node_counts_are_split_over_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("100097 nodes, 3 entry points"),
+        String::from_utf8_lossy(&out.stdout).contains("100,097 nodes, 3 entry points"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
