@@ -1,5 +1,5 @@
 //! `riskpath explain`: how a number was derived, step by step, so an expert can check it.
-//! Today: one edge's probability (base, each control's factor, result).
+//! Today: one edge's probability (base, each control's factor, result); JSON: `{schema_version, edges}`.
 
 use clap::Subcommand;
 
@@ -46,7 +46,7 @@ pub fn run(what: What) -> Result<(), Failure> {
     }
     let explanations: Vec<_> = matching.iter().map(|&i| explain_edge(model, &graph, i)).collect();
     let content = match format {
-        Format::Json => to_json(&explanations)?,
+        Format::Json => to_json(&serde_json::json!({"schema_version": 1, "edges": explanations}))?,
         Format::Text => {
             let style = Style::detect();
             let labels = riskpath_model::Labels::new(model);

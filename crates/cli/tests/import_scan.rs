@@ -59,7 +59,7 @@ fn a_trivy_report_becomes_an_edge_that_explain_shows() {
     assert!(shown.contains("org.springframework:spring-beans 5.3.15 · fixed in 5.3.18"), "{shown}");
     let out = riskpath(dir.path(), &["explain", "edge", "m", "internet", "app", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let v = &json[0]["vulnerabilities"][0];
+    let v = &json["edges"][0]["vulnerabilities"][0];
     assert_eq!(
         (v["id"].as_str(), v["kev"].as_bool(), v["derivation"]["basis"].as_str()),
         (Some("CVE-2022-22965"), Some(true), Some("kev"))

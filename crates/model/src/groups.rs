@@ -41,7 +41,7 @@ impl Reader {
     /// An entry point's `campaign: {targets, reach}`.
     pub(crate) fn campaign(&mut self, node: &YNode) -> Option<Campaign> {
         let what = "a campaign";
-        let f = self.fields(node, what, &["targets", "reach"])?;
+        let f = self.fields(node, what, crate::keys::CAMPAIGN)?;
         let targets: Vec<Spanned<Selector>> = self
             .strings(&f, "targets", what)
             .into_iter()
@@ -111,7 +111,7 @@ impl Reader {
     /// One item of the top-level `loss_groups`.
     pub(crate) fn loss_group(&mut self, node: &YNode) -> Option<LossGroup> {
         let what = "a loss group";
-        let f = self.fields(node, what, &["id", "name", "members", "loss"])?;
+        let f = self.fields(node, what, crate::keys::LOSS_GROUP)?;
         let id = self.required_string(&f, "id", what);
         let members = self.strings(&f, "members", what);
         if members.is_empty() {

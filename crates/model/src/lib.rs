@@ -11,6 +11,7 @@ pub mod files;
 mod fixcost;
 mod groups;
 pub mod kb;
+pub mod keys;
 mod labels;
 mod load;
 mod platforms;

@@ -2,6 +2,7 @@
 //! Problems are collected, never thrown, so one run reports every mistake in every file.
 
 use crate::kb::Skill;
+use crate::keys;
 use crate::source::{Loc, Problem};
 use crate::suggest::did_you_mean;
 use crate::types::*;
@@ -190,7 +191,7 @@ impl Reader {
                 return Some(Spanned { value: Estimate::Point(v), loc: node.loc });
             }
             Value::Map(_) => {
-                let f = self.fields(node, what, &["low", "high"])?;
+                let f = self.fields(node, what, keys::INTERVAL)?;
                 let low = self.required(&f, "low", what);
                 let high = self.required(&f, "high", what);
                 (low?, high?)
@@ -239,7 +240,7 @@ impl Reader {
         if let Value::Int(_) | Value::Float(_) = node.value {
             return Cost { once: self.number(node, what, Range::Money).unwrap_or(0.0), yearly: 0.0 };
         }
-        let Some(f) = self.fields(node, what, &["once", "yearly"]) else { return Cost::default() };
+        let Some(f) = self.fields(node, what, keys::COST) else { return Cost::default() };
         let mut amount = |key: &str| {
             f.get(key).and_then(|n| self.number(n, &format!("`{key}` of {what}"), Range::Money)).unwrap_or(0.0)
         };
@@ -342,20 +343,17 @@ pub enum SettingValue {
     List(Vec<String>),
 }
 
-const TOP_KEYS: &[&str] =
-    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives", "import", "loss_groups"];
-
 impl Reader {
     pub fn file(&mut self, root: &YNode) -> FileContents {
         let mut out = FileContents::default();
         if let Value::Null = root.value {
             return out;
         }
-        let Some(top) = self.fields(root, "a model file", TOP_KEYS) else { return out };
+        let Some(top) = self.fields(root, "a model file", keys::FILE) else { return out };
         if let Some(n) = top.get("settings") {
             self.settings(n, &mut out);
         }
-        for &key in &TOP_KEYS[1..] {
+        for &key in &keys::FILE[1..] {
             let Some(n) = top.get(key) else { continue };
             if key == "import" {
                 // Settings for importers (`import.aws`): read by `riskpath import`, not by the loader.
@@ -383,10 +381,8 @@ impl Reader {
     }
 
     fn settings(&mut self, node: &YNode, out: &mut FileContents) {
-        const KEYS: &[&str] =
-            &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms", "day_rate"];
-        let Some(f) = self.fields(node, "settings", KEYS) else { return };
-        for &key in KEYS {
+        let Some(f) = self.fields(node, "settings", keys::SETTINGS) else { return };
+        for &key in keys::SETTINGS {
             let Some(n) = f.get(key) else { continue };
             let what = format!("settings `{key}`");
             let value = match key {
@@ -450,7 +446,7 @@ impl Reader {
 
     fn entry_point(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an entry point";
-        let Some(f) = self.fields(node, what, &["id", "kind", "name", "campaign", "description"]) else { return };
+        let Some(f) = self.fields(node, what, keys::ENTRY_POINT) else { return };
         let id = self.required_string(&f, "id", what);
         let kind = self
             .required(&f, "kind", what)
@@ -468,20 +464,7 @@ impl Reader {
 
     fn node(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a node";
-        const KEYS: &[&str] = &[
-            "id",
-            "kind",
-            "name",
-            "zone",
-            "owner",
-            "tags",
-            "crown_jewel",
-            "loss",
-            "campaign",
-            "description",
-            "remediation",
-        ];
-        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let Some(f) = self.fields(node, what, keys::NODE) else { return };
         if let Some(c) = f.get("campaign") {
             self.problems.push(
                 Problem::error("a campaign belongs on an entry point, not a node", Some(c.loc))
@@ -540,7 +523,7 @@ impl Reader {
     }
 
     pub(crate) fn losses(&mut self, node: &YNode) -> Vec<Loss> {
-        let Some(f) = self.fields(node, "`loss`", &LOSS_TYPES) else { return Vec::new() };
+        let Some(f) = self.fields(node, "`loss`", keys::LOSS) else { return Vec::new() };
         LOSS_TYPES
             .iter()
             .filter_map(|kind| {
@@ -553,24 +536,7 @@ impl Reader {
 
     fn edge(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an edge";
-        const KEYS: &[&str] = &[
-            "id",
-            "from",
-            "to",
-            "kind",
-            "p",
-            "technique",
-            "requires",
-            "requires_any",
-            "fix_cost",
-            "removable",
-            "name",
-            "vulnerabilities",
-            "relation",
-            "remediation",
-            "description",
-        ];
-        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let Some(f) = self.fields(node, what, keys::EDGE) else { return };
         let id = f.get("id").and_then(|n| self.string(n, "edge `id`"));
         let from = self.required_string(&f, "from", what);
         let to = self.required_string(&f, "to", what);
@@ -618,7 +584,7 @@ impl Reader {
         let what = "edge `fix_cost`";
         let cost = match &node.value {
             Value::Map(_) => {
-                let f = self.fields(node, what, &["days"])?;
+                let f = self.fields(node, what, keys::FIX_COST_DAYS)?;
                 let days = self.required(&f, "days", what)?;
                 FixCost { amount: self.number(days, "`days` of edge `fix_cost`", Range::Money)?, unit: CostUnit::Days }
             }
@@ -667,21 +633,7 @@ impl Reader {
 
     fn control(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "a control";
-        const KEYS: &[&str] = &[
-            "id",
-            "name",
-            "uses",
-            "mitigates",
-            "detects",
-            "scope",
-            "implements",
-            "status",
-            "cost",
-            "owner",
-            "check",
-            "description",
-        ];
-        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let Some(f) = self.fields(node, what, keys::CONTROL) else { return };
         let id = self.required_string(&f, "id", what);
         let uses = f.get("uses").and_then(|n| self.string(n, "control `uses`"));
         let base = uses.as_ref().and_then(|u| self.catalog_entry(u));
@@ -789,7 +741,7 @@ impl Reader {
 
     fn check(&mut self, node: &YNode) -> Option<Check> {
         let what = "a control's `check`";
-        let f = self.fields(node, what, &["policy", "evidence", "max_age", "package"])?;
+        let f = self.fields(node, what, keys::CHECK)?;
         let policy = self.required_string(&f, "policy", what);
         let evidence = self.strings(&f, "evidence", what);
         let package = self.optional_string(&f, "package", what);
@@ -800,8 +752,7 @@ impl Reader {
 
     fn actor(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an actor";
-        const KEYS: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group", "description"];
-        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let Some(f) = self.fields(node, what, keys::ACTOR) else { return };
         let id = self.required_string(&f, "id", what);
         let frequency = self
             .required(&f, "frequency", what)
@@ -843,9 +794,7 @@ impl Reader {
 
     fn initiative(&mut self, node: &YNode, out: &mut FileContents) {
         let what = "an initiative";
-        const KEYS: &[&str] =
-            &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner", "description"];
-        let Some(f) = self.fields(node, what, KEYS) else { return };
+        let Some(f) = self.fields(node, what, keys::INITIATIVE) else { return };
         let id = self.required_string(&f, "id", what);
         let deploys = self.strings(&f, "deploys", what);
         let removes = self.strings(&f, "removes", what);

@@ -468,6 +468,7 @@ impl View<'_> {
     /// The JSON document: the diff itself, the summary line, the sides and the gate.
     pub fn json(&self) -> serde_json::Value {
         let mut doc = json!({
+            "schema_version": 1,
             "schema": "riskpath-diff",
             "version": 1,
             "summary": self.summary(),

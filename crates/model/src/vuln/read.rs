@@ -8,23 +8,6 @@ use crate::yaml::Node as YNode;
 
 use super::{FixState, SeverityBand, Vector, Vulnerability, id_problem};
 
-const KEYS: &[&str] = &[
-    "id",
-    "p",
-    "kev",
-    "ransomware",
-    "epss",
-    "cvss",
-    "severity",
-    "vector",
-    "fix",
-    "fix_state",
-    "package",
-    "installed",
-    "artifact",
-    "window",
-];
-
 impl Reader {
     /// An edge's `vulnerabilities`: a non-empty list of entries, and the edge probability they
     /// give (`None` when any entry is unreadable; its problem is reported).
@@ -48,7 +31,7 @@ impl Reader {
 
     fn vulnerability(&mut self, node: &YNode) -> Option<Vulnerability> {
         let what = "a vulnerability";
-        let f = self.fields(node, what, KEYS)?;
+        let f = self.fields(node, what, crate::keys::VULNERABILITY)?;
         let id = self.required_string(&f, "id", what)?;
         if let Some(why) = id_problem(&id.value) {
             self.problems
