@@ -127,6 +127,17 @@ pub fn write_output(path: Option<&Path>, content: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Today's date in UTC, from the system clock.
+pub fn today() -> riskpath_model::accepted::Date {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    riskpath_model::accepted::Date::from_days((secs / 86_400) as i64)
+}
+
+/// `--as-of YYYY-MM-DD`: the day expiries are judged on (a clap `value_parser`).
+pub fn as_of(text: &str) -> Result<riskpath_model::accepted::Date, String> {
+    riskpath_model::accepted::Date::parse(text)
+}
+
 /// A progress bar on stderr for long simulations: only on a terminal, only for big runs.
 pub struct Bar(Option<indicatif::ProgressBar>);
 

@@ -290,3 +290,29 @@ fn budgets_read_the_way_people_write_them() {
     assert!(bad.stdout.is_empty());
     assert!(stderr(&bad).contains("unknown scale 'Q'"), "{}", stderr(&bad));
 }
+
+#[test]
+fn validate_warns_about_expired_acceptances_as_of_a_day() {
+    let (_tmp, dir) = starter();
+    let model = std::fs::read_to_string(dir.join("model.yaml")).unwrap();
+    let edge = model
+        .lines()
+        .find_map(|l| l.split("id: ").nth(1).filter(|_| l.contains("from:")))
+        .map(|r| r.split([',', '}']).next().unwrap().trim().to_string());
+    let scope = match edge {
+        Some(id) => format!("{{edge: {id}}}"),
+        None => "{class: technique:T1078}".into(),
+    };
+    let accepted = format!(
+        "accepted_risks:\n  - {{id: legacy, scope: {scope}, owner: CISO, expires: 2026-06-30, justification: replaced soon}}\n"
+    );
+    std::fs::write(dir.join("accepted.yaml"), accepted).unwrap();
+    let before = ok(&["validate", s(&dir), "--as-of", "2026-06-30"]);
+    assert!(!stderr(&before).contains("expired"), "{}", stderr(&before));
+    let after = ok(&["validate", s(&dir), "--as-of", "2026-07-01", "--format", "short"]);
+    let warning = "accepted risk `legacy` (owner CISO) expired on 2026-06-30 (as of 2026-07-01)";
+    assert!(stderr(&after).contains(warning) && stderr(&after).contains("accepted.yaml:2:"), "{}", stderr(&after));
+    let bad = riskpath(&["validate", s(&dir), "--as-of", "2026-13-01"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not a calendar day"), "{}", stderr(&bad));
+}

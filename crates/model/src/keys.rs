@@ -4,8 +4,18 @@
 use crate::types::LOSS_TYPES;
 
 /// A model file's top level (`settings` first: it is read before the lists).
-pub const FILE: &[&str] =
-    &["settings", "entry_points", "nodes", "edges", "controls", "actors", "initiatives", "import", "loss_groups"];
+pub const FILE: &[&str] = &[
+    "settings",
+    "entry_points",
+    "nodes",
+    "edges",
+    "controls",
+    "actors",
+    "initiatives",
+    "import",
+    "loss_groups",
+    "accepted_risks",
+];
 pub const SETTINGS: &[&str] =
     &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms", "day_rate"];
 pub const ENTRY_POINT: &[&str] = &["id", "kind", "name", "campaign", "description"];
@@ -67,6 +77,9 @@ pub const CHECK: &[&str] = &["policy", "evidence", "max_age", "package"];
 pub const ACTOR: &[&str] = &["id", "name", "frequency", "entry", "skill", "targets", "attack_group", "description"];
 pub const INITIATIVE: &[&str] =
     &["id", "name", "deploys", "removes", "cost", "duration", "depends_on", "owner", "description"];
+pub const ACCEPTED_RISK: &[&str] = &["id", "scope", "owner", "expires", "justification", "max_ale"];
+/// An accepted risk's `scope`: an actor and a target, an edge, or a class.
+pub const ACCEPTED_SCOPE: &[&str] = &["actor", "target", "edge", "class"];
 pub const LOSS_GROUP: &[&str] = &["id", "name", "members", "loss"];
 /// A 90% interval (`{low, high}`) wherever an estimate may be one.
 pub const INTERVAL: &[&str] = &["low", "high"];
@@ -95,6 +108,8 @@ pub const ALL: &[(&str, &[&str])] = &[
     ("/definitions/actor", ACTOR),
     ("/definitions/initiative", INITIATIVE),
     ("/definitions/loss_group", LOSS_GROUP),
+    ("/definitions/accepted_risk", ACCEPTED_RISK),
+    ("/definitions/accepted_risk/properties/scope", ACCEPTED_SCOPE),
     ("/definitions/interval/anyOf/0", INTERVAL),
     ("/definitions/cost/anyOf/1", COST),
     ("/definitions/loss", LOSS),

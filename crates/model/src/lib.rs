@@ -5,6 +5,7 @@
 // file or bad value, never in a hot loop, so its size is not worth a box at every call site.
 #![allow(clippy::result_large_err)]
 
+pub mod accepted;
 pub mod attack;
 pub mod escape;
 pub mod files;

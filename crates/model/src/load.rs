@@ -282,6 +282,7 @@ fn merge(contents: Vec<FileContents>, problems: &mut Vec<Problem>) -> (Model, Op
         model.actors.extend(c.actors);
         model.initiatives.extend(c.initiatives);
         model.loss_groups.extend(c.loss_groups);
+        model.accepted_risks.extend(c.accepted_risks);
         targeting_all.extend(c.actors_targeting_all);
     }
     let jewels: Vec<(String, Loc)> = model.crown_jewels().map(|n| (n.id.clone(), n.loc)).collect();

@@ -333,6 +333,7 @@ pub struct FileContents {
     pub actors_targeting_all: Vec<String>,
     pub initiatives: Vec<Initiative>,
     pub loss_groups: Vec<crate::groups::LossGroup>,
+    pub accepted_risks: Vec<crate::accepted::AcceptedRisk>,
 }
 
 #[derive(Debug, Clone)]
@@ -373,6 +374,7 @@ impl Reader {
                     "controls" => self.control(item, &mut out),
                     "actors" => self.actor(item, &mut out),
                     "loss_groups" => out.loss_groups.extend(self.loss_group(item)),
+                    "accepted_risks" => out.accepted_risks.extend(self.accepted_risk(item)),
                     _ => self.initiative(item, &mut out),
                 }
             }

@@ -448,6 +448,8 @@ pub struct Model {
     pub initiatives: Vec<Initiative>,
     /// Crown jewels that share one loss event per attempt.
     pub loss_groups: Vec<crate::groups::LossGroup>,
+    /// Risks leadership chose to carry, each with an owner and an expiry.
+    pub accepted_risks: Vec<crate::accepted::AcceptedRisk>,
     pub sources: Sources,
 }
 

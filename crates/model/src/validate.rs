@@ -119,6 +119,7 @@ pub fn validate(model: &Model, knowledge: Knowledge) -> Vec<Problem> {
     check_initiatives(model, &ids, &mut problems);
     check_completeness(model, &mut problems);
     crate::groups::check(model, &mut problems);
+    crate::accepted::check(model, &mut problems);
     check_platforms(model, &mut problems);
     crate::fixcost::check(model, &mut problems);
     problems
