@@ -3,6 +3,7 @@
 
 use riskpath_decide::{Evaluator, Headline, classes, saturation, sensitivity};
 use riskpath_engine::Posture;
+use riskpath_engine::precision::{Caps, TRIAL_UNIT, Target, YEAR_UNIT, assess_to_precision, decision_trials};
 use riskpath_engine::paths::all_scenarios;
 use riskpath_engine::risk::{RiskConfig, RiskResult, assess_graph_observed, expected_work};
 use riskpath_report::json::AnalysisDoc;
@@ -90,11 +91,19 @@ pub struct SimArgs {
     /// numbers keep differences precise with far fewer trials than the headline needs.
     #[arg(long, default_value_t = 2048)]
     pub decision_trials: u64,
+    /// Simulate until a precision is reached instead of fixed counts: `ale=1%` (the ALE's relative
+    /// standard error; drives the years), `p=0.005` (each P(compromise)'s standard error; drives
+    /// the trials), or both, `ale=1%,p=0.005`. --trials and --years then cap the targeted counts
+    /// [default caps: 1e8 trials, 1e7 years], and decisions pick their trials by the same rule.
+    #[arg(long, value_name = "TARGETS", value_parser = crate::precision::parse)]
+    pub precision: Option<Target>,
 }
 
 impl SimArgs {
     /// The what-if evaluator for decisions, from the model as deployed, on the run's seed, with
     /// exactly `--decision-trials` trials per actor (independent of `--trials`).
+    /// With `--precision`, the trials are the first boundary of the schedule at which the
+    /// evaluator's own estimates meet the target on `model` ([`decision_trials`]), within --trials.
     pub fn evaluator<'m>(
         &self,
         model: &'m riskpath_model::Model,
@@ -103,26 +112,68 @@ impl SimArgs {
         if !(1..=1_000_000_000).contains(&self.decision_trials) {
             return Err(Failure::usage("--decision-trials must be between 1 and 1e9"));
         }
-        Ok(Evaluator::new(model, Posture::as_deployed(model), self.decision_trials, config.seed))
+        let mut eval = Evaluator::new(model, Posture::as_deployed(model), self.decision_trials, config.seed);
+        if let Some(target) = self.precision {
+            let cap = self.caps(model, target)?.trials;
+            eval.trials = decision_trials(model, eval.baseline_graph(), config.seed, target, cap).0;
+        }
+        Ok(eval)
     }
 
+    /// The run's fixed counts and seed; with `--precision`, a targeted count is its first boundary.
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
-        self.run.config(model, "")
+        let Some(target) = self.precision else { return self.run.config(model, "") };
+        let mut fixed = self.run;
+        if target.p.is_some() {
+            fixed.trial.trials = Some(TRIAL_UNIT);
+        }
+        if target.ale.is_some() {
+            fixed.years = Some(YEAR_UNIT);
+        }
+        fixed.config(model, "")
     }
 
-    /// The run's headline risk (the full simulation, with a progress bar on a terminal) and the
-    /// what-if evaluator anchored to it, so every figure the command shows derives from one ALE.
+    /// The most a run driven to `target` may simulate: --trials and --years when given (within
+    /// the limits every run has), else 1e8 trials and 1e7 years, fewer years when the actors'
+    /// attempts would pass the limit.
+    fn caps(&self, model: &riskpath_model::Model, target: Target) -> Result<Caps, Failure> {
+        let rate: f64 = model.actors.iter().map(|a| riskpath_engine::dist::amount_mean(&a.frequency.value)).sum();
+        let within_attempts = if rate > 0.0 { (MAX_ATTEMPTS / rate).floor() as u64 } else { u64::MAX };
+        let caps = Caps {
+            trials: self.run.trial.trials.unwrap_or(DEFAULT_TRIAL_CAP),
+            years: self.run.years.unwrap_or(DEFAULT_YEAR_CAP.min(within_attempts).max(1)),
+        };
+        let mut explicit = self.run;
+        explicit.trial.trials = Some(if target.p.is_some() { caps.trials } else { TRIAL_UNIT });
+        explicit.years = Some(if target.ale.is_some() { caps.years } else { YEAR_UNIT.min(caps.years) });
+        explicit.config(model, " (the --precision caps)")?;
+        Ok(caps)
+    }
+
+    /// The run's headline risk (the full simulation, with a progress bar on a terminal; driven to
+    /// `--precision` when given) and the what-if evaluator anchored to it, so every figure the
+    /// command shows derives from one ALE.
     pub fn assess<'m>(&self, model: &'m riskpath_model::Model) -> Result<(RiskResult, Evaluator<'m>), Failure> {
         let config = self.config(model)?;
         let mut eval = self.evaluator(model, &config)?;
-        let risk = {
-            let bar = Bar::new(expected_work(model, config), "simulating");
-            assess_graph_observed(model, eval.baseline_graph(), config, &bar)
+        let risk = match self.precision {
+            None => {
+                let bar = Bar::new(expected_work(model, config), "simulating");
+                assess_graph_observed(model, eval.baseline_graph(), config, &bar)
+            }
+            Some(target) => {
+                let caps = self.caps(model, target)?;
+                assess_to_precision(model, eval.baseline_graph(), config, target, caps, &())
+            }
         };
         eval.anchor(Headline::of(&risk));
         Ok((risk, eval))
     }
 }
+
+/// The caps of a run driven to a precision, unless --trials and --years say otherwise.
+const DEFAULT_TRIAL_CAP: u64 = 100_000_000;
+const DEFAULT_YEAR_CAP: u64 = 10_000_000;
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;

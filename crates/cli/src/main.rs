@@ -18,6 +18,7 @@ mod incident;
 mod init;
 mod kb;
 mod plan;
+mod precision;
 mod report;
 mod shell;
 mod verify;

@@ -10,9 +10,11 @@ pub mod explain;
 pub mod r#gen;
 pub mod paths;
 pub mod pool;
+pub mod precision;
 pub mod risk;
 pub mod rng;
 pub mod sim;
 pub mod simd;
+pub mod tally;
 
 pub use compile::{AttackGraph, Posture, compile};

@@ -12,6 +12,7 @@ use crate::booking::{Booking, LossSource};
 use crate::compile::{AttackGraph, Posture, compile};
 use crate::rng::{Stream, extend, key, text_key, unit, word};
 use crate::sim::{Run, SimGraph, proportion};
+use crate::tally::Slice;
 use crate::{bulk, dist};
 
 /// Random-stream domains of the risk computation (distinct from the simulation's).
@@ -83,6 +84,8 @@ pub struct RiskResult {
     /// The same losses year by year: year `y` of any version of the model draws the same attempts
     /// and magnitudes for unchanged items, so two versions' years pair up (`riskpath diff`).
     pub by_year: Vec<f64>,
+    /// When the run was driven to a precision target: the target and what was reached.
+    pub precision: Option<crate::precision::Reached>,
 }
 
 /// Simulation graphs for each skill an actor of the model has, built once, plus one per actor
@@ -146,11 +149,9 @@ pub fn expected_work(model: &Model, config: RiskConfig) -> u64 {
         .sum()
 }
 
-/// Simulated years per parallel work item (attempt counts, losses).
-const YEARS_PER_CHUNK: u64 = 4096;
-
-/// How many actors [`assess_graph_observed`] simulates at once (each holds its years' losses).
-const ACTORS_AT_ONCE: usize = 4;
+/// Simulated years per parallel work item (attempt counts, losses), and the unit a run's years
+/// are sliced in ([`crate::tally::Slice`]): each target's loss is summed chunk by chunk.
+pub const YEARS_PER_CHUNK: u64 = 4096;
 
 /// [`assess_graph`], reporting progress as each actor's scenario trials and years finish.
 pub fn assess_graph_observed(
@@ -160,62 +161,17 @@ pub fn assess_graph_observed(
     progress: &dyn Progress,
 ) -> RiskResult {
     let sims = SkillGraphs::new(model, graph);
-    let mut scenarios = Vec::new();
-    let years = config.years as usize;
-    let mut annual = vec![0.0; years];
-    let jewels: Vec<u32> = model.crown_jewels().filter_map(|n| graph.index_of(&n.id)).collect();
-    let mut jewel_totals = vec![0.0; jewels.len()];
-    // Actors are independent: a few at a time run together (keeping both cores busy between
-    // phases), and their results are merged in actor order, so the sums do not depend on timing.
-    let actors: Vec<usize> = (0..model.actors.len()).collect();
-    for group in actors.chunks(ACTORS_AT_ONCE) {
-        let results: Vec<(Vec<u64>, ActorYears)> = group
-            .par_iter()
-            .map(|&ai| {
-                let actor = &model.actors[ai];
-                let sim = sims.for_actor(ai, actor.skill);
-                let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-                let hits = scenario_hits(sim, actor, &entries, &targets, config.trials, config.seed);
-                progress.add(config.trials);
-                let booking = Booking::new(model, graph, &targets);
-                let fair = simulate_actor_years(actor, sim, &entries, &targets, &booking, config);
-                progress.add(fair.attempts);
-                (hits, fair)
-            })
-            .collect();
-        for (&ai, (hits, fair)) in group.iter().zip(results) {
-            for (y, loss) in fair.annual.iter().enumerate() {
-                annual[y] += loss;
-            }
-            for (ti, &t) in graph.targets_of(&model.actors[ai]).iter().enumerate() {
-                let (probability, std_error) = proportion(hits[ti], config.trials);
-                let ale = fair.per_target[ti] / config.years as f64;
-                scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
-                if let Some(j) = jewels.iter().position(|&x| x == t) {
-                    jewel_totals[j] += ale;
-                }
-            }
-        }
-    }
-    let n = years as f64;
+    let first_attempts = vec![0; model.actors.len()];
+    let tally = crate::tally::simulate(model, graph, &sims, config.seed, &Slice::whole(config), &first_attempts, progress);
+    tally.finish(model, graph, config)
+}
+
+/// The mean of the annual losses and its Monte Carlo standard error (sample variance over `n`).
+pub fn mean_and_error(annual: &[f64]) -> (f64, f64) {
+    let n = annual.len() as f64;
     let ale = annual.iter().sum::<f64>() / n;
     let var = annual.iter().map(|x| (x - ale) * (x - ale)).sum::<f64>() / (n - 1.0).max(1.0);
-    let mut sorted = annual.clone();
-    sorted.par_sort_by(f64::total_cmp);
-    RiskResult {
-        config,
-        ale,
-        ale_std_error: (var / n).sqrt(),
-        p50: quantile(&sorted, 0.50),
-        p90: quantile(&sorted, 0.90),
-        p95: quantile(&sorted, 0.95),
-        p99: quantile(&sorted, 0.99),
-        lec: exceedance_curve(&sorted),
-        scenarios,
-        targets: jewels.into_iter().zip(jewel_totals).collect(),
-        annual: sorted,
-        by_year: annual,
-    }
+    (ale, (var / n).sqrt())
 }
 
 /// The mean annual loss computed from P(compromise) and the inputs' means:
@@ -334,26 +290,27 @@ impl Amount {
     }
 }
 
-/// One actor's simulated years: annual loss per year, and total loss per target over all years.
+/// One actor's simulated years (a slice of them): annual loss per year, and per chunk of
+/// [`YEARS_PER_CHUNK`] years the loss booked on each target.
 pub struct ActorYears {
     pub annual: Vec<f64>,
-    pub per_target: Vec<f64>,
-    /// Attempts simulated over all years.
+    pub per_chunk: Vec<Vec<f64>>,
+    /// Attempts simulated over the years.
     pub attempts: u64,
 }
 
-/// The number of attempts in each simulated year: λ drawn per year, then Poisson(λ).
-pub fn attempts_per_year(actor: &Actor, config: RiskConfig) -> Vec<u64> {
+/// The number of attempts in each simulated year of `years`: λ drawn per year, then Poisson(λ).
+/// Year `y`'s count depends only on `y`, so any range gives the counts of the whole run.
+pub fn attempts_per_year(actor: &Actor, seed: u64, years: std::ops::Range<u64>) -> Vec<u64> {
     let frequency = &actor.frequency.value;
-    let fk = key(&[config.seed, domain::FREQUENCY, text_key(&actor.id)]);
+    let fk = key(&[seed, domain::FREQUENCY, text_key(&actor.id)]);
     let frequency = Amount::new(frequency);
     // Year y's count is Poisson(λ) by inversion of word y of key(&[seed, POISSON, actor]); for
     // large λ, rand_distr's sampler on the stream key(&[seed, POISSON, actor, y]).
-    let pk = key(&[config.seed, domain::POISSON, text_key(&actor.id)]);
-    let chunks: Vec<Vec<u64>> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
+    let pk = key(&[seed, domain::POISSON, text_key(&actor.id)]);
+    let chunks: Vec<Vec<u64>> = chunks(years)
         .into_par_iter()
-        .map(|c| {
-            let years = c * YEARS_PER_CHUNK..((c + 1) * YEARS_PER_CHUNK).min(config.years);
+        .map(|years| {
             let lambdas = frequency.samples(fk, years.clone());
             let mut exp_neg: Vec<f64> = lambdas.iter().map(|l| -l).collect();
             bulk::exp(&mut exp_neg);
@@ -375,51 +332,64 @@ pub fn attempts_per_year(actor: &Actor, config: RiskConfig) -> Vec<u64> {
     chunks.concat()
 }
 
-/// Simulates `config.years` years of one actor: attempts, their trials, and the losses.
+/// `years` cut at the multiples of [`YEARS_PER_CHUNK`].
+fn chunks(years: std::ops::Range<u64>) -> Vec<std::ops::Range<u64>> {
+    let mut out = Vec::new();
+    let mut start = years.start;
+    while start < years.end {
+        let end = ((start / YEARS_PER_CHUNK + 1) * YEARS_PER_CHUNK).min(years.end);
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// Where an actor's simulation of some years starts: its year range (starting at a multiple of
+/// [`YEARS_PER_CHUNK`]) and the attempts all earlier years took (attempts are numbered across years).
+#[derive(Debug, Clone)]
+pub struct YearSlice {
+    pub years: std::ops::Range<u64>,
+    pub first_attempt: u64,
+}
+
+/// Simulates the years of `slice` of one actor: attempts, their trials, and the losses.
 pub fn simulate_actor_years(
     actor: &Actor,
     sim: &SimGraph,
-    entries: &[u32],
-    targets: &[u32],
+    (entries, targets): (&[u32], &[u32]),
     booking: &Booking,
-    config: RiskConfig,
+    seed: u64,
+    slice: YearSlice,
 ) -> ActorYears {
-    let attempts = attempts_per_year(actor, config);
+    let attempts = attempts_per_year(actor, seed, slice.years.clone());
     let mut offsets = Vec::with_capacity(attempts.len() + 1);
-    offsets.push(0u64);
+    offsets.push(slice.first_attempt);
     for a in &attempts {
         offsets.push(offsets.last().unwrap() + a);
     }
-    let total = *offsets.last().unwrap();
-    let run = Run {
-        graph: sim,
-        entries,
-        trials: total,
-        seed: config.seed,
-        stream: key(&[domain::ATTEMPTS, text_key(&actor.id)]),
-    };
-    // held[b * targets + t]: lanes of batch b in which target t books a loss event (is held,
-    // and no member of its loss group ranked above it is).
-    let held: Vec<u64> =
-        run.map_batches(|b| booking.booked(&targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>())).concat();
-    let losses = LossTable::new(text_key(&actor.id), booking, config.seed);
-    let chunks: Vec<(Vec<f64>, Vec<f64>)> = (0..config.years.div_ceil(YEARS_PER_CHUNK))
+    let end = *offsets.last().unwrap();
+    let run = Run { graph: sim, entries, trials: end, seed, stream: key(&[domain::ATTEMPTS, text_key(&actor.id)]) };
+    // held[(b - first_batch) * targets + t]: lanes of batch b in which target t books a loss event
+    // (is held, and no member of its loss group ranked above it is).
+    let first_batch = slice.first_attempt / 64;
+    let batches = if end == slice.first_attempt { 0..0 } else { first_batch..run.batch_count() };
+    let held: Vec<u64> = run
+        .map_batch_range(batches, |b| {
+            booking.booked(&targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>())
+        })
+        .concat();
+    let losses = LossTable::new(text_key(&actor.id), booking, seed);
+    let chunks: Vec<(Vec<f64>, Vec<f64>)> = chunks(slice.years.clone())
         .into_par_iter()
-        .map(|c| {
-            let years = c * YEARS_PER_CHUNK..((c + 1) * YEARS_PER_CHUNK).min(config.years);
-            losses.chunk(&offsets[years.start as usize..=years.end as usize], &held)
+        .map(|years| {
+            let at = (years.start - slice.years.start) as usize..=(years.end - slice.years.start) as usize;
+            losses.chunk(&offsets[at], &held, first_batch)
         })
         .collect();
-    let mut out = ActorYears {
-        annual: Vec::with_capacity(config.years as usize),
-        per_target: vec![0.0; targets.len()],
-        attempts: total,
-    };
+    let mut out = ActorYears { annual: Vec::with_capacity(attempts.len()), per_chunk: Vec::new(), attempts: end - slice.first_attempt };
     for (annual, per_target) in chunks {
         out.annual.extend(annual);
-        for (acc, x) in out.per_target.iter_mut().zip(per_target) {
-            *acc += x;
-        }
+        out.per_chunk.push(per_target);
     }
     out
 }
@@ -455,18 +425,18 @@ impl LossTable {
     }
 
     /// Annual losses of the years whose attempts start at `offsets` (one more offset than years),
-    /// and each target's total loss over them. `held[b * targets + t]`: the lanes of batch `b`
-    /// (attempts `64·b …`) in which target `t` is held.
+    /// and each target's total loss over them. `held[(b - first_batch) * targets + t]`: the lanes
+    /// of batch `b` (attempts `64·b …`) in which target `t` is held.
     ///
     /// Loss events are listed first (attempt by attempt, targets in order, without a branch per
     /// pair), their magnitudes drawn in one tight loop, then summed in the same order.
-    fn chunk(&self, offsets: &[u64], held: &[u64]) -> (Vec<f64>, Vec<f64>) {
+    fn chunk(&self, offsets: &[u64], held: &[u64], first_batch: u64) -> (Vec<f64>, Vec<f64>) {
         let targets = self.ranges.len();
         let (first, end) = (offsets[0], offsets[offsets.len() - 1]);
         // (attempt, target) of each loss event, in that order.
         let mut events: Vec<(u64, u32)> = Vec::new();
         for j in first..end {
-            let (b, lane) = ((j / 64) as usize, j % 64);
+            let (b, lane) = ((j / 64 - first_batch) as usize, j % 64);
             for group in held[b * targets..(b + 1) * targets].chunks(64).enumerate() {
                 let (g, row) = group;
                 let mut mask = row.iter().enumerate().fold(0u64, |m, (t, &h)| m | (h >> lane & 1) << t);

@@ -1154,20 +1154,35 @@ impl Run<'_> {
     /// Simulates every batch (in parallel) and returns `visit`'s result per batch, in batch order.
     /// Batches are simulated `W` at a time (see [`group_width`]); results do not depend on `W`.
     pub fn map_batches<T: Send>(&self, visit: impl Fn(&mut Batch) -> T + Sync) -> Vec<T> {
-        match group_width(self.graph, self.batch_count()) {
-            16 => self.map_groups::<16, T>(&visit),
-            8 => self.map_groups::<8, T>(&visit),
-            4 => self.map_groups::<4, T>(&visit),
-            2 => self.map_groups::<2, T>(&visit),
-            _ => self.map_groups::<1, T>(&visit),
+        self.map_batch_range(0..self.batch_count(), visit)
+    }
+
+    /// [`Self::map_batches`] over the batches in `batches` only (within [`Self::batch_count`]):
+    /// each batch gives the same lanes as in the whole run, since its draws are keyed by its index.
+    pub fn map_batch_range<T: Send>(
+        &self,
+        batches: std::ops::Range<u64>,
+        visit: impl Fn(&mut Batch) -> T + Sync,
+    ) -> Vec<T> {
+        debug_assert!(batches.end <= self.batch_count(), "batches {batches:?} of {}", self.batch_count());
+        match group_width(self.graph, batches.end.saturating_sub(batches.start)) {
+            16 => self.map_groups::<16, T>(batches, &visit),
+            8 => self.map_groups::<8, T>(batches, &visit),
+            4 => self.map_groups::<4, T>(batches, &visit),
+            2 => self.map_groups::<2, T>(batches, &visit),
+            _ => self.map_groups::<1, T>(batches, &visit),
         }
     }
 
-    fn map_groups<const W: usize, T: Send>(&self, visit: &(impl Fn(&mut Batch) -> T + Sync)) -> Vec<T> {
+    fn map_groups<const W: usize, T: Send>(
+        &self,
+        range: std::ops::Range<u64>,
+        visit: &(impl Fn(&mut Batch) -> T + Sync),
+    ) -> Vec<T> {
         // About 8 batches per work item.
         let chunk = (8 / W).max(1) as u64;
-        let batches = self.batch_count();
-        let groups = batches.div_ceil(W as u64);
+        let (start, batches) = (range.start, range.end);
+        let groups = batches.saturating_sub(start).div_ceil(W as u64);
         // rayon calls `map_init`'s init once per split job, often once per work item: scratches
         // go back to a pool when a job ends, so a call allocates about one per thread.
         let pool = Pool::default();
@@ -1179,7 +1194,7 @@ impl Run<'_> {
                     let s = &mut **pooled;
                     let mut out = Vec::new();
                     for group in c * chunk..((c + 1) * chunk).min(groups) {
-                        let first = group * W as u64;
+                        let first = start + group * W as u64;
                         run_group(self, s, first);
                         for (word, batch) in (first..(first + W as u64).min(batches)).enumerate() {
                             let lanes = self.lanes_of(batch);
@@ -1195,8 +1210,14 @@ impl Run<'_> {
 
     /// In how many trials each of `targets` is held.
     pub fn hit_counts(&self, targets: &[u32]) -> Vec<u64> {
-        let per_batch =
-            self.map_batches(|b| targets.iter().map(|&t| b.held(t).count_ones() as u64).collect::<Vec<_>>());
+        self.hit_counts_in(targets, 0..self.batch_count())
+    }
+
+    /// [`Self::hit_counts`] over the trials of the batches in `batches` only.
+    pub fn hit_counts_in(&self, targets: &[u32], batches: std::ops::Range<u64>) -> Vec<u64> {
+        let per_batch = self.map_batch_range(batches, |b| {
+            targets.iter().map(|&t| b.held(t).count_ones() as u64).collect::<Vec<_>>()
+        });
         let mut totals = vec![0u64; targets.len()];
         for counts in per_batch {
             for (t, c) in totals.iter_mut().zip(counts) {

@@ -22,6 +22,10 @@ pub struct AnalysisDoc {
     pub trials: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub years: Option<u64>,
+    /// Present when the run was driven to `--precision`: the target, the errors reached and
+    /// whether a cap stopped it first (`trials` and `years` are then the counts it used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<riskpath_engine::precision::Reached>,
     pub currency: String,
     pub model: ModelSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +96,7 @@ impl AnalysisDoc {
             seed: risk.map(|r| r.config.seed),
             trials: risk.map(|r| r.config.trials),
             years: risk.map(|r| r.config.years),
+            precision: risk.and_then(|r| r.precision),
             currency: model.settings.currency.clone(),
             model: ModelSummary::of(model),
             risk: risk.map(|r| RiskDoc {

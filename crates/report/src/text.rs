@@ -177,6 +177,25 @@ pub fn explanation(x: &EdgeExplanation, labels: &Labels, style: &Style) -> Strin
 }
 
 /// The risk headline, the loss distribution and the top scenarios with P ± SE.
+/// What a run driven to `--precision` reached, against its target.
+pub fn precision_line(reached: &riskpath_engine::precision::Reached) -> String {
+    // Targets as given (six significant digits, no trailing zeros), errors to three.
+    let short = |x: f64| {
+        let text = format!("{x:.6}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let mut parts = Vec::new();
+    if let Some(t) = reached.target.ale {
+        let reached = 100.0 * reached.ale_relative_std_error;
+        parts.push(format!("ALE ± {reached:.3}% s.e. (target {}%)", short(100.0 * t)));
+    }
+    if let Some(t) = reached.target.p {
+        parts.push(format!("P(compromise) ± {:.5} s.e. at most (target {})", reached.p_std_error, short(t)));
+    }
+    let verdict = if reached.met { "met" } else { "NOT met: a cap (--trials, --years) stopped the run first" };
+    format!("  precision: {}: {verdict}", parts.join(", "))
+}
+
 pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: usize, style: &Style) -> String {
     let cur = model.settings.currency.as_str();
     let mut out = String::new();
@@ -206,6 +225,9 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
             count(risk.config.years as usize, "simulated year")
         ))
     );
+    if let Some(reached) = &risk.precision {
+        let _ = writeln!(out, "{}", style.dim(&precision_line(reached)));
+    }
     let labels = Labels::new(model);
     let mut order: Vec<usize> = (0..risk.scenarios.len()).collect();
     order.sort_by(|&a, &b| risk.scenarios[b].ale.total_cmp(&risk.scenarios[a].ale).then(a.cmp(&b)));

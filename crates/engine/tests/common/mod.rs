@@ -4,6 +4,34 @@
 
 use riskpath_model::Model;
 
+/// Two actors (one with uncertain frequency), uncertain and AND edges, controls with interval
+/// efficacies, two jewels with several loss types: most of what a run draws.
+pub const RICH_MODEL: &str = r#"
+entry_points:
+  - {id: internet, kind: internet}
+  - {id: mail, kind: email}
+nodes:
+  - {id: web, kind: service, tags: [edge]}
+  - {id: staff, kind: identity, tags: [employee]}
+  - {id: app, kind: service, zone: core}
+  - {id: db, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e5, high: 5e6}, regulatory: 2e5}}
+  - {id: bucket, kind: bucket, crown_jewel: true, loss: {confidentiality: {low: 2e6, high: 4e7}}}
+edges:
+  - {from: internet, to: web, kind: exploits, p: {low: 0.1, high: 0.5}}
+  - {from: mail, to: staff, kind: phishes}
+  - {from: web, to: app, kind: authenticates, p: 0.7}
+  - {from: staff, to: app, kind: authenticates}
+  - {from: app, to: db, kind: authenticates, requires: [staff]}
+  - {from: staff, to: bucket, kind: reads, requires: [web]}
+  - {from: web, to: bucket, kind: exploits, p: 0.05}
+controls:
+  - {id: mfa, mitigates: {T1566: 0.8, T1078: {low: 0.4, high: 0.9}}, detects: {T1078: 0.3}, scope: [tag:employee, zone:core]}
+  - {id: waf, mitigates: {T1190: {low: 0.2, high: 0.6}}, scope: [web, bucket]}
+actors:
+  - {id: crime, frequency: {low: 2, high: 12}, entry: [internet, mail], skill: medium}
+  - {id: apt, frequency: {low: 0.1, high: 1}, entry: [internet, mail], skill: high, targets: [db]}
+"#;
+
 /// Loads a model from YAML text, panicking with the loader's problems if it is invalid.
 pub fn model(yaml: &str) -> Model {
     match riskpath_model::load_str("test.yaml", yaml, &Default::default()) {
@@ -95,4 +123,20 @@ pub fn assert_proportion(what: &str, estimate: f64, exact: f64, n: u64) {
         "{what}: estimate {estimate} vs exact {exact} (|diff| {} > tol {tol}, n = {n})",
         (estimate - exact).abs()
     );
+}
+
+/// Every number of a risk result, as bits: equal vectors are bit-identical results.
+pub fn risk_bits(r: &riskpath_engine::risk::RiskResult) -> Vec<u64> {
+    let mut v = vec![r.ale, r.ale_std_error, r.p50, r.p90, r.p95, r.p99];
+    for s in &r.scenarios {
+        v.extend([s.actor as f64, s.target as f64, s.probability, s.std_error, s.ale]);
+    }
+    for (t, a) in &r.targets {
+        v.extend([*t as f64, *a]);
+    }
+    for p in &r.lec {
+        v.extend([p.loss, p.probability]);
+    }
+    v.extend(&r.annual);
+    v.into_iter().map(f64::to_bits).collect()
 }
