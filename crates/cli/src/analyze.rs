@@ -3,8 +3,8 @@
 
 use riskpath_decide::{Evaluator, Headline, classes, saturation, sensitivity};
 use riskpath_engine::Posture;
-use riskpath_engine::precision::{Caps, TRIAL_UNIT, Target, YEAR_UNIT, assess_to_precision, decision_trials};
 use riskpath_engine::paths::all_scenarios;
+use riskpath_engine::precision::{Caps, TRIAL_UNIT, Target, YEAR_UNIT, assess_to_precision, decision_trials};
 use riskpath_engine::risk::{RiskConfig, RiskResult, assess_graph_observed, expected_work};
 use riskpath_report::json::AnalysisDoc;
 use riskpath_report::{decisions, text};

@@ -31,11 +31,7 @@ fn fraction(text: &str) -> Result<f64, String> {
         None => (text, 1.0),
     };
     let value = number.parse::<f64>().map_err(|_| format!("'{text}' is not a number"))? / scale;
-    if value > 0.0 && value < 1.0 {
-        Ok(value)
-    } else {
-        Err(format!("'{text}' must be above 0 and below 1 (100%)"))
-    }
+    if value > 0.0 && value < 1.0 { Ok(value) } else { Err(format!("'{text}' must be above 0 and below 1 (100%)")) }
 }
 
 #[cfg(test)]

@@ -101,8 +101,7 @@ pub fn assess_to_precision(
     };
     let met = target.p.is_none_or(|t| p_error <= t) && target.ale.is_none_or(|t| ale_error <= t);
     let mut risk = tally.finish(model, graph, RiskConfig { trials, years, seed: fixed.seed });
-    risk.precision =
-        Some(Reached { target, ale_relative_std_error: ale_error, p_std_error: p_error, met });
+    risk.precision = Some(Reached { target, ale_relative_std_error: ale_error, p_std_error: p_error, met });
     risk
 }
 
@@ -133,9 +132,11 @@ fn booked_moments(
     let per_batch = run.map_batch_range(batches, |b| {
         let held: Vec<u64> = targets.iter().map(|&t| b.held(t)).collect();
         let booked = booking.booked(&held);
-        let mut out = BookedMoments { hits: held.iter().map(|h| h.count_ones() as u64).collect(), ..Default::default() };
+        let mut out =
+            BookedMoments { hits: held.iter().map(|h| h.count_ones() as u64).collect(), ..Default::default() };
         for lane in (0..64).filter(|lane| b.lanes >> lane & 1 == 1) {
-            let y: f64 = booked.iter().enumerate().filter(|(_, w)| *w >> lane & 1 == 1).map(|(t, _)| booking.mean(t)).sum();
+            let y: f64 =
+                booked.iter().enumerate().filter(|(_, w)| *w >> lane & 1 == 1).map(|(t, _)| booking.mean(t)).sum();
             out.sum += y;
             out.squares += y * y;
         }
@@ -210,7 +211,8 @@ mod tests {
             n = next_units(n);
             boundaries.push(n);
         }
-        let expected: Vec<u64> = (1..=16).chain((18..=32).step_by(2)).chain((36..=64).step_by(4)).chain((72..=128).step_by(8)).collect();
+        let expected: Vec<u64> =
+            (1..=16).chain((18..=32).step_by(2)).chain((36..=64).step_by(4)).chain((72..=128).step_by(8)).collect();
         assert_eq!(boundaries, expected);
         for n in 1..100_000 {
             let next = next_units(n);

@@ -162,7 +162,8 @@ pub fn assess_graph_observed(
 ) -> RiskResult {
     let sims = SkillGraphs::new(model, graph);
     let first_attempts = vec![0; model.actors.len()];
-    let tally = crate::tally::simulate(model, graph, &sims, config.seed, &Slice::whole(config), &first_attempts, progress);
+    let tally =
+        crate::tally::simulate(model, graph, &sims, config.seed, &Slice::whole(config), &first_attempts, progress);
     tally.finish(model, graph, config)
 }
 
@@ -374,9 +375,7 @@ pub fn simulate_actor_years(
     let first_batch = slice.first_attempt / 64;
     let batches = if end == slice.first_attempt { 0..0 } else { first_batch..run.batch_count() };
     let held: Vec<u64> = run
-        .map_batch_range(batches, |b| {
-            booking.booked(&targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>())
-        })
+        .map_batch_range(batches, |b| booking.booked(&targets.iter().map(|&t| b.held(t)).collect::<Vec<_>>()))
         .concat();
     let losses = LossTable::new(text_key(&actor.id), booking, seed);
     let chunks: Vec<(Vec<f64>, Vec<f64>)> = chunks(slice.years.clone())
@@ -386,7 +385,11 @@ pub fn simulate_actor_years(
             losses.chunk(&offsets[at], &held, first_batch)
         })
         .collect();
-    let mut out = ActorYears { annual: Vec::with_capacity(attempts.len()), per_chunk: Vec::new(), attempts: end - slice.first_attempt };
+    let mut out = ActorYears {
+        annual: Vec::with_capacity(attempts.len()),
+        per_chunk: Vec::new(),
+        attempts: end - slice.first_attempt,
+    };
     for (annual, per_target) in chunks {
         out.annual.extend(annual);
         out.per_chunk.push(per_target);

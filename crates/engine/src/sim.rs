@@ -1215,9 +1215,8 @@ impl Run<'_> {
 
     /// [`Self::hit_counts`] over the trials of the batches in `batches` only.
     pub fn hit_counts_in(&self, targets: &[u32], batches: std::ops::Range<u64>) -> Vec<u64> {
-        let per_batch = self.map_batch_range(batches, |b| {
-            targets.iter().map(|&t| b.held(t).count_ones() as u64).collect::<Vec<_>>()
-        });
+        let per_batch = self
+            .map_batch_range(batches, |b| targets.iter().map(|&t| b.held(t).count_ones() as u64).collect::<Vec<_>>());
         let mut totals = vec![0u64; targets.len()];
         for counts in per_batch {
             for (t, c) in totals.iter_mut().zip(counts) {

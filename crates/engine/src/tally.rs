@@ -188,7 +188,13 @@ pub fn simulate(
                 let actor = &model.actors[ai];
                 let sim = sims.for_actor(ai, actor.skill);
                 let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
-                let run = Run { graph: sim, entries: &entries, trials: slice.trials.end, seed, stream: scenario_stream(actor) };
+                let run = Run {
+                    graph: sim,
+                    entries: &entries,
+                    trials: slice.trials.end,
+                    seed,
+                    stream: scenario_stream(actor),
+                };
                 let batches = slice.trials.start / TRIALS_PER_BATCH..run.batch_count();
                 let hits = run.hit_counts_in(&targets, if slice.trials.is_empty() { 0..0 } else { batches });
                 progress.add(slice.trials.end - slice.trials.start);

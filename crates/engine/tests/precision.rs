@@ -98,7 +98,8 @@ fn a_quantity_without_a_target_keeps_its_fixed_count_and_a_cap_stops_the_run() {
     let model = common::model(CLOSED);
     let r = driven(&model, 1, Target { ale: Some(0.01), p: None }, CAPS);
     assert_eq!(r.config.trials, 1_000);
-    let capped = driven(&model, 1, Target { ale: Some(0.0001), p: Some(0.0001) }, Caps { trials: 10_000, years: 9_000 });
+    let capped =
+        driven(&model, 1, Target { ale: Some(0.0001), p: Some(0.0001) }, Caps { trials: 10_000, years: 9_000 });
     let reached = capped.precision.unwrap();
     assert!(!reached.met);
     assert_eq!((capped.config.trials, capped.config.years), (10_000, 9_000));
