@@ -179,36 +179,48 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let (risk, eval) = args.sim.assess(model)?;
+    let content = document(model, &risk, &eval, &args.sim, args.paths, args.format, &args.out.style())?;
+    args.out.write(&content)
+}
+
+/// The analysis of `model` from its headline `risk` and the evaluator anchored to it: paths,
+/// classes (in the one-foothold view when saturated), the tornado; as text or JSON. `merge`
+/// writes the same from the shards' headline.
+pub fn document(
+    model: &riskpath_model::Model,
+    risk: &RiskResult,
+    eval: &Evaluator,
+    sim: &SimArgs,
+    paths: usize,
+    format: Format,
+    style: &riskpath_report::style::Style,
+) -> Result<String, Failure> {
     let graph = eval.baseline_graph();
-    let scenarios = all_scenarios(model, graph, args.paths);
+    let scenarios = all_scenarios(model, graph, paths);
     // When an actor wins nearly every attempt, classes are ranked in the one-foothold view.
-    let (saturation, conditional) = saturation::decision_view(&eval, &risk.scenarios);
-    let config = args.sim.config(model)?;
-    let conditional_eval = conditional.as_ref().map(|m| args.sim.evaluator(m, &config)).transpose()?;
-    let decisions_eval = conditional_eval.as_ref().unwrap_or(&eval);
+    let (saturation, conditional) = saturation::decision_view(eval, &risk.scenarios);
+    let config = sim.config(model)?;
+    let conditional_eval = conditional.as_ref().map(|m| sim.evaluator(m, &config)).transpose()?;
+    let decisions_eval = conditional_eval.as_ref().unwrap_or(eval);
     let classes = classes::rank(decisions_eval, decisions_eval.baseline_graph(), 2);
-    let tornado = sensitivity::tornado(&eval, 15);
-    let content = match args.format {
+    let tornado = sensitivity::tornado(eval, 15);
+    Ok(match format {
         Format::Json => {
-            let mut doc = AnalysisDoc::new(model, graph, &scenarios, Some(&risk));
+            let mut doc = AnalysisDoc::new(model, graph, &scenarios, Some(risk));
             doc.classes = Some(classes);
             doc.sensitivity = Some(tornado);
             doc.saturation = saturation;
             to_json(&doc)?
         }
-        Format::Text => {
-            let style = args.out.style();
-            style.finish(
-                text::model_line(model, &style)
-                    + &text::risk_section(model, graph, &risk, 10, &style)
-                    + &saturation.as_ref().map_or(String::new(), |s| {
-                        riskpath_report::saturation::section(s, &riskpath_model::Labels::new(model), &style)
-                    })
-                    + &decisions::classes_section(&classes, 10, &model.settings.currency, &style)
-                    + &decisions::tornado_section(&tornado, &model.settings.currency, &style)
-                    + &text::paths_section(model, graph, &scenarios, args.paths, &style),
-            )
-        }
-    };
-    args.out.write(&content)
+        Format::Text => style.finish(
+            text::model_line(model, style)
+                + &text::risk_section(model, graph, risk, 10, style)
+                + &saturation.as_ref().map_or(String::new(), |s| {
+                    riskpath_report::saturation::section(s, &riskpath_model::Labels::new(model), style)
+                })
+                + &decisions::classes_section(&classes, 10, &model.settings.currency, style)
+                + &decisions::tornado_section(&tornado, &model.settings.currency, style)
+                + &text::paths_section(model, graph, &scenarios, paths, style),
+        ),
+    })
 }

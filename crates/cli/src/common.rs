@@ -101,21 +101,27 @@ impl OutputFile {
 
 /// Writes `content` to `path` atomically, or to stdout when no path is given.
 pub fn write_output(path: Option<&Path>, content: &str) -> Result<(), Failure> {
-    let Some(path) = path else {
-        let mut out = std::io::stdout().lock();
-        return out
-            .write_all(content.as_bytes())
-            .and_then(|_| out.flush())
-            .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
-            .map_err(|e| Failure::usage(format!("cannot write to stdout: {e}")));
-    };
+    match path {
+        Some(path) => write_bytes(path, content.as_bytes()),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(content.as_bytes())
+                .and_then(|_| out.flush())
+                .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
+                .map_err(|e| Failure::usage(format!("cannot write to stdout: {e}")))
+        }
+    }
+}
+
+/// Writes `content` to `path` atomically: a temporary file in the same folder, renamed.
+pub fn write_bytes(path: &Path, content: &[u8]) -> Result<(), Failure> {
     let fail = |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    tmp.write_all(content.as_bytes()).map_err(fail)?;
+    tmp.write_all(content).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     // Temp files are created owner-only; a report is an ordinary file.
     #[cfg(unix)]

@@ -17,9 +17,11 @@ mod import_bloodhound;
 mod incident;
 mod init;
 mod kb;
+mod part;
 mod plan;
 mod precision;
 mod report;
+mod shard;
 mod shell;
 mod verify;
 
@@ -68,6 +70,12 @@ enum Command {
     },
     /// Write a small, commented starter model into DIR.
     Init(init::Args),
+    /// One shard of an analysis's simulation (`--shard I/N`), written as a part file for `merge`;
+    /// for runs cut across machines (docs/cluster.md).
+    Simulate(shard::SimulateArgs),
+    /// Join the part files of every shard of one run into its analysis, exactly what `analyze`
+    /// writes for the same model, options and seed (JSON unless --format text).
+    Merge(shard::MergeArgs),
     /// Write a synthetic model of a given size (for benchmarks and tests)
     Gen(r#gen::Args),
     /// Run every control's check (Rego over evidence), price the failing ones, record the run
@@ -185,6 +193,8 @@ fn main() -> ExitCode {
         Command::Explain { what } => explain::run(what),
         Command::Init(args) => init::run(args),
         Command::Gen(args) => r#gen::run(args),
+        Command::Simulate(args) => shard::simulate_run(args),
+        Command::Merge(args) => shard::merge_run(args),
         Command::Verify(args) => verify::run(args),
         Command::History(args) => history::run(args),
         Command::Incident(args) => incident::run(args),

@@ -94,6 +94,7 @@ impl Tally {
         if shape(self) != shape(&next)
             || next.attempts.len() != self.attempts.len()
             || next.annual.len() as u64 != next.slice.years.end - next.slice.years.start
+            || next.chunk_losses.len() != chunk_count(&next.slice.years)
             || next.chunk_losses.iter().any(|c| c.len() != scenarios)
         {
             return Err("its actors, targets or years do not match the model's".into());
@@ -155,6 +156,11 @@ impl Tally {
     }
 }
 
+/// How many chunks of [`YEARS_PER_CHUNK`] years `years` (starting at a multiple of one) spans.
+fn chunk_count(years: &Range<u64>) -> usize {
+    if years.is_empty() { 0 } else { (years.end.div_ceil(YEARS_PER_CHUNK) - years.start / YEARS_PER_CHUNK) as usize }
+}
+
 /// How many attempts each actor (model order) takes in the years before `year`: where a slice of
 /// years starting there numbers its first attempt.
 pub fn attempts_before(model: &Model, seed: u64, year: u64) -> Vec<u64> {
@@ -178,8 +184,7 @@ pub fn simulate(
     let mut tally = Tally::empty(model, graph);
     tally.slice = slice.clone();
     tally.annual = vec![0.0; (slice.years.end - slice.years.start) as usize];
-    let chunks = (slice.years.end.div_ceil(YEARS_PER_CHUNK)).saturating_sub(slice.years.start / YEARS_PER_CHUNK);
-    tally.chunk_losses = vec![Vec::new(); if slice.years.is_empty() { 0 } else { chunks as usize }];
+    tally.chunk_losses = vec![Vec::new(); chunk_count(&slice.years)];
     let actors: Vec<usize> = (0..model.actors.len()).collect();
     for group in actors.chunks(ACTORS_AT_ONCE) {
         let results: Vec<(Vec<u64>, crate::risk::ActorYears)> = group

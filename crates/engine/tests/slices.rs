@@ -91,6 +91,9 @@ fn joins_that_do_not_follow_or_do_not_match_are_refused() {
     let mut other = tallies[1].clone();
     other.hits.pop();
     assert!(all.join(other).unwrap_err().contains("do not match"));
+    let mut fewer = tallies[1].clone();
+    fewer.chunk_losses.pop();
+    assert!(all.join(fewer).unwrap_err().contains("do not match"), "a chunk of losses missing");
     let mut short = tallies[1].clone();
     short.annual.pop();
     assert!(all.join(short).unwrap_err().contains("do not match"));
