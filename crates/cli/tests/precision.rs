@@ -84,3 +84,21 @@ fn bad_targets_and_caps_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the --precision caps"));
 }
+
+#[test]
+fn reports_state_the_precision_reached() {
+    let acme = format!("{ROOT}/examples/acme");
+    for format in ["md", "html"] {
+        let args = ["report", &acme, "--audience", "exec", "--format", format, "--precision", "ale=5%,p=0.02"];
+        let out = run(&args, "2");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let line =
+            text.lines().find(|l| l.contains("Precision: ALE ±")).unwrap_or_else(|| panic!("{format}: no precision"));
+        assert!(line.contains("(target 5%)") && line.contains("(target 0.02)") && line.contains(": met"), "{line}");
+    }
+    // A fixed run's report says nothing of a precision.
+    let out =
+        run(&["report", &acme, "--audience", "exec", "--format", "md", "--trials", "4096", "--years", "4096"], "2");
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("Precision:"));
+}

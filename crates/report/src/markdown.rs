@@ -53,6 +53,9 @@ pub fn render(report: &Report) -> String {
         crate::style::count(report.method.trials as usize, "trial"),
         crate::style::count(report.method.years as usize, "simulated year")
     );
+    if let Some(precision) = &report.method.precision {
+        let _ = writeln!(out, "Precision: {}\n", md(precision));
+    }
     if report.audience == "exec" {
         exec(&mut out, report)
     } else {

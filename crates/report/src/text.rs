@@ -177,8 +177,13 @@ pub fn explanation(x: &EdgeExplanation, labels: &Labels, style: &Style) -> Strin
 }
 
 /// The risk headline, the loss distribution and the top scenarios with P ± SE.
-/// What a run driven to `--precision` reached, against its target.
+/// What a run driven to `--precision` reached, as the risk section's line.
 pub fn precision_line(reached: &riskpath_engine::precision::Reached) -> String {
+    format!("  precision: {}", precision_summary(reached))
+}
+
+/// What a run driven to `--precision` reached, against its target, and whether it met it.
+pub fn precision_summary(reached: &riskpath_engine::precision::Reached) -> String {
     // Targets as given (six significant digits, no trailing zeros), errors to three.
     let short = |x: f64| {
         let text = format!("{x:.6}");
@@ -193,7 +198,7 @@ pub fn precision_line(reached: &riskpath_engine::precision::Reached) -> String {
         parts.push(format!("P(compromise) ± {:.5} s.e. at most (target {})", reached.p_std_error, short(t)));
     }
     let verdict = if reached.met { "met" } else { "NOT met: a cap (--trials, --years) stopped the run first" };
-    format!("  precision: {}: {verdict}", parts.join(", "))
+    format!("{}: {verdict}", parts.join(", "))
 }
 
 pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: usize, style: &Style) -> String {

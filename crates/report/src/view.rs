@@ -427,6 +427,8 @@ pub struct Method {
     pub trials: u64,
     pub years: u64,
     pub decision_trials: u64,
+    /// When the run was driven to `--precision`: what it reached ([`crate::text::precision_summary`]).
+    pub precision: Option<String>,
     pub version: &'static str,
     pub respond_text: String,
     pub paragraphs: Vec<String>,
@@ -778,6 +780,7 @@ impl Report {
             trials: risk.config.trials,
             years: risk.config.years,
             decision_trials: input.decision_trials,
+            precision: risk.precision.as_ref().map(crate::text::precision_summary),
             version: env!("CARGO_PKG_VERSION"),
             respond_text: percent(model.settings.respond),
             paragraphs: method_paragraphs(risk, input.decision_trials, model.settings.respond),
