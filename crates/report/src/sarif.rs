@@ -197,9 +197,12 @@ pub fn sarif(
             money(c.ale_reduction, cur),
             percent(c.share)
         );
+        // The first step is the location, the next MAX_RELATED the related ones: only those are
+        // located (a class may hold most of a 10^6-edge estate).
         let steps: Vec<Value> = c
             .edges
             .iter()
+            .take(1 + MAX_RELATED)
             .map(|&e| {
                 let me = &model.edges[e];
                 location(
