@@ -6,7 +6,7 @@
 //! attempts (u64, per actor), annual losses (f64, per year of the slice), chunk losses (f64, per
 //! chunk of 4096 years per scenario) — and last the SHA-256 of everything before it.
 
-use riskpath_engine::tally::{Slice, Tally};
+use riskpath_engine::tally::{Slice, Tally, chunk_count};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -110,16 +110,19 @@ fn read_tally(header: &Header, reader: &mut Reader) -> Result<Tally, String> {
     if slice.trials.start > slice.trials.end || slice.years.start > slice.years.end {
         return Err("its slice runs backwards".into());
     }
-    let scenarios: usize = header.targets.iter().sum();
-    let years = (slice.years.end - slice.years.start) as usize;
+    if header.chunks != chunk_count(&slice.years) as u64 {
+        return Err(format!("{} chunks of losses for years {:?}", header.chunks, slice.years));
+    }
     // Every count is checked against the bytes present before anything is allocated for it.
-    let need =
-        (scenarios as u128 + header.targets.len() as u128 + years as u128) + header.chunks as u128 * scenarios as u128;
+    let scenarios = header.targets.iter().map(|&n| n as u128).sum::<u128>();
+    let years = (slice.years.end - slice.years.start) as u128;
+    let need = scenarios + header.targets.len() as u128 + years + header.chunks as u128 * scenarios;
     if need * 8 != reader.bytes.len() as u128 {
         return Err(format!("{} bytes of data where the header describes {}", reader.bytes.len(), need * 8));
     }
     let hits = header.targets.iter().map(|&n| reader.words(n)).collect::<Result<Vec<_>, _>>()?;
     let attempts = reader.words(header.targets.len())?;
+    let (scenarios, years) = (scenarios as usize, years as usize);
     let annual = reader.floats(years)?;
     let chunk_losses = (0..header.chunks).map(|_| reader.floats(scenarios)).collect::<Result<Vec<_>, _>>()?;
     Ok(Tally { slice, hits, attempts, annual, chunk_losses })
@@ -208,13 +211,23 @@ mod tests {
     #[test]
     fn a_consistent_but_wrong_shape_or_version_is_refused_even_with_a_good_checksum() {
         let (mut header, tally) = sample();
-        header.chunks = 2;
+        header.targets = vec![2, 0, 2];
         assert!(decode(&encode(&header, &tally)).unwrap_err().contains("the header describes"));
+        let (mut header, tally) = sample();
+        header.chunks = 2;
+        assert!(decode(&encode(&header, &tally)).unwrap_err().contains("2 chunks of losses"));
         let (mut header, tally) = sample();
         header.version = 2;
         assert!(decode(&encode(&header, &tally)).unwrap_err().contains("version 2"));
         let (mut header, tally) = sample();
         header.years = [4099, 4096];
         assert!(decode(&encode(&header, &tally)).unwrap_err().contains("backwards"));
+        // Counts that would overflow or loop without end, with the bytes to match them.
+        let (mut header, mut tally) = sample();
+        header.targets = vec![usize::MAX, 2];
+        assert!(decode(&encode(&header, &tally)).is_err());
+        (header.targets, tally.hits) = (vec![], vec![]);
+        (header.chunks, tally.chunk_losses) = (u64::MAX, vec![]);
+        assert!(decode(&encode(&header, &tally)).unwrap_err().contains("chunks of losses"));
     }
 }

@@ -174,8 +174,9 @@ fn check_together(mut parts: Vec<Part>) -> Result<Vec<Part>, Failure> {
     Ok(parts)
 }
 
-fn short(hash: &str) -> &str {
-    &hash[..hash.len().min(12)]
+/// The first 12 characters of a hash (a crafted part's header may hold any text).
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
 }
 
 pub fn merge_run(args: MergeArgs) -> Result<(), Failure> {

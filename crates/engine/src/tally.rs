@@ -157,7 +157,7 @@ impl Tally {
 }
 
 /// How many chunks of [`YEARS_PER_CHUNK`] years `years` (starting at a multiple of one) spans.
-fn chunk_count(years: &Range<u64>) -> usize {
+pub fn chunk_count(years: &Range<u64>) -> usize {
     if years.is_empty() { 0 } else { (years.end.div_ceil(YEARS_PER_CHUNK) - years.start / YEARS_PER_CHUNK) as usize }
 }
 
