@@ -56,14 +56,19 @@ impl Default for Limits {
 }
 
 /// SHA-256 over the model files in path order; each file contributes its length (8 bytes,
-/// little-endian) then its contents, so moving text between files changes the hash.
+/// little-endian) then its contents, so moving text between files changes the hash. A JSON Lines
+/// file, whose text is not kept, contributes its length then its contents' SHA-256 (taken while it
+/// was read).
 pub fn model_hash(model: &Model) -> String {
     let mut files: Vec<_> = model.sources.files().iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut hasher = Sha256::new();
     for f in files {
-        hasher.update((f.text.len() as u64).to_le_bytes());
-        hasher.update(f.text.as_bytes());
+        hasher.update((f.len() as u64).to_le_bytes());
+        match f.streamed() {
+            Some(streamed) => hasher.update(streamed.sha256),
+            None => hasher.update(f.text.as_bytes()),
+        }
     }
     evidence::hex(&hasher.finalize())
 }

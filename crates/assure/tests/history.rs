@@ -186,3 +186,28 @@ fn an_anchor_detects_a_history_cut_back_or_rewritten_whole() {
         assert!(report.anchored(bad).is_err(), "{bad:?}");
     }
 }
+
+/// The model hash changes with any byte of a JSON Lines file (whose text is not kept: its SHA-256,
+/// taken while it was read, stands for it) and not otherwise.
+#[test]
+fn model_hash_covers_json_lines_files() {
+    use riskpath_model::{LoadOptions, load};
+    let dir = tempfile::tempdir().unwrap();
+    let line = |p: &str| {
+        format!(
+            "{{\"entry_point\": {{\"id\": \"i\", \"kind\": \"internet\"}}}}\n\
+             {{\"node\": {{\"id\": \"j\", \"kind\": \"datastore\", \"crown_jewel\": true, \"loss\": {{\"confidentiality\": 1000}}}}}}\n\
+             {{\"edge\": {{\"from\": \"i\", \"to\": \"j\", \"kind\": \"exploits\", \"p\": {p}}}}}\n"
+        )
+    };
+    std::fs::write(dir.path().join("actors.yaml"), "actors: [{id: a, frequency: 1, entry: [i]}]\n").unwrap();
+    let hash = |p: &str| {
+        std::fs::write(dir.path().join("items.jsonl"), line(p)).unwrap();
+        let loaded = load(dir.path(), &LoadOptions::default()).unwrap();
+        assert!(loaded.model.sources.files().iter().any(|f| f.streamed().is_some()));
+        riskpath_assure::model_hash(&loaded.model)
+    };
+    let (a, again, b) = (hash("0.5"), hash("0.5"), hash("0.6"));
+    assert_eq!(a, again);
+    assert_ne!(a, b);
+}

@@ -36,7 +36,7 @@ fn the_example_reimports_byte_for_byte_and_keeps_the_overlay() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(String::from_utf8_lossy(&o.stdout).contains("70 principals reach administrator"));
     }
-    for file in ["nodes.json", "edges.json", "report.md"] {
+    for file in ["nodes.jsonl", "edges.jsonl", "report.md"] {
         let fresh = std::fs::read_to_string(dir.path().join("aws").join(file)).unwrap();
         let committed = std::fs::read_to_string(root().join("examples/aws/aws").join(file)).unwrap();
         assert!(fresh == committed, "examples/aws/aws/{file} is stale: re-run the import in examples/aws/overlay.yaml");
@@ -68,7 +68,7 @@ fn bad_dumps_exit_2_naming_the_place_and_leave_the_previous_import() {
     let dir = overlay_only();
     let out = dir.path().display().to_string();
     assert!(riskpath(&["import", "aws-iam", &dump(), "-o", &out, "--at", AT]).status.success());
-    let before = std::fs::read_to_string(dir.path().join("aws/edges.json")).unwrap();
+    let before = std::fs::read_to_string(dir.path().join("aws/edges.jsonl")).unwrap();
     let bad = dir.path().join("broken.dump");
     std::fs::write(&bad, "{\"RoleDetailList\": [\n  {\"RoleName\": \"r\"\n]}").unwrap();
     let o = riskpath(&["import", "aws-iam", &bad.display().to_string(), "-o", &out]);
@@ -79,5 +79,5 @@ fn bad_dumps_exit_2_naming_the_place_and_leave_the_previous_import() {
     let o = riskpath(&["import", "aws-iam", &bad.display().to_string(), "-o", &out]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("IsTruncated: true"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("aws/edges.json")).unwrap(), before);
+    assert_eq!(std::fs::read_to_string(dir.path().join("aws/edges.jsonl")).unwrap(), before);
 }

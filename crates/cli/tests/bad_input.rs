@@ -558,7 +558,7 @@ fn an_empty_directory_is_an_error() {
     assert_no_panic(&out);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("no model files (*.yaml, *.yml, *.json) in empty"), "{err}");
+    assert!(err.contains("no model files (*.yaml, *.yml, *.json, *.jsonl) in empty"), "{err}");
     let out = riskpath_in(dir.path(), &["analyze", "empty"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
@@ -650,9 +650,12 @@ fn unbounded_work_is_refused_up_front() {
         assert_eq!(out.status.code(), Some(2), "{command}");
         assert!(stderr(&out).contains("100000 is outside 1..=100"), "{command}: {}", stderr(&out));
     }
-    let out = riskpath_in(tmp.path(), &["gen", "--nodes", "2000000", "--edges", "10", "-o", "big"]);
+    let out = riskpath_in(tmp.path(), &["gen", "--nodes", "2000000", "--edges", "10", "--format", "yaml", "-o", "big"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--nodes 2000000 is above"), "{}", stderr(&out));
+    let out = riskpath_in(tmp.path(), &["gen", "--nodes", "20000000", "--edges", "10", "-o", "big"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--nodes 20000000 is above"), "{}", stderr(&out));
     assert!(!tmp.path().join("big").exists());
 }
 

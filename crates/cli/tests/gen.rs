@@ -1,5 +1,5 @@
-//! `riskpath gen`: a generated model is valid, analyzes, is reproducible from its seed, and the
-//! command never overwrites an existing model.
+//! `riskpath gen`: a generated model is valid, analyzes, is reproducible from its seed, is the same
+//! model in JSON Lines and in YAML, and the command never overwrites an existing model.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -58,15 +58,15 @@ fn the_same_seed_gives_the_same_model_and_existing_files_are_kept() {
     ok(&generate(&a, "300", "5"));
     ok(&generate(&b, "300", "5"));
     ok(&generate(&c, "300", "6"));
-    let read = |d: &Path| std::fs::read_to_string(d.join("edges-000.yaml")).unwrap();
+    let read = |d: &Path| std::fs::read_to_string(d.join("edges-000.jsonl")).unwrap();
     assert_eq!(read(&a), read(&b));
     assert_ne!(read(&a), read(&c));
 
-    let before = std::fs::read_to_string(a.join("model.yaml")).unwrap();
+    let before = std::fs::read_to_string(a.join("model.jsonl")).unwrap();
     let out = generate(&a, "400", "1");
     assert_eq!(out.status.code(), Some(2), "refuses to overwrite");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not overwriting"));
-    assert_eq!(std::fs::read_to_string(a.join("model.yaml")).unwrap(), before);
+    assert_eq!(std::fs::read_to_string(a.join("model.jsonl")).unwrap(), before);
 }
 
 /// More than 100,000 nodes are split over files the loader accepts, and the model loads whole
@@ -76,7 +76,19 @@ fn large_node_counts_are_split_over_files() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("m");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_riskpath"))
-        .args(["gen", "--nodes", "100100", "--edges", "200000", "--seed", "3", "-o", dir.to_str().unwrap()])
+        .args([
+            "gen",
+            "--nodes",
+            "100100",
+            "--edges",
+            "200000",
+            "--seed",
+            "3",
+            "--format",
+            "yaml",
+            "-o",
+            dir.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -91,4 +103,22 @@ fn large_node_counts_are_split_over_files() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// The same arguments in JSON Lines and in YAML give the same model: `riskpath diff` between them
+/// finds no change, and `analyze` prints the same document (same numbers, same paths, same ids).
+#[test]
+fn json_lines_and_yaml_give_the_same_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (jsonl, yaml) = (tmp.path().join("jsonl"), tmp.path().join("yaml"));
+    ok(&generate(&jsonl, "3000", "4"));
+    ok(&riskpath(&["gen", "--edges", "3000", "--seed", "4", "--format", "yaml", "-o", yaml.to_str().unwrap()]));
+    assert!(jsonl.join("edges-000.jsonl").is_file() && yaml.join("edges-000.yaml").is_file());
+    let diff = ok(&riskpath(&["diff", yaml.to_str().unwrap(), jsonl.to_str().unwrap(), "--format", "json"]));
+    let doc: serde_json::Value = serde_json::from_str(&diff).unwrap();
+    assert_eq!(doc["changes"].as_array().map(Vec::len), Some(0), "{diff}");
+    let analyze = |dir: &Path| {
+        ok(&riskpath(&["analyze", dir.to_str().unwrap(), "--format", "json", "--trials", "1000", "--years", "1000"]))
+    };
+    assert_eq!(analyze(&jsonl), analyze(&yaml));
 }

@@ -27,7 +27,7 @@ fn the_sample_collection_imports_validates_and_its_runbook_names_the_fixes() {
     ok(&["import", "bloodhound", zip.to_str().unwrap(), "-o", m]);
     let report = std::fs::read_to_string(model.join("bloodhound/report.md")).unwrap();
     assert!(report.contains("Model keys used: campaign, removable, relation, remediation"), "{report}");
-    assert!(model.join("actors.yaml").is_file() && model.join("bloodhound/entry/loss_groups.json").is_file());
+    assert!(model.join("actors.yaml").is_file() && model.join("bloodhound/entry/loss_groups.jsonl").is_file());
 
     let validated = ok(&["validate", m]);
     assert!(validated.starts_with("ok: 1,479 nodes"), "{validated}");

@@ -46,7 +46,7 @@ fn a_trivy_report_becomes_an_edge_that_explain_shows() {
     let summary = text(&out.stdout);
     assert!(summary.contains("1 finding, 1 distinct vulnerability (1 in KEV 2025.08.25)"), "{summary}");
     assert!(summary.contains("→ app [mapping file line 2]"), "{summary}");
-    let edges = std::fs::read_to_string(dir.path().join("m/scans/edges.json")).unwrap();
+    let edges = std::fs::read_to_string(dir.path().join("m/scans/edges.jsonl")).unwrap();
     assert!(edges.contains("\"id\":\"vuln-internet-app\"") && edges.contains("\"id\":\"CVE-2022-22965\""), "{edges}");
     let out = riskpath(dir.path(), &["explain", "edge", "m", "internet", "app"]);
     let shown = text(&out.stdout);
@@ -79,7 +79,7 @@ fn a_trivy_report_becomes_an_edge_that_explain_shows() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let edges = std::fs::read_to_string(dir.path().join("m/scans/edges.json")).unwrap();
+    let edges = std::fs::read_to_string(dir.path().join("m/scans/edges.jsonl")).unwrap();
     assert!(!edges.contains("CVE-2022-22965"), "the previous import is gone");
 }
 

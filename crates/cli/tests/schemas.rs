@@ -86,7 +86,7 @@ fn model_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
             if !name.starts_with('.') && name != "evidence" {
                 model_files(&path, found);
             }
-        } else if [".yaml", ".yml", ".json"].iter().any(|ext| name.ends_with(ext)) {
+        } else if [".yaml", ".yml", ".json", ".jsonl"].iter().any(|ext| name.ends_with(ext)) {
             found.push(path);
         }
     }
@@ -104,9 +104,53 @@ fn every_example_model_file_matches_the_model_schema() {
     }
     assert!(files.len() >= 20, "{files:?}");
     for file in files {
-        let doc = yaml(&std::fs::read_to_string(&file).unwrap());
-        let found = errors("model.schema.json", &doc);
+        let text = std::fs::read_to_string(&file).unwrap();
+        if file.extension().is_some_and(|x| x == "jsonl") {
+            for line in text.lines() {
+                let found = line_errors(line);
+                assert!(found.is_empty(), "{}: {line}: {found:#?}", file.display());
+            }
+            continue;
+        }
+        let found = errors("model.schema.json", &yaml(&text));
         assert!(found.is_empty(), "{}: {found:#?}", file.display());
+    }
+}
+
+/// The errors of one JSON Lines line against `model.schema.json#/definitions/line`.
+fn line_errors(line: &str) -> Vec<String> {
+    let mut model = schema("model.schema.json");
+    // In draft-07 a `$ref` replaces its siblings: the root then validates one line.
+    model["$ref"] = json!("#/definitions/line");
+    let validator = jsonschema::validator_for(&model).expect("schema compiles");
+    let doc: Value = serde_json::from_str(line).expect("a JSON line");
+    validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect()
+}
+
+/// Every line `riskpath gen` writes matches the line schema, which refuses what the loader refuses.
+#[test]
+fn json_lines_match_the_line_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let out = Command::new(BIN).args(["gen", "--edges", "400", "-o", dir.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    let mut lines = 0;
+    for name in ["model.jsonl", "edges-000.jsonl"] {
+        for line in std::fs::read_to_string(dir.join(name)).unwrap().lines() {
+            let found = line_errors(line);
+            assert!(found.is_empty(), "{line}: {found:#?}");
+            lines += 1;
+        }
+    }
+    assert!(lines > 400, "{lines}");
+    for bad in [
+        r#"{"edges": {"from": "a", "to": "b", "kind": "ssh"}}"#,
+        r#"{"edge": {"from": "a", "to": "b", "kind": "ssh"}, "node": {"id": "c", "kind": "host"}}"#,
+        r#"{"edge": {"from": "a", "to": "b", "kind": "ssh", "p": 1.5}}"#,
+        r#"{"node": {"id": "c", "kind": "host", "zoen": "dmz"}}"#,
+        r#"{}"#,
+    ] {
+        assert!(!line_errors(bad).is_empty(), "accepted: {bad}");
     }
 }
 

@@ -38,11 +38,13 @@ impl Generated {
         self.files.insert(path.into(), text);
     }
 
-    /// Adds a model file `{"<key>": [item, item, …]}` with one item per line, in the given order:
-    /// a problem the loader reports then points at the item's own line, and a diff of two imports
+    /// Adds a JSON Lines model file (`*.jsonl`): one `{"<kind>": item}` a line, in the given order,
+    /// the kind being the singular of the list `key` (`nodes` → `node`). The loader reads it a line
+    /// at a time; a problem it reports points at the item's own line, and a diff of two imports
     /// shows the items that changed.
     pub fn items<T: Serialize>(&mut self, path: impl Into<PathBuf>, key: &str, items: &[T]) {
-        self.file(path, json_lines_document(key, items));
+        let kind = key.strip_suffix('s').unwrap_or(key);
+        self.file(path, items.iter().map(|item| riskpath_model::jsonl::line_of(kind, item)).collect());
     }
 
     /// The files, by relative path.
@@ -97,30 +99,20 @@ impl Generated {
     }
 }
 
-/// `{"<key>": [ … ]}` with each item compact on its own line and a final newline.
-pub fn json_lines_document<T: Serialize>(key: &str, items: &[T]) -> String {
-    let key = serde_json::to_string(key).expect("a string encodes");
-    let mut out = format!("{{{key}: [\n");
-    for (i, item) in items.iter().enumerate() {
-        out += &serde_json::to_string(item).expect("model items encode as JSON");
-        out += if i + 1 < items.len() { ",\n" } else { "\n" };
-    }
-    out += "]}\n";
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn items_are_one_per_line_and_the_document_parses() {
-        let doc = json_lines_document("nodes", &[serde_json::json!({"id": "a"}), serde_json::json!({"id": "b"})]);
-        assert_eq!(doc, "{\"nodes\": [\n{\"id\":\"a\"},\n{\"id\":\"b\"}\n]}\n");
-        let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
-        assert_eq!(value["nodes"][1]["id"], "b");
-        let empty = json_lines_document::<serde_json::Value>("edges", &[]);
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&empty).unwrap()["edges"], serde_json::json!([]));
+    fn items_are_one_per_line_under_their_kind() {
+        let mut generated = Generated::new();
+        generated.items("nodes.jsonl", "nodes", &[serde_json::json!({"id": "a"}), serde_json::json!({"id": "b"})]);
+        generated.items("entry.jsonl", "entry_points", &[serde_json::json!({"id": "i", "kind": "internet"})]);
+        generated.items("edges.jsonl", "edges", &[] as &[serde_json::Value]);
+        let files = generated.files();
+        assert_eq!(files[Path::new("nodes.jsonl")], "{\"node\":{\"id\":\"a\"}}\n{\"node\":{\"id\":\"b\"}}\n");
+        assert_eq!(files[Path::new("entry.jsonl")], "{\"entry_point\":{\"id\":\"i\",\"kind\":\"internet\"}}\n");
+        assert_eq!(files[Path::new("edges.jsonl")], "");
     }
 
     #[test]

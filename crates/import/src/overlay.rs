@@ -39,7 +39,7 @@ fn model_files(dir: &Path, generated: &Path) -> Vec<PathBuf> {
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if matches!(path.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
+            } else if riskpath_model::is_model_file(&path) {
                 out.push(path);
             }
         }
@@ -52,6 +52,15 @@ fn model_files(dir: &Path, generated: &Path) -> Vec<PathBuf> {
 pub fn has_top_key(dir: &Path, generated: &Path, key: &str) -> bool {
     model_files(dir, generated).iter().any(|path| {
         let Ok(text) = std::fs::read_to_string(path) else { return false };
+        if is_jsonl(path) {
+            // A JSON Lines file holds a list's items one a line, under the singular (`actor`).
+            let kind = key.strip_suffix('s').unwrap_or(key);
+            let quoted = format!("\"{kind}\"");
+            return text.lines().filter(|line| line.contains(&quoted)).any(|line| {
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)
+                    .is_ok_and(|m| m.contains_key(kind))
+            });
+        }
         if !text.contains(key) {
             return false;
         }
@@ -62,6 +71,10 @@ pub fn has_top_key(dir: &Path, generated: &Path, key: &str) -> bool {
 }
 
 fn section_of(path: &Path, source: &str) -> Result<Option<(String, Value)>, String> {
+    if is_jsonl(path) {
+        // JSON Lines files hold items only; importer settings are written in YAML.
+        return Ok(None);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !text.contains("import") {
         return Ok(None);
@@ -72,6 +85,10 @@ fn section_of(path: &Path, source: &str) -> Result<Option<(String, Value)>, Stri
     let Ok(root) = yaml::parse(&text, file, &ParseLimits::default()) else { return Ok(None) };
     let Some(section) = get(&root, "import").and_then(|i| get(i, source)) else { return Ok(None) };
     Ok(Some((sources.position(section.loc), to_json(section))))
+}
+
+fn is_jsonl(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x.eq_ignore_ascii_case("jsonl"))
 }
 
 fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {

@@ -30,9 +30,14 @@ fn admins(i: &aws::Imported) -> BTreeSet<String> {
     i.report.admins.iter().map(|a| a.principal.rsplit('/').next().unwrap().to_string()).collect()
 }
 
+/// The items of a generated JSON Lines file, one `{"<kind>": item}` a line.
+fn items(i: &aws::Imported, file: &str, kind: &str) -> Vec<Value> {
+    let text = &i.generated.files()[Path::new(file)];
+    text.lines().map(|line| serde_json::from_str::<Value>(line).unwrap()[kind].clone()).collect()
+}
+
 fn edges(i: &aws::Imported) -> Vec<Value> {
-    let text = &i.generated.files()[Path::new("edges.json")];
-    serde_json::from_str::<Value>(text).unwrap()["edges"].as_array().unwrap().clone()
+    items(i, "edges.jsonl", "edge")
 }
 
 fn edge<'a>(edges: &'a [Value], from: &str, to: &str) -> Option<&'a Value> {
@@ -106,7 +111,7 @@ fn trust_policies_give_role_chains_cross_account_and_outside_edges() {
     assert!(edge(&e, "999999999999:root", "role/external-trust").is_some());
     assert!(edge(&e, "aws-anyone", "role/anyone-role").is_some());
     assert!(edge(&e, "aws-anyone", "role/org-role").is_none());
-    let eps = &i.generated.files()[Path::new("entry_points.json")];
+    let eps = &i.generated.files()[Path::new("entry_points.jsonl")];
     assert!(eps.contains("\"aws-anyone\""));
 }
 
@@ -217,8 +222,8 @@ fn the_overlay_marks_crown_jewels_and_sets_the_administrator_loss() {
     )
     .unwrap();
     let i = import(&CASES, &[], dir.path());
-    let nodes: Value = serde_json::from_str(&i.generated.files()[Path::new("nodes.json")]).unwrap();
-    let node = |id: &str| nodes["nodes"].as_array().unwrap().iter().find(|n| n["id"] == id).unwrap().clone();
+    let nodes = items(&i, "nodes.jsonl", "node");
+    let node = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap().clone();
     assert_eq!(node("arn:aws:s3:::mfa-bucket")["crown_jewel"], true);
     assert_eq!(node("arn:aws:s3:::mfa-bucket")["loss"]["confidentiality"], 2e6);
     assert_eq!(node("aws:111111111111:admin")["loss"]["integrity"]["high"], 5e7);
@@ -301,8 +306,8 @@ fn inventories_in_riskpath_and_aws_cli_formats_give_stores_and_tag_jewels() {
         ..Options::default()
     };
     let i = aws::import(&opts).unwrap();
-    let nodes: Value = serde_json::from_str(&i.generated.files()[Path::new("nodes.json")]).unwrap();
-    let ids: BTreeSet<&str> = nodes["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let nodes = items(&i, "nodes.jsonl", "node");
+    let ids: BTreeSet<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
     for id in [
         "arn:aws:s3:::ledger",
         "arn:aws:s3:::pii",
@@ -313,7 +318,7 @@ fn inventories_in_riskpath_and_aws_cli_formats_give_stores_and_tag_jewels() {
     ] {
         assert!(ids.contains(id), "{id}: {ids:?}");
     }
-    let pii = nodes["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "arn:aws:s3:::pii").unwrap();
+    let pii = nodes.iter().find(|n| n["id"] == "arn:aws:s3:::pii").unwrap();
     assert_eq!(pii["crown_jewel"], true);
     // bounded (s3:GetObject on *) reads every bucket; external-trust (GetSecretValue on *) the secret.
     let e = edges(&i);

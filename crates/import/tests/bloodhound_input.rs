@@ -80,7 +80,7 @@ fn duplicates_are_merged_and_dangling_references_become_counted_placeholders() {
     assert_eq!(r.placeholders.get("User"), Some(&1), "{:?}", r.placeholders);
     assert_eq!(r.unmapped.get("ACE right SomeNewRight"), Some(&1), "{:?}", r.unmapped);
     assert!(r.summary().iter().any(|l| l.contains("SomeNewRight")));
-    let nodes = &imported.generated.files()[Path::new("ad/nodes.json")];
+    let nodes = &imported.generated.files()[Path::new("ad/nodes.jsonl")];
     assert!(
         nodes.contains("S-1-5-21-1-2-3-2000 (not in the collection)") && nodes.contains("\"zone\":\"x.local\""),
         "{nodes}"
@@ -97,7 +97,7 @@ fn deleted_objects_are_left_out_with_their_edges() {
     let file = write(dir.path(), "u.json", &users("6", data));
     let imported = bloodhound::import(&options(vec![file], dir.path())).unwrap();
     assert_eq!((imported.report.deleted_objects, imported.report.deleted_edges), (1, 1));
-    assert!(!imported.generated.files()[Path::new("ad/nodes.json")].contains("1-2-3-1000"));
+    assert!(!imported.generated.files()[Path::new("ad/nodes.jsonl")].contains("1-2-3-1000"));
 }
 
 fn zip_with(path: &Path, entries: &[(&str, &[u8])]) {
@@ -180,5 +180,5 @@ fn an_owned_principal_missing_from_the_collection_is_an_error_with_a_suggestion(
     o.owned = vec!["esid@testlab.local".into()];
     let imported = bloodhound::import(&o).unwrap();
     assert_eq!(imported.report.emitted.owned, vec!["ESID@TESTLAB.LOCAL".to_string()]);
-    assert!(imported.generated.files()[Path::new("entry/edges.json")].contains("\"kind\":\"holds\""));
+    assert!(imported.generated.files()[Path::new("entry/edges.jsonl")].contains("\"kind\":\"holds\""));
 }

@@ -231,6 +231,6 @@ fn the_output_is_byte_identical_for_the_same_input() {
     let a = import(&o).unwrap().generated;
     let b = import(&o).unwrap().generated;
     assert_eq!(a, b);
-    let edges = &a.files()[Path::new("edges.json")];
+    let edges = &a.files()[Path::new("edges.jsonl")];
     assert!(edges.lines().count() >= 3, "one edge per line");
 }

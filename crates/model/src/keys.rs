@@ -16,6 +16,18 @@ pub const FILE: &[&str] = &[
     "loss_groups",
     "accepted_risks",
 ];
+/// A line of a JSON Lines model file (`*.jsonl`): one item, under the singular of its list's key.
+pub const LINE: &[&str] = &[
+    "settings",
+    "entry_point",
+    "node",
+    "edge",
+    "control",
+    "actor",
+    "initiative",
+    "loss_group",
+    "accepted_risk",
+];
 pub const SETTINGS: &[&str] =
     &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms", "day_rate"];
 pub const ENTRY_POINT: &[&str] = &["id", "kind", "name", "campaign", "description"];
@@ -113,4 +125,5 @@ pub const ALL: &[(&str, &[&str])] = &[
     ("/definitions/interval/anyOf/0", INTERVAL),
     ("/definitions/cost/anyOf/1", COST),
     ("/definitions/loss", LOSS),
+    ("/definitions/line", LINE),
 ];

@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::attack;
+use crate::jsonl;
 use crate::read::{FileContents, Reader, SettingValue};
-use crate::source::{FileId, Loc, Problem, Problems, Sources};
+use crate::source::{FileId, Loc, Problem, Problems, Sources, Streamed};
 use crate::types::*;
 use crate::validate::{Knowledge, validate};
 use crate::yaml::{self, ParseLimits};
@@ -69,38 +71,35 @@ pub fn load_overlay(path: &Path, overlay: Option<Overlay>, options: &LoadOptions
         files.sort();
     }
     if files.is_empty() {
-        let p = Problem::error(format!("no model files (*.yaml, *.yml, *.json) in {}", path.display()), None);
+        let p = Problem::error(format!("no model files (*.yaml, *.yml, *.json, *.jsonl) in {}", path.display()), None);
         return Err(Problems { sources, list: vec![p] });
     }
-    // Files are read, then parsed and typed, in parallel (one file's tree at a time per thread);
-    // their contents and problems are taken in file order.
-    let texts: Vec<Result<String, Problem>> = files
+    // Files are read, parsed and typed in parallel (one file's tree, or one JSON Lines line, at a
+    // time per thread); their sources, contents and problems are taken in file order.
+    let read: Vec<Result<FileRead, Problem>> = files
         .par_iter()
-        .map(|file| match extra.iter().find(|(f, _)| f == file) {
-            Some((_, text)) => Ok(text.to_string()),
-            None => read_limited(file, options.limits.max_file_bytes),
+        .enumerate()
+        .map(|(i, file)| {
+            let given = extra.iter().find(|(f, _)| f == file).map(|(_, text)| text.as_str());
+            read_file(file, i as FileId, given, options)
         })
         .collect();
     let mut unreadable_files = 0;
-    let mut ids = Vec::new();
-    for (file, text) in files.into_iter().zip(texts) {
-        match text {
-            Ok(text) => ids.push(sources.add(file, text.into())),
-            Err(p) => {
-                problems.push(p);
-                unreadable_files += 1;
-            }
-        }
-    }
-    let read: Vec<_> = ids.par_iter().map(|&id| read_file(&sources, id, options)).collect();
     let mut contents = Vec::new();
-    for file in read {
-        match file {
-            Ok((c, mut file_problems)) => {
-                contents.push(c);
-                problems.append(&mut file_problems);
+    for (file, read) in files.into_iter().zip(read) {
+        match read {
+            Ok(mut r) => {
+                match r.source {
+                    Source::Text(text) => sources.add(file, text),
+                    Source::Streamed(streamed) => sources.add_streamed(file, streamed),
+                };
+                contents.push(r.contents);
+                problems.append(&mut r.problems);
+                unreadable_files += usize::from(r.broken);
             }
             Err(p) => {
+                // Kept in place (empty) so the files after it keep their ids.
+                sources.add(file, "".into());
                 problems.push(p);
                 unreadable_files += 1;
             }
@@ -172,31 +171,92 @@ fn finish(
     Ok(Loaded { model, warnings: problems, attack })
 }
 
-/// Loads and validates a model given as one YAML text (for tests, generators and tools).
+/// Loads and validates a model given as one text (for tests, generators and tools): YAML, or
+/// JSON Lines when `name` ends in `.jsonl`.
 pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded, Problems> {
     let mut sources = Sources::default();
-    let id = sources.add(PathBuf::from(name), text.into());
-    let (contents, problems) = match read_file(&sources, id, options) {
+    let read = read_file(Path::new(name), 0, Some(text), options);
+    sources.add(PathBuf::from(name), text.into());
+    let read = match read {
         Ok(read) => read,
         Err(p) => return Err(Problems { sources, list: vec![p] }),
     };
     // `settings.attack` is relative to where the text would live; no ATT&CK cache is written.
     let base = Path::new(name).parent().unwrap_or(Path::new(""));
-    finish(sources, vec![contents], problems, 0, AttackDirs { base, cache: None }, options)
+    let broken = usize::from(read.broken);
+    finish(sources, vec![read.contents], read.problems, broken, AttackDirs { base, cache: None }, options)
 }
 
-/// Parses and reads one model file: its contents and the problems found reading them, or the
-/// one problem that makes it unreadable (a YAML error, a limit, an ATT&CK bundle).
-fn read_file(sources: &Sources, id: FileId, options: &LoadOptions) -> Result<(FileContents, Vec<Problem>), Problem> {
-    let root = yaml::parse(&sources.get(id).text, id, &options.limits)?;
+/// What is kept of a model file: its text, or for a JSON Lines file its line index and digest.
+enum Source {
+    Text(Arc<str>),
+    Streamed(Streamed),
+}
+
+/// One model file read and typed.
+struct FileRead {
+    source: Source,
+    contents: FileContents,
+    problems: Vec<Problem>,
+    /// Some line of a JSON Lines file could not be read.
+    broken: bool,
+}
+
+/// Reads, parses and types the model file `path` (its text `given` in memory, else from disk):
+/// JSON Lines a line at a time, YAML and JSON whole. `Err` is the one problem that makes it
+/// unreadable (a limit, a YAML error, an ATT&CK bundle).
+fn read_file(path: &Path, id: FileId, given: Option<&str>, options: &LoadOptions) -> Result<FileRead, Problem> {
+    let limits = &options.limits;
+    if !is_jsonl(path) {
+        let text = match given {
+            Some(text) => text.into(),
+            None => read_limited(path, limits.max_file_bytes)?.into(),
+        };
+        return read_yaml(path, text, id, options);
+    }
+    let fail = |why: String| Problem::error(format!("cannot read {}: {why}", path.display()), None);
+    let read = match given {
+        Some(text) => jsonl::read(text.as_bytes(), id, limits),
+        None => {
+            let (file, meta) = crate::files::open_regular(path).map_err(|e| fail(e.to_string()))?;
+            if meta.len() > limits.max_stream_bytes {
+                return Err(fail(crate::files::FileError::TooLarge(limits.max_stream_bytes).to_string())
+                    .with_help("split it into several .jsonl files"));
+            }
+            jsonl::read(std::io::BufReader::with_capacity(1 << 16, file), id, limits)
+        }
+    };
+    let read = read.map_err(|p| Problem { message: format!("{}: {}", path.display(), p.message), ..p })?;
+    let source = match given {
+        Some(text) => Source::Text(text.into()),
+        None => Source::Streamed(read.streamed),
+    };
+    Ok(FileRead { source, contents: read.contents, problems: read.problems, broken: read.broken })
+}
+
+/// Parses and types one YAML (or JSON) text. A file that does not parse is kept (its problem
+/// points into it) and marked broken.
+fn read_yaml(path: &Path, text: Arc<str>, id: FileId, options: &LoadOptions) -> Result<FileRead, Problem> {
+    let broken = |text, problem| {
+        Ok(FileRead {
+            source: Source::Text(text),
+            contents: FileContents::default(),
+            problems: vec![problem],
+            broken: true,
+        })
+    };
+    let root = match yaml::parse(&text, id, &options.limits) {
+        Ok(root) => root,
+        Err(p) => return broken(text, p),
+    };
     if crate::read::is_stix_bundle(&root) {
         // No span: the bundle is usually one huge line, not worth showing.
-        return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", sources.get(id).path.display()), None)
+        return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", path.display()), None)
             .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
     }
     let mut reader = Reader { problems: yaml::unsafe_text(&root) };
     let contents = reader.file(&root);
-    Ok((contents, reader.problems))
+    Ok(FileRead { source: Source::Text(text), contents, problems: reader.problems, broken: false })
 }
 
 /// The model files under `path`, sorted, skipping hidden entries and [`SKIPPED_DIRS`].
@@ -221,11 +281,16 @@ fn model_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
     Ok(files)
 }
 
-/// A YAML or JSON file that is not an ATT&CK cache.
-fn is_model_file(path: &Path) -> bool {
+/// A YAML, JSON or JSON Lines file that is not an ATT&CK cache.
+pub fn is_model_file(path: &Path) -> bool {
     let ext = path.extension().and_then(|x| x.to_str()).map(str::to_ascii_lowercase);
     let is_cache = path.file_name().is_some_and(|n| n.to_string_lossy().ends_with(attack::CACHE_SUFFIX));
-    matches!(ext.as_deref(), Some("yaml" | "yml" | "json")) && !is_cache
+    matches!(ext.as_deref(), Some("yaml" | "yml" | "json" | "jsonl")) && !is_cache
+}
+
+/// A JSON Lines model file (`*.jsonl`), read a line at a time.
+fn is_jsonl(path: &Path) -> bool {
+    path.extension().and_then(|x| x.to_str()).is_some_and(|x| x.eq_ignore_ascii_case("jsonl"))
 }
 
 fn read_limited(path: &Path, max_bytes: u64) -> Result<String, Problem> {
@@ -261,6 +326,9 @@ fn end_position(text: &str) -> (usize, usize) {
 /// Also returns where `settings.attack` was set, if it was.
 fn merge(contents: Vec<FileContents>, problems: &mut Vec<Problem>) -> (Model, Option<Loc>) {
     let mut model = Model::default();
+    // Reserved whole, so the merged lists never grow by doubling (and never hold slack).
+    model.nodes.reserve_exact(contents.iter().map(|c| c.nodes.len()).sum());
+    model.edges.reserve_exact(contents.iter().map(|c| c.edges.len()).sum());
     let mut seen: HashMap<&'static str, Loc> = HashMap::new();
     let mut targeting_all = Vec::new();
     for c in contents {

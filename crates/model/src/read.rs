@@ -30,18 +30,18 @@ fn shown(v: f64) -> String {
 
 impl Range {
     fn check(self, v: f64) -> Result<(), String> {
-        let shown = shown(v);
+        let shown = || shown(v);
         if !v.is_finite() {
-            return Err(format!("{shown} is not a finite number"));
+            return Err(format!("{} is not a finite number", shown()));
         }
         match self {
             Range::Probability if !(0.0..=1.0).contains(&v) => {
-                Err(format!("{shown} is outside [0, 1]; probabilities and efficacies are fractions"))
+                Err(format!("{} is outside [0, 1]; probabilities and efficacies are fractions", shown()))
             }
-            Range::Money | Range::Frequency | Range::Count if v < 0.0 => Err(format!("{shown} is negative")),
-            Range::Money if v > 1e15 => Err(format!("{shown} is beyond any plausible amount of money (max 1e15)")),
-            Range::Frequency if v > 1e6 => Err(format!("{shown} attempts per year is beyond the supported 1e6")),
-            Range::Count if v > 1e9 => Err(format!("{shown} is beyond the supported 1e9")),
+            Range::Money | Range::Frequency | Range::Count if v < 0.0 => Err(format!("{} is negative", shown())),
+            Range::Money if v > 1e15 => Err(format!("{} is beyond any plausible amount of money (max 1e15)", shown())),
+            Range::Frequency if v > 1e6 => Err(format!("{} attempts per year is beyond the supported 1e6", shown())),
+            Range::Count if v > 1e9 => Err(format!("{} is beyond the supported 1e9", shown())),
             _ => Ok(()),
         }
     }
@@ -110,14 +110,20 @@ impl Reader {
     }
 
     pub fn string(&mut self, node: &YNode, what: &str) -> Option<Spanned<String>> {
+        self.string_named(node, || what.to_string())
+    }
+
+    /// [`Self::string`] with the words for messages made only when there is one (a model has
+    /// millions of strings and few problems).
+    fn string_named(&mut self, node: &YNode, what: impl Fn() -> String) -> Option<Spanned<String>> {
         match &node.value {
             Value::Str(s) if !s.trim().is_empty() => Some(Spanned { value: s.clone(), loc: node.loc }),
             Value::Str(_) => {
-                self.error(format!("{what} must not be empty"), node.loc);
+                self.error(format!("{} must not be empty", what()), node.loc);
                 None
             }
             other => {
-                self.error(format!("{what} must be a string, found {}", other.describe()), node.loc);
+                self.error(format!("{} must be a string, found {}", what(), other.describe()), node.loc);
                 None
             }
         }
@@ -136,23 +142,23 @@ impl Reader {
 
     pub fn required_string(&mut self, fields: &Fields, key: &str, what: &str) -> Option<Spanned<String>> {
         let node = self.required(fields, key, what)?;
-        self.string(node, &format!("`{key}` of {what}"))
+        self.string_named(node, || format!("`{key}` of {what}"))
     }
 
     pub fn optional_string(&mut self, fields: &Fields, key: &str, what: &str) -> Option<String> {
         let node = fields.get(key)?;
-        self.string(node, &format!("`{key}` of {what}")).map(|s| s.value)
+        self.string_named(node, || format!("`{key}` of {what}")).map(|s| s.value)
     }
 
     /// A list of strings; a single string is a list of one.
     pub fn strings(&mut self, fields: &Fields, key: &str, what: &str) -> Vec<Spanned<String>> {
         let Some(node) = fields.get(key) else { return Vec::new() };
-        let what = format!("`{key}` of {what}");
+        let what = || format!("`{key}` of {what}");
         if let Value::Str(_) = node.value {
-            return self.string(node, &what).into_iter().collect();
+            return self.string_named(node, what).into_iter().collect();
         }
-        let items = self.list(node, &what);
-        items.iter().filter_map(|item| self.string(item, &format!("an item of {what}"))).collect()
+        let items = self.list(node, &what());
+        items.iter().filter_map(|item| self.string_named(item, || format!("an item of {}", what()))).collect()
     }
 
     pub fn number(&mut self, node: &YNode, what: &str, range: Range) -> Option<f64> {
@@ -380,6 +386,33 @@ impl Reader {
             }
         }
         out
+    }
+
+    /// One line of a JSON Lines file: `{"<kind>": item}`, one key of [`keys::LINE`].
+    pub fn line(&mut self, node: &YNode, out: &mut FileContents) {
+        let Some(f) = self.fields(node, "a line", keys::LINE) else { return };
+        let [(kind, item)] = f.entries[..] else {
+            if f.entries.len() > 1 {
+                self.problems.push(
+                    Problem::error(format!("a line holds one item, found {}", f.entries.len()), Some(f.loc))
+                        .with_help("write each item on its own line, e.g. {\"edge\": {\"from\": \"a\", \"to\": \"b\", \"kind\": \"ssh\"}}"),
+                );
+            } else if matches!(&node.value, Value::Map(m) if m.is_empty()) {
+                self.error(format!("an empty line item; one of: {}", keys::LINE.join(", ")), f.loc);
+            }
+            return;
+        };
+        match kind {
+            "settings" => self.settings(item, out),
+            "entry_point" => self.entry_point(item, out),
+            "node" => self.node(item, out),
+            "edge" => self.edge(item, out),
+            "control" => self.control(item, out),
+            "actor" => self.actor(item, out),
+            "loss_group" => out.loss_groups.extend(self.loss_group(item)),
+            "accepted_risk" => out.accepted_risks.extend(self.accepted_risk(item)),
+            _ => self.initiative(item, out),
+        }
     }
 
     fn settings(&mut self, node: &YNode, out: &mut FileContents) {

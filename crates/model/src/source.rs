@@ -1,7 +1,9 @@
 //! Source files of a model and the problems found in them.
 //! Every problem carries a file, a byte span, a line and a column, and renders with a caret (miette).
 
+use std::borrow::Cow;
 use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -10,11 +12,14 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 /// Index of a file in [`Sources`].
 pub type FileId = u32;
 
-/// One loaded model file: its path (as given, relative to the model directory when possible) and text.
+/// One loaded model file: its path (as given, relative to the model directory when possible) and
+/// text, or for a file read a line at a time ([`Streamed`]) what is kept of it instead.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
+    /// The whole text; empty for a streamed file.
     pub text: Arc<str>,
+    streamed: Option<Arc<Streamed>>,
     /// Byte offset of each line's start, computed at the first [`Sources::line_col`]: a report
     /// may locate thousands of items in one large file.
     line_starts: OnceLock<Vec<u32>>,
@@ -26,8 +31,59 @@ pub struct SourceFile {
 /// Bytes between two [`SourceFile::char_marks`].
 const BLOCK: usize = 4096;
 
+/// What is kept of a file read a line at a time (JSON Lines): not its text, but where each line
+/// starts, its length and its SHA-256; a line is read again from disk when a position or a problem
+/// needs its characters.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    pub line_starts: Vec<u32>,
+    pub len: u64,
+    pub sha256: [u8; 32],
+}
+
+/// Longest stretch of a streamed file read back from disk to show it.
+const MAX_READ_BACK: usize = 1 << 24;
+
 impl SourceFile {
+    /// The file's length in bytes.
+    pub fn len(&self) -> usize {
+        self.streamed.as_ref().map_or(self.text.len(), |s| s.len as usize)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// What is kept of a streamed file (`None` when the text is kept whole).
+    pub fn streamed(&self) -> Option<&Streamed> {
+        self.streamed.as_deref()
+    }
+    /// Bytes `start..end` as text (a character cut at the end is dropped): see [`Self::bytes`].
+    fn slice(&self, start: usize, end: usize) -> Cow<'_, str> {
+        match self.bytes(start, end) {
+            Cow::Borrowed(bytes) => Cow::Borrowed(utf8_prefix(bytes)),
+            Cow::Owned(bytes) => Cow::Owned(utf8_prefix(&bytes).to_string()),
+        }
+    }
+    /// Bytes `start..end`: from memory, or read back from disk for a streamed file (at most
+    /// [`MAX_READ_BACK`]; empty when the file cannot be read now).
+    fn bytes(&self, start: usize, end: usize) -> Cow<'_, [u8]> {
+        if self.streamed.is_none() {
+            return Cow::Borrowed(&self.text.as_bytes()[start.min(end)..end]);
+        }
+        let want = end.saturating_sub(start).min(MAX_READ_BACK);
+        let read = || -> std::io::Result<Vec<u8>> {
+            let (mut file, _) =
+                crate::files::open_regular(&self.path).map_err(|e| std::io::Error::other(e.to_string()))?;
+            file.seek(SeekFrom::Start(start as u64))?;
+            let mut bytes = Vec::with_capacity(want);
+            file.take(want as u64).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        };
+        Cow::Owned(read().unwrap_or_default())
+    }
     fn line_starts(&self) -> &[u32] {
+        if let Some(s) = &self.streamed {
+            return &s.line_starts;
+        }
         self.line_starts.get_or_init(|| {
             // Line breaks as YAML and JSON read them: LF, CR LF, and a CR alone.
             let bytes = self.text.as_bytes();
@@ -65,7 +121,17 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
-        self.files.push(SourceFile { path, text, line_starts: OnceLock::new(), char_marks: OnceLock::new() });
+        self.push(SourceFile { path, text, streamed: None, line_starts: OnceLock::new(), char_marks: OnceLock::new() })
+    }
+    /// Adds a file read a line at a time from `path` (which must stay readable there for its
+    /// lines to be shown).
+    pub fn add_streamed(&mut self, path: PathBuf, streamed: Streamed) -> FileId {
+        let streamed = Some(Arc::new(streamed));
+        let text = Arc::from("");
+        self.push(SourceFile { path, text, streamed, line_starts: OnceLock::new(), char_marks: OnceLock::new() })
+    }
+    fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         (self.files.len() - 1) as FileId
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -77,12 +143,15 @@ impl Sources {
     /// Line and column (1-based, columns in characters) of a location.
     pub fn line_col(&self, loc: Loc) -> (usize, usize) {
         let file = self.get(loc.file);
-        let text = &file.text;
-        let offset = floor_char_boundary(text, (loc.offset as usize).min(text.len()));
+        let offset = (loc.offset as usize).min(file.len());
         let starts = file.line_starts();
         // The last line starting at or before the offset (the first always starts at 0).
         let line = starts.partition_point(|&s| s as usize <= offset);
         let line_start = starts[line - 1] as usize;
+        if file.streamed.is_some() {
+            return (line, file.slice(line_start, offset).chars().count() + 1);
+        }
+        let offset = floor_char_boundary(&file.text, offset);
         (line, file.chars_before(offset) - file.chars_before(line_start) + 1)
     }
     /// `path:line:col` of a location, as editors and CI annotations expect.
@@ -95,14 +164,22 @@ impl Sources {
         let f = self.get(file);
         let starts = f.line_starts();
         let start = starts[line - 1] as usize;
-        let mut end = starts.get(line).map_or(f.text.len(), |&s| s as usize - 1);
-        if end > start && f.text.as_bytes()[end - 1] == b'\r' {
+        let mut end = starts.get(line).map_or(f.len(), |&s| s as usize - 1);
+        if end > start && *f.bytes(end - 1, end) == *b"\r" {
             end -= 1; // CR LF
         }
         (start, end)
     }
     fn line_count(&self, file: FileId) -> usize {
         self.get(file).line_starts().len()
+    }
+}
+
+/// The longest prefix of `bytes` that is UTF-8 (a character cut at the end is dropped).
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
 
@@ -334,7 +411,7 @@ impl Window {
         // Lines that fit are shown whole; on a longer one the window starts a third before the column.
         let fits = (first_line..=last_line).all(|n| {
             let (start, end) = sources.line_range(loc.file, n);
-            end - start <= WINDOW_CHARS || file.text[start..end].chars().nth(WINDOW_CHARS).is_none()
+            end - start <= WINDOW_CHARS || file.slice(start, end).chars().nth(WINDOW_CHARS).is_none()
         });
         let first_char = if fits { 0 } else { (col - 1).saturating_sub(WINDOW_CHARS / 3) };
         let mut window = Window {
@@ -350,7 +427,7 @@ impl Window {
                 window.text.push('\n');
             }
             let (start, end) = sources.line_range(loc.file, n);
-            window.push_line(&file.text[start..end], start);
+            window.push_line(&file.slice(start, end), start);
         }
         window
     }

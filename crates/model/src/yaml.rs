@@ -9,17 +9,30 @@ use serde_saphyr::{Budget, Options, Spanned};
 use crate::source::{FileId, Loc, Problem};
 
 /// Limits on one file. The defaults hold a 50,000-edge model comfortably and stop hostile input.
+/// A JSON Lines file (`*.jsonl`, read a line at a time) has its own size limit and one per line;
+/// `max_depth` bounds nesting in both.
 #[derive(Debug, Clone, Copy)]
 pub struct ParseLimits {
     pub max_file_bytes: u64,
     pub max_depth: usize,
     pub max_nodes: usize,
     pub max_aliases: usize,
+    /// Largest JSON Lines file (at most 4 GiB - 1: locations are 32-bit byte offsets).
+    pub max_stream_bytes: u64,
+    /// Longest line of a JSON Lines file, in bytes.
+    pub max_line_bytes: usize,
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        ParseLimits { max_file_bytes: 64 << 20, max_depth: 32, max_nodes: 4_000_000, max_aliases: 10_000 }
+        ParseLimits {
+            max_file_bytes: 64 << 20,
+            max_depth: 32,
+            max_nodes: 4_000_000,
+            max_aliases: 10_000,
+            max_stream_bytes: u32::MAX as u64,
+            max_line_bytes: 1 << 20,
+        }
     }
 }
 

@@ -86,14 +86,14 @@ pub fn import(opts: &Options) -> Result<Imported, String> {
     let report = report::Report::new(&g, &accounts, &holders, overlay.admin_loss.is_none(), rules.len());
     let mut generated = Generated::new();
     let nodes: Vec<&NodeOut> = g.nodes.values().collect();
-    generated.items("nodes.json", "nodes", &nodes);
+    generated.items("nodes.jsonl", "nodes", &nodes);
     let edges: Vec<Value> = g.edges.iter().map(edge_json).collect();
     if edges.len() <= EDGES_PER_FILE {
-        generated.items("edges.json", "edges", &edges);
+        generated.items("edges.jsonl", "edges", &edges);
     } else {
         // Within the loader's per-file budget (nodes of the parsed tree), in stable chunks.
         for (i, chunk) in edges.chunks(EDGES_PER_FILE).enumerate() {
-            generated.items(format!("edges-{:03}.json", i + 1), "edges", chunk);
+            generated.items(format!("edges-{:03}.jsonl", i + 1), "edges", chunk);
         }
     }
     if !g.entry_points.is_empty() {
@@ -102,7 +102,7 @@ pub fn import(opts: &Options) -> Result<Imported, String> {
             .iter()
             .map(|(id, name)| serde_json::json!({"id": id, "kind": "internet", "name": name}))
             .collect();
-        generated.items("entry_points.json", "entry_points", &eps);
+        generated.items("entry_points.jsonl", "entry_points", &eps);
     }
     generated.file("report.md", report.markdown(&g, &warnings));
     self_check(&opts.model_dir, &generated)?;
@@ -134,7 +134,7 @@ fn outside_the_model(opts: &Options) -> Result<(), String> {
         let Ok(path) = std::fs::canonicalize(input) else { continue };
         let Ok(rel) = path.strip_prefix(&model) else { continue };
         let hidden = rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-        let model_file = matches!(path.extension().and_then(|x| x.to_str()), Some("json" | "yaml" | "yml"));
+        let model_file = riskpath_model::is_model_file(&path);
         if !hidden && model_file {
             return Err(format!(
                 "{} is inside the model directory {}: the loader would read it as a model file; keep inputs outside it (or in a hidden folder)",

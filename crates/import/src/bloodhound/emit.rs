@@ -196,25 +196,16 @@ fn folder_of(n: &Node) -> String {
     n.source.as_ref().unwrap_or(&Source::Ad).folder()
 }
 
-/// `{"<key>": [ … ]}` files of at most [`CHUNK`] lines each: `<folder>/<key>.json`, or
-/// `<key>-1.json`, `<key>-2.json`, … when there are more.
+/// JSON Lines files of at most [`CHUNK`] items each, one `{"<kind>": item}` a line:
+/// `<folder>/<key>.jsonl`, or `<key>-1.jsonl`, `<key>-2.jsonl`, … when there are more.
 fn write_chunks(out: &mut Generated, folder: &str, key: &str, lines: Vec<String>) {
     let chunks: Vec<&[String]> = lines.chunks(CHUNK).collect();
+    let kind = key.strip_suffix('s').unwrap_or(key);
     for (i, chunk) in chunks.iter().enumerate() {
         let name =
-            if chunks.len() == 1 { format!("{folder}/{key}.json") } else { format!("{folder}/{key}-{}.json", i + 1) };
-        out.file(name, lines_document(key, chunk));
+            if chunks.len() == 1 { format!("{folder}/{key}.jsonl") } else { format!("{folder}/{key}-{}.jsonl", i + 1) };
+        out.file(name, chunk.iter().map(|item| format!("{{\"{kind}\":{item}}}\n")).collect());
     }
-}
-
-/// A model file from already-serialised items, one per line.
-fn lines_document(key: &str, lines: &[String]) -> String {
-    let mut text = format!("{{\"{key}\": [\n");
-    for (i, line) in lines.iter().enumerate() {
-        text += line;
-        text += if i + 1 < lines.len() { ",\n" } else { "\n" };
-    }
-    text + "]}\n"
 }
 
 fn node_item<'a>(cx: &Ctx<'a>, ix: Ix, stats: &mut Emitted) -> NodeOut<'a> {
@@ -475,7 +466,7 @@ fn entries(cx: &Ctx, out: &mut Generated, stats: &mut Emitted) {
     }
     stats.entry_points = points.iter().filter_map(|p| p["id"].as_str().map(str::to_string)).collect();
     if !points.is_empty() {
-        out.items("entry/entry_points.json", "entry_points", &points);
+        out.items("entry/entry_points.jsonl", "entry_points", &points);
         edges.sort();
         let lines: Vec<String> = edges.into_iter().map(|(_, line)| line).collect();
         write_chunks(out, "entry", "edges", lines);
@@ -522,6 +513,6 @@ fn loss_groups(cx: &Ctx, out: &mut Generated, stats: &mut Emitted) {
         .collect();
     stats.loss_groups = items.len();
     if !items.is_empty() {
-        out.items("entry/loss_groups.json", "loss_groups", &items);
+        out.items("entry/loss_groups.jsonl", "loss_groups", &items);
     }
 }

@@ -134,8 +134,8 @@ impl<'a> VulnOut<'a> {
     }
 }
 
-/// Reads the reports and builds the generated folder: `nodes.json` (new nodes, if any) and
-/// `edges.json` (one exploit edge per node and source).
+/// Reads the reports and builds the generated folder: `nodes.jsonl` (new nodes, if any) and
+/// `edges.jsonl` (one exploit edge per node and source).
 pub fn import(options: &ImportOptions) -> Result<Import, InputError> {
     let artifacts: Vec<Artifact> =
         options.reports.iter().map(|path| options.scanner.read(path)).collect::<Result<_, _>>()?;
@@ -197,9 +197,9 @@ pub fn import(options: &ImportOptions) -> Result<Import, InputError> {
     summary.new_nodes = new_nodes.values().map(|n| n.id.clone()).collect();
     let mut generated = Generated::new();
     if !new_nodes.is_empty() {
-        generated.items("nodes.json", "nodes", &new_nodes.into_values().collect::<Vec<_>>());
+        generated.items("nodes.jsonl", "nodes", &new_nodes.into_values().collect::<Vec<_>>());
     }
-    generated.items("edges.json", "edges", &edges);
+    generated.items("edges.jsonl", "edges", &edges);
     Ok(Import { generated, summary })
 }
 
