@@ -17,17 +17,8 @@ pub const FILE: &[&str] = &[
     "accepted_risks",
 ];
 /// A line of a JSON Lines model file (`*.jsonl`): one item, under the singular of its list's key.
-pub const LINE: &[&str] = &[
-    "settings",
-    "entry_point",
-    "node",
-    "edge",
-    "control",
-    "actor",
-    "initiative",
-    "loss_group",
-    "accepted_risk",
-];
+pub const LINE: &[&str] =
+    &["settings", "entry_point", "node", "edge", "control", "actor", "initiative", "loss_group", "accepted_risk"];
 pub const SETTINGS: &[&str] =
     &["currency", "respond", "trials", "years", "seed", "tolerance", "attack", "platforms", "day_rate"];
 pub const ENTRY_POINT: &[&str] = &["id", "kind", "name", "campaign", "description"];
