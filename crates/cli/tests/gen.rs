@@ -116,7 +116,8 @@ fn json_lines_and_yaml_give_the_same_model() {
     assert!(jsonl.join("edges-000.jsonl").is_file() && yaml.join("edges-000.yaml").is_file());
     let diff = ok(&riskpath(&["diff", yaml.to_str().unwrap(), jsonl.to_str().unwrap(), "--format", "json"]));
     let doc: serde_json::Value = serde_json::from_str(&diff).unwrap();
-    assert_eq!(doc["changes"].as_array().map(Vec::len), Some(0), "{diff}");
+    assert_eq!(doc["diff"]["changes"].as_array().map(Vec::len), Some(0), "{diff}");
+    assert_eq!(doc["diff"]["ale"]["value"], 0.0, "{diff}");
     let analyze = |dir: &Path| {
         ok(&riskpath(&["analyze", dir.to_str().unwrap(), "--format", "json", "--trials", "1000", "--years", "1000"]))
     };

@@ -232,5 +232,6 @@ fn the_output_is_byte_identical_for_the_same_input() {
     let b = import(&o).unwrap().generated;
     assert_eq!(a, b);
     let edges = &a.files()[Path::new("edges.jsonl")];
-    assert!(edges.lines().count() >= 3, "one edge per line");
+    let one_edge = |line: &str| serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v["edge"].is_object());
+    assert!(edges.lines().count() >= 1 && edges.lines().all(one_edge), "one edge per line: {edges}");
 }
