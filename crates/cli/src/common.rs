@@ -120,6 +120,12 @@ pub fn write_bytes(path: &Path, content: &[u8]) -> Result<(), Failure> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    #[cfg(target_os = "linux")]
+    if let Some(file) = unnamed::create(dir).map_err(fail)? {
+        if unnamed::complete(file, content, path).map_err(fail)? {
+            return Ok(());
+        }
+    }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     tmp.write_all(content).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
@@ -143,6 +149,62 @@ pub fn today() -> riskpath_model::accepted::Date {
 pub fn as_of(text: &str) -> Result<riskpath_model::accepted::Date, String> {
     riskpath_model::accepted::Date::parse(text)
 }
+
+/// Output files without a name until they are complete (Linux `O_TMPFILE`): a run killed while
+/// writing leaves nothing in the folder, where a named temp file would stay behind.
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    /// An unnamed file in `dir`, or `None` where the file system has none (then a named temp file is used).
+    pub fn create(dir: &Path) -> std::io::Result<Option<std::fs::File>> {
+        let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        match rustix::fs::openat(CWD, dir, flags, Mode::from_raw_mode(0o644)) {
+            Ok(fd) => Ok(Some(fd.into())),
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes `content`, then gives the file a name beside `path` and renames it over `path`: a
+    /// name exists only for that instant. `false` when the file cannot be linked (no `/proc`).
+    pub fn complete(mut file: std::fs::File, content: &[u8], path: &Path) -> std::io::Result<bool> {
+        file.write_all(content)?;
+        file.sync_all()?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.riskpath-{}", std::process::id()));
+        let _ = std::fs::remove_file(&temp);
+        let fd = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match rustix::fs::linkat(CWD, fd.as_str(), CWD, &temp, AtFlags::SYMLINK_FOLLOW) {
+            Ok(()) => {}
+            Err(Errno::NOENT | Errno::PERM | Errno::ACCESS) if !temp.exists() => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        std::fs::rename(&temp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })?;
+        Ok(true)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_file_has_no_name_until_it_is_complete() {
+            let dir = tempfile::tempdir().unwrap();
+            let file = super::create(dir.path()).unwrap().expect("tmpfs and ext4 have unnamed files");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing to leave behind");
+            let out = dir.path().join("report.json");
+            std::fs::write(&out, "old").unwrap();
+            assert!(super::complete(file, b"new", &out).unwrap());
+            let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
+            assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+        }
+    }
 
 /// A progress bar on stderr for long simulations: only on a terminal, only for big runs.
 pub struct Bar(Option<indicatif::ProgressBar>);

@@ -214,9 +214,9 @@ fn load(spec: &Spec, which: &str, limits: Limits) -> Result<(Loaded, Place), Fai
                 Spec::Dir(_) => String::new(),
             };
             Err(Failure::usage(format!(
-                "{which} {}: {} error(s) in the model{note}; nothing was written",
+                "{which} {}: {} in the model{note}; nothing was written",
                 spec.label(),
-                problems.error_count()
+                riskpath_model::words::count(problems.error_count(), "error")
             )))
         }
     }

@@ -166,7 +166,7 @@ fn text(scanner: Scanner, s: &scan::build::Summary, out: &Path) -> String {
             scan::mapping::Rule::Tag => "node tag".into(),
             scan::mapping::Rule::New => "new node".into(),
         };
-        let _ = writeln!(t, "  {} ({} findings) → {} [{rule}]", a.name, a.findings, a.nodes.join(", "));
+        let _ = writeln!(t, "  {} ({}) → {} [{rule}]", a.name, count(a.findings, "finding"), a.nodes.join(", "));
     }
     if let Some(date) = &s.epss_date {
         let _ = writeln!(t, "EPSS scores of {date}");

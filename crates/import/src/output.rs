@@ -66,8 +66,11 @@ impl Generated {
             move |error| WriteError { path, error }
         };
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
-        let staging =
-            tempfile::Builder::new().prefix(&format!(".{name}.new-")).tempdir_in(&parent).map_err(fail(&parent))?;
+        remove_stale(&parent, &name);
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-{}-", std::process::id()))
+            .tempdir_in(&parent)
+            .map_err(fail(&parent))?;
         for (rel, text) in &self.files {
             let path = staging.path().join(rel);
             if let Some(p) = path.parent() {
@@ -76,9 +79,15 @@ impl Generated {
             let mut file = std::fs::File::create(&path).map_err(fail(&path))?;
             file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(fail(&path))?;
         }
+        if dir.exists() && exchange(staging.path(), dir).map_err(fail(dir))? {
+            // `dir` holds the new files and the staging folder the old ones, which its drop removes.
+            return Ok(());
+        }
         let old = if dir.exists() {
-            let old =
-                tempfile::Builder::new().prefix(&format!(".{name}.old-")).tempdir_in(&parent).map_err(fail(&parent))?;
+            let old = tempfile::Builder::new()
+                .prefix(&format!(".{name}.old-{}-", std::process::id()))
+                .tempdir_in(&parent)
+                .map_err(fail(&parent))?;
             let old_path = old.path().join("previous");
             std::fs::rename(dir, &old_path).map_err(fail(dir))?;
             Some((old, old_path))
@@ -97,6 +106,49 @@ impl Generated {
         drop(old);
         Ok(())
     }
+}
+
+/// Swaps two folders in one step (Linux `renameat2` with `RENAME_EXCHANGE`), so no instant
+/// exists without `dir`. `false` where the file system cannot (then two renames are used).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags};
+    use rustix::io::Errno;
+    match rustix::fs::renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Removes the staging folders (`.NAME.new-PID-…`) that an import killed before it finished left
+/// beside the folder: only those of processes no longer running (Linux, where `/proc` says so).
+fn remove_stale(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.new-");
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) =
+            file_name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|rest| rest.split('-').next())
+        else {
+            continue;
+        };
+        let dead = pid.parse::<u32>().is_ok_and(|pid| !running(pid));
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if dead && is_dir {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether a process is running; `true` where that cannot be known, so nothing is removed.
+fn running(pid: u32) -> bool {
+    !cfg!(target_os = "linux") || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 #[cfg(test)]
@@ -158,5 +210,25 @@ mod tests {
             .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
             .count();
         assert_eq!(hidden, 0, "the staging folder is removed");
+    }
+
+    #[test]
+    fn a_killed_imports_staging_folder_is_removed_by_the_next_one() {
+        let model = tempfile::tempdir().unwrap();
+        let dir = model.path().join("scans");
+        // A pid above the kernel's maximum (4,194,304) is never running; the current one is.
+        let dead = model.path().join(".scans.new-4999999-abc");
+        let live = model.path().join(format!(".scans.new-{}-abc", std::process::id()));
+        let other = model.path().join(".aws.new-4999999-abc");
+        for d in [&dead, &live, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("nodes.json"), "half\n").unwrap();
+        }
+        let mut g = Generated::new();
+        g.file("nodes.json", "{}\n".into());
+        g.replace(&dir).unwrap();
+        assert!(!dead.exists(), "a dead process's staging folder is removed");
+        assert!(live.exists(), "a running process's is left alone");
+        assert!(other.exists(), "another folder's is left alone");
     }
 }

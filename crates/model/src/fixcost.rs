@@ -58,18 +58,23 @@ pub fn check(model: &Model, problems: &mut Vec<Problem>) {
     };
     let more = match in_days.len() - 1 {
         0 => String::new(),
-        n => format!(", and {n} more edge(s) cost days"),
+        n => format!(", and {} more cost days", crate::words::count(n, "edge")),
     };
     problems.push(
         Problem::error(
             format!(
-                "edge `{}` costs {} day(s) to remove ({whose}) while other edges cost money{money_label}{more}; \
+                "edge `{}` costs {} to remove ({whose}) while other edges cost money{money_label}{more}; \
                  days and money cannot be added without `settings.day_rate`",
                 first.label(),
-                first.stated_cost().amount
+                days(first.stated_cost().amount)
             ),
             Some(loc),
         )
         .with_help("set settings.day_rate (money per day of effort), give this edge a `fix_cost` in money, or `removable: false` if it cannot be cut"),
     );
+}
+
+/// An effort in days: `1 day`, `0.5 days`, `3 days`.
+fn days(amount: f64) -> String {
+    format!("{amount} {}", if amount == 1.0 { "day" } else { "days" })
 }

@@ -23,6 +23,7 @@ mod suggest;
 mod types;
 mod validate;
 pub mod vuln;
+pub mod words;
 pub mod yaml;
 
 pub use groups::{Campaign, LossGroup};

@@ -308,9 +308,10 @@ impl Problems {
         }
         let errors = rest.iter().filter(|p| p.severity == Severity::Error).count();
         format!(
-            "… and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the first ones and run again\n",
-            rest.len(),
-            rest.len() - errors
+            "… and {} not shown ({}, {}); fix the first ones and run again\n",
+            crate::words::count(rest.len(), "more problem"),
+            crate::words::count(errors, "error"),
+            crate::words::count(rest.len() - errors, "warning")
         )
     }
 }
@@ -615,12 +616,12 @@ mod tests {
         assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
         assert_eq!(pretty.matches("duplicate id").count(), MAX_SHOWN_PRETTY);
         assert!(
-            pretty.contains("… and 19900 more problem(s) not shown (19900 error(s), 0 warning(s))"),
+            pretty.contains("… and 19,900 more problems not shown (19,900 errors, 0 warnings)"),
             "{}",
             &pretty[pretty.len() - 300..]
         );
         assert_eq!(short.lines().count(), MAX_SHOWN_SHORT + 1);
-        assert!(short.contains("… and 19000 more problem(s)"));
+        assert!(short.contains("… and 19,000 more problems"));
         assert!(short.len() < MAX_SHOWN_SHORT * (MAX_MESSAGE_CHARS + 100), "{} bytes", short.len());
         assert!(short.contains("(+99615 characters)"), "{}", short.lines().next().unwrap());
     }

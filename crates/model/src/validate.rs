@@ -395,9 +395,9 @@ fn check_control_reach(model: &Model, problems: &mut Vec<Problem>) {
             format!("control `{}` lowers no edge's probability: its scope covers no edge", control.id)
         } else {
             format!(
-                "control `{}` lowers no edge's probability: none of the {} edge(s) its scope covers uses {} (or a sub-technique)",
+                "control `{}` lowers no edge's probability: none of the {} its scope covers uses {} (or a sub-technique)",
                 control.id,
-                in_scope.len(),
+                crate::words::count(in_scope.len(), "edge"),
                 listed.join(", ")
             )
         };

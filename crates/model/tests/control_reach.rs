@@ -39,7 +39,7 @@ fn a_control_on_the_wrong_end_of_the_step_is_a_warning() {
     assert_eq!(
         warnings("  - {id: edr, mitigates: {T1003: 0.8}, scope: [tag:workstation]}"),
         [
-            "m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003 (or a sub-technique)"
+            "m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge its scope covers uses T1003 (or a sub-technique)"
         ]
     );
     // Where the theft starts: it covers the T1003.001 step, so no warning.
@@ -48,7 +48,7 @@ fn a_control_on_the_wrong_end_of_the_step_is_a_warning() {
     assert_eq!(
         warnings("  - {id: edr, mitigates: {T1003: 0.8, T1055: 0.5}, detects: {T1003: 0.4}, scope: [tag:workstation]}"),
         [
-            "m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge(s) its scope covers uses T1003, T1055 (or a sub-technique)"
+            "m.yaml:13:10: control `edr` lowers no edge's probability: none of the 1 edge its scope covers uses T1003, T1055 (or a sub-technique)"
         ]
     );
     // Detection counts as lowering too.

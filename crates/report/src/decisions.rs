@@ -71,7 +71,12 @@ pub fn cut_section(cut: &MinCut, currency: &str, labels: &Labels, style: &Style)
         return out;
     }
     let cost = |amount: f64| crate::style::cost(amount, cut.unit, currency);
-    let _ = writeln!(out, "\n{title} {} edge(s), total fix cost {}\n{definition}", cut.edges.len(), cost(total));
+    let _ = writeln!(
+        out,
+        "\n{title} {}, total fix cost {}\n{definition}",
+        crate::style::count(cut.edges.len(), "edge"),
+        cost(total)
+    );
     if let Some(note) = &note {
         let _ = writeln!(
             out,

@@ -186,10 +186,10 @@ impl View<'_> {
         ];
         let c = d.config;
         let notes = vec![vec![text(format!(
-            "Both sides on common random numbers: {} trials per actor, {} simulated years, seed {}; \
+            "Both sides on common random numbers: {} per actor, {}, seed {}; \
              the ALE change's standard error is {} (each side's alone: {} and {}).",
-            c.trials,
-            c.years,
+            crate::style::count(c.trials as usize, "trial"),
+            crate::style::count(c.years as usize, "simulated year"),
             c.seed,
             self.money(d.ale.std_error),
             self.money(d.base.ale_std_error),
@@ -236,7 +236,10 @@ impl View<'_> {
             .collect();
         let unchanged = self.diff.scenarios.len() - moved.len();
         let notes = if unchanged > 0 {
-            vec![vec![text(format!("{unchanged} other scenario(s) within twice their standard error."))]]
+            vec![vec![text(format!(
+                "{} within twice their standard error.",
+                crate::style::count(unchanged, "other scenario")
+            ))]]
         } else {
             Vec::new()
         };
@@ -307,14 +310,20 @@ impl View<'_> {
             size(b).total_cmp(&size(a))
         });
         let rows = list.iter().take(ROWS).map(|c| self.change_row(c)).collect();
-        let mut notes = Vec::new();
+        let mut notes = vec![vec![text(
+            "ALE alone: the base with only this change (and any it needs) applied, its expected loss on the \
+             same trials minus the base's, scaled to the base's ALE; it can differ from the headline change by \
+             Monte Carlo error. Share: that difference over the whole expected difference."
+                .to_string(),
+        )]];
         if let Some(i) = self.diff.interaction.filter(|i| i.abs() >= 0.005) {
             notes.push(vec![text(format!("Changes acting together (not one at a time): {} of the change.", share(i)))]);
         }
         let left = self.diff.changes.iter().filter(|c| c.ale_delta.is_none()).count();
         if left > 0 {
             notes.push(vec![text(format!(
-                "{left} change(s) not re-simulated one at a time (over --attribute {}).",
+                "{} not re-simulated one at a time (over --attribute {}).",
+                crate::style::count(left, "change"),
                 self.diff.config.attribute
             ))]);
         }

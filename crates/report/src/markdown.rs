@@ -305,8 +305,8 @@ fn engineer(out: &mut String, r: &Report) {
     if let Some(cut) = r.cut.as_ref().filter(|c| c.separable && !c.edges.is_empty()) {
         let _ = writeln!(
             out,
-            "Minimum cut: {} edge(s) with a total fix cost of {} separate every entry point from {}.\n",
-            cut.edges.len(),
+            "Minimum cut: {} with a total fix cost of {} separate every entry point from {}.\n",
+            crate::style::count(cut.edges.len(), "edge"),
             md(&cut.cost_text),
             cut.scope
         );

@@ -112,13 +112,13 @@ pub fn view(r: &VulnRanking, currency: &str, rows: usize, upgrades: usize) -> Vu
         "{} {} carry {} of the risk the scanned vulnerabilities add: {}. Patching {} removes {} a year of the {} \
          that all {} add ({} of the {} ALE).",
         if carried.len() == 1 { "This" } else { "These" },
-        plural(carried.len(), "CVE"),
+        crate::style::count(carried.len(), "CVE"),
         percent(r.carry_share),
         carried.join(", "),
         if carried.len() == 1 { "it" } else { "them together" },
         money(r.carry_share * r.all_ale_reduction, currency),
         money(r.all_ale_reduction, currency),
-        plural(r.cves.len(), "scanned vulnerability").replace("vulnerabilitys", "vulnerabilities"),
+        crate::style::count(r.cves.len(), "scanned vulnerability"),
         percent(of_ale),
         money(r.baseline_ale, currency),
     );
@@ -150,10 +150,6 @@ pub fn view(r: &VulnRanking, currency: &str, rows: usize, upgrades: usize) -> Vu
         })
         .collect();
     VulnView { sentence, rows, upgrades }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 /// The ranking in text (for `chokepoints` and `gaps`): the sentence, the CVEs and the upgrades.

@@ -118,8 +118,8 @@ fn self_check(model_dir: &Path, generated: &Generated) -> Result<(), String> {
     match riskpath_model::load_overlay(model_dir, Some((&model_dir.join(FOLDER), &files)), &options) {
         Ok(_) => Ok(()),
         Err(problems) => Err(format!(
-            "the model does not load with the imported files ({} error(s)):\n{}",
-            problems.error_count(),
+            "the model does not load with the imported files ({}):\n{}",
+            riskpath_model::words::count(problems.error_count(), "error"),
             problems.render_short().trim_end()
         )),
     }

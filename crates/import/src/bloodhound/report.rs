@@ -2,6 +2,7 @@
 //! the `report.md` beside the generated files (unmapped kinds by name, placeholders, rules applied).
 
 use riskpath_model::escape::{markdown as md, markdown_code as code};
+use riskpath_model::words::count;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -75,8 +76,8 @@ impl Report {
         self.duplicates = graph.duplicates.clone();
         if let Some((id, first, second)) = graph.duplicates.first() {
             self.warnings.push(format!(
-                "{} object(s) were read more than once and merged, as BloodHound merges them (the first: {id} at {first} and {second}; all in report.md)",
-                graph.duplicates.len()
+                "{} read more than once and merged, as BloodHound merges them (the first: {id} at {first} and {second}; all in report.md)",
+                count(graph.duplicates.len(), "object")
             ));
         }
         self.deleted_objects = ad.deleted;
@@ -94,22 +95,25 @@ impl Report {
     pub fn summary(&self) -> Vec<String> {
         let e = &self.emitted;
         let mut out = vec![format!(
-            "read {} document(s): {} nodes, {} edges written ({} crown jewels, {} entry point(s): {})",
-            self.documents.len(),
-            e.nodes,
-            e.edges,
-            e.jewels.len(),
-            e.entry_points.len(),
+            "read {}: {}, {} written ({}, {}: {})",
+            count(self.documents.len(), "document"),
+            count(e.nodes, "node"),
+            count(e.edges, "edge"),
+            count(e.jewels.len(), "crown jewel"),
+            count(e.entry_points.len(), "entry point"),
             if e.entry_points.is_empty() { "none".into() } else { e.entry_points.join(", ") }
         )];
         let placeholders: usize = self.placeholders.values().sum();
         if placeholders > 0 {
-            out.push(format!("{placeholders} object(s) referenced but not in the collection are placeholder nodes"));
+            out.push(format!(
+                "{} referenced but not in the collection are placeholder nodes",
+                count(placeholders, "object")
+            ));
         }
         let unmapped: usize = self.unmapped.values().sum();
         if unmapped > 0 {
             let names: Vec<String> = self.unmapped.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
-            out.push(format!("{unmapped} item(s) not mapped: {}", names.join(", ")));
+            out.push(format!("{} not mapped: {}", count(unmapped, "item"), names.join(", ")));
         }
         for s in &e.presets_skipped {
             out.push(format!("entry preset not written: {s}"));
