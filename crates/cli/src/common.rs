@@ -121,10 +121,10 @@ pub fn write_bytes(path: &Path, content: &[u8]) -> Result<(), Failure> {
         _ => Path::new("."),
     };
     #[cfg(target_os = "linux")]
-    if let Some(file) = unnamed::create(dir).map_err(fail)? {
-        if unnamed::complete(file, content, path).map_err(fail)? {
-            return Ok(());
-        }
+    if let Some(file) = unnamed::create(dir).map_err(fail)?
+        && unnamed::complete(file, content, path).map_err(fail)?
+    {
+        return Ok(());
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     tmp.write_all(content).map_err(fail)?;
@@ -205,6 +205,7 @@ mod unnamed {
             assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
         }
     }
+}
 
 /// A progress bar on stderr for long simulations: only on a terminal, only for big runs.
 pub struct Bar(Option<indicatif::ProgressBar>);
