@@ -8,6 +8,7 @@ mod csr;
 pub mod diff;
 mod dominators;
 pub mod eval;
+pub mod gaps;
 pub mod incident;
 pub mod patch;
 pub mod plan;

@@ -58,7 +58,7 @@ pub fn check(model: &Model, problems: &mut Vec<Problem>) {
     };
     let more = match in_days.len() - 1 {
         0 => String::new(),
-        n => format!(", and {} more cost days", crate::words::count(n, "edge")),
+        n => format!(", and {} {} days", crate::words::count(n, "more edge"), if n == 1 { "costs" } else { "cost" }),
     };
     problems.push(
         Problem::error(

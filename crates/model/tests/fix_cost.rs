@@ -85,7 +85,7 @@ fn money_and_days_without_a_day_rate_are_an_error_at_the_first_edge_in_days() {
     assert_eq!(default.len(), 1, "{default:?}");
     assert!(default[0].starts_with("m.yaml:9:"), "{default:?}");
     assert!(default[0].contains("its kind `reads`'s default"), "{default:?}");
-    assert!(default[0].contains("and 1 more edge cost days"), "{default:?}");
+    assert!(default[0].contains("and 1 more edge costs days"), "{default:?}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod decisions;
 pub mod diff;
 pub mod dot;
+pub mod gaps;
 pub mod html;
 pub mod json;
 pub mod json_text;
