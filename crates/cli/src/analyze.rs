@@ -26,6 +26,8 @@ pub struct Args {
     pub paths: usize,
     #[command(flatten)]
     pub sim: SimArgs,
+    #[command(flatten)]
+    pub as_of: crate::common::AsOf,
 }
 
 /// Most simulated attacker attempts (years × mean frequency) one run may take on.
@@ -179,13 +181,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let (risk, eval) = args.sim.assess(model)?;
-    let content = document(model, &risk, &eval, &args.sim, args.paths, args.format, &args.out.style())?;
+    let content =
+        document(model, &risk, &eval, &args.sim, args.paths, args.format, &args.out.style(), args.as_of.day())?;
     args.out.write(&content)
 }
 
 /// The analysis of `model` from its headline `risk` and the evaluator anchored to it: paths,
 /// classes (in the one-foothold view when saturated), the tornado; as text or JSON. `merge`
-/// writes the same from the shards' headline.
+/// writes the same from the shards' headline. Accepted risks are judged on `as_of`.
+#[allow(clippy::too_many_arguments)]
 pub fn document(
     model: &riskpath_model::Model,
     risk: &RiskResult,
@@ -194,6 +198,7 @@ pub fn document(
     paths: usize,
     format: Format,
     style: &riskpath_report::style::Style,
+    as_of: riskpath_model::accepted::Date,
 ) -> Result<String, Failure> {
     let graph = eval.baseline_graph();
     let scenarios = all_scenarios(model, graph, paths);
@@ -204,22 +209,35 @@ pub fn document(
     let decisions_eval = conditional_eval.as_ref().unwrap_or(eval);
     let classes = classes::rank(decisions_eval, decisions_eval.baseline_graph(), 2);
     let tornado = sensitivity::tornado(eval, 15);
+    let accepted = riskpath_decide::accepted::cover(eval, &risk.scenarios, as_of);
+    crate::common::warn_lapsed(model, &accepted, as_of);
     Ok(match format {
         Format::Json => {
             let mut doc = AnalysisDoc::new(model, graph, &scenarios, Some(risk));
             doc.classes = Some(classes);
             doc.sensitivity = Some(tornado);
             doc.saturation = saturation;
+            if !accepted.is_empty() {
+                doc.as_of = Some(as_of.to_string());
+                doc.accepted_risks = Some(accepted);
+            }
             to_json(&doc)?
         }
         Format::Text => style.finish(
             text::model_line(model, style)
-                + &text::risk_section(model, graph, risk, 10, style)
+                + &text::risk_section(model, graph, risk, &accepted, 10, style)
                 + &saturation.as_ref().map_or(String::new(), |s| {
                     riskpath_report::saturation::section(s, &riskpath_model::Labels::new(model), style)
                 })
                 + &decisions::classes_section(&classes, 10, &model.settings.currency, style)
                 + &decisions::tornado_section(&tornado, &model.settings.currency, style)
+                + &riskpath_report::accepted::text_section(
+                    &accepted,
+                    as_of,
+                    &riskpath_model::Labels::new(model),
+                    &model.settings.currency,
+                    style,
+                )
                 + &text::paths_section(model, graph, &scenarios, paths, style),
         ),
     })

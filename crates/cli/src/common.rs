@@ -145,9 +145,30 @@ pub fn today() -> riskpath_model::accepted::Date {
     riskpath_model::accepted::Date::from_days((secs / 86_400) as i64)
 }
 
-/// `--as-of YYYY-MM-DD`: the day expiries are judged on (a clap `value_parser`).
-pub fn as_of(text: &str) -> Result<riskpath_model::accepted::Date, String> {
-    riskpath_model::accepted::Date::parse(text)
+/// `--as-of YYYY-MM-DD`: the day accepted risks are judged on (expiry).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct AsOf {
+    /// The day accepted risks are judged on: expired after their `expires` day [default: today, UTC].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = riskpath_model::accepted::Date::parse)]
+    pub as_of: Option<riskpath_model::accepted::Date>,
+}
+
+impl AsOf {
+    /// The day given, else today (UTC).
+    pub fn day(&self) -> riskpath_model::accepted::Date {
+        self.as_of.unwrap_or_else(today)
+    }
+}
+
+/// Prints a warning on stderr at each accepted risk that has lapsed on `as_of`: expired, or
+/// covering more annual loss than its `max_ale`.
+pub fn warn_lapsed(
+    model: &riskpath_model::Model,
+    accepted: &[riskpath_decide::accepted::Coverage],
+    as_of: riskpath_model::accepted::Date,
+) {
+    let list = riskpath_report::accepted::warnings(model, accepted, as_of);
+    print_problems(&Problems { sources: model.sources.clone(), list }, false, stderr_color());
 }
 
 /// Output files without a name until they are complete (Linux `O_TMPFILE`): a run killed while

@@ -128,9 +128,8 @@ struct ValidateArgs {
     /// How to print problems: with source snippets, or one line each (`file:line:col: error: …`).
     #[arg(long, value_enum, default_value_t = ProblemFormat::Pretty)]
     format: ProblemFormat,
-    /// The day accepted risks are checked against for expiry [default: today, UTC].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = common::as_of)]
-    as_of: Option<riskpath_model::accepted::Date>,
+    #[command(flatten)]
+    as_of: common::AsOf,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +157,7 @@ fn validate(args: ValidateArgs) -> Result<(), Failure> {
             let m = &loaded.model;
             let mut warnings = loaded.warnings.clone();
             warnings.list.extend(riskpath_model::notes(m));
-            let as_of = args.as_of.unwrap_or_else(common::today);
+            let as_of = args.as_of.day();
             warnings.list.extend(riskpath_model::accepted::expired(m, as_of));
             common::print_problems(&warnings, args.format == ProblemFormat::Short, color);
             let counts = [

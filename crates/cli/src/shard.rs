@@ -46,6 +46,8 @@ pub struct MergeArgs {
     pub format: Format,
     #[command(flatten)]
     pub out: OutputFile,
+    #[command(flatten)]
+    pub as_of: crate::common::AsOf,
 }
 
 /// `I/N` with `0 ≤ I < N ≤ 100000`.
@@ -210,7 +212,7 @@ pub fn merge_run(args: MergeArgs) -> Result<(), Failure> {
     }
     let risk = tally.finish(model, eval.baseline_graph(), config);
     eval.anchor(Headline::of(&risk));
-    let content = document(model, &risk, &eval, &sim, o.paths, args.format, &args.out.style())?;
+    let content = document(model, &risk, &eval, &sim, o.paths, args.format, &args.out.style(), args.as_of.day())?;
     args.out.write(&content)
 }
 

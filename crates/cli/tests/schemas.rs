@@ -73,6 +73,11 @@ fn the_analysis_schema_refuses_an_undeclared_field_and_a_wrong_version() {
     doc["paths"][0]["new_field"] = json!(1);
     assert_eq!(errors("analysis.v1.schema.json", &doc).len(), 1, "an undeclared path field is refused");
     doc["paths"][0].as_object_mut().unwrap().remove("new_field");
+    for place in ["/accepted_risks/0", "/accepted_risks/0/scenarios/0"] {
+        doc.pointer_mut(place).unwrap()["new_field"] = json!(1);
+        assert_eq!(errors("analysis.v1.schema.json", &doc).len(), 1, "an undeclared field at {place} is refused");
+        doc.pointer_mut(place).unwrap().as_object_mut().unwrap().remove("new_field");
+    }
     doc["schema_version"] = json!(2);
     assert_eq!(errors("analysis.v1.schema.json", &doc).len(), 1, "another schema version is refused");
 }

@@ -1,6 +1,7 @@
 //! riskpath decisions: what to fix first and why — choke points, endemic classes, sensitivity
 //! and the multi-year plan, each measured by re-simulation with common random numbers.
 
+pub mod accepted;
 pub mod andcut;
 pub mod chokepoints;
 pub mod classes;

@@ -45,6 +45,12 @@ pub struct AnalysisDoc {
     /// one-foothold view it describes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saturation: Option<riskpath_decide::saturation::Saturation>,
+    /// The day accepted risks are judged on (`YYYY-MM-DD`), when the model records any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// The model's accepted risks measured on this run, when it records any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_risks: Option<Vec<riskpath_decide::accepted::Coverage>>,
 }
 
 /// The annual loss distribution.
@@ -127,6 +133,8 @@ impl AnalysisDoc {
             classes: None,
             sensitivity: None,
             saturation: None,
+            as_of: None,
+            accepted_risks: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! reports (executive and engineer), SARIF findings, ATT&CK Navigator layers and Graphviz graphs.
 //! Renderers only format; every number they show was computed by the engine.
 
+pub mod accepted;
 pub mod charts;
 pub mod decisions;
 pub mod diff;

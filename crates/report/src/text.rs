@@ -176,7 +176,6 @@ pub fn explanation(x: &EdgeExplanation, labels: &Labels, style: &Style) -> Strin
     out
 }
 
-/// The risk headline, the loss distribution and the top scenarios with P ± SE.
 /// What a run driven to `--precision` reached, as the risk section's line.
 pub fn precision_line(reached: &riskpath_engine::precision::Reached) -> String {
     format!("  precision: {}", precision_summary(reached))
@@ -201,7 +200,16 @@ pub fn precision_summary(reached: &riskpath_engine::precision::Reached) -> Strin
     format!("{}: {verdict}", parts.join(", "))
 }
 
-pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: usize, style: &Style) -> String {
+/// The risk headline, the loss distribution and the top scenarios with P ± SE, each with the
+/// accepted risks that cover it.
+pub fn risk_section(
+    model: &Model,
+    graph: &AttackGraph,
+    risk: &RiskResult,
+    accepted: &[riskpath_decide::accepted::Coverage],
+    top: usize,
+    style: &Style,
+) -> String {
     let cur = model.settings.currency.as_str();
     let mut out = String::new();
     let _ = writeln!(out, "\n{}", style.bold("Risk in money (annual loss)"));
@@ -249,6 +257,11 @@ pub fn risk_section(model: &Model, graph: &AttackGraph, risk: &RiskResult, top: 
             p,
             money(s.ale, cur)
         );
+        let (actor, target) = (&model.actors[s.actor].id, &graph.ids[s.target as usize]);
+        for (c, part) in crate::accepted::covering(accepted, actor, target) {
+            let line = wrap_text(&crate::accepted::note(c, part, cur), "    ", 4, WIDTH);
+            let _ = writeln!(out, "{}", if c.lapsed() { style.red(&line) } else { style.dim(&line) });
+        }
     }
     out
 }

@@ -1,0 +1,106 @@
+//! Accepted risks end to end on examples/acme: analyze shows each beside the risk it covers (text
+//! and JSON) and warns on stderr when one has expired or covers more than its `max_ale`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_riskpath");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const FAST: [&str; 6] = ["--trials", "4000", "--seed", "7", "--decision-trials", "512"];
+
+fn riskpath(args: &[&str]) -> Output {
+    let fast = if args[0] == "validate" { &[][..] } else { &FAST[..] };
+    Command::new(BIN).args([args, fast].concat()).env("NO_COLOR", "1").output().expect("run riskpath")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A copy of examples/acme with `extra` appended to its accepted risks.
+fn acme_with(extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(ROOT).join("examples/acme");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let roadmap = tmp.path().join("roadmap.yaml");
+    let text = std::fs::read_to_string(&roadmap).unwrap() + extra;
+    std::fs::write(roadmap, text).unwrap();
+    tmp
+}
+
+fn json(dir: &str, as_of: &str) -> (Value, String) {
+    let out = riskpath(&["analyze", dir, "--format", "json", "-k", "1", "--as-of", as_of]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (serde_json::from_slice(&out.stdout).unwrap(), text(&out.stderr))
+}
+
+#[test]
+fn acme_shows_its_accepted_risk_beside_the_risk_it_covers() {
+    let acme = format!("{ROOT}/examples/acme");
+    let (doc, stderr) = json(&acme, "2026-12-05");
+    assert!(!stderr.contains("accepted risk"), "{stderr}");
+    assert_eq!(doc["as_of"], "2026-12-05");
+    let accepted = &doc["accepted_risks"][0];
+    assert_eq!(
+        (accepted["id"].as_str(), accepted["owner"].as_str()),
+        (Some("legacy-sftp-bucket-access"), Some("CISO"))
+    );
+    assert_eq!(accepted["edges"][0], "sftp-role-reads-files");
+    assert_eq!((accepted["expired"].as_bool(), accepted["over_max_ale"].as_bool()), (Some(false), Some(false)));
+    let ale = accepted["ale"].as_f64().unwrap();
+    let parts: f64 = accepted["scenarios"].as_array().unwrap().iter().map(|s| s["ale"].as_f64().unwrap()).sum();
+    assert!(ale > 0.0 && ale < doc["risk"]["ale"].as_f64().unwrap(), "{ale}");
+    assert!((parts / ale - 1.0).abs() < 1e-9, "the scenarios' parts add up to the covered ALE: {parts} vs {ale}");
+    assert!(accepted["scenarios"].as_array().unwrap().iter().all(|s| s["target"] == "files-bucket"));
+
+    let out = riskpath(&["analyze", &acme, "-k", "1", "--as-of", "2026-12-05"]);
+    let page = text(&out.stdout);
+    assert!(page.contains("of it accepted by CISO until 2027-06-30 (legacy-sftp-bucket-access)"), "{page}");
+    assert!(page.contains("Accepted risks") && !page.contains("EXPIRED"), "{page}");
+}
+
+#[test]
+fn expired_and_over_max_ale_acceptances_are_loud() {
+    // The acme acceptance covers about $220k against a max_ale of $300k; a scenario acceptance
+    // of the whole crime → files-bucket risk (about $2.9M) against $1M is over.
+    let tmp = acme_with(
+        "  - {id: crime-files, scope: {actor: crime, target: files-bucket}, owner: CFO, expires: 2027-01-31, \
+         justification: insured, max_ale: 1000000}\n  - {id: phishing, scope: {class: \"kind:phishes\"}, owner: CIO, \
+         expires: 2027-12-31, justification: training}\n",
+    );
+    let dir = tmp.path().to_str().unwrap();
+    let (doc, stderr) = json(dir, "2027-01-31");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{ROOT}/schemas/analysis.v1.schema.json")).unwrap())
+            .unwrap();
+    let errors: Vec<String> =
+        jsonschema::validator_for(&schema).unwrap().iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "the three scopes match the schema: {errors:?}");
+    let by_id = |id: &str| doc["accepted_risks"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap().clone();
+    let crime = by_id("crime-files");
+    let own =
+        doc["scenarios"].as_array().unwrap().iter().find(|s| s["actor"] == "crime" && s["target"] == "files-bucket");
+    assert_eq!(crime["ale"], own.unwrap()["ale"], "a scenario's acceptance covers the run's own figure");
+    assert_eq!((crime["expired"].as_bool(), crime["over_max_ale"].as_bool()), (Some(false), Some(true)));
+    assert!(stderr.contains("accepted risk `crime-files` (owner CFO) covers"), "{stderr}");
+    assert!(stderr.contains("max_ale of $1.00M") && !stderr.contains("expired"), "{stderr}");
+    assert_eq!(by_id("phishing")["scope"], "class");
+
+    let (doc, stderr) = json(dir, "2027-02-01");
+    assert!(doc["accepted_risks"].as_array().unwrap().iter().any(|a| a["id"] == "crime-files" && a["expired"] == true));
+    assert!(stderr.contains("accepted risk `crime-files` (owner CFO) expired on"), "{stderr}");
+    assert!(stderr.contains("(as of 2027-02-01)") && !stderr.contains("`legacy-sftp-bucket-access`"), "{stderr}");
+    let out = riskpath(&["analyze", dir, "-k", "1", "--as-of", "2027-02-01"]);
+    assert!(text(&out.stdout).contains("accepted by CFO until 2027-01-31 — EXPIRED on 2027-01-31; OVER its max_ale"));
+
+    let bad = riskpath(&["analyze", dir, "--as-of", "2027-02-30"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty() && text(&bad.stderr).contains("not a calendar day"), "{}", text(&bad.stderr));
+}

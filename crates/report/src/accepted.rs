@@ -1,0 +1,130 @@
+//! Accepted risks in words, the same on every page: what each covers, "accepted by OWNER until
+//! DATE" beside the covered risk, lapses (expired, over `max_ale`) stated, and the terminal section.
+
+use std::fmt::Write;
+
+use riskpath_decide::accepted::Coverage;
+use riskpath_model::accepted::Date;
+use riskpath_model::{Labels, Model, Problem};
+
+use crate::style::{Style, WIDTH, money, wrap_text};
+
+/// What an acceptance covers, in words: `crime reaching Customer DB`, `edge a-db`, `class kind:reads`.
+pub fn scope_words(c: &Coverage, labels: &Labels) -> String {
+    match c.scope {
+        "scenario" => match c.scope_text.split_once(" → ") {
+            Some((actor, target)) => format!("{actor} reaching {}", labels.get(target)),
+            None => c.scope_text.clone(),
+        },
+        kind => format!("{kind} {}", c.scope_text),
+    }
+}
+
+/// `accepted by OWNER until DATE`.
+pub fn accepted_by(c: &Coverage) -> String {
+    format!("accepted by {} until {}", c.owner, c.expires)
+}
+
+/// Why an acceptance no longer covers what it says, in words; none while it holds.
+pub fn lapse(c: &Coverage, currency: &str) -> Option<String> {
+    let mut why = Vec::new();
+    if c.expired {
+        why.push(format!("EXPIRED on {}", c.expires));
+    }
+    if let (true, Some(max)) = (c.over_max_ale, c.max_ale) {
+        why.push(format!("OVER its max_ale: covers {}/yr, {} accepted", money(c.ale, currency), money(max, currency)));
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// The acceptances covering part of one scenario's risk, with the part each covers.
+pub fn covering<'a>(accepted: &'a [Coverage], actor: &str, target: &str) -> Vec<(&'a Coverage, f64)> {
+    accepted
+        .iter()
+        .filter_map(|c| c.scenarios.iter().find(|s| s.actor == actor && s.target == target).map(|s| (c, s.ale)))
+        .collect()
+}
+
+/// The note beside a covered risk: `accepted by CISO until 2027-01-31` for the whole scenario,
+/// `$875k/yr of it accepted by CTO until 2027-06-30 (a-db)` for a part; a lapse after a dash.
+pub fn note(c: &Coverage, part: f64, currency: &str) -> String {
+    let what = if c.scope == "scenario" {
+        accepted_by(c)
+    } else {
+        format!("{}/yr of it {} ({})", money(part, currency), accepted_by(c), c.id)
+    };
+    match lapse(c, currency) {
+        Some(why) => format!("{what} — {why}"),
+        None => what,
+    }
+}
+
+/// Who accepted what, for the decision to accept the excess: the acceptances that hold and the
+/// ALE they cover, those that lapsed, or that none is recorded and how to record one.
+pub fn decision_sentence(accepted: &[Coverage], labels: &Labels, currency: &str) -> String {
+    if accepted.is_empty() {
+        return " No accepted risk is recorded: record one in the model under `accepted_risks:` (scope, owner, \
+                expires, justification, max_ale)."
+            .into();
+    }
+    let holding: Vec<String> = accepted
+        .iter()
+        .filter(|c| !c.lapsed())
+        .map(|c| format!("{} ({}/yr, {})", scope_words(c, labels), money(c.ale, currency), accepted_by(c)))
+        .collect();
+    let lapsed: Vec<String> = accepted
+        .iter()
+        .filter_map(|c| lapse(c, currency).map(|why| format!("{} ({}, {why})", scope_words(c, labels), accepted_by(c))))
+        .collect();
+    let mut out = String::new();
+    if !holding.is_empty() {
+        let _ = write!(out, " Accepted now: {}.", holding.join("; "));
+    }
+    if !lapsed.is_empty() {
+        let _ = write!(out, " No longer covered: {}; renew or treat them.", lapsed.join("; "));
+    }
+    out
+}
+
+/// The terminal section: one entry per acceptance, lapses in red and in words.
+pub fn text_section(accepted: &[Coverage], as_of: Date, labels: &Labels, currency: &str, style: &Style) -> String {
+    if accepted.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{}", style.bold("Accepted risks"));
+    let _ = writeln!(out, "{}", style.dim(&format!("  (as of {as_of}; the ALE each covers is the run's own figure)")));
+    for c in accepted {
+        let (mark, line) = match lapse(c, currency) {
+            Some(why) => (style.red("✗"), style.red(&why)),
+            None => (style.green("✓"), String::new()),
+        };
+        let head = format!("{}: {}, {}/yr, {}", c.id, scope_words(c, labels), money(c.ale, currency), accepted_by(c));
+        let _ = writeln!(out, "  {mark} {}", wrap_text(&head, "", 4, WIDTH - 4));
+        if !line.is_empty() {
+            let _ = writeln!(out, "    {line}");
+        }
+        let _ = writeln!(out, "{}", style.dim(&wrap_text(&c.justification, "    ", 4, WIDTH)));
+    }
+    out
+}
+
+/// A warning at each lapsed acceptance: expired on `as_of` (the model's own warning) or covering
+/// more than its `max_ale`.
+pub fn warnings(model: &Model, accepted: &[Coverage], as_of: Date) -> Vec<Problem> {
+    let currency = &model.settings.currency;
+    let over = accepted.iter().filter(|c| c.over_max_ale).map(|c| {
+        Problem::warning(
+            format!(
+                "accepted risk `{}` (owner {}) covers {}/yr, above its max_ale of {}",
+                c.id,
+                c.owner,
+                money(c.ale, currency),
+                money(c.max_ale.unwrap_or_default(), currency)
+            ),
+            Some(c.loc),
+        )
+        .with_help("review it with its owner: raise `max_ale`, or treat the risk")
+    });
+    riskpath_model::accepted::expired(model, as_of).into_iter().chain(over).collect()
+}
