@@ -29,8 +29,37 @@ pub struct VerifyDoc {
     /// Regressions first, then other failing controls by money at stake, then passing, unchecked
     /// and planned controls, each group in model order.
     pub controls: Vec<ControlDoc>,
+    /// The model's accepted risks as checks: each fails when it has expired or covers more
+    /// annual loss (as verified) than its `max_ale`. Omitted when the model records none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted_risks: Vec<AcceptedDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<RunInfo>,
+}
+
+/// An accepted risk judged on the run's day against the ALE as verified.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedDoc {
+    pub id: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`: the acceptance holds through this day.
+    pub expires: String,
+    /// The annual loss it covers as verified.
+    pub ale: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ale: Option<f64>,
+    pub expired: bool,
+    pub over_max_ale: bool,
+    /// What it covers and its state, in words.
+    pub message: String,
+    pub location: Location,
+}
+
+impl AcceptedDoc {
+    /// Expired or over its `max_ale`: a failing check.
+    pub fn lapsed(&self) -> bool {
+        self.expired || self.over_max_ale
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +173,7 @@ pub struct Run<'a> {
     pub time: String,
     pub results: &'a [ControlResult],
     pub impact: &'a Impact,
+    pub accepted: &'a [AcceptedDoc],
 }
 
 impl Run<'_> {
@@ -263,6 +293,7 @@ impl Run<'_> {
             },
             regressions: regression_docs,
             controls: controls.into_iter().map(|(_, d)| d).collect(),
+            accepted_risks: self.accepted.to_vec(),
             history: run,
         }
     }

@@ -5,7 +5,7 @@
 //! negative and never noise.
 
 use riskpath_engine::Posture;
-use riskpath_engine::risk::{RiskConfig, assess};
+use riskpath_engine::risk::{RiskConfig, RiskResult, assess};
 use riskpath_model::Model;
 
 use crate::check::ControlResult;
@@ -20,6 +20,10 @@ pub struct Impact {
     pub ale_verified: f64,
     /// Per failing control (index into the results): ALE without it − ALE as designed.
     pub per_control: Vec<(usize, f64)>,
+    /// The world as the evidence shows it: failing, stale and erroring controls absent.
+    pub verified_posture: Posture,
+    /// The assessment of `verified_posture` (its ALE is `ale_verified`): the run's headline.
+    pub verified: RiskResult,
 }
 
 impl Impact {
@@ -45,16 +49,21 @@ pub fn price(model: &Model, results: &[ControlResult], config: RiskConfig) -> Im
         let ale = if failing.len() == 1 { None } else { Some(assess(model, &posture, config).ale) };
         per_control.push((i, ale));
     }
-    let ale_verified = if failing.is_empty() {
-        base.ale
-    } else {
-        let mut posture = design.clone();
-        for &i in &failing {
-            posture.active[results[i].control] = false;
-        }
-        assess(model, &posture, config).ale
-    };
+    let mut verified_posture = design.clone();
+    for &i in &failing {
+        verified_posture.active[results[i].control] = false;
+    }
+    let verified = if failing.is_empty() { base.clone() } else { assess(model, &verified_posture, config) };
+    let ale_verified = verified.ale;
     let per_control =
         per_control.into_iter().map(|(i, ale)| (i, (ale.unwrap_or(ale_verified) - base.ale).max(0.0))).collect();
-    Impact { config, ale_design: base.ale, ale_design_std_error: base.ale_std_error, ale_verified, per_control }
+    Impact {
+        config,
+        ale_design: base.ale,
+        ale_design_std_error: base.ale_std_error,
+        ale_verified,
+        per_control,
+        verified_posture,
+        verified,
+    }
 }

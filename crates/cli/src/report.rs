@@ -76,6 +76,8 @@ pub struct Args {
     pub db: Option<PathBuf>,
     #[command(flatten)]
     pub sim: SimArgs,
+    #[command(flatten)]
+    pub as_of: crate::common::AsOf,
 }
 
 /// Everything the report and export commands compute from one model.
@@ -217,7 +219,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let history = db.and_then(|db| read_history(model, &db));
     let name = model_name(&args.model.dir);
-    let as_of = report_date()?;
+    let day = match args.as_of.as_of {
+        Some(day) => day,
+        None => riskpath_model::accepted::Date::parse(&report_date()?).map_err(Failure::usage)?,
+    };
+    let accepted = riskpath_decide::accepted::cover(&analysis.eval, &analysis.risk.scenarios, day);
+    crate::common::warn_lapsed(model, &accepted, day);
+    let as_of = day.to_string();
     let input = ReportInput {
         model,
         model_name: &name,
@@ -236,6 +244,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         paths_per_scenario: args.paths,
         path_scenarios: args.path_scenarios,
         vulnerabilities: analysis.vulnerabilities.as_ref(),
+        accepted: &accepted,
     };
     let audience = match args.audience {
         Audience::Exec => view::Audience::Exec,

@@ -8,10 +8,11 @@ use std::time::{Duration, SystemTime};
 
 use clap::ValueEnum;
 use riskpath_assure::check::{CheckOptions, check_controls};
-use riskpath_assure::doc::{Run, RunInfo};
+use riskpath_assure::doc::{AcceptedDoc, Location, Run, RunInfo};
 use riskpath_assure::history::{self, Store};
 use riskpath_assure::policy::{Sandbox, Worker};
 use riskpath_assure::{Limits, model_hash, price, timestamp};
+use riskpath_decide::{Evaluator, Headline};
 use riskpath_engine::risk::RiskConfig;
 
 use crate::ModelArgs;
@@ -52,6 +53,8 @@ pub struct Args {
     // trials and seed: common random numbers.
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub as_of: crate::common::AsOf,
 }
 
 impl Args {
@@ -137,6 +140,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let results = check_controls(model, &CheckOptions { base: &base, now, limits, sandbox });
     let check_seconds = started.elapsed().as_secs_f64();
     let impact = price(model, &results, config);
+    let accepted = accepted_checks(model, &impact, args.as_of.day());
     let run = Run {
         model,
         model_path: args.model.dir.display().to_string(),
@@ -144,6 +148,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         time: timestamp(now),
         results: &results,
         impact: &impact,
+        accepted: &accepted,
     };
 
     let db = match &args.db {
@@ -181,15 +186,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
     args.out.write(&content)?;
 
     let failing = doc.summary.failing();
+    let lapsed = doc.accepted_risks.iter().filter(|a| a.lapsed()).count();
     let regressions = doc.regressions.len();
     let money = riskpath_report::style::money(doc.risk.ale_increase, &doc.currency);
+    let lapsed_text = format!("{} lapsed (expired or over max_ale)", count(lapsed, "accepted risk"));
     match args.fail_on {
         FailOn::Failure if failing > 0 => Err(Failure::findings(format!(
-            "{} {} not hold ({}); they add {money}/yr to the ALE",
+            "{} {} not hold ({}); they add {money}/yr to the ALE{}",
             count(failing, "control"),
             if failing == 1 { "does" } else { "do" },
-            count(regressions, "regression")
+            count(regressions, "regression"),
+            if lapsed > 0 { format!("; {lapsed_text}") } else { String::new() }
         ))),
+        FailOn::Failure if lapsed > 0 => Err(Failure::findings(lapsed_text)),
         FailOn::Regression if regressions > 0 => Err(Failure::findings(format!(
             "{} regressed since run #{}",
             count(regressions, "control"),
@@ -197,4 +206,36 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The model's accepted risks as checks on `as_of`, each measured against the ALE as verified
+/// (an evaluator on the verified posture anchored to its assessment, the run's headline).
+fn accepted_checks(
+    model: &riskpath_model::Model,
+    impact: &riskpath_assure::Impact,
+    as_of: riskpath_model::accepted::Date,
+) -> Vec<AcceptedDoc> {
+    if model.accepted_risks.is_empty() {
+        return Vec::new();
+    }
+    let c = impact.config;
+    let mut eval = Evaluator::new(model, impact.verified_posture.clone(), c.trials, c.seed);
+    eval.anchor(Headline::of(&impact.verified));
+    let labels = riskpath_model::Labels::new(model);
+    let currency = &model.settings.currency;
+    riskpath_decide::accepted::cover(&eval, &impact.verified.scenarios, as_of)
+        .into_iter()
+        .map(|a| AcceptedDoc {
+            message: riskpath_report::accepted::summary(&a, &labels, currency)
+                + &riskpath_report::accepted::lapse(&a, currency).map(|why| format!(" — {why}")).unwrap_or_default(),
+            location: Location::of(model, a.loc),
+            id: a.id,
+            owner: a.owner,
+            expires: a.expires,
+            ale: a.ale,
+            max_ale: a.max_ale,
+            expired: a.expired,
+            over_max_ale: a.over_max_ale,
+        })
+        .collect()
 }

@@ -1,5 +1,5 @@
-//! Accepted risks end to end on examples/acme: analyze shows each beside the risk it covers (text
-//! and JSON) and warns on stderr when one has expired or covers more than its `max_ale`.
+//! Accepted risks end to end: analyze and the reports show each beside the risk it covers (text,
+//! JSON, HTML, Markdown) and warn when one has expired or covers more than its `max_ale`; verify fails on it.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -11,7 +11,11 @@ const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const FAST: [&str; 6] = ["--trials", "4000", "--seed", "7", "--decision-trials", "512"];
 
 fn riskpath(args: &[&str]) -> Output {
-    let fast = if args[0] == "validate" { &[][..] } else { &FAST[..] };
+    let fast: &[&str] = match args[0] {
+        "analyze" | "report" => &FAST,
+        "verify" => &FAST[..4],
+        _ => &[],
+    };
     Command::new(BIN).args([args, fast].concat()).env("NO_COLOR", "1").output().expect("run riskpath")
 }
 
@@ -103,4 +107,110 @@ fn expired_and_over_max_ale_acceptances_are_loud() {
     let bad = riskpath(&["analyze", dir, "--as-of", "2027-02-30"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(bad.stdout.is_empty() && text(&bad.stderr).contains("not a calendar day"), "{}", text(&bad.stderr));
+}
+
+/// A fresh starter model (`riskpath init`: no control has a check, so none fails) accepting the
+/// whole crime → files-bucket risk until `expires`, up to `max_ale`.
+fn starter_accepting(expires: &str, max_ale: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    assert!(riskpath(&["init", dir.to_str().unwrap()]).status.success());
+    let accepted = format!(
+        "accepted_risks:\n  - {{id: files, scope: {{actor: crime, target: files-bucket}}, owner: CISO, expires: {expires}, \
+         justification: insured, max_ale: {max_ale}}}\n"
+    );
+    std::fs::write(dir.join("accepted.yaml"), accepted).unwrap();
+    tmp
+}
+
+fn verify(dir: &Path, format: &str, as_of: &str) -> Output {
+    let db = dir.join("h.db");
+    riskpath(&[
+        "verify",
+        dir.join("m").to_str().unwrap(),
+        "--format",
+        format,
+        "--db",
+        db.to_str().unwrap(),
+        "--as-of",
+        as_of,
+    ])
+}
+
+#[test]
+fn verify_fails_on_an_expired_or_over_acceptance_in_every_format() {
+    let tmp = starter_accepting("2027-03-31", "1e12");
+    let holds = verify(tmp.path(), "text", "2027-03-31");
+    assert_eq!(holds.status.code(), Some(0), "{}", text(&holds.stderr));
+    assert!(text(&holds.stdout).contains("✓ holds") && text(&holds.stdout).contains("files: crime reaching"));
+
+    let json_out = verify(tmp.path(), "json", "2027-04-01");
+    assert_eq!(json_out.status.code(), Some(1), "an expired acceptance fails verify");
+    assert!(
+        text(&json_out.stderr).contains("1 accepted risk lapsed (expired or over max_ale)"),
+        "{}",
+        text(&json_out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    let a = &doc["accepted_risks"][0];
+    assert_eq!((a["expired"].as_bool(), a["over_max_ale"].as_bool()), (Some(true), Some(false)));
+    assert!(a["message"].as_str().unwrap().contains("EXPIRED on 2027-03-31"), "{a}");
+    assert_eq!(a["location"]["file"].as_str().map(|f| f.ends_with("accepted.yaml")), Some(true));
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{ROOT}/schemas/verify.v1.schema.json")).unwrap())
+            .unwrap();
+    let errors: Vec<String> =
+        jsonschema::validator_for(&schema).unwrap().iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // The figure checked against max_ale is the run's own: the scenario's ALE as verified.
+    let ale = a["ale"].as_f64().unwrap();
+    assert!(ale > 0.0 && ale <= doc["risk"]["ale_verified"].as_f64().unwrap(), "{ale}");
+
+    let junit = text(&verify(tmp.path(), "junit", "2027-04-01").stdout);
+    assert!(junit.contains("<testcase name=\"files\" classname=\"riskpath.accepted_risks\""), "{junit}");
+    assert!(junit.contains("<failure type=\"expired\""), "{junit}");
+    let sarif: Value = serde_json::from_slice(&verify(tmp.path(), "sarif", "2027-04-01").stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "RP-ACCEPTED-RISK-LAPSED", "{sarif}");
+    let txt = text(&verify(tmp.path(), "text", "2027-04-01").stdout);
+    assert!(txt.contains("✗ lapsed") && txt.contains("EXPIRED on 2027-03-31"), "{txt}");
+
+    // Within its date but carrying more than its max_ale: over, and failing too.
+    let over = starter_accepting("2027-03-31", "1");
+    let out = verify(over.path(), "json", "2027-01-01");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["accepted_risks"][0]["over_max_ale"], true, "{doc}");
+}
+
+#[test]
+fn reports_show_acceptances_beside_the_risks_and_in_the_decision() {
+    let tmp = acme_with("");
+    let dir = tmp.path().to_str().unwrap();
+    let report = |audience: &str, format: &str, as_of: &str| {
+        let out = riskpath(&["report", dir, "--audience", audience, "--format", format, "--as-of", as_of]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let exec = report("exec", "md", "2026-12-05");
+    assert!(exec.contains("accepted by CISO until 2027-06-30 (legacy-sftp-bucket-access)"), "{exec}");
+    assert!(exec.contains("Accepted now: edge sftp-role-reads-files ($"), "the decision names it: {exec}");
+    let engineer = report("engineer", "html", "2027-07-01");
+    assert!(engineer.contains("<h2 id=\"h-accepted\">Accepted risks</h2>"), "{engineer}");
+    assert!(engineer.contains("<span class=\"lapsed\">⚠ EXPIRED on 2027-06-30</span>"), "{engineer}");
+    let exec = report("exec", "html", "2027-07-01");
+    assert!(exec.contains("class=\"lapsed\">⚠ No longer covered: edge sftp-role-reads-files"), "{exec}");
+    let md = report("engineer", "md", "2027-07-01");
+    assert!(md.contains("**⚠ EXPIRED on 2027-06-30**"), "{md}");
+
+    // With no acceptance recorded the decision says so and how to record one.
+    let none = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(tmp.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.split("\naccepted_risks:").next().unwrap().to_string();
+        std::fs::write(none.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    let out = riskpath(&["report", none.path().to_str().unwrap(), "--format", "md", "--as-of", "2026-12-05"]);
+    let page = text(&out.stdout);
+    assert!(page.contains("No accepted risk is recorded: record one in the model under accepted\\_risks"), "{page}");
 }

@@ -14,6 +14,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_riskpath");
 const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/acme");
 const VALIDATORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/validators");
 const FAST: [&str; 4] = ["--trials", "4000", "--years", "4000"];
+/// The day after examples/acme's accepted risk expires.
+const EXPIRED: [&str; 2] = ["--as-of", "2027-07-01"];
 
 fn riskpath(args: &[&str]) -> Output {
     Command::new(BIN).args(args).env("NO_COLOR", "1").output().expect("run riskpath")
@@ -70,7 +72,12 @@ fn verify_junit_passes_jenkins_xunit_schema() {
     let out = tmp.path().join("verify.xml");
     let db = tmp.path().join("h.db");
     let xml = written(
-        &[&["verify", dir.to_str().unwrap(), "--format", "junit", "--db", db.to_str().unwrap()], &FAST[..]].concat(),
+        &[
+            &["verify", dir.to_str().unwrap(), "--format", "junit", "--db", db.to_str().unwrap()],
+            &FAST[..],
+            &EXPIRED[..],
+        ]
+        .concat(),
         1,
         &out,
     );
@@ -84,6 +91,11 @@ fn verify_junit_passes_jenkins_xunit_schema() {
     // The location a test case cannot carry as attributes is in its text, relative to the model.
     assert!(xml.contains("<system-out>security.yaml:"), "{xml}");
     assert!(!xml.contains("//"), "no doubled slashes in paths:\n{xml}");
+    // The example's accepted risk, expired on that day, is a failing test case of its own suite.
+    assert!(
+        xml.contains("classname=\"riskpath.accepted_risks\"") && xml.contains("<failure type=\"expired\""),
+        "{xml}"
+    );
 }
 
 /// Validates `doc` against the official SARIF 2.1.0 schema; returns the errors.
@@ -103,7 +115,7 @@ fn both_sarif_logs_pass_the_official_schema_and_agree_on_style() {
             .unwrap();
     let db = tmp.path().join("h.db");
     let verify: Value = serde_json::from_str(&written(
-        &[&["verify", d, "--format", "sarif", "--db", db.to_str().unwrap()], &FAST[..]].concat(),
+        &[&["verify", d, "--format", "sarif", "--db", db.to_str().unwrap()], &FAST[..], &EXPIRED[..]].concat(),
         1,
         &tmp.path().join("v.sarif"),
     ))
@@ -127,6 +139,9 @@ fn both_sarif_logs_pass_the_official_schema_and_agree_on_style() {
             assert!(uri.ends_with(".yaml") && !uri.contains('/'), "{name}: model-relative URI: {uri}");
         }
     }
+    let lapsed =
+        verify["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "RP-ACCEPTED-RISK-LAPSED");
+    assert!(lapsed.is_some_and(|r| r["message"]["text"].as_str().unwrap().contains("EXPIRED")), "{verify}");
     // Breaking a required field is caught: the schema check can fail.
     let mut bad = verify.clone();
     bad["runs"][0]["results"][0]["message"] = serde_json::json!({"markdown": 3});

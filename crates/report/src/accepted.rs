@@ -25,6 +25,11 @@ pub fn accepted_by(c: &Coverage) -> String {
     format!("accepted by {} until {}", c.owner, c.expires)
 }
 
+/// `edge a-db, $875k/yr, accepted by CTO until 2027-06-30`.
+pub fn summary(c: &Coverage, labels: &Labels, currency: &str) -> String {
+    format!("{}, {}/yr, {}", scope_words(c, labels), money(c.ale, currency), accepted_by(c))
+}
+
 /// Why an acceptance no longer covers what it says, in words; none while it holds.
 pub fn lapse(c: &Coverage, currency: &str) -> Option<String> {
     let mut why = Vec::new();
@@ -60,30 +65,31 @@ pub fn note(c: &Coverage, part: f64, currency: &str) -> String {
 }
 
 /// Who accepted what, for the decision to accept the excess: the acceptances that hold and the
-/// ALE they cover, those that lapsed, or that none is recorded and how to record one.
+/// ALE each covers, or that none does and how to record one.
 pub fn decision_sentence(accepted: &[Coverage], labels: &Labels, currency: &str) -> String {
-    if accepted.is_empty() {
-        return " No accepted risk is recorded: record one in the model under `accepted_risks:` (scope, owner, \
-                expires, justification, max_ale)."
-            .into();
-    }
     let holding: Vec<String> = accepted
         .iter()
         .filter(|c| !c.lapsed())
         .map(|c| format!("{} ({}/yr, {})", scope_words(c, labels), money(c.ale, currency), accepted_by(c)))
         .collect();
+    if holding.is_empty() {
+        return format!(
+            " No accepted risk {}: record one in the model under accepted_risks (scope, owner, expires, \
+             justification, max_ale; docs/model-format.md).",
+            if accepted.is_empty() { "is recorded" } else { "holds now" }
+        );
+    }
+    format!(" Accepted now: {}.", holding.join("; "))
+}
+
+/// The acceptances that lapsed (expired, over `max_ale`), in words; none when all hold.
+pub fn lapsed_sentence(accepted: &[Coverage], labels: &Labels, currency: &str) -> Option<String> {
     let lapsed: Vec<String> = accepted
         .iter()
         .filter_map(|c| lapse(c, currency).map(|why| format!("{} ({}, {why})", scope_words(c, labels), accepted_by(c))))
         .collect();
-    let mut out = String::new();
-    if !holding.is_empty() {
-        let _ = write!(out, " Accepted now: {}.", holding.join("; "));
-    }
-    if !lapsed.is_empty() {
-        let _ = write!(out, " No longer covered: {}; renew or treat them.", lapsed.join("; "));
-    }
-    out
+    (!lapsed.is_empty())
+        .then(|| format!("No longer covered: {}; renew with the owner or treat the risk.", lapsed.join("; ")))
 }
 
 /// The terminal section: one entry per acceptance, lapses in red and in words.
@@ -99,7 +105,7 @@ pub fn text_section(accepted: &[Coverage], as_of: Date, labels: &Labels, currenc
             Some(why) => (style.red("✗"), style.red(&why)),
             None => (style.green("✓"), String::new()),
         };
-        let head = format!("{}: {}, {}/yr, {}", c.id, scope_words(c, labels), money(c.ale, currency), accepted_by(c));
+        let head = format!("{}: {}", c.id, summary(c, labels, currency));
         let _ = writeln!(out, "  {mark} {}", wrap_text(&head, "", 4, WIDTH - 4));
         if !line.is_empty() {
             let _ = writeln!(out, "    {line}");

@@ -201,6 +201,9 @@ fn exec(out: &mut String, r: &Report) {
             t.ale_text,
             t.share_text
         );
+        for a in &t.accepted {
+            let _ = writeln!(out, "   {}", accepted_note(a));
+        }
     }
     out.push('\n');
     vulnerabilities(out, r);
@@ -208,9 +211,45 @@ fn exec(out: &mut String, r: &Report) {
     roadmap(out, r, false);
     let _ = writeln!(out, "## Decisions asked of leadership\n");
     for (i, d) in r.decisions.iter().enumerate() {
-        let _ = writeln!(out, "{}. **{}.** {}", i + 1, md(&d.title), md(&d.detail));
+        let alert = d.alert.as_ref().map(|a| format!(" **⚠ {}**", md(a))).unwrap_or_default();
+        let _ = writeln!(out, "{}. **{}.** {}{alert}", i + 1, md(&d.title), md(&d.detail));
     }
     out.push('\n');
+}
+
+/// "accepted by OWNER until DATE" beside a risk: in italics, or bold with ⚠ when it lapsed.
+fn accepted_note(a: &crate::view::AcceptedNote) -> String {
+    if a.lapsed { format!("**⚠ {}**", md(&a.text)) } else { format!("*{}*", md(&a.text)) }
+}
+
+/// The accepted risks as a table, lapses bold with ⚠ and in words.
+fn accepted(out: &mut String, r: &Report) {
+    if r.accepted.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Accepted risks\n");
+    let _ = writeln!(
+        out,
+        "As of {}. The ALE each covers is this run's own figure: a scenario's share of the headline, or the \
+         headline's drop were the covered edges removed.\n",
+        r.as_of
+    );
+    table(
+        out,
+        &["accepted risk", "state", "covers", "ALE covered", "max ALE", "owner", "until"],
+        "lllrrll",
+        r.accepted.iter().map(|a| {
+            vec![
+                with_note(code(&a.id), Some(&a.justification)),
+                a.lapse.as_ref().map_or_else(|| "holds".into(), |l| format!("**⚠ {}**", md(l))),
+                md(&a.scope),
+                a.ale_text.clone(),
+                a.max_ale_text.clone().unwrap_or_else(|| "—".into()),
+                md(&a.owner),
+                a.expires.clone(),
+            ]
+        }),
+    );
 }
 
 fn engineer(out: &mut String, r: &Report) {
@@ -391,11 +430,12 @@ fn engineer(out: &mut String, r: &Report) {
         }),
     );
 
+    accepted(out, r);
     let _ = writeln!(out, "## Scenarios\n");
     table(
         out,
-        &["actor", "target", "skill", "P(compromise) ± s.e.", "ALE", "share"],
-        "lllrrr",
+        &["actor", "target", "skill", "P(compromise) ± s.e.", "ALE", "share", "accepted"],
+        "lllrrrl",
         r.scenarios.iter().map(|s| {
             vec![
                 code(&s.actor),
@@ -404,6 +444,7 @@ fn engineer(out: &mut String, r: &Report) {
                 s.probability_text.clone(),
                 s.ale_text.clone(),
                 s.share_text.clone(),
+                s.accepted.iter().map(accepted_note).collect::<Vec<_>>().join("<br>"),
             ]
         }),
     );

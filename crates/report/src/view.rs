@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use riskpath_decide::accepted::Coverage;
 use riskpath_decide::chokepoints::{ChokePoint, MinCut};
 use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_decide::roadmap::PlanResult;
@@ -109,6 +110,8 @@ pub struct ReportInput<'a> {
     pub path_scenarios: usize,
     /// The CVEs ranked by the money they carry, when edges list vulnerabilities.
     pub vulnerabilities: Option<&'a riskpath_decide::patch::VulnRanking>,
+    /// The model's accepted risks measured on this run, as of the report's day.
+    pub accepted: &'a [Coverage],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -148,6 +151,7 @@ pub struct Report {
     pub method: Method,
     /// The CVEs that carry the money (null without scanned vulnerabilities; templates test it).
     pub vulnerabilities: Option<crate::vulns::VulnView>,
+    pub accepted: Vec<AcceptedView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +221,7 @@ pub struct RiskLine {
     /// The most likely path, `a → b → c`, if any.
     pub via: Option<String>,
     pub sentence: String,
+    pub accepted: Vec<AcceptedNote>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -262,6 +267,53 @@ pub struct BurnRow {
 pub struct Decision {
     pub title: String,
     pub detail: String,
+    /// Something lapsed the decision depends on, in words: shown in red (HTML), bold with ⚠ (Markdown).
+    pub alert: Option<String>,
+}
+
+/// An accepted risk on the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedView {
+    pub id: String,
+    /// What it covers, in words (names, not ids).
+    pub scope: String,
+    pub ale_text: String,
+    pub max_ale_text: Option<String>,
+    pub owner: String,
+    pub expires: String,
+    pub justification: String,
+    /// Why it no longer covers what it says (expired, over max_ale), in words.
+    pub lapse: Option<String>,
+}
+
+/// "accepted by OWNER until DATE" beside a risk it covers.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedNote {
+    pub text: String,
+    pub lapsed: bool,
+}
+
+fn accepted_notes(accepted: &[Coverage], actor: &str, target: &str, cur: &str) -> Vec<AcceptedNote> {
+    crate::accepted::covering(accepted, actor, target)
+        .into_iter()
+        .map(|(c, part)| AcceptedNote { text: crate::accepted::note(c, part, cur), lapsed: c.lapsed() })
+        .collect()
+}
+
+fn accepted_views(accepted: &[Coverage], labels: &Labels, cur: &str) -> Vec<AcceptedView> {
+    accepted
+        .iter()
+        .map(|c| AcceptedView {
+            id: c.id.clone(),
+            scope: crate::accepted::scope_words(c, labels),
+            ale_text: money(c.ale, cur),
+            max_ale_text: c.max_ale.map(|m| money(m, cur)),
+            owner: c.owner.clone(),
+            expires: c.expires.clone(),
+            justification: c.justification.clone(),
+            lapse: crate::accepted::lapse(c, cur),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -391,6 +443,7 @@ pub struct ScenarioView {
     pub probability_text: String,
     pub ale_text: String,
     pub share_text: String,
+    pub accepted: Vec<AcceptedNote>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -565,6 +618,7 @@ impl Report {
                     probability_text: percent(s.probability),
                     ale_text: money(s.ale, cur),
                     share_text: share(s.ale),
+                    accepted: accepted_notes(input.accepted, &actor.id, &graph.ids[s.target as usize], cur),
                     via,
                     sentence,
                 }
@@ -772,6 +826,7 @@ impl Report {
                     probability_text: format!("{} ± {}", percent(s.probability), percent(s.std_error)),
                     ale_text: money(s.ale, cur),
                     share_text: share(s.ale),
+                    accepted: accepted_notes(input.accepted, &actor.id, &graph.ids[s.target as usize], cur),
                 }
             })
             .collect();
@@ -824,6 +879,7 @@ impl Report {
                 let rows = if audience == Audience::Exec { 5 } else { 15 };
                 crate::vulns::view(v, cur, rows, if audience == Audience::Exec { 0 } else { 10 })
             }),
+            accepted: accepted_views(input.accepted, &labels, cur),
         }
     }
 }
@@ -1003,6 +1059,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
                 .map(|r| format!(" The whole plan takes the ALE from {} to {}.", r.baseline_text, r.final_text))
                 .unwrap_or_default();
             out.push(Decision {
+                alert: None,
                 title: format!("Fund {}", join_words(&ids)),
                 detail: format!(
                     "The best returns of the roadmap: {} one-off and {} a year, cutting the ALE by about {} a year.{rest}{}",
@@ -1016,6 +1073,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
         _ => {
             if let Some(p) = input.choke_points.iter().max_by(|a, b| a.ale_reduction.total_cmp(&b.ale_reduction)) {
                 out.push(Decision {
+                    alert: None,
                     title: format!("Fund closing the choke point {}", p.name.as_deref().unwrap_or(&p.id)),
                     detail: format!(
                         "Removing it stops {} of simulated breaches and cuts the ALE by {} a year; no roadmap was planned ({}).",
@@ -1029,6 +1087,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
                 });
             } else {
                 out.push(Decision {
+                    alert: None,
                     title: "Name candidate initiatives".into(),
                     detail: "The model has no initiatives to fund yet; add them with costs to get a roadmap.".into(),
                 });
@@ -1036,8 +1095,9 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
         }
     }
     // 2. Risk above tolerance: accept or reduce.
-    out.push(match (headline.tolerance, headline.exceedance) {
+    let mut accept = match (headline.tolerance, headline.exceedance) {
         (Some(t), Some(p)) if headline.over_tolerance => Decision {
+            alert: None,
             title: "Reduce or accept the risk above tolerance".into(),
             detail: format!(
                 "The loss exceeded 1 year in 20 is {}, above the tolerance of {}: the tolerance is exceeded in {} of years \
@@ -1048,6 +1108,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
             ),
         },
         (Some(t), Some(p)) => Decision {
+            alert: None,
             title: "Accept the residual risk".into(),
             detail: format!(
                 "The loss exceeded 1 year in 20 is {}, within the tolerance of {} (exceeded in {} of years). Confirm \
@@ -1059,13 +1120,21 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
             ),
         },
         _ => Decision {
+            alert: None,
             title: "Set a risk tolerance".into(),
             detail: format!(
                 "No tolerance is stated (settings.tolerance). The loss exceeded 1 year in 20 is {}; say whether that is acceptable.",
                 headline.p95_text
             ),
         },
-    });
+    };
+    // Who accepted what, and what lapsed: named beside the decision to accept.
+    let labels = Labels::new(model);
+    if headline.tolerance.is_some() {
+        accept.detail += &crate::accepted::decision_sentence(input.accepted, &labels, cur);
+    }
+    accept.alert = crate::accepted::lapsed_sentence(input.accepted, &labels, cur);
+    out.push(accept);
     // 3. The endemic class to fix across the organisation.
     let class = input
         .classes
@@ -1075,6 +1144,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
         .find(|c| c.ale_reduction > 0.0);
     out.push(match class {
         Some(c) => Decision {
+            alert: None,
             title: format!(
                 "Mandate an organisation-wide fix for {}{}",
                 c.key,
@@ -1091,6 +1161,7 @@ fn decisions(input: &ReportInput, headline: &Headline, roadmap: Option<&RoadmapV
             ),
         },
         None => Decision {
+            alert: None,
             title: "No endemic class to fix".into(),
             detail: "No technique or edge kind carries measurable risk across several attack steps.".into(),
         },

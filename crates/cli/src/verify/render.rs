@@ -132,6 +132,8 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
         }
     }
 
+    accepted_text(&mut out, doc, style);
+
     let r = &doc.risk;
     let failing = s.failing();
     let _ = writeln!(out, "\n{}", style.bold("Risk"));
@@ -169,6 +171,23 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     out
 }
 
+/// The accepted risks as checks: a lapsed one (expired, over its `max_ale`) fails, in words.
+fn accepted_text(out: &mut String, doc: &VerifyDoc, style: &Style) {
+    if doc.accepted_risks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", style.bold("Accepted risks"));
+    for a in &doc.accepted_risks {
+        let (mark, word) = if a.lapsed() {
+            (style.red("✗"), style.red("lapsed   "))
+        } else {
+            (style.green("✓"), style.green("holds    "))
+        };
+        let line = wrap(&format!("{}: {}", a.id, a.message), 14, "", WIDTH);
+        let _ = writeln!(out, "  {mark} {word} {}", line.trim_start().trim_end());
+    }
+}
+
 use riskpath_model::escape::xml;
 
 /// JUnit XML: one testsuite, one testcase per control. Fail and stale are `<failure>`, error is
@@ -177,13 +196,16 @@ pub fn junit(doc: &VerifyDoc, model_dir: &Path, seconds: f64) -> String {
     let s = &doc.summary;
     let tests = doc.controls.len();
     let failures = s.fail + s.stale;
+    let lapsed = doc.accepted_risks.iter().filter(|a| a.lapsed()).count();
     let skipped = s.unchecked + s.planned;
     // Jenkins' junit-10.xsd: SUREFIRE_TIME is digits with at most three decimals.
     let time = format!("{seconds:.3}");
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"riskpath verify\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" time=\"{time}\">",
+        "<testsuites name=\"riskpath verify\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{time}\">",
+        tests + doc.accepted_risks.len(),
+        failures + lapsed,
         s.error
     );
     let _ = writeln!(
@@ -209,8 +231,42 @@ pub fn junit(doc: &VerifyDoc, model_dir: &Path, seconds: f64) -> String {
     for c in &doc.controls {
         junit_case(&mut out, doc, c, model_dir);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("  </testsuite>\n");
+    junit_accepted(&mut out, doc, model_dir, lapsed);
+    out.push_str("</testsuites>\n");
     out
+}
+
+/// The accepted risks as a second testsuite: one testcase each, a `<failure>` when lapsed.
+fn junit_accepted(out: &mut String, doc: &VerifyDoc, model_dir: &Path, lapsed: usize) {
+    if doc.accepted_risks.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"accepted risks: {}\" tests=\"{}\" failures=\"{lapsed}\" errors=\"0\" skipped=\"0\" \
+         time=\"0.000\" timestamp=\"{}\">",
+        xml(&doc.model.path),
+        doc.accepted_risks.len(),
+        xml(doc.time.trim_end_matches('Z'))
+    );
+    for a in &doc.accepted_risks {
+        let l = &a.location;
+        let at = format!("{}:{}:{}", model_relative(&l.file, model_dir), l.line, l.column);
+        let _ =
+            write!(out, "    <testcase name=\"{}\" classname=\"riskpath.accepted_risks\" time=\"0.000\">", xml(&a.id));
+        if a.lapsed() {
+            let kind = if a.expired { "expired" } else { "over_max_ale" };
+            let _ = write!(
+                out,
+                "\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>",
+                xml(&a.message),
+                xml(&format!("{at}\n{}", a.message))
+            );
+        }
+        let _ = writeln!(out, "\n      <system-out>{}</system-out>\n    </testcase>", xml(&at));
+    }
+    out.push_str("  </testsuite>\n");
 }
 
 /// One control as a `<testcase>`. The schema has no place for a location on a test case, so the
@@ -257,11 +313,20 @@ fn model_relative(file: &str, model_dir: &Path) -> String {
 }
 
 /// The verify rules, in the style of `export sarif`'s (`RP-…`).
-const RULES: [(&str, &str, &str, &str); 3] = [
+const RULES: [(&str, &str, &str, &str); 4] = [
     ("RP-CONTROL-FAILS", "ControlFails", "A deployed control fails its check", "error"),
     ("RP-CONTROL-STALE", "ControlStale", "A deployed control's evidence is older than its max_age", "warning"),
     ("RP-CONTROL-CHECK-ERROR", "ControlCheckError", "A deployed control's check could not run", "error"),
+    (
+        "RP-ACCEPTED-RISK-LAPSED",
+        "AcceptedRiskLapsed",
+        "An accepted risk has expired or covers more than its max_ale",
+        "error",
+    ),
 ];
+
+/// The rule index of a lapsed accepted risk.
+const LAPSED: usize = 3;
 
 /// SARIF 2.1.0: one result per failing, stale or erroring control, located at the control in its
 /// model file, relative to the model directory (`uriBaseId` MODELDIR), as `export sarif` does.
@@ -274,7 +339,11 @@ pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> serde_json::Value {
                 "id": id,
                 "name": name,
                 "shortDescription": {"text": text},
-                "fullDescription": {"text": format!("{text}; riskpath counts it as absent and prices the erosion in money.")},
+                "fullDescription": {"text": if *id == RULES[LAPSED].0 {
+                    format!("{text}: nobody owns the decision to carry it any more; renew it with its owner or treat the risk.")
+                } else {
+                    format!("{text}; riskpath counts it as absent and prices the erosion in money.")
+                }},
                 "defaultConfiguration": {"level": level}
             })
         })
@@ -317,6 +386,19 @@ pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> serde_json::Value {
             }
             result
         })
+        .chain(doc.accepted_risks.iter().filter(|a| a.lapsed()).map(|a| {
+            let (rule_id, _, _, level) = RULES[LAPSED];
+            serde_json::json!({
+                "ruleId": rule_id,
+                "ruleIndex": LAPSED,
+                "level": level,
+                "message": {"text": format!("Accepted risk `{}`: {}.", a.id, a.message)},
+                "locations": [at(&a.location, None)],
+                "partialFingerprints": {"riskpathFinding/v1": format!("accepted/{}", a.id)},
+                "properties": {"accepted_risk": a.id, "owner": a.owner, "expires": a.expires, "ale": a.ale,
+                               "expired": a.expired, "over_max_ale": a.over_max_ale}
+            })
+        }))
         .collect();
     let extra = serde_json::json!({
         "invocations": [{"executionSuccessful": true, "endTimeUtc": doc.time}],
