@@ -5,7 +5,8 @@
 //! negative and never noise.
 
 use riskpath_engine::Posture;
-use riskpath_engine::risk::{RiskConfig, RiskResult, assess};
+use riskpath_engine::compile;
+use riskpath_engine::risk::{Progress, RiskConfig, RiskResult, assess_graph_observed};
 use riskpath_model::Model;
 
 use crate::check::ControlResult;
@@ -38,6 +39,20 @@ impl Impact {
 
 /// Prices the failing controls of `results` with common random numbers.
 pub fn price(model: &Model, results: &[ControlResult], config: RiskConfig) -> Impact {
+    price_observed(model, results, config, &())
+}
+
+/// How many assessments [`price`] runs for `failing` failing controls: as designed, without each
+/// (when more than one), and without all.
+pub fn assessments(failing: usize) -> u64 {
+    1 + if failing > 1 { failing as u64 } else { 0 } + u64::from(failing > 0)
+}
+
+/// [`price`], telling `progress` of the simulation work done (trials and attempts).
+pub fn price_observed(model: &Model, results: &[ControlResult], config: RiskConfig, progress: &dyn Progress) -> Impact {
+    let assess = |model: &Model, posture: &Posture, config: RiskConfig| {
+        assess_graph_observed(model, &compile(model, posture), config, progress)
+    };
     let design = Posture::as_deployed(model);
     let base = assess(model, &design, config);
     let failing: Vec<usize> =

@@ -169,6 +169,7 @@ impl SimArgs {
             }
         };
         eval.anchor(Headline::of(&risk));
+        eval.observe(std::sync::Arc::new(Bar::counter("what-ifs measured")));
         Ok((risk, eval))
     }
 }
@@ -183,6 +184,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let (risk, eval) = args.sim.assess(model)?;
     let content =
         document(model, &risk, &eval, &args.sim, args.paths, args.format, &args.out.style(), args.as_of.day())?;
+    eval.progress_done();
     args.out.write(&content)
 }
 

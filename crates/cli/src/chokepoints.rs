@@ -86,6 +86,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ))
         }
     };
+    eval.progress_done();
     args.out.write(&content)
 }
 

@@ -246,10 +246,32 @@ impl Bar {
     }
 }
 
+impl Bar {
+    /// A count of work with no known total (what-ifs measured, trials simulated) and the time
+    /// spent, only on a terminal: `⠋ 134 what-ifs measured (3s)`.
+    pub fn counter(what: &str) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template("{spinner} {human_pos} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_message(what.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Bar(Some(bar))
+    }
+}
+
 impl riskpath_engine::risk::Progress for Bar {
     fn add(&self, trials: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(trials);
+        }
+    }
+    fn done(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
         }
     }
 }

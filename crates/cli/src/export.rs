@@ -115,6 +115,7 @@ fn navigator_layer(args: NavigatorArgs) -> Result<(), Failure> {
     let ranked = classes::rank(&eval, graph, 1);
     let name = format!("riskpath: {}", model_name(&args.model.dir));
     let layer = navigator::layer(model, graph, &ranked, &scenarios, ale, eval.seed, eval.trials, &name);
+    eval.progress_done();
     args.out.write(&to_json(&layer)?)
 }
 
@@ -126,5 +127,6 @@ fn sarif_log(args: SarifArgs) -> Result<(), Failure> {
     let ranked = classes::rank(&eval, graph, 2);
     let (_, points) = chokepoints::analyse(&eval, graph, args.top, &Default::default());
     let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, risk.ale, eval.seed, eval.trials);
+    eval.progress_done();
     args.out.write(&to_json(&log)?)
 }

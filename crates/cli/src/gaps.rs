@@ -71,5 +71,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
             style.finish(text(&doc, model, args.top, &style) + &patches.unwrap_or_default())
         }
     };
+    eval.progress_done();
     args.out.write(&content)
 }

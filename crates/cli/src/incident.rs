@@ -17,7 +17,8 @@ use riskpath_report::style::{
 use serde::Serialize;
 
 use crate::ModelArgs;
-use crate::common::{Failure, OutputFile, load_model, to_json};
+use crate::common::{Bar, Failure, OutputFile, load_model, to_json};
+use riskpath_engine::risk::Progress;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentFormat {
@@ -109,7 +110,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let config =
         IncidentConfig { trials, seed: args.seed.unwrap_or(model.settings.seed), skill: args.skill.map(Skill::from) };
     let ids: Vec<String> = args.compromised.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-    let result = incident::assess(model, &Posture::as_deployed(model), &ids, config).map_err(|e| {
+    let bar = Bar::counter("trials simulated");
+    let result = incident::assess_observed(model, &Posture::as_deployed(model), &ids, config, &bar);
+    bar.done();
+    let result = result.map_err(|e| {
         Failure::usage(format!(
             "{e}\n(ids are node and entry-point ids; `riskpath validate {}` checks the model)",
             args.model.dir.display()

@@ -88,5 +88,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
             )
         }
     };
+    eval.progress_done();
     args.out.write(&content)
 }

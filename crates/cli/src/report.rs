@@ -255,6 +255,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ReportFormat::Html => riskpath_report::html::render(&report).map_err(|e| Failure::usage(e.to_string()))?,
         ReportFormat::Md => riskpath_report::markdown::render(&report),
     };
+    analysis.eval.progress_done();
     args.out.write(&content)
 }
 

@@ -11,7 +11,7 @@ use riskpath_assure::check::{CheckOptions, check_controls};
 use riskpath_assure::doc::{AcceptedDoc, Location, Run, RunInfo};
 use riskpath_assure::history::{self, Store};
 use riskpath_assure::policy::{Sandbox, Worker};
-use riskpath_assure::{Limits, model_hash, price, timestamp};
+use riskpath_assure::{Limits, model_hash, timestamp};
 use riskpath_decide::{Evaluator, Headline};
 use riskpath_engine::risk::RiskConfig;
 
@@ -139,7 +139,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let results = check_controls(model, &CheckOptions { base: &base, now, limits, sandbox });
     let check_seconds = started.elapsed().as_secs_f64();
-    let impact = price(model, &results, config);
+    let impact = {
+        let failing = results.iter().filter(|r| r.state.is_failing()).count();
+        let work = riskpath_engine::risk::expected_work(model, config) * riskpath_assure::impact::assessments(failing);
+        let bar = crate::common::Bar::new(work, "pricing the controls");
+        riskpath_assure::impact::price_observed(model, &results, config, &bar)
+    };
     let accepted = accepted_checks(model, &impact, args.as_of.day());
     let run = Run {
         model,

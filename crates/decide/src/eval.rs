@@ -7,10 +7,10 @@
 //! a change that removes all risk leaves exactly zero, and differences keep their common-random-number
 //! precision; the decision trials' own estimate of the baseline is never shown as "the ALE".
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use riskpath_engine::compile::{AttackGraph, Posture, compile};
-use riskpath_engine::risk::{ExpectedLoss, RiskResult, expected_loss};
+use riskpath_engine::risk::{ExpectedLoss, Progress, RiskResult, expected_loss};
 use riskpath_model::Model;
 
 /// The run's headline figure: the mean annual loss of the full simulation and its standard error.
@@ -37,6 +37,8 @@ pub struct Evaluator<'m> {
     /// The baseline's expected loss on the decision trials (not anchored), once.
     baseline_loss: OnceLock<ExpectedLoss>,
     headline: Option<Headline>,
+    /// Told of each what-if evaluated (one unit each), for a progress display.
+    progress: Option<Arc<dyn Progress + Send>>,
 }
 
 impl<'m> Evaluator<'m> {
@@ -49,6 +51,25 @@ impl<'m> Evaluator<'m> {
             baseline_graph: OnceLock::new(),
             baseline_loss: OnceLock::new(),
             headline: None,
+            progress: None,
+        }
+    }
+
+    /// Reports each what-if evaluated from now on to `progress` (one unit each).
+    pub fn observe(&mut self, progress: Arc<dyn Progress + Send>) {
+        self.progress = Some(progress);
+    }
+
+    /// Tells the observer the evaluations are over (before the command writes its result).
+    pub fn progress_done(&self) {
+        if let Some(p) = &self.progress {
+            p.done();
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(p) = &self.progress {
+            p.add(1);
         }
     }
 
@@ -81,12 +102,14 @@ impl<'m> Evaluator<'m> {
 
     /// Expected loss of another model (same ids, changed inputs) under `posture`.
     pub fn loss_of(&self, model: &Model, posture: &Posture) -> ExpectedLoss {
+        self.tick();
         self.anchored(expected_loss(model, &compile(model, posture), self.trials, self.seed))
     }
 
     /// Expected loss of the baseline with the given model edges removed.
     pub fn without_edges(&self, edges: &[usize]) -> ExpectedLoss {
         let graph = self.baseline_graph().without_model_edges(edges);
+        self.tick();
         self.anchored(expected_loss(self.model, &graph, self.trials, self.seed))
     }
 

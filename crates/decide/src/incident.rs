@@ -597,6 +597,7 @@ fn simulate(
     hops: &[usize],
     trials: u64,
     seed: u64,
+    progress: &dyn riskpath_engine::risk::Progress,
 ) -> Counts {
     let (n, m, compiled) = (sim.node_count(), sim.edge_count(), sim.origin_count());
     let run = Run { graph: sim, entries, trials, seed, stream: incident_stream() };
@@ -614,6 +615,7 @@ fn simulate(
     let by_requirement = Csr::new(n, (0..m).flat_map(|e| sim.edge_requires(e).iter().map(move |&r| (r, e as u32))));
     let pool = Pool::default();
     run.map_batches(|b| {
+        progress.add(64);
         let mut scratch =
             pool.take(|| BatchScratch::new(n, m, Counts::zeros(jewels.len(), n, compiled, tech_count, hops.len())));
         let BatchScratch { fired, fired_in, on, list, useful, held, counts } = &mut *scratch;
@@ -759,6 +761,17 @@ pub fn assess(
     compromised: &[String],
     config: IncidentConfig,
 ) -> Result<Incident, IncidentError> {
+    assess_observed(model, posture, compromised, config, &())
+}
+
+/// [`assess`], telling `progress` of each batch of trials simulated (64 trials each).
+pub fn assess_observed(
+    model: &Model,
+    posture: &Posture,
+    compromised: &[String],
+    config: IncidentConfig,
+    progress: &dyn riskpath_engine::risk::Progress,
+) -> Result<Incident, IncidentError> {
     let graph = compile(model, posture);
     let sources = resolve(&graph, compromised)?;
     let is_compromised = |n: u32| sources.contains(&n);
@@ -796,8 +809,18 @@ pub fn assess(
         })
         .collect();
     let stakes = Stakes::new(model, &graph, &all_jewels, is_compromised);
-    let counts =
-        simulate(&sim, &sources, &live_jewels, &stakes, &techs, tech_ids.len(), &hop_edges, config.trials, config.seed);
+    let counts = simulate(
+        &sim,
+        &sources,
+        &live_jewels,
+        &stakes,
+        &techs,
+        tech_ids.len(),
+        &hop_edges,
+        config.trials,
+        config.seed,
+        progress,
+    );
     let trials = config.trials;
     let breaches = counts.breaches;
     let share_of_breaches = |x: u64| if breaches > 0 { x as f64 / breaches as f64 } else { 0.0 };

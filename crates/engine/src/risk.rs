@@ -134,6 +134,8 @@ pub fn assess_graph(model: &Model, graph: &AttackGraph, config: RiskConfig) -> R
 /// Receives the amount of simulation work done (trials and attempts), for progress bars.
 pub trait Progress: Sync {
     fn add(&self, trials: u64);
+    /// The work is over: clear any display before the result is written.
+    fn done(&self) {}
 }
 
 impl Progress for () {

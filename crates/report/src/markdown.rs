@@ -432,20 +432,26 @@ fn engineer(out: &mut String, r: &Report) {
 
     accepted(out, r);
     let _ = writeln!(out, "## Scenarios\n");
+    // The accepted column only when the model records acceptances.
+    let with_accepted = !r.accepted.is_empty();
+    let header = ["actor", "target", "skill", "P(compromise) ± s.e.", "ALE", "share", "accepted"];
     table(
         out,
-        &["actor", "target", "skill", "P(compromise) ± s.e.", "ALE", "share", "accepted"],
-        "lllrrrl",
+        &header[..if with_accepted { 7 } else { 6 }],
+        if with_accepted { "lllrrrl" } else { "lllrrr" },
         r.scenarios.iter().map(|s| {
-            vec![
+            let mut row = vec![
                 code(&s.actor),
                 md(&s.target),
                 s.skill.clone(),
                 s.probability_text.clone(),
                 s.ale_text.clone(),
                 s.share_text.clone(),
-                s.accepted.iter().map(accepted_note).collect::<Vec<_>>().join("<br>"),
-            ]
+            ];
+            if with_accepted {
+                row.push(s.accepted.iter().map(accepted_note).collect::<Vec<_>>().join("<br>"));
+            }
+            row
         }),
     );
 
