@@ -66,7 +66,7 @@ fn acme_shows_its_accepted_risk_beside_the_risk_it_covers() {
 
     let out = riskpath(&["analyze", &acme, "-k", "1", "--as-of", "2026-12-05"]);
     let page = text(&out.stdout);
-    assert!(page.contains("of it accepted by CISO until 2027-06-30 (legacy-sftp-bucket-access)"), "{page}");
+    assert!(page.contains("of it accepted by CISO until 2027-06-30"), "{page}");
     assert!(page.contains("Accepted risks") && !page.contains("EXPIRED"), "{page}");
 }
 
@@ -192,7 +192,7 @@ fn reports_show_acceptances_beside_the_risks_and_in_the_decision() {
         text(&out.stdout)
     };
     let exec = report("exec", "md", "2026-12-05");
-    assert!(exec.contains("accepted by CISO until 2027-06-30 (legacy-sftp-bucket-access)"), "{exec}");
+    assert!(exec.contains("of it accepted by CISO until 2027-06-30"), "{exec}");
     assert!(exec.contains("Accepted now: edge sftp-role-reads-files ($"), "the decision names it: {exec}");
     let engineer = report("engineer", "html", "2027-07-01");
     assert!(engineer.contains("<h2 id=\"h-accepted\">Accepted risks</h2>"), "{engineer}");

@@ -51,12 +51,12 @@ pub fn covering<'a>(accepted: &'a [Coverage], actor: &str, target: &str) -> Vec<
 }
 
 /// The note beside a covered risk: `accepted by CISO until 2027-01-31` for the whole scenario,
-/// `$875k/yr of it accepted by CTO until 2027-06-30 (a-db)` for a part; a lapse after a dash.
+/// `$875k/yr of it accepted by CTO until 2027-06-30` for a part; a lapse after a dash.
 pub fn note(c: &Coverage, part: f64, currency: &str) -> String {
     let what = if c.scope == "scenario" {
         accepted_by(c)
     } else {
-        format!("{}/yr of it {} ({})", money(part, currency), accepted_by(c), c.id)
+        format!("{}/yr of it {}", money(part, currency), accepted_by(c))
     };
     match lapse(c, currency) {
         Some(why) => format!("{what} — {why}"),
