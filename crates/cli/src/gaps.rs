@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let graph = eval.baseline_graph();
     let ale = risk.ale;
     let ranked = classes::rank(&eval, graph, 1);
-    let doc = gaps(&eval, model, &eval.baseline, catalog.as_ref(), &ranked, ale, eval.trials, eval.seed);
+    let doc = gaps(&eval, catalog.as_ref(), &ranked, ale);
     // Update Software (M1051) made concrete: the patches that remove the most money.
     let vulns = riskpath_decide::patch::rank(&eval);
     let content = match args.format {

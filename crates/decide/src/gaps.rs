@@ -84,17 +84,8 @@ pub struct GapsDoc {
 
 /// The gap analysis from ranked endemic classes (only technique classes are used); `eval` values
 /// each missing mitigation's techniques together.
-#[allow(clippy::too_many_arguments)]
-pub fn gaps(
-    eval: &Evaluator,
-    model: &Model,
-    posture: &Posture,
-    catalog: Option<&Catalog>,
-    ranked: &[classes::EndemicClass],
-    ale: f64,
-    trials: u64,
-    seed: u64,
-) -> GapsDoc {
+pub fn gaps(eval: &Evaluator, catalog: Option<&Catalog>, ranked: &[classes::EndemicClass], ale: f64) -> GapsDoc {
+    let (model, posture, trials, seed) = (eval.model, &eval.baseline, eval.trials, eval.seed);
     let mut techniques = Vec::new();
     let ends = model.edge_ends();
     let platforms = model.platforms();
