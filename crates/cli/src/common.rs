@@ -4,6 +4,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use riskpath_app::analyze::MAX_PATHS;
+use riskpath_app::{AppError, ModelSource};
 use riskpath_model::{LoadOptions, Loaded, Problems};
 
 use crate::ModelArgs;
@@ -31,9 +35,7 @@ pub fn stderr_color() -> bool {
 }
 
 pub fn load_options(args: &ModelArgs) -> LoadOptions {
-    let mut options = LoadOptions::default();
-    options.limits.max_file_bytes = args.max_file_size;
-    options
+    riskpath_app::model::load_options(args.max_file_size)
 }
 
 pub fn print_problems(problems: &Problems, short: bool, color: bool) {
@@ -46,36 +48,31 @@ pub fn print_problems(problems: &Problems, short: bool, color: bool) {
 
 /// A model path that does not exist is a plain usage error (exit 2), not a count of model errors.
 pub fn model_exists(args: &ModelArgs) -> Result<(), Failure> {
-    match std::fs::metadata(&args.dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(Failure::usage(format!("no such file or directory: {}", args.dir.display())))
-        }
-        _ => Ok(()),
-    }
+    Ok(riskpath_app::model::exists(&args.dir)?)
 }
 
 /// Loads the model, printing warnings; a model with errors is a usage failure (exit 2).
-pub fn load_model(args: &ModelArgs) -> Result<Loaded, Failure> {
-    model_exists(args)?;
-    let color = stderr_color();
-    match riskpath_model::load(&args.dir, &load_options(args)) {
-        Ok(loaded) => {
-            print_problems(&loaded.warnings, false, color);
-            Ok(loaded)
+pub fn load_model(args: &ModelArgs) -> Result<Arc<Loaded>, Failure> {
+    let source = ModelSource::Path { path: args.dir.clone(), max_file_bytes: args.max_file_size };
+    let opened = source.open()?;
+    print_problems(&opened.warnings, false, stderr_color());
+    Ok(opened.loaded)
+}
+
+/// The application's error as the CLI reports it: a model that did not load shows every problem
+/// first; everything else is one line. Both exit 2.
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        if let AppError::Model(problems) = &error {
+            print_problems(problems, false, stderr_color());
         }
-        Err(problems) => {
-            print_problems(&problems, false, color);
-            Err(Failure::usage(format!(
-                "{} in the model; nothing was written",
-                riskpath_report::style::count(problems.error_count(), "error")
-            )))
-        }
+        Failure::usage(error.to_string())
     }
 }
 
 /// Pretty JSON with a final newline and no negative zero (every command's JSON goes through it).
 pub fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
-    riskpath_report::json_text::pretty(value).map_err(|e| Failure::usage(format!("cannot encode JSON: {e}")))
+    Ok(riskpath_app::to_json(value)?)
 }
 
 /// Where a command writes what it reports: `-o FILE`, or stdout.
@@ -167,8 +164,7 @@ pub fn warn_lapsed(
     accepted: &[riskpath_decide::accepted::Coverage],
     as_of: riskpath_model::accepted::Date,
 ) {
-    let list = riskpath_report::accepted::warnings(model, accepted, as_of);
-    print_problems(&Problems { sources: model.sources.clone(), list }, false, stderr_color());
+    print_problems(&riskpath_app::analyze::lapsed_warnings(model, accepted, as_of), false, stderr_color());
 }
 
 /// Output files without a name until they are complete (Linux `O_TMPFILE`): a run killed while
@@ -276,6 +272,18 @@ impl riskpath_engine::risk::Progress for Bar {
     }
 }
 
+/// The CLI's progress display for the application: a bar for sized work, a counter otherwise.
+pub struct Terminal;
+
+impl riskpath_app::Progress for Terminal {
+    fn bar(&self, total: u64, what: &str) -> Box<dyn riskpath_app::progress::Observer> {
+        Box::new(Bar::new(total, what))
+    }
+    fn counter(&self, what: &str) -> Arc<dyn riskpath_app::progress::Observer + Send> {
+        Arc::new(Bar::counter(what))
+    }
+}
+
 impl Drop for Bar {
     fn drop(&mut self) {
         if let Some(bar) = &self.0 {
@@ -283,10 +291,6 @@ impl Drop for Bar {
         }
     }
 }
-
-/// Most paths `-k` may ask for per actor and target: Yen's algorithm costs k shortest-path
-/// searches each, and 100,000 ran past two minutes without a word.
-pub const MAX_PATHS: usize = 100;
 
 /// Parses `-k`: a whole number from 1 to [`MAX_PATHS`].
 pub fn path_count(text: &str) -> Result<usize, String> {

@@ -120,7 +120,7 @@ pub fn run(source: Source) -> Result<(), Failure> {
 }
 
 /// Loads the model (exit 2 with its problems if it does not load).
-fn load(args: &ModelArgs) -> Result<riskpath_model::Loaded, Failure> {
+fn load(args: &ModelArgs) -> Result<std::sync::Arc<riskpath_model::Loaded>, Failure> {
     crate::common::load_model(args)
 }
 

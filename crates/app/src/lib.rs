@@ -1,0 +1,19 @@
+//! The riskpath application as a library: each command's work, from plain configuration (no
+//! command-line parsing, no printing, no exit) to typed results and errors, for the CLI and the server.
+
+pub mod analyze;
+pub mod error;
+pub mod model;
+pub mod progress;
+pub mod sim;
+
+pub use analyze::{AnalysisOutcome, AnalyzeConfig, Format, analyze};
+pub use error::AppError;
+pub use model::ModelSource;
+pub use progress::{Progress, Silent};
+pub use sim::{RunConfig, SimConfig};
+
+/// Pretty JSON with a final newline and no negative zero: the bytes of every JSON document.
+pub fn to_json(value: &impl serde::Serialize) -> Result<String, AppError> {
+    riskpath_report::json_text::pretty(value).map_err(|e| AppError::Usage(format!("cannot encode JSON: {e}")))
+}
