@@ -10,6 +10,7 @@ use riskpath_report::json::AnalysisDoc;
 use riskpath_report::style::Style;
 use riskpath_report::{decisions, text};
 
+use crate::outcome::{Document, Outcome, on_model};
 use crate::{AppError, ModelSource, Progress, SimConfig};
 
 /// Most paths one may ask for per actor and target: Yen's algorithm costs k shortest-path searches
@@ -56,40 +57,23 @@ impl AnalyzeConfig {
     }
 }
 
-/// An analysis: its document, its text when asked for, and the warnings to show (the model's load
-/// warnings when the library loaded it, then accepted risks that lapsed).
-#[derive(Debug)]
-pub struct AnalysisOutcome {
-    pub doc: AnalysisDoc,
-    /// The text rendering, when the format is text.
-    pub text: Option<String>,
-    pub warnings: Problems,
-}
+/// An analysis: its document (schema `analysis.v1`), its text when asked for, and the warnings to
+/// show (the model's load warnings when the library loaded it, then accepted risks that lapsed).
+pub type AnalysisOutcome = Outcome<AnalysisDoc>;
 
-impl AnalysisOutcome {
-    /// The bytes `riskpath analyze` writes: the text, or the document as JSON.
-    pub fn render(&self) -> Result<String, AppError> {
-        match &self.text {
-            Some(text) => Ok(text.clone()),
-            None => crate::to_json(&self.doc),
-        }
-    }
-}
+impl Document for AnalysisDoc {}
 
 /// Analyses the model of `config`: loads it when given as a path, simulates the headline, measures
 /// the what-ifs, and returns the result; nothing is printed or written.
 pub fn analyze(config: &AnalyzeConfig, progress: &dyn Progress) -> Result<AnalysisOutcome, AppError> {
     check_paths(config.paths)?;
-    let opened = config.model.open()?;
-    let model = &opened.loaded.model;
-    let mut outcome = in_pool(config.threads, || {
+    on_model(&config.model, config.threads, |loaded| {
+        let model = &loaded.model;
         let (risk, eval) = config.sim.assess(model, progress)?;
         let outcome = document(model, &risk, &eval, config);
         eval.progress_done();
         outcome
-    })??;
-    outcome.warnings = join_warnings(opened.warnings, outcome.warnings);
-    Ok(outcome)
+    })
 }
 
 /// The analysis of `model` from its headline `risk` and the evaluator anchored to it: paths,
@@ -136,7 +120,7 @@ pub fn document(
         doc.as_of = Some(config.as_of.to_string());
         doc.accepted_risks = Some(accepted);
     }
-    Ok(AnalysisOutcome { doc, text, warnings })
+    Ok(Outcome { doc, text, warnings })
 }
 
 /// `paths` within 1 to [`MAX_PATHS`].
@@ -151,26 +135,4 @@ pub fn check_paths(paths: usize) -> Result<(), AppError> {
 /// loss than its `max_ale`.
 pub fn lapsed_warnings(model: &Model, accepted: &[riskpath_decide::accepted::Coverage], as_of: Date) -> Problems {
     Problems { sources: model.sources.clone(), list: riskpath_report::accepted::warnings(model, accepted, as_of) }
-}
-
-/// The load warnings, then `more` (both of the same model).
-fn join_warnings(mut load: Problems, more: Problems) -> Problems {
-    if load.list.is_empty() {
-        return more;
-    }
-    load.list.extend(more.list);
-    load
-}
-
-/// Runs `work` on `threads` worker threads (a pool of its own), or on the process's pool.
-pub fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T, AppError> {
-    match threads {
-        None => Ok(work()),
-        Some(0) => Err(AppError::usage("threads must be at least 1")),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map(|pool| pool.install(work))
-            .map_err(|e| AppError::usage(format!("cannot start {n} worker threads: {e}"))),
-    }
 }

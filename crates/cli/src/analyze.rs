@@ -4,9 +4,9 @@
 use riskpath_app::{AnalyzeConfig, ModelSource, RunConfig, SimConfig};
 use riskpath_decide::Evaluator;
 use riskpath_engine::precision::Target;
-use riskpath_engine::risk::{RiskConfig, RiskResult};
+use riskpath_engine::risk::RiskConfig;
 
-use crate::common::{Failure, OutputFile, Terminal, load_model, print_problems, stderr_color};
+use crate::common::{Failure, OutputFile, Terminal, load_model, write_outcome};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -96,12 +96,6 @@ impl SimArgs {
     pub fn config(&self, model: &riskpath_model::Model) -> Result<RiskConfig, Failure> {
         Ok(self.sim_config().config(model)?)
     }
-
-    /// The headline risk and the evaluator anchored to it ([`SimConfig::assess`]), with a progress
-    /// bar and a what-if counter on a terminal.
-    pub fn assess<'m>(&self, model: &'m riskpath_model::Model) -> Result<(RiskResult, Evaluator<'m>), Failure> {
-        Ok(self.sim_config().assess(model, &Terminal)?)
-    }
 }
 
 /// The application's analysis settings from these flags, on the loaded model.
@@ -118,10 +112,7 @@ pub fn analyze_config(
         sim: sim.sim_config(),
         paths,
         as_of,
-        format: match format {
-            Format::Text => riskpath_app::Format::Text,
-            Format::Json => riskpath_app::Format::Json,
-        },
+        format: format.into(),
         style: out.style(),
         threads: None,
     }
@@ -130,7 +121,5 @@ pub fn analyze_config(
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let config = analyze_config(loaded, &args.sim, args.paths, args.format, &args.out, args.as_of.day());
-    let outcome = riskpath_app::analyze(&config, &Terminal)?;
-    print_problems(&outcome.warnings, false, stderr_color());
-    args.out.write(&outcome.render()?)
+    write_outcome(&args.out, &riskpath_app::analyze(&config, &Terminal)?)
 }

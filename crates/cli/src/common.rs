@@ -75,6 +75,15 @@ pub fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
     Ok(riskpath_app::to_json(value)?)
 }
 
+/// Shows a command's warnings on stderr, then writes its output (atomically with `-o`).
+pub fn write_outcome<D: riskpath_app::outcome::Document>(
+    out: &OutputFile,
+    outcome: &riskpath_app::Outcome<D>,
+) -> Result<(), Failure> {
+    print_problems(&outcome.warnings, false, stderr_color());
+    out.write(&outcome.render()?)
+}
+
 /// Where a command writes what it reports: `-o FILE`, or stdout.
 #[derive(clap::Args, Debug)]
 pub struct OutputFile {
@@ -155,16 +164,6 @@ impl AsOf {
     pub fn day(&self) -> riskpath_model::accepted::Date {
         self.as_of.unwrap_or_else(today)
     }
-}
-
-/// Prints a warning on stderr at each accepted risk that has lapsed on `as_of`: expired, or
-/// covering more annual loss than its `max_ale`.
-pub fn warn_lapsed(
-    model: &riskpath_model::Model,
-    accepted: &[riskpath_decide::accepted::Coverage],
-    as_of: riskpath_model::accepted::Date,
-) {
-    print_problems(&riskpath_app::analyze::lapsed_warnings(model, accepted, as_of), false, stderr_color());
 }
 
 /// Output files without a name until they are complete (Linux `O_TMPFILE`): a run killed while

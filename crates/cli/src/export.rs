@@ -1,16 +1,14 @@
 //! `riskpath export`: the analysis for other tools — an ATT&CK Navigator layer for the detection
 //! team, SARIF findings for CI and code scanning, the attack graph for Graphviz.
 
-use riskpath_decide::chokepoints::{self, CutScope};
-use riskpath_decide::classes;
-use riskpath_engine::paths::all_scenarios;
-use riskpath_engine::{Posture, compile};
-use riskpath_report::{dot, navigator, sarif};
+use riskpath_app::ModelSource;
+use riskpath_app::export::{DotConfig, NavigatorConfig, SarifConfig};
+use riskpath_app::report::{model_dir, model_name};
+use riskpath_decide::chokepoints::CutScope;
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, OutputFile, load_model, to_json};
-use crate::report::{model_dir, model_name};
+use crate::common::{Failure, OutputFile, Terminal, load_model, write_outcome};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum What {
@@ -71,29 +69,12 @@ pub struct DotArgs {
 /// The Graphviz graph, whole or filtered to a target, an actor and the most likely paths.
 fn dot_graph(args: DotArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
-    let model = &loaded.model;
-    let scope = CutScope { actor: args.actor.clone(), target: args.target.clone() };
-    scope.check(model).map_err(Failure::usage)?;
-    if args.top_paths == Some(0) {
-        return Err(Failure::usage("--top-paths must be at least 1"));
-    }
-    let graph = compile(model, &Posture::as_deployed(model));
-    let shown = match args.top_paths {
-        Some(k) => {
-            let target = args.target.as_deref().and_then(|t| graph.index_of(t));
-            let scenarios: Vec<_> = all_scenarios(model, &graph, k)
-                .into_iter()
-                .filter(|s| args.actor.as_deref().is_none_or(|a| model.actors[s.actor].id == a))
-                .filter(|s| target.is_none_or(|t| s.target == t))
-                .collect();
-            Some(dot::top_paths(&graph, &scenarios, k))
-        }
-        None if args.actor.is_some() || args.target.is_some() => {
-            Some(dot::between(&graph, &scope.attackers(model, &graph)))
-        }
-        None => None,
+    let config = DotConfig {
+        model: ModelSource::Loaded(loaded),
+        scope: CutScope { actor: args.actor.clone(), target: args.target.clone() },
+        top_paths: args.top_paths,
     };
-    args.out.write(&dot::dot(model, &graph, &shown))
+    args.out.write(&riskpath_app::export::dot_graph(&config)?.doc)
 }
 
 pub fn run(what: What) -> Result<(), Failure> {
@@ -106,27 +87,24 @@ pub fn run(what: What) -> Result<(), Failure> {
 
 fn navigator_layer(args: NavigatorArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
-    let model = &loaded.model;
-    let (risk, eval) = args.sim.assess(model)?;
-    let graph = eval.baseline_graph();
-    let scenarios = all_scenarios(model, graph, args.paths.max(1));
-    let ale = risk.ale;
-    // Every technique, even one used by a single step, gets its score.
-    let ranked = classes::rank(&eval, graph, 1);
-    let name = format!("riskpath: {}", model_name(&args.model.dir));
-    let layer = navigator::layer(model, graph, &ranked, &scenarios, ale, eval.seed, eval.trials, &name);
-    eval.progress_done();
-    args.out.write(&to_json(&layer)?)
+    let config = NavigatorConfig {
+        model: ModelSource::Loaded(loaded),
+        name: model_name(&args.model.dir),
+        sim: args.sim.sim_config(),
+        paths: args.paths,
+        threads: None,
+    };
+    write_outcome(&args.out, &riskpath_app::export::navigator_layer(&config, &Terminal)?)
 }
 
 fn sarif_log(args: SarifArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
-    let model = &loaded.model;
-    let (risk, eval) = args.sim.assess(model)?;
-    let graph = eval.baseline_graph();
-    let ranked = classes::rank(&eval, graph, 2);
-    let (_, points) = chokepoints::analyse(&eval, graph, args.top, &Default::default());
-    let log = sarif::sarif(model, &model_dir(&args.model.dir), &ranked, &points, risk.ale, eval.seed, eval.trials);
-    eval.progress_done();
-    args.out.write(&to_json(&log)?)
+    let config = SarifConfig {
+        model: ModelSource::Loaded(loaded),
+        model_dir: model_dir(&args.model.dir),
+        sim: args.sim.sim_config(),
+        top: args.top,
+        threads: None,
+    };
+    write_outcome(&args.out, &riskpath_app::export::sarif_log(&config, &Terminal)?)
 }

@@ -4,14 +4,12 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use riskpath_decide::classes;
-use riskpath_decide::gaps::gaps;
-use riskpath_report::gaps::{navigator, text};
-use riskpath_report::vulns;
+use riskpath_app::ModelSource;
+use riskpath_app::gaps::GapsConfig;
 
 use crate::ModelArgs;
 use crate::analyze::SimArgs;
-use crate::common::{Failure, OutputFile, load_model, to_json};
+use crate::common::{Failure, OutputFile, Terminal, load_model, write_outcome};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapsFormat {
@@ -44,33 +42,19 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
-    let catalog = crate::kb::catalog_for(&loaded, args.attack.as_deref())?;
-    let model = &loaded.model;
-    let (risk, eval) = args.sim.assess(model)?;
-    let graph = eval.baseline_graph();
-    let ale = risk.ale;
-    let ranked = classes::rank(&eval, graph, 1);
-    let doc = gaps(&eval, catalog.as_ref(), &ranked, ale);
-    // Update Software (M1051) made concrete: the patches that remove the most money.
-    let vulns = riskpath_decide::patch::rank(&eval);
-    let content = match args.format {
-        GapsFormat::Json => {
-            let mut value = serde_json::to_value(&doc).map_err(|e| Failure::usage(e.to_string()))?;
-            if let Some(v) = &vulns {
-                value["vulnerabilities"] = serde_json::to_value(v).map_err(|e| Failure::usage(e.to_string()))?;
-            }
-            to_json(&value)?
-        }
-        GapsFormat::Navigator => {
-            let layer = navigator(&doc, catalog.as_ref());
-            to_json(&layer)?
-        }
-        GapsFormat::Text => {
-            let style = args.out.style();
-            let patches = vulns.as_ref().map(|v| vulns::section(v, &model.settings.currency, args.top, &style));
-            style.finish(text(&doc, model, args.top, &style) + &patches.unwrap_or_default())
-        }
+    let config = GapsConfig {
+        model: ModelSource::Loaded(loaded),
+        sim: args.sim.sim_config(),
+        top: args.top,
+        attack: args.attack.clone(),
+        format: match args.format {
+            GapsFormat::Text => riskpath_app::gaps::GapsFormat::Text,
+            GapsFormat::Json => riskpath_app::gaps::GapsFormat::Json,
+            GapsFormat::Navigator => riskpath_app::gaps::GapsFormat::Navigator,
+        },
+        style: args.out.style(),
+        threads: None,
     };
-    eval.progress_done();
-    args.out.write(&content)
+    let outcome = riskpath_app::gaps::gaps(&config, &Terminal)?;
+    write_outcome(&args.out, &outcome)
 }

@@ -2,10 +2,10 @@
 //! default), the control catalog, ATT&CK bundle import and what an ATT&CK group can do in a model.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use riskpath_model::attack::{self, Catalog, Origin};
+use riskpath_model::attack::{self, Origin};
 use riskpath_model::kb::{
     self, CATALOG, EDGE_KINDS, MITIGATION_PLATFORMS, MITIGATIONS, NODE_KIND_INFO, REMEDIATIONS, TECHNIQUE_RATES,
     TECHNIQUES,
@@ -306,15 +306,6 @@ fn import_attack(args: ImportArgs) -> Result<(), Failure> {
     write_output(None, &content)
 }
 
-/// The ATT&CK catalog for a model command: `--attack`, else the model's `settings.attack`.
-pub fn catalog_for(loaded: &riskpath_model::Loaded, explicit: Option<&Path>) -> Result<Option<Catalog>, Failure> {
-    if let Some(path) = explicit {
-        let opened = attack::open(path, None, false).map_err(|e| Failure::usage(e.to_string()))?;
-        return Ok(Some(opened.catalog));
-    }
-    Ok(loaded.attack.as_ref().map(|o| o.catalog.clone()))
-}
-
 /// How a group relates to an edge's technique.
 fn reason(used: &[String], technique: &str) -> Option<String> {
     if used.iter().any(|u| u == technique) {
@@ -332,7 +323,7 @@ fn reason(used: &[String], technique: &str) -> Option<String> {
 fn group(args: GroupArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let Some(catalog) = catalog_for(&loaded, args.attack.as_deref())? else {
+    let Some(catalog) = riskpath_app::gaps::catalog_for(&loaded, args.attack.as_deref())? else {
         return Err(Failure::usage(
             "ATT&CK groups need the ATT&CK bundle: set `settings.attack` in the model or pass --attack BUNDLE",
         ));

@@ -149,6 +149,15 @@ pub enum Format {
     Json,
 }
 
+impl From<Format> for riskpath_app::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Text => riskpath_app::Format::Text,
+            Format::Json => riskpath_app::Format::Json,
+        }
+    }
+}
+
 fn validate(args: ValidateArgs) -> Result<(), Failure> {
     common::model_exists(&args.model)?;
     let color = common::stderr_color();

@@ -1,13 +1,12 @@
 //! `riskpath plan`: the multi-year roadmap of initiatives under a yearly budget, by quarter and
 //! team, with the risk burn-down, each initiative's return and what a 20% budget cut drops.
 
-use riskpath_decide::roadmap::{DEFAULT_EXACT_NODES, PlanOptions, plan};
-use riskpath_decide::saturation;
-use riskpath_report::decisions;
-use riskpath_report::style::count;
+use riskpath_app::ModelSource;
+use riskpath_app::plan::PlanConfig;
+use riskpath_decide::roadmap::{DEFAULT_EXACT_NODES, PlanOptions};
 
 use crate::analyze::SimArgs;
-use crate::common::{Failure, OutputFile, load_model, to_json};
+use crate::common::{Failure, OutputFile, Terminal, load_model, write_outcome};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -37,57 +36,21 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    if args.plan_years == 0 || args.plan_years > 10 {
-        return Err(Failure::usage("--plan-years must be between 1 and 10"));
-    }
+    riskpath_app::plan::check_years(args.plan_years)?;
     let loaded = load_model(&args.model)?;
-    let model = &loaded.model;
-    if model.initiatives.is_empty() {
-        return Err(Failure::usage("the model has no initiatives to plan"));
-    }
-    if model.initiatives.len() > 63 {
-        return Err(Failure::usage("at most 63 initiatives can be planned at once"));
-    }
-    let (risk, eval) = args.sim.assess(model)?;
-    let options = PlanOptions {
-        budget_per_year: args.budget,
-        years: args.plan_years,
-        team_capacity: args.team_capacity,
-        exact_nodes: args.exact_nodes,
+    let config = PlanConfig {
+        model: ModelSource::Loaded(loaded),
+        sim: args.sim.sim_config(),
+        options: PlanOptions {
+            budget_per_year: args.budget,
+            years: args.plan_years,
+            team_capacity: args.team_capacity,
+            exact_nodes: args.exact_nodes,
+        },
+        format: args.format.into(),
+        style: args.out.style(),
+        threads: None,
     };
-    let result = plan(&eval, options);
-    // The plan stays in money: a saturated estate is said so (initiatives that each barely move P
-    // are worth little alone), with the one-foothold view that `chokepoints` ranks in.
-    let saturation = saturation::detect(&eval, &risk.scenarios);
-    let currency = &model.settings.currency;
-    let content = match args.format {
-        Format::Json => {
-            let mut doc = serde_json::json!({
-                "schema_version": 1,
-                "seed": eval.seed,
-                "trials": eval.trials,
-                "currency": currency,
-                "plan": result,
-            });
-            if let Some(s) = &saturation {
-                doc["saturation"] = serde_json::to_value(s).map_err(|e| Failure::usage(e.to_string()))?;
-            }
-            to_json(&doc)?
-        }
-        Format::Text => {
-            let style = args.out.style();
-            style.finish(
-                saturation.as_ref().map_or(String::new(), |s| {
-                    riskpath_report::saturation::plan_note(s, &riskpath_model::Labels::new(model), &style)
-                }) + &decisions::plan_section(&result, currency, &style)
-                    + &style.dim(&format!(
-                        "\nseed {}, {} per actor per what-if\n",
-                        eval.seed,
-                        count(eval.trials as usize, "trial")
-                    )),
-            )
-        }
-    };
-    eval.progress_done();
-    args.out.write(&content)
+    let outcome = riskpath_app::plan::plan(&config, &Terminal)?;
+    write_outcome(&args.out, &outcome)
 }

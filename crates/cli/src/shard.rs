@@ -8,7 +8,7 @@ use riskpath_engine::risk::{RiskConfig, SkillGraphs};
 use riskpath_engine::tally::{Slice, Tally, attempts_before, simulate};
 
 use crate::analyze::{RunArgs, SimArgs, TrialArgs, analyze_config};
-use crate::common::{Failure, OutputFile, load_model, print_problems, stderr_color, write_bytes};
+use crate::common::{Failure, OutputFile, load_model, write_bytes, write_outcome};
 use crate::part::{Header, Options, VERSION, decode, encode};
 use crate::{Format, ModelArgs};
 
@@ -213,9 +213,7 @@ pub fn merge_run(args: MergeArgs) -> Result<(), Failure> {
     let risk = tally.finish(model, eval.baseline_graph(), config);
     eval.anchor(Headline::of(&risk));
     let config = analyze_config(loaded.clone(), &sim, o.paths, args.format, &args.out, args.as_of.day());
-    let outcome = riskpath_app::analyze::document(model, &risk, &eval, &config)?;
-    print_problems(&outcome.warnings, false, stderr_color());
-    args.out.write(&outcome.render()?)
+    write_outcome(&args.out, &riskpath_app::analyze::document(model, &risk, &eval, &config)?)
 }
 
 #[cfg(test)]

@@ -251,3 +251,15 @@ pub fn plan_solver_sentence(plan: &PlanResult, currency: &str) -> String {
     };
     format!("plan: {how}{bound}{versus_greedy}")
 }
+
+/// "Cut scope: actor X, crown jewel Y." when a cut is limited to an actor or a target.
+pub fn scope_line(scope: &riskpath_decide::chokepoints::CutScope, labels: &Labels) -> String {
+    let parts: Vec<String> = [
+        scope.actor.as_ref().map(|a| format!("actor {}", labels.label(a))),
+        scope.target.as_ref().map(|t| format!("crown jewel {}", labels.label(t))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() { String::new() } else { format!("\nCut scope: {} only.\n", parts.join(", ")) }
+}

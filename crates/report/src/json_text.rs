@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 /// `value` as pretty JSON with a final newline; −0.0 is written as `0.0`.
-pub fn pretty(value: &impl Serialize) -> serde_json::Result<String> {
+pub fn pretty(value: &(impl Serialize + ?Sized)) -> serde_json::Result<String> {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut out, NoNegativeZero(PrettyFormatter::new()));
     value.serialize(&mut ser)?;
