@@ -7,18 +7,22 @@
 //! | `chokepoints` | [`ChokepointsDoc`] | `chokepoints.v1` |
 //! | `plan` | [`PlanDoc`] | `plan.v1` |
 //! | `gaps` | [`GapsOutput`] | `gaps.v1` |
+//! | `incident` | [`IncidentDoc`] | `incident.v1` |
+//! | `kb group` | [`GroupDoc`] (riskpath-report) | `kb-group.v1` |
 //!
 //! The documents that were first written as JSON values (chokepoints, plan, gaps) keep their
-//! version-1 bytes: their keys are in alphabetical order at every level ([`Sorted`]).
+//! version-1 bytes: their keys are in alphabetical order at every level ([`Sorted`]); so does `kb group`.
 
 use riskpath_decide::chokepoints::{ChokePoint, MinCut};
 use riskpath_decide::gaps::GapsDoc;
+use riskpath_decide::incident::Incident;
 use riskpath_decide::patch::VulnRanking;
 use riskpath_decide::roadmap::PlanResult;
 use riskpath_decide::saturation::Saturation;
 use serde::Serialize;
 
 pub use riskpath_report::json::AnalysisDoc;
+pub use riskpath_report::kb::GroupDoc;
 
 use crate::AppError;
 use crate::outcome::Document;
@@ -94,3 +98,34 @@ pub struct GapsOutput {
 }
 
 impl Sorted for GapsOutput {}
+
+/// `riskpath incident --format json`.
+#[derive(Debug, Serialize)]
+pub struct IncidentDoc {
+    pub schema_version: u32,
+    pub currency: String,
+    pub method: IncidentMethod,
+    #[serde(flatten)]
+    pub incident: Incident,
+}
+
+impl Document for IncidentDoc {}
+
+/// How an incident's numbers were obtained, for a reader of the JSON.
+#[derive(Debug, Serialize)]
+pub struct IncidentMethod {
+    pub jewels: &'static str,
+    pub next_hops: &'static str,
+    pub containment: &'static str,
+    pub hunt: &'static str,
+}
+
+/// The method every incident document states.
+pub const INCIDENT_METHOD: IncidentMethod = IncidentMethod {
+    jewels: "compromised nodes held in every trial; P(reached) = share of trials reaching the jewel; at_stake = P × mean loss",
+    next_hops: "re-simulated: at_stake_removed = at stake minus at stake with the edge removed, same seed and stream (common random numbers); breach_share = share of breach trials in which the hop lies on a live path to a jewel",
+    containment: "minimum-cost cut of removable edges (cost: the edge's fix_cost, else its kind's default of 1 day; money when settings.day_rate or any money cost is given, else days; edges with removable: false or of a kind that is a fact of the design are never cut) from the compromised set to the reachable jewels over the edges usable at the incident's skill, AND conditions respected (containment.method: flow or integer_program, exact; flow_upper_bound beyond the program's size limit, an upper bound); remaining = re-simulated with the cut edges removed",
+    hunt: "breach_share = share of breach trials in which an edge of the technique lies on a live path to a jewel; detected_by = counted controls whose scope covers those edges and that detect the technique",
+};
+
+impl Sorted for GroupDoc {}

@@ -7,6 +7,8 @@ pub mod docs;
 pub mod error;
 pub mod export;
 pub mod gaps;
+pub mod incident;
+pub mod kb;
 pub mod model;
 pub mod outcome;
 pub mod plan;

@@ -12,6 +12,9 @@ use riskpath_model::kb::{
 };
 use riskpath_report::style::{Style, clip};
 
+use riskpath_app::ModelSource;
+use riskpath_app::kb::GroupConfig;
+
 use crate::common::{Failure, load_model, to_json, write_output};
 use crate::{Format, ModelArgs};
 
@@ -306,119 +309,15 @@ fn import_attack(args: ImportArgs) -> Result<(), Failure> {
     write_output(None, &content)
 }
 
-/// How a group relates to an edge's technique.
-fn reason(used: &[String], technique: &str) -> Option<String> {
-    if used.iter().any(|u| u == technique) {
-        return Some(format!("uses {technique}"));
-    }
-    let parent = kb::parent_technique(technique);
-    if parent != technique && used.iter().any(|u| u == parent) {
-        return Some(format!("uses its parent {parent}"));
-    }
-    let subs: Vec<&str> =
-        used.iter().filter(|u| u.contains('.') && kb::parent_technique(u) == technique).map(String::as_str).collect();
-    (!subs.is_empty()).then(|| format!("uses {}", subs.join(", ")))
-}
-
 fn group(args: GroupArgs) -> Result<(), Failure> {
     let loaded = load_model(&args.model)?;
-    let model = &loaded.model;
-    let Some(catalog) = riskpath_app::gaps::catalog_for(&loaded, args.attack.as_deref())? else {
-        return Err(Failure::usage(
-            "ATT&CK groups need the ATT&CK bundle: set `settings.attack` in the model or pass --attack BUNDLE",
-        ));
+    let config = GroupConfig {
+        model: ModelSource::Loaded(loaded),
+        group: args.group.clone(),
+        attack: args.attack.clone(),
+        format: args.format.into(),
+        style: Style::detect(),
     };
-    let Some(group) = catalog.group(&args.group) else {
-        let names = catalog.groups.iter().flat_map(|g| [g.id.as_str(), g.name.as_str()]);
-        let help = riskpath_model::did_you_mean(&args.group, names).map_or(String::new(), |h| format!("; {h}"));
-        return Err(Failure::usage(format!("unknown ATT&CK group `{}`{help}", args.group)));
-    };
-    let used = catalog.group_techniques(group);
-    let name_of = |t: &str| catalog.technique_name(t).or_else(|| kb::technique(t).map(|x| x.name.to_string()));
-    struct Row {
-        label: String,
-        kind: String,
-        technique: String,
-        reason: Option<String>,
-    }
-    let rows: Vec<Row> = model
-        .edges
-        .iter()
-        .map(|e| {
-            let technique = e.technique_id().unwrap_or_default().to_string();
-            Row { label: e.label(), kind: e.kind.value.clone(), reason: reason(&used, &technique), technique }
-        })
-        .collect();
-    let mut lacks: Vec<(String, usize)> = Vec::new();
-    for r in rows.iter().filter(|r| r.reason.is_none()) {
-        match lacks.iter_mut().find(|(t, _)| *t == r.technique) {
-            Some((_, n)) => *n += 1,
-            None => lacks.push((r.technique.clone(), 1)),
-        }
-    }
-    lacks.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let walkable = rows.iter().filter(|r| r.reason.is_some()).count();
-    let actors: Vec<&str> = model
-        .actors
-        .iter()
-        .filter(|a| a.attack_group.as_ref().and_then(|g| catalog.group(&g.value)).is_some_and(|g| g.id == group.id))
-        .map(|a| a.id.as_str())
-        .collect();
-    let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({
-            "schema_version": 1,
-            "group": {"id": group.id, "name": group.name, "aliases": group.aliases, "status": group.status,
-                      "techniques": used},
-            "actors": actors,
-            "walkable": walkable,
-            "edges": rows.iter().map(|r| serde_json::json!({
-                "edge": r.label, "kind": r.kind, "technique": r.technique,
-                "name": name_of(&r.technique), "allowed": r.reason.is_some(), "reason": r.reason,
-            })).collect::<Vec<_>>(),
-            "lacks": lacks.iter().map(|(t, n)| serde_json::json!({
-                "technique": t, "name": name_of(t), "edges": n,
-            })).collect::<Vec<_>>(),
-        }))?,
-        Format::Text => {
-            let style = Style::detect();
-            let mut out = String::new();
-            let aliases =
-                if group.aliases.is_empty() { String::new() } else { format!(" ({})", group.aliases.join(", ")) };
-            let _ = writeln!(out, "{}", style.bold(&format!("{} {}{}", group.id, group.name, clip(&aliases, 70))));
-            let _ = writeln!(
-                out,
-                "known to use {} techniques in ATT&CK; can walk {walkable} of {} edges of the model{}",
-                used.len(),
-                rows.len(),
-                if actors.is_empty() { String::new() } else { format!(" (actors: {})", actors.join(", ")) }
-            );
-            for r in &rows {
-                let (mark, why) = match &r.reason {
-                    Some(why) => (style.green("✓"), why.clone()),
-                    None => (style.red("✗"), "not known to use it".to_string()),
-                };
-                let _ = writeln!(
-                    out,
-                    "  {mark} {:<40} {:<20} {:<10} {}",
-                    clip(&r.label, 40),
-                    r.kind,
-                    r.technique,
-                    style.dim(&why)
-                );
-            }
-            if !lacks.is_empty() {
-                let _ = writeln!(out, "\n{}", style.bold("techniques of the model the group is not known to use"));
-                for (t, n) in &lacks {
-                    let _ = writeln!(
-                        out,
-                        "  {t:<10} {:<60} {n} edge{}",
-                        clip(&name_of(t).unwrap_or_default(), 60),
-                        if *n == 1 { "" } else { "s" }
-                    );
-                }
-            }
-            Style::detect().finish(out)
-        }
-    };
-    write_output(None, &content)
+    let outcome = riskpath_app::kb::group(&config)?;
+    write_output(None, &outcome.render()?)
 }

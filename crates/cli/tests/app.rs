@@ -1,5 +1,5 @@
 //! The CLI is an adapter: each command writes exactly the bytes of its `riskpath_app` function for
-//! the same model and options (analyze, chokepoints, plan, gaps, report, export).
+//! the same model and options (analyze, chokepoints, plan, gaps, report, export, incident, kb group).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -147,4 +147,46 @@ fn report_and_exports_write_the_librarys_bytes() {
         .output()
         .unwrap();
     assert!(out.stdout == dot.as_bytes());
+}
+
+#[test]
+fn incident_and_kb_group_write_the_librarys_bytes() {
+    use riskpath_app::incident::{IncidentConfig, IncidentFormat};
+    for (flag, format) in [("json", IncidentFormat::Json), ("text", IncidentFormat::Text), ("md", IncidentFormat::Md)] {
+        let config = IncidentConfig {
+            model: acme(),
+            model_path: PathBuf::from(ACME),
+            compromised: vec!["laptops-sre".into()],
+            skill: None,
+            trials: Some(3000),
+            seed: Some(11),
+            top: 4,
+            format,
+            style: Style::plain(),
+            threads: None,
+        };
+        let library = riskpath_app::incident::incident(&config, &Silent).unwrap().render().unwrap();
+        let out = Command::new(BIN)
+            .args(["incident", ACME, "--compromised", "laptops-sre", "--trials", "3000", "--seed", "11"])
+            .args(["--top", "4", "--format", flag])
+            .output()
+            .unwrap();
+        assert!(out.stdout == library.as_bytes(), "{flag}");
+    }
+    let bundle = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/attack/enterprise-attack-v18.1-core.json.zst");
+    for (flag, format) in [("json", Format::Json), ("text", Format::Text)] {
+        let config = riskpath_app::kb::GroupConfig {
+            model: acme(),
+            group: "APT29".into(),
+            attack: Some(bundle.into()),
+            format,
+            style: Style::plain(),
+        };
+        let library = riskpath_app::kb::group(&config).unwrap().render().unwrap();
+        let out = Command::new(BIN)
+            .args(["kb", "group", "APT29", ACME, "--attack", bundle, "--format", flag])
+            .output()
+            .unwrap();
+        assert!(out.stdout == library.as_bytes(), "{flag}");
+    }
 }
