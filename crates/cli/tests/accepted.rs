@@ -72,7 +72,7 @@ fn acme_shows_its_accepted_risk_beside_the_risk_it_covers() {
 
 #[test]
 fn expired_and_over_max_ale_acceptances_are_loud() {
-    // The acme acceptance covers about $220k against a max_ale of $500k; a scenario acceptance
+    // The acme acceptance covers about $220k against a max_ale of $1M; a scenario acceptance
     // of the whole crime → files-bucket risk (about $2.9M) against $1M is over.
     let tmp = acme_with(
         "  - {id: crime-files, scope: {actor: crime, target: files-bucket}, owner: CFO, expires: 2027-01-31, \

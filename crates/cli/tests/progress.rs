@@ -74,6 +74,11 @@ fn a_terminal_sees_the_work_counted() {
     let shown = [
         (vec!["chokepoints", &a, "--trials", "4000", "--decision-trials", "2048"], "what-ifs measured"),
         (vec!["incident", &a, "--compromised", "laptops-eng", "--trials", "200000"], "trials simulated"),
+        // Enough simulated attempts for a bar (20 million units of work); nothing recorded.
+        (
+            vec!["verify", &a, "--no-record", "--fail-on", "regression", "--trials", "2000", "--years", "2500000"],
+            "pricing the controls",
+        ),
     ];
     for (args, what) in shown {
         let Some(terminal) = on_a_terminal(&args) else {

@@ -1,7 +1,8 @@
 //! Accepted risks against a run's own figures: what each acceptance covers (scenarios, edges), the
-//! ALE it covers now (the headline's, never a second estimate), and whether it expired or exceeds `max_ale`.
+//! ALE it covers now (the headline's, never a second estimate) with its standard error, and whether
+//! it expired or exceeds `max_ale` by more than the figure's noise.
 
-use riskpath_engine::risk::ScenarioRisk;
+use riskpath_engine::risk::{ExpectedLoss, ScenarioRisk};
 use riskpath_model::Model;
 use riskpath_model::accepted::{AcceptedRisk, Date, Scope};
 use serde::Serialize;
@@ -30,10 +31,17 @@ pub struct Coverage {
     /// The annual loss the acceptance covers now: the scenario's share of the headline ALE, or the
     /// headline's drop were the covered edges removed (anchored what-if, common random numbers).
     pub ale: f64,
+    /// The standard error of `ale` for an edge or class (paired decision trials, see
+    /// [`paired_std_error`]); none for a scenario, whose figure is the headline's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ale_std_error: Option<f64>,
     /// `expires` is before the day the run is judged on.
     pub expired: bool,
-    /// `ale` is above `max_ale`.
+    /// `ale` is above `max_ale` by more than [`NOISE`] standard errors.
     pub over_max_ale: bool,
+    /// `ale` is within [`NOISE`] standard errors of `max_ale` (either side): the run cannot tell
+    /// whether the acceptance still holds; more decision trials would.
+    pub near_max_ale: bool,
     #[serde(skip)]
     pub loc: riskpath_model::Loc,
 }
@@ -61,11 +69,11 @@ pub fn cover(eval: &Evaluator, scenarios: &[ScenarioRisk], as_of: Date) -> Vec<C
 
 fn cover_one(eval: &Evaluator, scenarios: &[ScenarioRisk], risk: &AcceptedRisk, as_of: Date) -> Coverage {
     let model = eval.model;
-    let (scope, scope_text, (covered, ale), edges) = match &risk.scope {
+    let (scope, scope_text, (covered, ale, std_error), edges) = match &risk.scope {
         Scope::Scenario { actor, target } => {
             let covered = scenario_share(eval, scenarios, &actor.value, &target.value);
             let ale = covered.iter().map(|s| s.ale).sum();
-            ("scenario", format!("{} → {}", actor.value, target.value), (covered, ale), Vec::new())
+            ("scenario", format!("{} → {}", actor.value, target.value), (covered, ale, None), Vec::new())
         }
         Scope::Edge(id) => {
             let edges: Vec<usize> =
@@ -88,10 +96,22 @@ fn cover_one(eval: &Evaluator, scenarios: &[ScenarioRisk], risk: &AcceptedRisk, 
         scenarios: covered,
         edges: edges.iter().map(|&i| edge_name(model, i)).collect(),
         ale,
+        ale_std_error: std_error,
         expired: risk.expired(as_of),
-        over_max_ale: risk.max_ale.is_some_and(|max| ale > max),
+        over_max_ale: risk.max_ale.is_some_and(|max| ale - NOISE * std_error.unwrap_or(0.0) > max),
+        near_max_ale: risk.max_ale.is_some_and(|max| std_error.is_some_and(|se| near(ale, se, max))),
         loc: risk.loc,
     }
+}
+
+/// How many standard errors a figure must clear `max_ale` by to be judged over it (about 2.3% of
+/// runs of an acceptance exactly at its limit are then flagged, one-sided).
+pub const NOISE: f64 = 2.0;
+
+/// `ale` is within [`NOISE`] standard errors of `max` without clearing it: not judged over, not
+/// shown to be under either.
+fn near(ale: f64, std_error: f64, max: f64) -> bool {
+    std_error > 0.0 && ale - NOISE * std_error <= max && ale + NOISE * std_error > max
 }
 
 /// The headline's own figure for one actor reaching one target (none when the actor does not
@@ -106,10 +126,10 @@ fn scenario_share(eval: &Evaluator, scenarios: &[ScenarioRisk], actor: &str, tar
 }
 
 /// The anchored ALE the edges carry: the headline minus the headline without them, in total and
-/// per scenario (those it lowers).
-fn edges_share(eval: &Evaluator, edges: &[usize]) -> (Vec<CoveredScenario>, f64) {
+/// per scenario (those it lowers), with its standard error.
+fn edges_share(eval: &Evaluator, edges: &[usize]) -> (Vec<CoveredScenario>, f64, Option<f64>) {
     if edges.is_empty() {
-        return (Vec::new(), 0.0);
+        return (Vec::new(), 0.0, Some(0.0));
     }
     let base = eval.loss(&eval.baseline);
     let without = eval.without_edges(edges);
@@ -120,7 +140,31 @@ fn edges_share(eval: &Evaluator, edges: &[usize]) -> (Vec<CoveredScenario>, f64)
         .filter(|(b, w)| b.ale > w.ale)
         .map(|(b, w)| covered(eval, b, b.ale - w.ale))
         .collect();
-    (scenarios, (base.ale - without.ale).max(0.0))
+    (scenarios, (base.ale - without.ale).max(0.0), Some(paired_std_error(&base, &without)))
+}
+
+/// The standard error of the anchored `base.ale - without.ale` when `without` only removes edges
+/// from `base` on the same trials (common random numbers). Anchored, a scenario's part is its ALE
+/// times `ρ`, the fraction of the `b` trials that booked its event which no longer do without the
+/// edges (removing edges only takes bookings away), so its standard error is
+/// `ALE × √(ρ(1 − ρ) ÷ b)`: zero when the edges carry all of it or none. The scenarios of one actor
+/// share their trials, so their errors add (an upper bound whatever they correlate); actors' trials
+/// are independent streams, so theirs add in quadrature.
+pub fn paired_std_error(base: &ExpectedLoss, without: &ExpectedLoss) -> f64 {
+    let mut per_actor: Vec<(usize, f64)> = Vec::new();
+    for (i, s) in base.scenarios.iter().enumerate() {
+        let (b, w) = (base.booked[i], without.booked[i]);
+        if b == 0 {
+            continue;
+        }
+        let rho = b.saturating_sub(w) as f64 / b as f64;
+        let error = s.ale * (rho * (1.0 - rho) / b as f64).sqrt();
+        match per_actor.iter_mut().find(|(a, _)| *a == s.actor) {
+            Some((_, sum)) => *sum += error,
+            None => per_actor.push((s.actor, error)),
+        }
+    }
+    per_actor.iter().map(|(_, e)| e * e).sum::<f64>().sqrt()
 }
 
 fn covered(eval: &Evaluator, s: &ScenarioRisk, ale: f64) -> CoveredScenario {

@@ -108,3 +108,65 @@ fn expiry_and_max_ale_are_judged_on_the_day_and_the_figure() {
     assert!(!by_id(&on, "entry").over_max_ale);
     assert_eq!(on.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["crime-db", "a-db", "reads", "entry", "none"]);
 }
+
+/// The spread of a covered figure over many seeds of few decision trials, against the standard
+/// error each run states: the mean stated error is close to the spread (within a factor the linear
+/// sum over an actor's scenarios allows), and the closed-form value lies within two stated errors
+/// in about 95% of the runs. An acceptance of every entry step is exact (no error).
+#[test]
+fn the_covered_figures_standard_error_matches_its_spread_over_seeds() {
+    let model = model();
+    let (risk, _) = run(&model);
+    let total = 2.5 * 730_000.0;
+    for (id, truth) in [("a-db", risk.ale * 0.875e6 / total), ("reads", risk.ale * 2.5 * (0.15e6 + 0.4 * 2e5) / total)]
+    {
+        let runs: Vec<(f64, f64)> = (0..400)
+            .map(|seed| {
+                let mut eval = Evaluator::new(&model, Posture::as_deployed(&model), 256, 1000 + seed);
+                eval.anchor(Headline::of(&risk));
+                let c = cover(&eval, &risk.scenarios, day("2027-01-01")).into_iter().find(|c| c.id == id).unwrap();
+                (c.ale, c.ale_std_error.expect("an edge or class figure has a standard error"))
+            })
+            .collect();
+        let n = runs.len() as f64;
+        let mean = runs.iter().map(|r| r.0).sum::<f64>() / n;
+        let spread = (runs.iter().map(|r| (r.0 - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let stated = runs.iter().map(|r| r.1).sum::<f64>() / n;
+        let within = runs.iter().filter(|r| (r.0 - truth).abs() <= 2.0 * r.1).count() as f64 / n;
+        eprintln!(
+            "{id}: mean {mean:.0} truth {truth:.0} spread {spread:.0} stated {stated:.0} within 2 s.e. {within:.3}"
+        );
+        assert!(stated > 0.85 * spread && stated < 1.3 * spread, "{id}: stated {stated} vs spread {spread}");
+        assert!((0.92..=0.995).contains(&within), "{id}: {within} of runs within 2 s.e.");
+    }
+    let mut eval = Evaluator::new(&model, Posture::as_deployed(&model), 256, 5);
+    eval.anchor(Headline::of(&risk));
+    let entry = cover(&eval, &risk.scenarios, day("2027-01-01")).into_iter().find(|c| c.id == "entry").unwrap();
+    assert_eq!((entry.ale, entry.ale_std_error), (risk.ale, Some(0.0)));
+}
+
+/// `max_ale` is judged against the figure's noise: over only beyond two standard errors, too close
+/// to judge within them, and a scenario (the headline's own figure) on the figure alone.
+#[test]
+fn max_ale_within_two_standard_errors_is_too_close_to_judge() {
+    let model = model();
+    let (risk, eval) = run(&model);
+    let c = cover(&eval, &risk.scenarios, day("2027-01-01"));
+    let edge = by_id(&c, "a-db");
+    let se = edge.ale_std_error.unwrap();
+    assert!(se > 0.0);
+    let judge = |max: f64| {
+        let mut m = model.clone();
+        m.accepted_risks.iter_mut().find(|a| a.id == "a-db").unwrap().max_ale = Some(max);
+        let mut e = Evaluator::new(&m, Posture::as_deployed(&m), 1 << 16, 11);
+        e.anchor(Headline::of(&risk));
+        let all = cover(&e, &risk.scenarios, day("2027-01-01"));
+        let a = by_id(&all, "a-db");
+        (a.over_max_ale, a.near_max_ale)
+    };
+    assert_eq!(judge(edge.ale - 2.5 * se), (true, false));
+    assert_eq!(judge(edge.ale - 1.5 * se), (false, true));
+    assert_eq!(judge(edge.ale + 1.5 * se), (false, true));
+    assert_eq!(judge(edge.ale + 2.5 * se), (false, false));
+    assert_eq!(by_id(&c, "crime-db").ale_std_error, None);
+}

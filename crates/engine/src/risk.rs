@@ -188,6 +188,10 @@ pub fn mean_and_error(annual: &[f64]) -> (f64, f64) {
 pub struct ExpectedLoss {
     pub ale: f64,
     pub scenarios: Vec<ScenarioRisk>,
+    /// In how many of the `trials` scenario trials each scenario booked an event (parallel to
+    /// `scenarios`): what a paired what-if's standard error is computed from.
+    pub booked: Vec<u64>,
+    pub trials: u64,
 }
 
 /// Mean loss of an event booked on `target`: the sum of its loss types' means, or of its loss
@@ -199,7 +203,7 @@ pub fn mean_loss(model: &Model, target_id: &str) -> f64 {
 /// Expected annual loss of an already compiled graph (see [`ExpectedLoss`]).
 pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64) -> ExpectedLoss {
     let sims = SkillGraphs::new(model, graph);
-    let mut scenarios = Vec::new();
+    let (mut scenarios, mut booked_all) = (Vec::new(), Vec::new());
     for (ai, actor) in model.actors.iter().enumerate() {
         let (entries, targets) = (graph.entries_of(actor), graph.targets_of(actor));
         let booking = Booking::new(model, graph, &targets);
@@ -215,9 +219,10 @@ pub fn expected_loss(model: &Model, graph: &AttackGraph, trials: u64, seed: u64)
             let (probability, std_error) = proportion(hits[ti], trials);
             let ale = lambda * (booked[ti] as f64 / trials as f64) * booking.mean(ti);
             scenarios.push(ScenarioRisk { actor: ai, target: t, probability, std_error, ale });
+            booked_all.push(booked[ti]);
         }
     }
-    ExpectedLoss { ale: scenarios.iter().map(|s| s.ale).sum(), scenarios }
+    ExpectedLoss { ale: scenarios.iter().map(|s| s.ale).sum(), scenarios, booked: booked_all, trials }
 }
 
 /// In how many of `trials` scenario trials actor `actor` holds each target (the scenario stream).

@@ -1,5 +1,6 @@
 //! Accepted risks in words, the same on every page: what each covers, "accepted by OWNER until
-//! DATE" beside the covered risk, lapses (expired, over `max_ale`) stated, and the terminal section.
+//! DATE" beside the covered risk, lapses (expired, over `max_ale` beyond the figure's noise) and
+//! figures too close to `max_ale` to judge stated, and the terminal section.
 
 use std::fmt::Write;
 
@@ -37,9 +38,29 @@ pub fn lapse(c: &Coverage, currency: &str) -> Option<String> {
         why.push(format!("EXPIRED on {}", c.expires));
     }
     if let (true, Some(max)) = (c.over_max_ale, c.max_ale) {
-        why.push(format!("OVER its max_ale: covers {}/yr, {} accepted", money(c.ale, currency), money(max, currency)));
+        why.push(format!("OVER its max_ale: covers {}, {} accepted", figure(c, currency), money(max, currency)));
     }
     (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// The covered ALE with its standard error when it has one: `$360k/yr ± $61k`.
+fn figure(c: &Coverage, currency: &str) -> String {
+    match c.ale_std_error {
+        Some(se) if se > 0.0 => format!("{}/yr ± {}", money(c.ale, currency), money(se, currency)),
+        _ => format!("{}/yr", money(c.ale, currency)),
+    }
+}
+
+/// When the covered ALE is too close to `max_ale` to judge (within two standard errors), in
+/// words, with what would settle it; none otherwise.
+pub fn undecided(c: &Coverage, currency: &str) -> Option<String> {
+    let max = c.max_ale.filter(|_| c.near_max_ale)?;
+    Some(format!(
+        "too close to its max_ale to judge: covers {} (one standard error), {} accepted; more \
+         --decision-trials would tell",
+        figure(c, currency),
+        money(max, currency)
+    ))
 }
 
 /// The acceptances covering part of one scenario's risk, with the part each covers.
@@ -101,9 +122,10 @@ pub fn text_section(accepted: &[Coverage], as_of: Date, labels: &Labels, currenc
     let _ = writeln!(out, "\n{}", style.bold("Accepted risks"));
     let _ = writeln!(out, "{}", style.dim(&format!("  (as of {as_of}; the ALE each covers is the run's own figure)")));
     for c in accepted {
-        let (mark, line) = match lapse(c, currency) {
-            Some(why) => (style.red("✗"), style.red(&why)),
-            None => (style.green("✓"), String::new()),
+        let (mark, line) = match (lapse(c, currency), undecided(c, currency)) {
+            (Some(why), _) => (style.red("✗"), style.red(&why)),
+            (None, Some(why)) => (style.yellow("?"), style.yellow(&why)),
+            (None, None) => (style.green("✓"), String::new()),
         };
         let head = format!("{}: {}", c.id, summary(c, labels, currency));
         let _ = writeln!(out, "  {mark} {}", wrap_text(&head, "", 4, WIDTH - 4));
@@ -116,21 +138,28 @@ pub fn text_section(accepted: &[Coverage], as_of: Date, labels: &Labels, currenc
 }
 
 /// A warning at each lapsed acceptance: expired on `as_of` (the model's own warning) or covering
-/// more than its `max_ale`.
+/// more than its `max_ale`; and at each too close to its `max_ale` to judge.
 pub fn warnings(model: &Model, accepted: &[Coverage], as_of: Date) -> Vec<Problem> {
     let currency = &model.settings.currency;
     let over = accepted.iter().filter(|c| c.over_max_ale).map(|c| {
         Problem::warning(
             format!(
-                "accepted risk `{}` (owner {}) covers {}/yr, above its max_ale of {}",
+                "accepted risk `{}` (owner {}) covers {}, above its max_ale of {}",
                 c.id,
                 c.owner,
-                money(c.ale, currency),
+                figure(c, currency),
                 money(c.max_ale.unwrap_or_default(), currency)
             ),
             Some(c.loc),
         )
         .with_help("review it with its owner: raise `max_ale`, or treat the risk")
     });
-    riskpath_model::accepted::expired(model, as_of).into_iter().chain(over).collect()
+    let close = accepted.iter().filter_map(|c| {
+        let why = undecided(c, currency)?;
+        Some(
+            Problem::warning(format!("accepted risk `{}` (owner {}) is {why}", c.id, c.owner), Some(c.loc))
+                .with_help("rerun with more --decision-trials (or --precision) to tell whether it still holds"),
+        )
+    });
+    riskpath_model::accepted::expired(model, as_of).into_iter().chain(over).chain(close).collect()
 }
