@@ -8,6 +8,7 @@
 //! | `plan` | [`PlanDoc`] | `plan.v1` |
 //! | `gaps` | [`GapsOutput`] | `gaps.v1` |
 //! | `incident` | [`IncidentDoc`] | `incident.v1` |
+//! | `verify` | `VerifyDoc` (riskpath-assure), in [`crate::verify::Verification`] | `verify.v1` |
 //! | `kb group` | [`GroupDoc`] (riskpath-report) | `kb-group.v1` |
 //!
 //! The documents that were first written as JSON values (chokepoints, plan, gaps) keep their

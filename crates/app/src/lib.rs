@@ -15,6 +15,7 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod sim;
+pub mod verify;
 
 pub use analyze::{AnalysisOutcome, AnalyzeConfig, Format, analyze};
 pub use error::AppError;

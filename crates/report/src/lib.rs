@@ -19,5 +19,6 @@ pub mod sarif;
 pub mod saturation;
 pub mod style;
 pub mod text;
+pub mod verify;
 pub mod view;
 pub mod vulns;

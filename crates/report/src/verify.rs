@@ -1,13 +1,14 @@
 //! Renderers of a `verify` document: terminal text (100 columns, colour only on a terminal),
 //! JUnit XML (one testcase per control) and SARIF 2.1.0 (failing controls at their place in the model).
 
-use riskpath_report::style::count;
 use std::fmt::Write;
 use std::path::Path;
 
+use riskpath_model::escape::xml;
+
+use crate::style::{Style, WIDTH, count, money};
 use riskpath_assure::State;
 use riskpath_assure::doc::{ControlDoc, Location, VerifyDoc};
-use riskpath_report::style::{Style, WIDTH, money};
 
 fn per_year(amount: f64, currency: &str) -> String {
     format!("+{}/yr", money(amount, currency))
@@ -126,7 +127,7 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
         let ids: Vec<String> = doc.controls.iter().filter(|c| c.state == state).map(|c| c.id.clone()).collect();
         if !ids.is_empty() {
             let prefix = format!("  · {} {} ({why}): ", ids.len(), state.name());
-            let line = riskpath_report::style::wrap_joined(&ids, ", ", &prefix, 6, WIDTH);
+            let line = crate::style::wrap_joined(&ids, ", ", &prefix, 6, WIDTH);
             let line = line.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
             let _ = writeln!(out, "{}", style.dim(&line));
         }
@@ -187,8 +188,6 @@ fn accepted_text(out: &mut String, doc: &VerifyDoc, style: &Style) {
         let _ = writeln!(out, "  {mark} {word} {}", line.trim_start().trim_end());
     }
 }
-
-use riskpath_model::escape::xml;
 
 /// JUnit XML: one testsuite, one testcase per control. Fail and stale are `<failure>`, error is
 /// `<error>`, unchecked and planned are `<skipped>`.
@@ -309,7 +308,7 @@ fn junit_case(out: &mut String, doc: &VerifyDoc, c: &ControlDoc, model_dir: &Pat
 
 /// A model file's path relative to the model directory, as a URI reference (as `export sarif`).
 fn model_relative(file: &str, model_dir: &Path) -> String {
-    riskpath_report::sarif::relative_uri(Path::new(file), model_dir)
+    crate::sarif::relative_uri(Path::new(file), model_dir)
 }
 
 /// The verify rules, in the style of `export sarif`'s (`RP-…`).
@@ -331,7 +330,7 @@ const LAPSED: usize = 3;
 /// SARIF 2.1.0: one result per failing, stale or erroring control, located at the control in its
 /// model file, relative to the model directory (`uriBaseId` MODELDIR), as `export sarif` does.
 pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> serde_json::Value {
-    use riskpath_report::sarif::{driver, file_location, log};
+    use crate::sarif::{driver, file_location, log};
     let rules: Vec<serde_json::Value> = RULES
         .iter()
         .map(|(id, name, text, level)| {
