@@ -9,10 +9,14 @@
 //! | `gaps` | [`GapsOutput`] | `gaps.v1` |
 //! | `incident` | [`IncidentDoc`] | `incident.v1` |
 //! | `verify` | `VerifyDoc` (riskpath-assure), in [`crate::verify::Verification`] | `verify.v1` |
+//! | `explain edge` | [`ExplainDoc`] | `explain.v1` |
+//! | `kb [list]` | [`KbDoc`] | `kb.v1` |
+//! | `kb catalog` | [`CatalogDoc`] | `kb-catalog.v1` |
 //! | `kb group` | [`GroupDoc`] (riskpath-report) | `kb-group.v1` |
 //!
 //! The documents that were first written as JSON values (chokepoints, plan, gaps) keep their
-//! version-1 bytes: their keys are in alphabetical order at every level ([`Sorted`]); so does `kb group`.
+//! version-1 bytes: their keys are in alphabetical order at every level ([`Sorted`]); so do
+//! `explain`, `kb`, `kb catalog` and `kb group`.
 
 use riskpath_decide::chokepoints::{ChokePoint, MinCut};
 use riskpath_decide::gaps::GapsDoc;
@@ -20,6 +24,7 @@ use riskpath_decide::incident::Incident;
 use riskpath_decide::patch::VulnRanking;
 use riskpath_decide::roadmap::PlanResult;
 use riskpath_decide::saturation::Saturation;
+use riskpath_model::kb;
 use serde::Serialize;
 
 pub use riskpath_report::json::AnalysisDoc;
@@ -130,3 +135,60 @@ pub const INCIDENT_METHOD: IncidentMethod = IncidentMethod {
 };
 
 impl Sorted for GroupDoc {}
+
+/// `riskpath explain edge … --format json`: how each matching edge's probability was derived.
+#[derive(Debug, Serialize)]
+pub struct ExplainDoc {
+    pub schema_version: u32,
+    pub edges: Vec<riskpath_engine::explain::EdgeExplanation>,
+}
+
+impl Sorted for ExplainDoc {}
+
+/// `riskpath kb --format json`: the built-in knowledge base.
+#[derive(Debug, Serialize)]
+pub struct KbDoc {
+    pub schema_version: u32,
+    pub edge_kinds: &'static [kb::EdgeKind],
+    pub remediations: &'static [kb::Remediation],
+    pub technique_rates: &'static [kb::TechniqueRate],
+    pub node_kinds: &'static [kb::NodeKind],
+    pub techniques: &'static [kb::Technique],
+    pub mitigations: &'static [kb::Mitigation],
+    pub platform_bound_mitigations: &'static [kb::MitigationPlatforms],
+    pub catalog: &'static [kb::CatalogControl],
+}
+
+impl Sorted for KbDoc {}
+
+impl KbDoc {
+    /// The knowledge base built into this version.
+    pub fn builtin() -> Self {
+        KbDoc {
+            schema_version: SCHEMA_VERSION,
+            edge_kinds: &kb::EDGE_KINDS,
+            remediations: &kb::REMEDIATIONS,
+            technique_rates: &kb::TECHNIQUE_RATES,
+            node_kinds: &kb::NODE_KIND_INFO,
+            techniques: &kb::TECHNIQUES,
+            mitigations: &kb::MITIGATIONS,
+            platform_bound_mitigations: kb::MITIGATION_PLATFORMS,
+            catalog: kb::CATALOG,
+        }
+    }
+}
+
+/// `riskpath kb catalog --format json`: the control catalog (`uses: catalog/<name>`).
+#[derive(Debug, Serialize)]
+pub struct CatalogDoc {
+    pub schema_version: u32,
+    pub catalog: &'static [kb::CatalogControl],
+}
+
+impl Sorted for CatalogDoc {}
+
+impl CatalogDoc {
+    pub fn builtin() -> Self {
+        CatalogDoc { schema_version: SCHEMA_VERSION, catalog: kb::CATALOG }
+    }
+}

@@ -2,13 +2,15 @@
 //! Today: one edge's probability (base, each control's factor, result); JSON: `{schema_version, edges}`.
 
 use clap::Subcommand;
+use riskpath_app::docs::{ExplainDoc, SCHEMA_VERSION};
+use riskpath_app::outcome::Document;
 
 use riskpath_engine::explain::explain_edge;
 use riskpath_engine::{Posture, compile};
 use riskpath_report::style::Style;
 use riskpath_report::text;
 
-use crate::common::{Failure, load_model, to_json, write_output};
+use crate::common::{Failure, load_model, write_output};
 use crate::{Format, ModelArgs};
 
 #[derive(Subcommand, Debug)]
@@ -46,7 +48,7 @@ pub fn run(what: What) -> Result<(), Failure> {
     }
     let explanations: Vec<_> = matching.iter().map(|&i| explain_edge(model, &graph, i)).collect();
     let content = match format {
-        Format::Json => to_json(&serde_json::json!({"schema_version": 1, "edges": explanations}))?,
+        Format::Json => ExplainDoc { schema_version: SCHEMA_VERSION, edges: explanations }.json()?,
         Format::Text => {
             let style = Style::detect();
             let labels = riskpath_model::Labels::new(model);

@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use riskpath_model::attack::{self, Origin};
 use riskpath_model::kb::{
-    self, CATALOG, EDGE_KINDS, MITIGATION_PLATFORMS, MITIGATIONS, NODE_KIND_INFO, REMEDIATIONS, TECHNIQUE_RATES,
-    TECHNIQUES,
+    self, CATALOG, EDGE_KINDS, MITIGATION_PLATFORMS, MITIGATIONS, NODE_KIND_INFO, TECHNIQUE_RATES, TECHNIQUES,
 };
 use riskpath_report::style::{Style, clip};
 
 use riskpath_app::ModelSource;
+use riskpath_app::docs::{CatalogDoc, KbDoc};
 use riskpath_app::kb::GroupConfig;
+use riskpath_app::outcome::Document;
 
 use crate::common::{Failure, load_model, to_json, write_output};
 use crate::{Format, ModelArgs};
@@ -86,17 +87,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
 fn list(args: ListArgs) -> Result<(), Failure> {
     let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({
-            "schema_version": 1,
-            "edge_kinds": &*EDGE_KINDS,
-            "remediations": &*REMEDIATIONS,
-            "technique_rates": &*TECHNIQUE_RATES,
-            "node_kinds": &*NODE_KIND_INFO,
-            "techniques": &*TECHNIQUES,
-            "mitigations": &*MITIGATIONS,
-            "platform_bound_mitigations": MITIGATION_PLATFORMS,
-            "catalog": CATALOG,
-        }))?,
+        Format::Json => KbDoc::builtin().json()?,
         Format::Text => Style::detect().finish(render(&Style::detect())),
     };
     write_output(None, &content)
@@ -185,7 +176,7 @@ fn render_node_kinds(out: &mut String, style: &Style) {
 
 fn catalog(args: ListArgs) -> Result<(), Failure> {
     let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({"schema_version": 1, "catalog": CATALOG}))?,
+        Format::Json => CatalogDoc::builtin().json()?,
         Format::Text => {
             let style = Style::detect();
             let mut out = String::new();

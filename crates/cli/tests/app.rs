@@ -190,3 +190,12 @@ fn incident_and_kb_group_write_the_librarys_bytes() {
         assert!(out.stdout == library.as_bytes(), "{flag}");
     }
 }
+
+#[test]
+fn kb_documents_are_the_librarys_typed_documents() {
+    use riskpath_app::docs::{CatalogDoc, KbDoc};
+    use riskpath_app::outcome::Document;
+    let out = |args: &[&str]| Command::new(BIN).args(args).output().unwrap().stdout;
+    assert!(out(&["kb", "--format", "json"]) == KbDoc::builtin().json().unwrap().as_bytes());
+    assert!(out(&["kb", "catalog", "--format", "json"]) == CatalogDoc::builtin().json().unwrap().as_bytes());
+}

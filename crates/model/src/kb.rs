@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 pub use catalog::{CATALOG, CatalogControl, CatalogEfficacy, catalog_control};
 pub use fixes::{DEFAULT_COST, NOT_REMOVABLE, removable_by_default};
-pub use platforms::{MITIGATION_PLATFORMS, PLATFORMS, mitigation_platforms};
+pub use platforms::{MITIGATION_PLATFORMS, MitigationPlatforms, PLATFORMS, mitigation_platforms};
 
 // The knowledge base's data lives in one file per area (`builtin.rs`: the hand-written estate's
 // kinds, `aws.rs`: the AWS importer's, `vocabulary.rs`: directory and cloud node kinds and
