@@ -62,7 +62,7 @@ pub fn group(config: &GroupConfig) -> Result<Outcome<GroupDoc>, AppError> {
                 let reason = reason(&used, &technique);
                 GroupEdge {
                     edge: e.label(),
-                    kind: e.kind.value.clone(),
+                    kind: e.kind.value.to_string(),
                     name: name_of(&technique),
                     allowed: reason.is_some(),
                     reason,

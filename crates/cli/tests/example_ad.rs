@@ -81,8 +81,8 @@ fn assert_carry_out(model: &Model, edges: &[Value]) {
         let kind = riskpath_model::kb::edge_kind(&edge.kind.value).unwrap();
         assert!(!kind.is_structural() || edge.kind.value == "member_of", "structural {id} in the cut");
         assert_eq!(e["instruction_source"], "edge", "{id}: generic advice where the model says what to do");
-        assert_eq!(e["instruction"].as_str(), edge.remediation.as_deref());
-        assert_eq!(e["relation"].as_str(), edge.relation.as_deref());
+        assert_eq!(e["instruction"].as_str(), edge.extra().remediation.as_deref());
+        assert_eq!(e["relation"].as_str(), edge.extra().relation.as_deref());
     }
 }
 
@@ -91,7 +91,7 @@ fn the_example_loads_without_warnings_and_its_checks_pass() {
     let m = model();
     assert_eq!(m.loss_groups.len(), 1);
     assert!(m.entry_points[0].campaign.is_some());
-    assert!(m.edges.iter().any(|e| !e.requires_any.is_empty()));
+    assert!(m.edges.iter().any(|e| !e.extra().requires_any.is_empty()));
     let db = tempfile::tempdir().unwrap();
     let db = db.path().join("history.db");
     let dir = example().display().to_string();

@@ -53,13 +53,13 @@ impl CutEdge {
         CutEdge {
             model_edge: edge,
             id: me.id.clone(),
-            from: me.from.value.clone(),
-            to: me.to.value.clone(),
+            from: me.from.value.to_string(),
+            to: me.to.value.to_string(),
             from_name: labels.name(&me.from.value).map(str::to_string),
             to_name: labels.name(&me.to.value).map(str::to_string),
-            kind: me.kind.value.clone(),
+            kind: me.kind.value.to_string(),
             fix_cost: edge_cost(model, edge).expect("a cut holds removable edges only"),
-            relation: me.relation.clone(),
+            relation: me.extra().relation.clone(),
             action: remedy.action,
             instruction: remedy.instruction,
             instruction_source: remedy.source,
@@ -523,7 +523,7 @@ impl ChokePoint {
 pub fn control_point_instruction(model: &Model, edge: usize) -> String {
     let me = &model.edges[edge];
     let kind_fixed = !riskpath_model::kb::removable_by_default(&me.kind.value);
-    let why = match me.removable {
+    let why = match me.extra().removable {
         Some(_) => "the model marks it `removable: false`".to_string(),
         None => format!("a `{}` edge is a fact of the design", me.kind.value),
     };
@@ -605,7 +605,7 @@ pub fn rank_choke_points(
                         Some(_) => me.remedy().map(|r| r.instruction),
                         None => Some(control_point_instruction(model, e)),
                     };
-                    ("edge", me.label(), labels.edge(me), me.relation.clone(), instruction)
+                    ("edge", me.label(), labels.edge(me), me.extra().relation.clone(), instruction)
                 }
             };
             ChokePoint {

@@ -908,7 +908,7 @@ pub fn assess_observed(
                 to: ids(ce.to),
                 kind: ce.kind.name.to_string(),
                 technique: ce.technique.clone(),
-                relation: me.relation.clone(),
+                relation: me.extra().relation.clone(),
                 probability: counts.fired[e] as f64 / trials as f64,
                 breach_share: share_of_breaches(counts.on_path[e]),
                 at_stake_removed: removed,

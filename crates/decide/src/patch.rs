@@ -40,7 +40,7 @@ impl Patch {
                     .edges
                     .iter()
                     .filter(|e| e.to.value == *node)
-                    .flat_map(|e| &e.vulnerabilities)
+                    .flat_map(|e| &e.extra().vulnerabilities)
                     .filter(|v| self.removes(v, node))
                     .filter_map(|v| v.fix.as_deref());
                 match fixes.max_by(|a, b| version_cmp(a, b)) {
@@ -58,17 +58,21 @@ impl Patch {
 pub fn apply(model: &Model, posture: &Posture, patches: &[Patch]) -> (Model, Posture) {
     let mut patched = model.clone();
     let mut posture = posture.clone();
-    for (i, edge) in patched.edges.iter_mut().enumerate().filter(|(_, e)| !e.vulnerabilities.is_empty()) {
+    for (i, edge) in patched.edges.iter_mut().enumerate().filter(|(_, e)| !e.extra().vulnerabilities.is_empty()) {
         let to = edge.to.value.clone();
-        let before = edge.vulnerabilities.len();
-        edge.vulnerabilities.retain(|v| !patches.iter().any(|p| p.removes(v, &to)));
-        if edge.vulnerabilities.len() == before {
+        let vulnerabilities = &mut edge.extra_mut().vulnerabilities;
+        let before = vulnerabilities.len();
+        vulnerabilities.retain(|v| !patches.iter().any(|p| p.removes(v, &to)));
+        if vulnerabilities.len() == before {
             continue;
         }
-        if edge.vulnerabilities.is_empty() {
+        if vulnerabilities.is_empty() {
             posture.removed[i] = true;
-        } else if let Some(p) = edge.p.as_mut() {
-            p.value = riskpath_model::Estimate::Point(vuln::combine(&edge.vulnerabilities));
+        } else {
+            let combined = vuln::combine(vulnerabilities);
+            if let Some(p) = edge.p.as_mut() {
+                p.value = riskpath_model::Estimate::Point(combined);
+            }
         }
     }
     (patched, posture)
@@ -137,8 +141,11 @@ pub const CARRY_TARGET: f64 = 0.8;
 /// when no edge lists vulnerabilities.
 pub fn rank(eval: &Evaluator) -> Option<VulnRanking> {
     let model = eval.model;
-    let listed: Vec<(&str, &Vulnerability)> =
-        model.edges.iter().flat_map(|e| e.vulnerabilities.iter().map(move |v| (e.to.value.as_str(), v))).collect();
+    let listed: Vec<(&str, &Vulnerability)> = model
+        .edges
+        .iter()
+        .flat_map(|e| e.extra().vulnerabilities.iter().map(move |v| (e.to.value.as_str(), v)))
+        .collect();
     if listed.is_empty() {
         return None;
     }

@@ -123,8 +123,8 @@ fn first_steps(model: &Model, entry: &str) -> Vec<String> {
     let mut targets: Vec<String> = Vec::new();
     for e in model.edges.iter().filter(|e| e.from.value == entry) {
         let member = campaign.is_none_or(|c| model.node(&e.to.value).is_some_and(|n| c.selects(n)));
-        if member && !targets.contains(&e.to.value) {
-            targets.push(e.to.value.clone());
+        if member && !targets.iter().any(|t| *t == e.to.value) {
+            targets.push(e.to.value.to_string());
         }
     }
     targets

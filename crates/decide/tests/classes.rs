@@ -33,7 +33,7 @@ fn missing(m: &Model) -> Vec<(String, Vec<String>)> {
     group(&eval, graph, 1)
         .into_iter()
         .filter(|c| c.kind == ClassKind::MissingMitigation)
-        .map(|c| (c.key, c.edges.iter().map(|&e| m.edges[e].kind.value.clone()).collect()))
+        .map(|c| (c.key, c.edges.iter().map(|&e| m.edges[e].kind.value.to_string()).collect()))
         .collect()
 }
 

@@ -211,7 +211,7 @@ fn changes_no_number_reads_leave_the_expected_loss_bit_for_bit() {
     let mut h = m.clone();
     h.nodes[0].name = Some("Renamed".into());
     h.nodes[1].description = Some("text".into());
-    h.edges[0].description = Some("why".into());
+    h.edges[0].extra_mut().description = Some("why".into());
     h.controls[0].cost.once += 1000.0;
     let d = diff::diff(&m, &h, CONFIG);
     assert_eq!(d.changes.len(), 4);

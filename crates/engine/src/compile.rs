@@ -259,7 +259,7 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
             let technique = e.technique_id().expect("validated edge kind").to_string();
             let base = match &e.p {
                 Some(p) => Base::Override(p.value),
-                None => match kb::base_rate(kind, e.technique.as_ref().map(|t| t.value.as_str())) {
+                None => match kb::base_rate(kind, e.extra().technique.as_ref().map(|t| t.value.as_str())) {
                     (rate, kb::BaseSource::Technique) => Base::Technique(rate),
                     (rate, _) => Base::Kind(rate),
                 },
@@ -282,7 +282,7 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 .collect();
             let controls_mean: f64 = factors.iter().map(|f| f.mean(respond)).product();
             let p = Skill::ALL.map(|s| dist::probability_mean(&base.estimate(s)) * controls_mean);
-            let (from, to) = (index[&e.from.value], index[&e.to.value]);
+            let (from, to) = (index[e.from.value.as_str()], index[e.to.value.as_str()]);
             let dense = |refs: &[riskpath_model::Ref]| refs.iter().map(|r| index[&r.value]).collect::<Vec<u32>>();
             CompiledEdge {
                 model_index: i,
@@ -293,7 +293,7 @@ pub fn compile(model: &Model, posture: &Posture) -> AttackGraph {
                 base,
                 factors,
                 requires: dense(&e.requires),
-                requires_any: e.requires_any.iter().map(|alt| dense(alt)).collect(),
+                requires_any: e.extra().requires_any.iter().map(|alt| dense(alt)).collect(),
                 draw_key: draw_keys[i],
                 stable_key: stable_keys[i],
                 campaign: campaign_of(from, to),

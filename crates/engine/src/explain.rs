@@ -141,14 +141,14 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         })
         .collect();
     EdgeExplanation {
-        from: me.from.value.clone(),
-        to: me.to.value.clone(),
-        kind: me.kind.value.clone(),
+        from: me.from.value.to_string(),
+        to: me.to.value.to_string(),
+        kind: me.kind.value.to_string(),
         technique: e.technique.clone(),
         technique_name: kb::technique(&e.technique).map(|t| t.name.to_string()),
         base_source: match e.base {
             Base::Kind(_) => "knowledge base",
-            Base::Override(_) if !me.vulnerabilities.is_empty() => "vulnerabilities",
+            Base::Override(_) if !me.extra().vulnerabilities.is_empty() => "vulnerabilities",
             Base::Technique(_) => "technique rate",
             Base::Override(_) => "edge p",
         },
@@ -157,7 +157,7 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
         controls,
         p: e.p,
         requires: e.requires.iter().map(|&r| graph.ids[r as usize].clone()).collect(),
-        vulnerabilities: vulnerability_terms(&me.vulnerabilities),
+        vulnerabilities: vulnerability_terms(&me.extra().vulnerabilities),
         requires_any: e
             .requires_any
             .iter()
@@ -169,10 +169,10 @@ pub fn explain_edge(model: &Model, graph: &AttackGraph, edge: usize) -> EdgeExpl
             .iter()
             .enumerate()
             .filter(|(i, x)| *i != e.model_index && x.from.value == me.from.value && x.to.value == me.to.value)
-            .map(|(_, x)| x.id.clone().unwrap_or_else(|| x.kind.value.clone()))
+            .map(|(_, x)| x.id.clone().unwrap_or_else(|| x.kind.value.to_string()))
             .collect(),
-        relation: me.relation.clone(),
-        description: me.description.clone(),
+        relation: me.extra().relation.clone(),
+        description: me.extra().description.clone(),
         remediation: me.remedy(),
     }
 }

@@ -58,7 +58,7 @@ impl Imported {
     fn fix(&self, from: &str, to: &str) -> &str {
         let (from, to) = (self.id(from), self.id(to));
         let e = self.model.edges.iter().find(|e| e.from.value == from && e.to.value == to).unwrap();
-        e.remediation.as_deref().unwrap_or_else(|| panic!("{}: no remediation", e.label()))
+        e.extra().remediation.as_deref().unwrap_or_else(|| panic!("{}: no remediation", e.label()))
     }
     fn reach(&self, from: &str) -> BTreeSet<String> {
         let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();

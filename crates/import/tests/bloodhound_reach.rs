@@ -474,7 +474,7 @@ fn model_adjacency(model: &riskpath_model::Model, skip: &dyn Fn(&str) -> bool) -
     let mut adj: HashMap<String, Vec<String>> = HashMap::new();
     for e in &model.edges {
         if nodes.contains(e.from.value.as_str()) && !skip(&e.kind.value) {
-            adj.entry(e.from.value.clone()).or_default().push(e.to.value.clone());
+            adj.entry(e.from.value.to_string()).or_default().push(e.to.value.to_string());
         }
     }
     adj
@@ -528,8 +528,8 @@ fn v6_sample_collection_reaches_what_bloodhound_reaches() {
     let expected = oracle.esc1();
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for e in model.edges.iter().filter(|e| e.kind.value == "adcs_esc1") {
-        let holders = oracle.token_holders(&BTreeSet::from([e.from.value.clone()]));
-        found.entry(e.to.value.clone()).or_default().extend(holders);
+        let holders = oracle.token_holders(&BTreeSet::from([e.from.value.to_string()]));
+        found.entry(e.to.value.to_string()).or_default().extend(holders);
     }
     assert_eq!(found, expected, "ESC1 principals per domain");
     assert!(!expected.is_empty(), "the sample has ESC1 templates");
@@ -538,7 +538,7 @@ fn v6_sample_collection_reaches_what_bloodhound_reaches() {
         .edges
         .iter()
         .filter(|e| e.kind.value == "golden_cert")
-        .map(|e| (e.from.value.clone(), e.to.value.clone()))
+        .map(|e| (e.from.value.to_string(), e.to.value.to_string()))
         .collect();
     let expected: BTreeSet<(String, String)> = oracle
         .valid_cas()
@@ -605,8 +605,8 @@ fn the_full_model_language_loads_and_every_edge_says_its_fix() {
     let (mut inherited, mut implicit, mut kept) = (0, 0, 0);
     for e in &model.edges {
         let label = e.label();
-        let fix = e.remediation.as_deref().unwrap_or_else(|| panic!("{label}: no remediation"));
-        let relation = e.relation.as_deref().unwrap_or_else(|| panic!("{label}: no relation"));
+        let fix = e.extra().remediation.as_deref().unwrap_or_else(|| panic!("{label}: no remediation"));
+        let relation = e.extra().relation.as_deref().unwrap_or_else(|| panic!("{label}: no relation"));
         let (from, to) = (name(&e.from.value), name(&e.to.value));
         let kind = if relation.ends_with("at every logon") {
             implicit += 1;

@@ -63,7 +63,8 @@ fn loaded(setup: &Setup, imported: &Import) -> Model {
 }
 
 fn edge_p(model: &Model, from: &str, to: &str) -> f64 {
-    let e = model.edges.iter().find(|e| e.from.value == from && e.to.value == to && !e.vulnerabilities.is_empty());
+    let e =
+        model.edges.iter().find(|e| e.from.value == from && e.to.value == to && !e.extra().vulnerabilities.is_empty());
     match e.and_then(|e| e.p).map(|p| p.value) {
         Some(Estimate::Point(p)) => p,
         other => panic!("no derived p on {from} -> {to}: {other:?}"),
@@ -83,12 +84,12 @@ fn spring4shell_is_in_the_shipped_kev_and_gets_the_kev_probability() {
     assert_eq!(summary.artifacts[0].nodes, ["app"], "mapped by the node's image: tag");
     assert_eq!(summary.artifacts[0].rule, Rule::Tag);
     let model = loaded(&s, &imported);
-    let edge = model.edges.iter().find(|e| !e.vulnerabilities.is_empty()).unwrap();
+    let edge = model.edges.iter().find(|e| !e.extra().vulnerabilities.is_empty()).unwrap();
     assert_eq!(
         (edge.from.value.as_str(), edge.to.value.as_str(), edge.kind.value.as_str()),
         ("internet", "app", "exploits")
     );
-    let v = &edge.vulnerabilities[0];
+    let v = &edge.extra().vulnerabilities[0];
     assert_eq!(v.id, "CVE-2022-22965");
     assert!(v.kev);
     assert_eq!(
@@ -109,8 +110,8 @@ fn one_cve_in_four_packages_counts_once_and_cvss_drives_the_rest() {
     let imported = import(&o).unwrap();
     assert_eq!(imported.summary.artifacts[0].rule, Rule::MapFile { line: 2 });
     let model = loaded(&s, &imported);
-    let edge = model.edges.iter().find(|e| !e.vulnerabilities.is_empty()).unwrap();
-    assert_eq!(edge.vulnerabilities.len(), 5, "one entry per vulnerability and package");
+    let edge = model.edges.iter().find(|e| !e.extra().vulnerabilities.is_empty()).unwrap();
+    assert_eq!(edge.extra().vulnerabilities.len(), 5, "one entry per vulnerability and package");
     assert_eq!(edge.from.value, "internet", "from the model's hand-written exploit edge into legacy");
     // bash CVE-2019-18276: CVSS 7.8, AV:L, end of life (no fix); e2fsprogs CVE-2019-5094: 6.7, AV:L, fixed.
     let bash = 0.9 * 0.05 * 0.78f64.powi(2) * 0.25 * 0.5;
@@ -134,9 +135,10 @@ fn grype_known_exploited_and_epss_are_used_and_ghsa_ids_fold_into_their_cve() {
     .unwrap();
     let imported = import(&o).unwrap();
     let model = loaded(&s, &imported);
-    let app: Vec<_> = model.edges.iter().filter(|e| e.to.value == "app" && !e.vulnerabilities.is_empty()).collect();
+    let app: Vec<_> =
+        model.edges.iter().filter(|e| e.to.value == "app" && !e.extra().vulnerabilities.is_empty()).collect();
     assert_eq!(app.len(), 1);
-    let by_id = |id: &str| app[0].vulnerabilities.iter().find(|v| v.id == id).unwrap();
+    let by_id = |id: &str| app[0].extra().vulnerabilities.iter().find(|v| v.id == id).unwrap();
     assert!(
         by_id("CVE-1999-0002").kev && by_id("CVE-1999-0002").ransomware,
         "Grype's knownExploited, ransomware Known"
@@ -146,10 +148,10 @@ fn grype_known_exploited_and_epss_are_used_and_ghsa_ids_fold_into_their_cve() {
     assert!(close(edge_p(&model, "internet", "app"), 1.0 - (1.0 - 0.9) * (1.0 - 0.9 * 0.03)));
     // The GHSA match and the CVE match of httpclient are one entry under CVE-2014-3577, with the
     // GHSA's fix; the mapping's `from: [app]` makes it an internal exploit from app.
-    let legacy = model.edges.iter().find(|e| e.to.value == "legacy" && !e.vulnerabilities.is_empty()).unwrap();
+    let legacy = model.edges.iter().find(|e| e.to.value == "legacy" && !e.extra().vulnerabilities.is_empty()).unwrap();
     assert_eq!((legacy.from.value.as_str(), legacy.kind.value.as_str()), ("app", "exploits_internal"));
-    assert_eq!(legacy.vulnerabilities.len(), 1);
-    let v = &legacy.vulnerabilities[0];
+    assert_eq!(legacy.extra().vulnerabilities.len(), 1);
+    let v = &legacy.extra().vulnerabilities[0];
     assert_eq!((v.id.as_str(), v.fix.as_deref(), v.cvss), ("CVE-2014-3577", Some("4.3.5"), Some(5.8)));
     assert!(close(edge_p(&model, "app", "legacy"), 0.9 * 0.05 * 0.58f64.powi(2)));
 }
@@ -171,7 +173,7 @@ fn two_scanners_of_one_image_merge_and_unmapped_artifacts_become_new_nodes() {
     let edge = model.edges.iter().find(|e| e.to.value == ruby.id).unwrap();
     // CVE-2023-28755 in ruby-3.0 and in uri (the GHSA folds into it): two entries, one id.
     let ids: Vec<(&str, Option<&str>)> =
-        edge.vulnerabilities.iter().map(|v| (v.id.as_str(), v.package.as_deref())).collect();
+        edge.extra().vulnerabilities.iter().map(|v| (v.id.as_str(), v.package.as_deref())).collect();
     assert_eq!(ids, [("CVE-2023-28755", Some("ruby-3.0")), ("CVE-2023-28755", Some("uri"))]);
 }
 

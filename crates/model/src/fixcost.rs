@@ -8,11 +8,11 @@ use crate::types::{CostUnit, Edge, FixCost, Model};
 impl Edge {
     /// Whether the edge can be cut: its own `removable`, else its kind's default.
     pub fn is_removable(&self) -> bool {
-        self.removable.as_ref().map_or_else(|| kb::removable_by_default(&self.kind.value), |r| r.value)
+        self.extra().removable.as_ref().map_or_else(|| kb::removable_by_default(&self.kind.value), |r| r.value)
     }
     /// What removing the edge costs as stated: its own `fix_cost`, else the knowledge base's default.
     pub fn stated_cost(&self) -> FixCost {
-        self.fix_cost.as_ref().map_or(kb::DEFAULT_COST, |c| c.value)
+        self.extra().fix_cost.as_ref().map_or(kb::DEFAULT_COST, |c| c.value)
     }
 }
 
@@ -52,7 +52,7 @@ pub fn check(model: &Model, problems: &mut Vec<Problem>) {
     let Some(first) = in_days.first() else { return };
     let money = model.edges.iter().find(|e| e.is_removable() && e.stated_cost().unit == CostUnit::Money);
     let money_label = money.map_or_else(String::new, |m| format!(" (e.g. `{}`)", m.label()));
-    let (whose, loc) = match &first.fix_cost {
+    let (whose, loc) = match &first.extra().fix_cost {
         Some(c) => ("its `fix_cost`".to_string(), c.loc),
         None => (format!("its kind `{}`'s default", first.kind.value), first.loc),
     };

@@ -13,6 +13,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::names::Names;
 use crate::read::{FileContents, Reader};
 use crate::source::{FileId, Loc, Problem, Streamed};
 use crate::yaml::{Node, ParseLimits, Value};
@@ -29,10 +30,10 @@ pub struct Read {
     pub broken: bool,
 }
 
-/// Reads a JSON Lines file from `input`, one line at a time. `Err` only when the file as a whole
+/// Reads a JSON Lines file from `input`, one line at a time, its names shared through `names`. `Err` only when the file as a whole
 /// cannot be read (I/O, the file size limit); a bad line is a located problem and reading goes on.
-pub fn read(mut input: impl BufRead, file: FileId, limits: &ParseLimits) -> Result<Read, Problem> {
-    let mut reader = Reader::default();
+pub fn read(mut input: impl BufRead, file: FileId, limits: &ParseLimits, names: &Names) -> Result<Read, Problem> {
+    let mut reader = Reader { problems: Vec::new(), names: names.clone() };
     let mut contents = FileContents::default();
     let mut line_starts = Vec::new();
     let mut hasher = Sha256::new();

@@ -16,6 +16,7 @@ pub mod kb;
 pub mod keys;
 mod labels;
 mod load;
+mod names;
 mod platforms;
 mod read;
 pub mod source;

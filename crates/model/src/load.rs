@@ -76,12 +76,13 @@ pub fn load_overlay(path: &Path, overlay: Option<Overlay>, options: &LoadOptions
     }
     // Files are read, parsed and typed in parallel (one file's tree, or one JSON Lines line, at a
     // time per thread); their sources, contents and problems are taken in file order.
+    let names = Names::default();
     let read: Vec<Result<FileRead, Problem>> = files
         .par_iter()
         .enumerate()
         .map(|(i, file)| {
             let given = extra.iter().find(|(f, _)| f == file).map(|(_, text)| text.as_str());
-            read_file(file, i as FileId, given, options)
+            read_file(file, i as FileId, given, options, &names)
         })
         .collect();
     let mut unreadable_files = 0;
@@ -175,7 +176,7 @@ fn finish(
 /// JSON Lines when `name` ends in `.jsonl`.
 pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded, Problems> {
     let mut sources = Sources::default();
-    let read = read_file(Path::new(name), 0, Some(text), options);
+    let read = read_file(Path::new(name), 0, Some(text), options, &Names::default());
     sources.add(PathBuf::from(name), text.into());
     let read = match read {
         Ok(read) => read,
@@ -205,25 +206,31 @@ struct FileRead {
 /// Reads, parses and types the model file `path` (its text `given` in memory, else from disk):
 /// JSON Lines a line at a time, YAML and JSON whole. `Err` is the one problem that makes it
 /// unreadable (a limit, a YAML error, an ATT&CK bundle).
-fn read_file(path: &Path, id: FileId, given: Option<&str>, options: &LoadOptions) -> Result<FileRead, Problem> {
+fn read_file(
+    path: &Path,
+    id: FileId,
+    given: Option<&str>,
+    options: &LoadOptions,
+    names: &Names,
+) -> Result<FileRead, Problem> {
     let limits = &options.limits;
     if !is_jsonl(path) {
         let text = match given {
             Some(text) => text.into(),
             None => read_limited(path, limits.max_file_bytes)?.into(),
         };
-        return read_yaml(path, text, id, options);
+        return read_yaml(path, text, id, options, names);
     }
     let fail = |why: String| Problem::error(format!("cannot read {}: {why}", path.display()), None);
     let read = match given {
-        Some(text) => jsonl::read(text.as_bytes(), id, limits),
+        Some(text) => jsonl::read(text.as_bytes(), id, limits, names),
         None => {
             let (file, meta) = crate::files::open_regular(path).map_err(|e| fail(e.to_string()))?;
             if meta.len() > limits.max_stream_bytes {
                 return Err(fail(crate::files::FileError::TooLarge(limits.max_stream_bytes).to_string())
                     .with_help("split it into several .jsonl files"));
             }
-            jsonl::read(std::io::BufReader::with_capacity(1 << 16, file), id, limits)
+            jsonl::read(std::io::BufReader::with_capacity(1 << 16, file), id, limits, names)
         }
     };
     let read = read.map_err(|p| Problem { message: format!("{}: {}", path.display(), p.message), ..p })?;
@@ -236,7 +243,13 @@ fn read_file(path: &Path, id: FileId, given: Option<&str>, options: &LoadOptions
 
 /// Parses and types one YAML (or JSON) text. A file that does not parse is kept (its problem
 /// points into it) and marked broken.
-fn read_yaml(path: &Path, text: Arc<str>, id: FileId, options: &LoadOptions) -> Result<FileRead, Problem> {
+fn read_yaml(
+    path: &Path,
+    text: Arc<str>,
+    id: FileId,
+    options: &LoadOptions,
+    names: &Names,
+) -> Result<FileRead, Problem> {
     let broken = |text, problem| {
         Ok(FileRead {
             source: Source::Text(text),
@@ -254,7 +267,7 @@ fn read_yaml(path: &Path, text: Arc<str>, id: FileId, options: &LoadOptions) -> 
         return Err(Problem::error(format!("{} is an ATT&CK STIX bundle, not a model file", path.display()), None)
             .with_help("move it out of the model directory (or into a hidden directory such as .attack/) and point `settings.attack` at it"));
     }
-    let mut reader = Reader { problems: yaml::unsafe_text(&root) };
+    let mut reader = Reader { problems: yaml::unsafe_text(&root), names: names.clone() };
     let contents = reader.file(&root);
     Ok(FileRead { source: Source::Text(text), contents, problems: reader.problems, broken: false })
 }

@@ -63,6 +63,8 @@ impl<'a> Fields<'a> {
 #[derive(Default)]
 pub struct Reader {
     pub problems: Vec<Problem>,
+    /// The load's shared names (edges' ends and kinds).
+    pub names: Names,
 }
 
 impl Reader {
@@ -594,15 +596,8 @@ impl Reader {
         let remediation = self.optional_string(&f, "remediation", what);
         let description = self.optional_string(&f, "description", what);
         if let (Some(from), Some(to), Some(kind)) = (from, to, kind) {
-            out.edges.push(Edge {
-                loc: id.as_ref().map_or(f.loc, |i| i.loc),
-                id: id.map(|i| i.value),
-                from,
-                to,
-                kind,
-                p,
+            let extra = EdgeExtra {
                 technique,
-                requires,
                 requires_any,
                 fix_cost,
                 removable,
@@ -610,8 +605,23 @@ impl Reader {
                 relation,
                 remediation,
                 description,
+            };
+            out.edges.push(Edge {
+                loc: id.as_ref().map_or(f.loc, |i| i.loc),
+                id: id.map(|i| i.value),
+                from: self.name(from),
+                to: self.name(to),
+                kind: self.name(kind),
+                p,
+                requires,
+                extra: extra.boxed(),
             });
         }
+    }
+
+    /// `s` as the load's shared name.
+    fn name(&self, s: Spanned<String>) -> Spanned<Name> {
+        Spanned { value: self.names.get(&s.value), loc: s.loc }
     }
 
     /// An edge's `fix_cost`: money (a number) or effort (`{days: N}`).

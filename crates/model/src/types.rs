@@ -2,6 +2,7 @@
 //! Every item remembers where it was written (`loc`) so later stages can point back at the YAML.
 
 use crate::kb::Skill;
+pub use crate::names::{Name, Names};
 use crate::source::{Loc, Sources};
 
 /// A value that is either known or a 90% interval (5th–95th percentile).
@@ -157,18 +158,29 @@ pub struct FixCost {
     pub unit: CostUnit,
 }
 
+/// One step an attacker can take. What most edges state (ends, kind, `p`, `requires`) is held
+/// inline; the rest, which few edges state, in one optional [`EdgeExtra`] (read with
+/// [`Edge::extra`]), so a model of millions of generated or imported edges stays small.
 #[derive(Debug, Clone)]
 pub struct Edge {
     pub id: Option<String>,
-    pub from: Ref,
-    pub to: Ref,
-    pub kind: Spanned<String>,
+    pub from: Spanned<Name>,
+    pub to: Spanned<Name>,
+    pub kind: Spanned<Name>,
     /// Replaces the knowledge base's base probability for every actor.
     pub p: Option<Spanned<Estimate>>,
-    /// Replaces the kind's technique.
-    pub technique: Option<Spanned<String>>,
     /// AND condition: the edge fires only if all these nodes are held too.
     pub requires: Vec<Ref>,
+    /// The fields few edges state; `None` when the edge states none of them.
+    pub extra: Option<Box<EdgeExtra>>,
+    pub loc: Loc,
+}
+
+/// The fields of an edge that few edges state.
+#[derive(Debug, Clone, Default)]
+pub struct EdgeExtra {
+    /// Replaces the kind's technique.
+    pub technique: Option<Spanned<String>>,
     /// OR of ANDs: besides `requires`, all nodes of at least one alternative must be held.
     pub requires_any: Vec<Vec<Ref>>,
     /// What removing this edge costs, as the edge states it (money or days); else its kind's default.
@@ -184,10 +196,47 @@ pub struct Edge {
     pub remediation: Option<String>,
     /// Free text shown in reports and `explain`.
     pub description: Option<String>,
-    pub loc: Loc,
+}
+
+/// What an edge that states none of the rare fields reads.
+static NO_EXTRA: EdgeExtra = EdgeExtra {
+    technique: None,
+    requires_any: Vec::new(),
+    fix_cost: None,
+    removable: None,
+    vulnerabilities: Vec::new(),
+    relation: None,
+    remediation: None,
+    description: None,
+};
+
+impl EdgeExtra {
+    /// States none of its fields (then an edge keeps no `EdgeExtra`).
+    pub fn is_empty(&self) -> bool {
+        self.technique.is_none()
+            && self.requires_any.is_empty()
+            && self.fix_cost.is_none()
+            && self.removable.is_none()
+            && self.vulnerabilities.is_empty()
+            && self.relation.is_none()
+            && self.remediation.is_none()
+            && self.description.is_none()
+    }
+    /// Boxed when it states something, else `None`.
+    pub fn boxed(self) -> Option<Box<EdgeExtra>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
 }
 
 impl Edge {
+    /// The rare fields: the edge's own, or all empty.
+    pub fn extra(&self) -> &EdgeExtra {
+        self.extra.as_deref().unwrap_or(&NO_EXTRA)
+    }
+    /// The rare fields to change (made empty first when the edge has none).
+    pub fn extra_mut(&mut self) -> &mut EdgeExtra {
+        self.extra.get_or_insert_with(Default::default)
+    }
     /// A name for messages: its id, or `from -> to`.
     pub fn label(&self) -> String {
         self.id.clone().unwrap_or_else(|| format!("{} -> {}", self.from.value, self.to.value))
@@ -195,7 +244,7 @@ impl Edge {
     /// The ATT&CK technique of the step: its own `technique`, else its kind's (`None` for an
     /// unknown kind, which validation reports).
     pub fn technique_id(&self) -> Option<&str> {
-        match &self.technique {
+        match &self.extra().technique {
             Some(t) => Some(&t.value),
             None => crate::kb::edge_kind(&self.kind.value).map(|k| k.technique),
         }
@@ -205,11 +254,14 @@ impl Edge {
     pub fn remedy(&self) -> Option<Remedy> {
         let kind = crate::kb::edge_kind(&self.kind.value)?;
         let (action, template) = crate::kb::remediation(kind);
-        Some(match &self.remediation {
+        Some(match &self.extra().remediation {
             Some(own) => Remedy { action, instruction: own.clone(), source: "edge" },
             None => Remedy {
                 action,
-                instruction: crate::kb::fill(template, &[("from", &self.from.value), ("to", &self.to.value)]),
+                instruction: crate::kb::fill(
+                    template,
+                    &[("from", self.from.value.as_str()), ("to", self.to.value.as_str())],
+                ),
                 source: "kind",
             },
         })

@@ -68,8 +68,14 @@ impl<'m> Ids<'m> {
     }
 
     /// Checks that `r` names one of `wanted`; reports a dangling or mistyped reference.
-    fn expect(&self, r: &Ref, what: &str, wanted: &[ItemKind], problems: &mut Vec<Problem>) -> bool {
-        match self.by_id.get(r.value.as_str()) {
+    fn expect<T: AsRef<str> + std::fmt::Display>(
+        &self,
+        r: &Spanned<T>,
+        what: &str,
+        wanted: &[ItemKind],
+        problems: &mut Vec<Problem>,
+    ) -> bool {
+        match self.by_id.get(r.value.as_ref()) {
             Some((kind, _)) if wanted.contains(kind) => true,
             Some((kind, at)) => {
                 problems.push(
@@ -89,7 +95,7 @@ impl<'m> Ids<'m> {
                             "no {} has this id",
                             wanted[0].noun().trim_start_matches("an ").trim_start_matches("a ")
                         ))
-                        .with_help_opt(did_you_mean(&r.value, candidates)),
+                        .with_help_opt(did_you_mean(r.value.as_ref(), candidates)),
                 );
                 false
             }
@@ -295,10 +301,10 @@ fn check_edges(model: &Model, ids: &Ids, knowledge: Knowledge, problems: &mut Ve
                 ),
             );
         }
-        if let Some(t) = &edge.technique {
+        if let Some(t) = &edge.extra().technique {
             check_technique(t, knowledge, problems);
         }
-        for r in edge.requires.iter().chain(edge.requires_any.iter().flatten()) {
+        for r in edge.requires.iter().chain(edge.extra().requires_any.iter().flatten()) {
             ids.expect(r, "required node", &[Node, EntryPoint], problems);
         }
     }

@@ -46,7 +46,7 @@ fn the_new_keys_are_read_with_their_places() {
     assert_eq!(members, ["alice", "bob"]);
     // A single id is an alternative of one.
     let alts: Vec<Vec<&str>> =
-        model.edges[2].requires_any.iter().map(|a| a.iter().map(|r| r.value.as_str()).collect()).collect();
+        model.edges[2].extra().requires_any.iter().map(|a| a.iter().map(|r| r.value.as_str()).collect()).collect();
     assert_eq!(alts, [vec!["alice", "bob"], vec!["internet"]]);
     let group = &model.loss_groups[0];
     assert_eq!((group.id.as_str(), group.name.as_deref()), ("data", Some("Customer data")));

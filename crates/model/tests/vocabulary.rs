@@ -58,8 +58,8 @@ fn descriptions_relations_and_remediations_are_read_on_every_item() {
     assert_eq!(m.nodes[0].description.as_deref(), Some("HELPDESK@CORP.LOCAL: 14 tier-2 staff"));
     assert_eq!(m.nodes[1].remediation.as_deref(), Some("Reset alice's password and her smart-card PIN"));
     let e = &m.edges[1];
-    assert_eq!(e.relation.as_deref(), Some("ForceChangePassword on ALICE@CORP.LOCAL"));
-    assert_eq!(e.description.as_deref(), Some("Granted in 2019 for the password-reset kiosk"));
+    assert_eq!(e.extra().relation.as_deref(), Some("ForceChangePassword on ALICE@CORP.LOCAL"));
+    assert_eq!(e.extra().description.as_deref(), Some("Granted in 2019 for the password-reset kiosk"));
     let remedy = e.remedy().unwrap();
     assert_eq!(
         (remedy.action, remedy.instruction.as_str(), remedy.source),

@@ -678,7 +678,7 @@ impl Report {
                             .flat_map(|(_, r)| r.iter().map(|&n| name(n)))
                             .collect();
                         let p = ce.p(actor.skill);
-                        let relation = model.edges[ce.model_index].relation.clone();
+                        let relation = model.edges[ce.model_index].extra().relation.clone();
                         StepView {
                             from: name(ce.from),
                             to: name(ce.to),

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use riskpath_model::{
-    Actor, Control, Edge, EntryPoint, Estimate, Initiative, Loc, Loss, LossGroup, Model, Node, Settings, Spanned,
+    Actor, Control, Edge, EdgeExtra, EntryPoint, Estimate, Initiative, Loc, Loss, LossGroup, Model, Node, Settings,
+    Spanned,
 };
 
 /// The kinds of items a model is made of, in the order a diff lists them.
@@ -141,8 +142,8 @@ fn losses(list: &[Loss]) -> String {
     list.iter().map(|l| format!("{}: {}", l.kind, estimate(&l.amount.value))).collect::<Vec<_>>().join("; ")
 }
 
-fn references(kinds: &'static [Kind], refs: &[Spanned<String>]) -> impl Iterator<Item = Reference> {
-    refs.iter().map(move |r| Reference { kinds, id: r.value.clone() })
+fn references<T: AsRef<str>>(kinds: &'static [Kind], refs: &[Spanned<T>]) -> impl Iterator<Item = Reference> {
+    refs.iter().map(move |r| Reference { kinds, id: r.value.as_ref().to_string() })
 }
 
 const ENDS: &[Kind] = &[Kind::EntryPoint, Kind::Node];
@@ -197,23 +198,9 @@ fn node(index: usize, n: &Node) -> Item {
 }
 
 fn edge(index: usize, key: String, e: &Edge) -> Item {
-    let Edge {
-        id: _,
-        from,
-        to,
-        kind,
-        p,
-        technique,
-        requires,
-        requires_any,
-        fix_cost,
-        removable,
-        vulnerabilities,
-        relation,
-        remediation,
-        description,
-        loc: _,
-    } = e;
+    let Edge { id: _, from, to, kind, p, requires, extra: _, loc: _ } = e;
+    let EdgeExtra { technique, requires_any, fix_cost, removable, vulnerabilities, relation, remediation, description } =
+        e.extra();
     let alternatives = requires_any.iter().map(|alt| format!("[{}]", ids(alt))).collect::<Vec<_>>().join(", ");
     let vulnerabilities = vulnerabilities
         .iter()
@@ -221,9 +208,9 @@ fn edge(index: usize, key: String, e: &Edge) -> Item {
         .collect::<Vec<_>>()
         .join("; ");
     let fields = vec![
-        field("from", from.value.clone(), true),
-        field("to", to.value.clone(), true),
-        field("kind", kind.value.clone(), true),
+        field("from", from.value.to_string(), true),
+        field("to", to.value.to_string(), true),
+        field("kind", kind.value.to_string(), true),
         field("p", p.as_ref().map_or_else(String::new, |p| estimate(&p.value)), true),
         field("technique", technique.as_ref().map_or_else(String::new, |t| t.value.clone()), true),
         field("requires", ids(requires), true),

@@ -141,7 +141,7 @@ impl ModelView {
         view.entries = model.entry_points.iter().map(|e| (e.id.clone(), e.kind)).collect();
         for e in model.edges.iter().filter(|e| keep(e.loc)) {
             if matches!(e.kind.value.as_str(), "exploits" | "exploits_internal") {
-                view.exploit_edges.push((e.from.value.clone(), e.to.value.clone()));
+                view.exploit_edges.push((e.from.value.to_string(), e.to.value.to_string()));
             }
             view.ids.extend(e.id.clone());
         }
