@@ -4,6 +4,9 @@
 //! Only the current line is held: a line is checked by serde_json, then turned into the spanned
 //! values `read.rs` types (nested values are borrowed slices of the line, so every value keeps its
 //! place), and dropped. What the file leaves behind is its line index and SHA-256 ([`Streamed`]).
+//! An edge line of the common shape (what `gen` and the importers write) takes a typed fast path
+//! ([`fast_edge`]) to the same edge at the same places; any other line, or anything unusual in it,
+//! takes the generic path, so every message is the generic path's.
 
 use std::fmt;
 use std::io::{BufRead, Read as _};
@@ -16,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::names::Names;
 use crate::read::{FileContents, Reader};
 use crate::source::{FileId, Loc, Problem, Streamed};
+use crate::types::{Edge, Estimate, Spanned};
 use crate::yaml::{Node, ParseLimits, Value};
 
 /// Lines that cannot be read (syntax, encoding, length) after which a file is given up.
@@ -126,6 +130,10 @@ fn line(
         return None;
     }
     let place = Place { line: text, start, file, max_depth: limits.max_depth };
+    if let Some(edge) = fast_edge(&place, reader) {
+        contents.edges.push(edge);
+        return None;
+    }
     let node = match place.parse() {
         Ok(node) => node,
         Err(p) => return Some(p),
@@ -139,6 +147,85 @@ fn line(
         }
     }
     None
+}
+
+/// The typed fast path for the common edge line: `{"edge": {...}}` with `from`, `to`, `kind` and
+/// at most `id`, `p` (a number in [0, 1]) and `requires` (a list), every string printable ASCII
+/// without escapes. serde_json reads it straight into borrowed strings and the edge is what
+/// [`Reader::line`] makes of it, at the same places. Any other line, or anything unusual in this
+/// one, gives `None`: the line then takes the generic path, whose messages stay the only ones.
+fn fast_edge(place: &Place, reader: &Reader) -> Option<Edge> {
+    let EdgeLine { edge } = serde_json::from_str(place.line).ok()?;
+    let fields: EdgeFields = serde_json::from_str(edge.get()).ok()?;
+    let token = |s: &str| place.token(s);
+    let name = |s: &str| Some(reader.name(plain(s)?, place.token(s)?));
+    let p = match fields.p {
+        None => None,
+        Some(raw) => {
+            let v = match number(raw.get()).ok()? {
+                Value::Int(i) => i as f64,
+                Value::Float(f) => f,
+                _ => return None,
+            };
+            (0.0..=1.0).contains(&v).then_some(())?;
+            Some(Spanned { value: Estimate::Point(v), loc: place.loc(raw.get()) })
+        }
+    };
+    let requires = fields.requires.unwrap_or_default();
+    let requires = requires
+        .into_iter()
+        .map(|r| Some(Spanned { value: plain(r)?.to_string(), loc: token(r)? }))
+        .collect::<Option<Vec<_>>>()?;
+    let id = match fields.id {
+        Some(id) => Some((plain(id)?.to_string(), token(id)?)),
+        None => None,
+    };
+    Some(Edge {
+        loc: id.as_ref().map_or(place.loc(edge.get()), |(_, loc)| *loc),
+        id: id.map(|(id, _)| id),
+        from: name(fields.from)?,
+        to: name(fields.to)?,
+        kind: name(fields.kind)?,
+        p,
+        requires,
+        extra: None,
+    })
+}
+
+/// `s` when the generic path would take it as it is: not blank, printable ASCII only (no
+/// character `unsafe_text` warns about).
+fn plain(s: &str) -> Option<&str> {
+    let printable = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    (printable && !s.trim().is_empty()).then_some(s)
+}
+
+/// A line holding one edge, the edge's text kept whole (for its place).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EdgeLine<'a> {
+    #[serde(borrow)]
+    edge: &'a RawValue,
+}
+
+/// The keys of an edge the fast path takes, as slices of the line; a string with an escape cannot
+/// be borrowed and fails (then the generic path reads the line). `null` fails too.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EdgeFields<'a> {
+    #[serde(default, borrow, deserialize_with = "present")]
+    id: Option<&'a str>,
+    from: &'a str,
+    to: &'a str,
+    kind: &'a str,
+    #[serde(default, borrow, deserialize_with = "present")]
+    p: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    requires: Option<Vec<&'a str>>,
+}
+
+/// A key that is there: its value must be a `T` (`null` is not `None`, as in the generic path).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// `edge `e1`` or `edge `a -> b``: the item of a line as messages name it.
@@ -184,6 +271,13 @@ impl<'a> Place<'a> {
     fn loc(&self, slice: &str) -> Loc {
         let at = slice.as_ptr() as usize - self.line.as_ptr() as usize;
         Loc { file: self.file, offset: (self.start + at as u64) as u32, len: slice.len() as u32 }
+    }
+
+    /// Where the JSON string whose contents, borrowed from the line without an escape, are `s` is
+    /// written: its quotes included, as the generic path places a string.
+    fn token(&self, s: &str) -> Option<Loc> {
+        let at = (s.as_ptr() as usize).checked_sub(self.line.as_ptr() as usize)?;
+        Some(self.loc(self.line.get(at.checked_sub(1)?..at + s.len() + 1)?))
     }
 
     fn node(&self, text: &'a str, depth: usize) -> Result<Node, Problem> {
@@ -282,4 +376,123 @@ pub fn line_of<T: serde::Serialize>(kind: &str, item: &T) -> String {
     out += &serde_json::to_string(item).expect("model items encode as JSON");
     out += "}\n";
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The edges and problems the generic path makes of `line` (placed at byte 7 of file 3).
+    fn generic(line: &str) -> (Vec<Edge>, Vec<Problem>) {
+        let (mut reader, mut contents) = (Reader::default(), FileContents::default());
+        let place = Place { line, start: 7, file: 3, max_depth: 16 };
+        match place.parse() {
+            Ok(node) => {
+                reader.problems.extend(crate::yaml::unsafe_text(&node));
+                reader.line(&node, &mut contents);
+            }
+            Err(p) => reader.problems.push(p),
+        }
+        (contents.edges, reader.problems)
+    }
+
+    fn fast(line: &str) -> Option<Edge> {
+        fast_edge(&Place { line, start: 7, file: 3, max_depth: 16 }, &Reader::default())
+    }
+
+    /// What the fast path makes of `line` is exactly what the generic path makes of it, places
+    /// included, and the generic path finds nothing to say about it.
+    fn agrees(line: &str) -> bool {
+        let Some(edge) = fast(line) else { return false };
+        let (edges, problems) = generic(line);
+        assert!(problems.is_empty(), "{line}: the generic path says {problems:?}");
+        assert_eq!(format!("{:?}", edges), format!("{:?}", [edge]), "{line}");
+        true
+    }
+
+    #[test]
+    fn the_lines_gen_and_importers_write_take_the_fast_path_to_the_same_edge() {
+        for line in [
+            r#"{"edge": {"from": "e0", "to": "n30227", "kind": "exploits", "p": 0.0250}}"#,
+            r#"{"edge": {"from": "e0", "to": "n89899", "kind": "exploits", "p": 0.2076, "requires": ["n81758"]}}"#,
+            r#"{"edge":{"id":"x1","kind":"rdp","to":"b","from":"a","requires":[],"p":1}}"#,
+            r#"  {"edge": {"from": "a b", "to": "c", "kind": "rdp", "p": 0, "requires": ["d", "e"]}}  "#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "not_a_kind", "p": 1e-3}}"#,
+        ] {
+            assert!(agrees(line), "{line} took the generic path");
+        }
+    }
+
+    #[test]
+    fn anything_unusual_takes_the_generic_path() {
+        for line in [
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "p": 1.5}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "p": null}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "p": [0.1, 0.2]}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "p": "0.1"}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "id": null}}"#,
+            r#"{"edge": {"from": "a", "to": " ", "kind": "rdp"}}"#,
+            r#"{"edge": {"from": "a", "to": "", "kind": "rdp"}}"#,
+            r#"{"edge": {"from": "a\u0062", "to": "b", "kind": "rdp"}}"#,
+            r#"{"edge": {"from": "é", "to": "b", "kind": "rdp"}}"#,
+            "{\"edge\": {\"from\": \"a\u{202e}\", \"to\": \"b\", \"kind\": \"rdp\"}}",
+            "{\"edge\": {\"from\": \"a\u{7f}\", \"to\": \"b\", \"kind\": \"rdp\"}}",
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "requires": "c"}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "requires": [null]}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "description": "d"}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp", "from": "c"}}"#,
+            r#"{"edge": {"from": "a", "to": "b"}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp"}, "node": {}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp"}, "edge": {}}"#,
+            r#"{"node": {"id": "a", "kind": "host"}}"#,
+            r#"{"edge": {"from": "a", "to": "b", "kind": "rdp"} x"#,
+            r#"{"edge": []}"#,
+        ] {
+            assert!(fast(line).is_none(), "{line} took the fast path");
+        }
+    }
+
+    /// Edge lines built from the keys the fast path knows and others, good and bad values, in any
+    /// order and spacing.
+    fn edge_line() -> impl Strategy<Value = String> {
+        let text = prop_oneof![
+            4 => "[a-z][a-z0-9_-]{0,6}".prop_map(|s| format!("\"{s}\"")),
+            1 => Just("\"\"".to_string()),
+            1 => Just("\"a\\u0062\"".to_string()),
+            1 => Just("\"é\"".to_string()),
+            1 => Just("null".to_string()),
+            1 => Just("7".to_string()),
+        ];
+        let number = prop_oneof![
+            4 => (0.0..=1.0f64).prop_map(|v| format!("{v}")),
+            1 => Just("1".to_string()),
+            1 => Just("-0.0".to_string()),
+            1 => Just("1.0000001".to_string()),
+            1 => Just("{\"low\": 0.1, \"high\": 0.2}".to_string()),
+            1 => Just("null".to_string()),
+        ];
+        let list = prop::collection::vec(text.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(",")));
+        let field = prop_oneof![
+            ("from|to|kind|id".prop_map(String::from), text.clone()),
+            (Just("kind".to_string()), prop_oneof![Just("\"rdp\"".to_string()), Just("\"exploits\"".to_string())]),
+            (Just("p".to_string()), number),
+            (Just("requires".to_string()), prop_oneof![list, text]),
+            (Just("description".to_string()), Just("\"d\"".to_string())),
+        ];
+        (prop::collection::vec(field, 0..7), "[ ]{0,2}").prop_map(|(fields, space)| {
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{space}{v}")).collect();
+            format!("{{\"edge\":{space}{{{}}}}}", body.join(&format!(",{space}")))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn the_fast_path_makes_the_generic_paths_edge_or_declines(line in edge_line()) {
+            // `agrees` asserts; a declined line needs nothing more (the generic path reads it).
+            agrees(&line);
+        }
+    }
 }

@@ -609,9 +609,9 @@ impl Reader {
             out.edges.push(Edge {
                 loc: id.as_ref().map_or(f.loc, |i| i.loc),
                 id: id.map(|i| i.value),
-                from: self.name(from),
-                to: self.name(to),
-                kind: self.name(kind),
+                from: self.name(&from.value, from.loc),
+                to: self.name(&to.value, to.loc),
+                kind: self.name(&kind.value, kind.loc),
                 p,
                 requires,
                 extra: extra.boxed(),
@@ -619,9 +619,9 @@ impl Reader {
         }
     }
 
-    /// `s` as the load's shared name.
-    fn name(&self, s: Spanned<String>) -> Spanned<Name> {
-        Spanned { value: self.names.get(&s.value), loc: s.loc }
+    /// `text` written at `loc`, as the load's shared name.
+    pub(crate) fn name(&self, text: &str, loc: Loc) -> Spanned<Name> {
+        Spanned { value: self.names.get(text), loc }
     }
 
     /// An edge's `fix_cost`: money (a number) or effort (`{days: N}`).
