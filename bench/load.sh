@@ -4,20 +4,22 @@
 # loading the same JSON Lines into a DiGraph (bench/nx_load.py):
 #   validate     load and check the model
 #   compile      load, compile, one batch of 64 trials and 64 years (`simulate --trials 64 --years 64`)
-#   headline     load, compile and the headline simulation at a fixed precision
-#                (`simulate --precision P`: P(compromise) per scenario and the ALE)
-#   chokepoints  load, compile, headline at the same precision and one decision (choke points,
-#                `--decision-trials 256`)
+#   headline     load, compile and the headline simulation of one precision step (`simulate
+#                --trials 4096 --years 4096`: P(compromise) per scenario and the ALE; simulate
+#                takes fixed counts)
+#   chokepoints  load, compile, the headline at a fixed precision (`--precision P`, reached
+#                in 4,096-trial steps) and one decision: choke points at `--decision-trials 256`
 #   analyze      the whole `analyze` (classes, tornado, …) at --trials 1000 --years 1000
 #                --decision-trials 256 (the issue's first settings; not in the default list)
 #
 # Usage: bench/load.sh [--sizes "100000 1000000 10000000"] [--yaml-max N] [--keep DIR]
-#                      [--stages "validate compile headline chokepoints"] [--precision P]
+#                      [--stages "validate compile headline chokepoints"] [--precision P] [--bin PATH]
 #   --sizes      edge counts (default 10^5 10^6 10^7)
 #   --yaml-max   also time the YAML form up to this many edges (default 10^6; YAML caps at 10^6)
 #   --keep DIR   keep the models in DIR (default: a temporary folder, removed)
 #   --stages     the stages above to run, in order (default: validate compile headline chokepoints)
-#   --precision  the headline's precision (default ale=5%,p=0.02)
+#   --precision  the precision of chokepoints' headline (default ale=5%,p=0.02)
+#   --bin PATH   time this riskpath binary (default: build and time target/release/riskpath)
 # Prints `record …` lines then a table: edges, format, stage, seconds, CPU seconds, edges/s, peak
 # RSS, bytes/edge and the load average when the stage ended (other work on the machine inflates
 # wall times, not peak RSS).
@@ -30,6 +32,7 @@ yaml_max=1000000
 keep=""
 stages="validate compile headline chokepoints"
 precision="ale=5%,p=0.02"
+bin=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) sizes="$2"; shift ;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
         --keep) keep="$2"; shift ;;
         --stages) stages="$2"; shift ;;
         --precision) precision="$2"; shift ;;
+        --bin) bin="$2"; shift ;;
         -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "bench/load.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -49,8 +53,10 @@ for stage in $stages; do
     esac
 done
 
-cargo build --release -p riskpath-cli >&2
-bin=target/release/riskpath
+if [ -z "$bin" ]; then
+    cargo build --release -p riskpath-cli >&2
+    bin=target/release/riskpath
+fi
 python=python3
 if [ -x bench/.venv/bin/python ]; then python=bench/.venv/bin/python; fi
 if ! "$python" -c 'import networkx' 2>/dev/null; then
@@ -84,7 +90,7 @@ stage_command() {
     case "$stage" in
         validate) cmd=("$bin" validate "$dir") ;;
         compile) cmd=("$bin" simulate "$dir" --shard 0/1 --trials 64 --years 64 -o "$work/part") ;;
-        headline) cmd=("$bin" simulate "$dir" --shard 0/1 --precision "$precision" -o "$work/part") ;;
+        headline) cmd=("$bin" simulate "$dir" --shard 0/1 --trials 4096 --years 4096 -o "$work/part") ;;
         chokepoints) cmd=("$bin" chokepoints "$dir" --precision "$precision" --decision-trials 256 --format json) ;;
         analyze) cmd=("$bin" analyze "$dir" --trials 1000 --years 1000 --decision-trials 256 --format json) ;;
     esac
