@@ -21,6 +21,7 @@ mod part;
 mod plan;
 mod precision;
 mod report;
+mod serve;
 mod shard;
 mod shell;
 mod verify;
@@ -105,6 +106,8 @@ enum Command {
     Completions(shell::CompletionArgs),
     /// Print the man page riskpath(1), or write one page per command with `--out-dir DIR`.
     Man(shell::ManArgs),
+    /// Serve the API: workspaces, accounts, roles, tokens, an audit log (docs/server.md).
+    Serve(serve::Args),
     /// Internal: evaluates one policy request from stdin in this process (verify's sandbox).
     #[command(name = "policy-worker", hide = true)]
     PolicyWorker,
@@ -211,6 +214,7 @@ fn main() -> ExitCode {
         Command::Import { source } => import::run(source),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
+        Command::Serve(args) => serve::run(args),
         Command::PolicyWorker => verify::serve_worker(),
     };
     match result {
