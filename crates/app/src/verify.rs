@@ -214,16 +214,28 @@ fn accepted_checks(model: &Model, impact: &Impact, as_of: Date) -> Vec<AcceptedD
     riskpath_decide::accepted::cover(&eval, &impact.verified.scenarios, as_of)
         .into_iter()
         .map(|a| AcceptedDoc {
-            message: riskpath_report::accepted::summary(&a, &labels, currency)
-                + &riskpath_report::accepted::lapse(&a, currency).map(|why| format!(" — {why}")).unwrap_or_default(),
+            message: accepted_message(&a, &labels, currency),
             location: Location::of(model, a.loc),
             id: a.id,
             owner: a.owner,
             expires: a.expires,
             ale: a.ale,
             max_ale: a.max_ale,
+            ale_std_error: a.ale_std_error,
             expired: a.expired,
             over_max_ale: a.over_max_ale,
+            near_max_ale: a.near_max_ale,
         })
         .collect()
+}
+
+/// What an acceptance covers, then why it lapsed or why this run cannot tell, after a dash.
+fn accepted_message(
+    a: &riskpath_decide::accepted::Coverage,
+    labels: &riskpath_model::Labels,
+    currency: &str,
+) -> String {
+    use riskpath_report::accepted::{lapse, summary, undecided};
+    let state = lapse(a, currency).or_else(|| undecided(a, currency));
+    summary(a, labels, currency) + &state.map(|why| format!(" — {why}")).unwrap_or_default()
 }

@@ -48,8 +48,16 @@ pub struct AcceptedDoc {
     pub ale: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_ale: Option<f64>,
+    /// The standard error of `ale` for an edge or class (paired decision trials); absent for a
+    /// scenario, whose figure is the verified headline's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ale_std_error: Option<f64>,
     pub expired: bool,
+    /// `ale` exceeds `max_ale` by more than two standard errors: a failing check.
     pub over_max_ale: bool,
+    /// `ale` is within two standard errors of `max_ale`: this run cannot tell; a warning, not a
+    /// failure.
+    pub near_max_ale: bool,
     /// What it covers and its state, in words.
     pub message: String,
     pub location: Location,

@@ -25,11 +25,15 @@ pub struct LoadOptions {
     /// Write an ATT&CK cache when `settings.attack` names a bundle without a fresh one: into the
     /// model's `.riskpath/` (a fresh cache there or next to the bundle is always read).
     pub write_attack_cache: bool,
+    /// Refuse file references that leave the model's folder (`settings.attack` absolute, with
+    /// `..`, or through a link out of it) before anything is opened: for models from elsewhere,
+    /// such as a server's uploads.
+    pub confine: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { limits: ParseLimits::default(), write_attack_cache: true }
+        LoadOptions { limits: ParseLimits::default(), write_attack_cache: true, confine: false }
     }
 }
 
@@ -116,6 +120,22 @@ pub fn load_overlay(path: &Path, overlay: Option<Overlay>, options: &LoadOptions
     finish(sources, contents, problems, unreadable_files, attack_dirs, options)
 }
 
+/// Whether `relative`, read from `base`, names a file inside `base`: only plain components, and
+/// no link on the way that leads out of it.
+fn inside(base: &Path, relative: &str) -> bool {
+    use std::path::Component;
+    let path = Path::new(relative);
+    if relative.is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return false;
+    }
+    match (base.canonicalize(), base.join(path).canonicalize()) {
+        (Ok(root), Ok(full)) => full.starts_with(root),
+        // A file that does not exist is reported by the open, which then reads nothing.
+        (Ok(_), Err(_)) => true,
+        (Err(_), _) => false,
+    }
+}
+
 fn meta_is_dir(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
@@ -144,12 +164,22 @@ fn finish(
         if let Some(p) = &model.settings.attack {
             let path = dirs.base.join(p);
             let write = options.write_attack_cache && dirs.cache.is_some();
-            match attack::open(&path, dirs.cache, write) {
-                Ok(opened) => attack = Some(opened),
-                Err(e) => problems.push(
-                    Problem::error(format!("cannot load the ATT&CK bundle of `settings.attack`: {e}"), attack_loc)
-                        .with_help("the path is relative to the model directory; `riskpath kb import-attack BUNDLE` checks a bundle"),
-                ),
+            if options.confine && !inside(dirs.base, p) {
+                problems.push(
+                    Problem::error(
+                        format!("`settings.attack: {p}` names a file outside the model's folder"),
+                        attack_loc,
+                    )
+                    .with_help("put the ATT&CK bundle in the model's folder and name it by its path there"),
+                );
+            } else {
+                match attack::open(&path, dirs.cache, write) {
+                    Ok(opened) => attack = Some(opened),
+                    Err(e) => problems.push(
+                        Problem::error(format!("cannot load the ATT&CK bundle of `settings.attack`: {e}"), attack_loc)
+                            .with_help("the path is relative to the model directory; `riskpath kb import-attack BUNDLE` checks a bundle"),
+                    ),
+                }
             }
             knowledge = attack.as_ref().map_or(Knowledge::Unavailable, |o| Knowledge::Attack(&o.catalog));
         }

@@ -298,3 +298,32 @@ fn catalog_controls_resolve_and_override() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_confined_load_reads_no_bundle_outside_the_model_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    std::fs::create_dir_all(dir.join(".attack")).unwrap();
+    std::fs::copy(bundle_path(), dir.join(".attack/b.json.zst")).unwrap();
+    std::fs::copy(bundle_path(), tmp.path().join("outside.json.zst")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("outside.json.zst"), dir.join(".attack/link.json.zst")).unwrap();
+    let confined = LoadOptions { confine: true, write_attack_cache: false, ..LoadOptions::default() };
+    let with = |attack: &str| {
+        std::fs::write(dir.join("model.yaml"), model_with(Some(Path::new(attack)), "")).unwrap();
+        load(&dir, &confined)
+    };
+    assert!(with(".attack/b.json.zst").unwrap().attack.is_some(), "a bundle inside the folder is read");
+    let outside = tmp.path().join("outside.json.zst");
+    for attack in
+        ["../outside.json.zst", outside.to_str().unwrap(), ".attack/link.json.zst", ".attack/../../outside.json.zst"]
+    {
+        let problems = with(attack).unwrap_err();
+        let errs = messages(&problems, Severity::Error);
+        assert!(errs.len() == 1 && errs[0].contains("names a file outside the model's folder"), "{attack}: {errs:?}");
+        let error = problems.list.iter().find(|p| p.severity == Severity::Error).unwrap();
+        let loc = error.loc.expect("located");
+        assert_eq!(problems.sources.line_col(loc).0, 1, "at the settings line");
+    }
+    // Without confinement the same paths are read, as the CLI always has.
+    assert!(load(&dir, &LoadOptions { write_attack_cache: false, ..LoadOptions::default() }).is_ok());
+}

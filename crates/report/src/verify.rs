@@ -172,7 +172,8 @@ pub fn text(doc: &VerifyDoc, style: &Style) -> String {
     out
 }
 
-/// The accepted risks as checks: a lapsed one (expired, over its `max_ale`) fails, in words.
+/// The accepted risks as checks: a lapsed one (expired, over its `max_ale`) fails, one too close
+/// to its `max_ale` to judge is marked unclear, in words.
 fn accepted_text(out: &mut String, doc: &VerifyDoc, style: &Style) {
     if doc.accepted_risks.is_empty() {
         return;
@@ -181,6 +182,8 @@ fn accepted_text(out: &mut String, doc: &VerifyDoc, style: &Style) {
     for a in &doc.accepted_risks {
         let (mark, word) = if a.lapsed() {
             (style.red("✗"), style.red("lapsed   "))
+        } else if a.near_max_ale {
+            (style.yellow("?"), style.yellow("unclear  "))
         } else {
             (style.green("✓"), style.green("holds    "))
         };

@@ -2,9 +2,9 @@
 //! temporary folder, loaded by `riskpath_model::load`, every problem returned located.
 //!
 //! A model's `settings.attack` names a bundle by path; on a server it must be one of the uploaded
-//! files, so a version naming a path outside its own folder is refused.
+//! files, so the loader is told to refuse a path outside the folder before opening anything.
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use riskpath_model::{LoadOptions, Loaded, Problems};
 
@@ -39,10 +39,9 @@ pub fn located(problems: &Problems, root: &Path) -> Vec<Located> {
         .collect()
 }
 
-/// Whether a `settings.attack` path stays inside the model's folder.
-fn confined(attack: &str) -> bool {
-    let path = Path::new(attack);
-    !attack.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+/// How uploaded models are loaded: no ATT&CK cache written, no file read outside the upload.
+pub fn load_options() -> LoadOptions {
+    LoadOptions { write_attack_cache: false, confine: true, ..LoadOptions::default() }
 }
 
 /// What the loader said: `Ok(warnings)` for a model that loads, `Err(problems)` otherwise.
@@ -50,28 +49,13 @@ pub fn check(set: &FileSet) -> Result<Vec<Located>, Vec<Located>> {
     let dir = tempfile::Builder::new().prefix("riskpath-upload-").tempdir().map_err(|e| internal(&e))?;
     let root = dir.path().canonicalize().map_err(|e| internal(&e))?;
     set.write_to(&root).map_err(|e| internal(&e))?;
-    let options = LoadOptions { write_attack_cache: false, ..LoadOptions::default() };
-    match riskpath_model::load(&root, &options) {
+    match riskpath_model::load(&root, &load_options()) {
         Ok(Loaded { model, warnings, .. }) => {
-            if let Some(attack) = model.settings.attack.as_deref().filter(|a| !confined(a)) {
-                return Err(vec![refused(attack)]);
-            }
             let mut all = warnings.clone();
             all.list.extend(riskpath_model::notes(&model));
             Ok(located(&all, &root))
         }
         Err(problems) => Err(located(&problems, &root)),
-    }
-}
-
-fn refused(attack: &str) -> Located {
-    Located {
-        severity: "error".into(),
-        file: None,
-        line: None,
-        column: None,
-        message: format!("`settings.attack: {attack}` names a file outside the uploaded model"),
-        help: Some("upload the ATT&CK bundle with the model and name it by its path in the upload".into()),
     }
 }
 
@@ -84,18 +68,4 @@ fn internal(e: &dyn std::fmt::Display) -> Vec<Located> {
         message: format!("the server could not stage the upload: {e}"),
         help: None,
     }]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_relative_downward_paths_are_confined() {
-        assert!(confined("data/attack.json.zst"));
-        assert!(confined("./attack.json"));
-        for p in ["/etc/passwd", "../attack.json", "a/../../b", ""] {
-            assert!(!confined(p), "{p}");
-        }
-    }
 }

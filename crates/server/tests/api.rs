@@ -232,6 +232,10 @@ async fn a_model_that_does_not_load_is_refused_with_located_problems() {
     let outside = STARTER.replace("settings:\n", "settings:\n  attack: ../../etc/attack.json\n");
     let r = s.call(Method::POST, "/api/workspaces/prod/models", &admin, files(&[("m.yaml", &outside)])).await;
     assert_eq!(r.code(), "model_invalid");
+    let p = &r.json()["error"]["problems"][0];
+    assert!(p["message"].as_str().unwrap().contains("outside the model's folder"), "{p}");
+    let line = outside.lines().position(|l| l.contains("attack:")).unwrap() + 1;
+    assert_eq!((p["file"].as_str(), p["line"].as_u64()), (Some("m.yaml"), Some(line as u64)));
     let r = s.call(Method::POST, "/api/workspaces/prod/models", &admin, files(&[("../m.yaml", STARTER)])).await;
     assert_eq!((r.status, r.code().as_str()), (StatusCode::BAD_REQUEST, "bad_upload"));
     assert_eq!(s.sql("SELECT COUNT(*) FROM file_sets")[0].int(0).unwrap(), 0, "nothing stored");
