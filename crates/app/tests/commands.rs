@@ -16,18 +16,7 @@ use riskpath_report::style::Style;
 const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/acme");
 
 /// Two routes walked in nearly every attempt (P ≥ 0.99): the one-foothold view applies.
-const SATURATED: &str = "entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: web, kind: service}
-  - {id: app, kind: service}
-  - {id: db, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-edges:
-  - {from: internet, to: web, kind: exploits, p: 0.999}
-  - {from: internet, to: app, kind: exploits, p: 0.999}
-  - {from: web, to: db, kind: authenticates, p: 0.999}
-  - {from: app, to: db, kind: authenticates, p: 0.999}
-actors: [{id: crime, frequency: 5, entry: [internet]}]
-";
+const SATURATED: &str = include_str!("../../../data/test/saturated.yaml");
 
 fn sim() -> SimConfig {
     SimConfig {

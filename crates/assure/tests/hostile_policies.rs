@@ -10,19 +10,7 @@ use riskpath_assure::check::{CheckOptions, ControlResult, State, check_controls}
 use riskpath_assure::policy::{MAX_DEPTH, Sandbox};
 use riskpath_model::LoadOptions;
 
-const MODEL: &str = "\
-entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: web, kind: service}
-  - {id: files, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-edges:
-  - {from: internet, to: web, kind: exploits}
-  - {from: web, to: files, kind: reads}
-actors:
-  - {id: crime, frequency: {low: 2, high: 10}, entry: [internet], skill: medium}
-controls:
-  - {id: waf, mitigates: {T1190: 0.5}, check: {policy: checks/p.rego, evidence: [evidence/e.json]}}
-";
+const MODEL: &str = include_str!("../../../data/test/checked.yaml");
 
 fn check(policy: &str, evidence: &[u8], limits: Limits) -> ControlResult {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,10 @@
 //! Accepted risks end to end: analyze and the reports show each beside the risk it covers (text,
 //! JSON, HTML, Markdown) and warn when one has expired or covers more than its `max_ale`; verify fails on it.
 
+mod common;
+
+use common::text;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -17,10 +21,6 @@ fn riskpath(args: &[&str]) -> Output {
         _ => &[],
     };
     Command::new(BIN).args([args, fast].concat()).env("NO_COLOR", "1").output().expect("run riskpath")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A copy of examples/acme with `extra` appended to its accepted risks.

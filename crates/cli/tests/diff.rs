@@ -3,6 +3,10 @@
 //! models as their folders, `--fail-on` sets exit 1 only when crossed, and bad input exits 2 with
 //! nothing written.
 
+mod common;
+
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -39,19 +43,6 @@ fn changed_copy(dest: &Path) {
             1,
         )
     });
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn edit(file: &Path, change: impl Fn(&str) -> String) {

@@ -11,20 +11,10 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_riskpath");
 
-const MODEL: &str = "\
-entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: web, kind: service}
-  - {id: files, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-edges:
-  - {from: internet, to: web, kind: exploits}
-  - {from: web, to: files, kind: reads}
-actors:
-  - {id: crime, frequency: {low: 2, high: 10}, entry: [internet], skill: medium}
-controls:
-  - {id: waf, mitigates: {T1190: 0.5}, check: {policy: checks/p.rego, evidence: [evidence/e.json]}}
-  - {id: edr, mitigates: {T1530: 0.5}, check: {policy: checks/ok.rego, evidence: [evidence/e.json]}}
-";
+const MODEL: &str = concat!(
+    include_str!("../../../data/test/checked.yaml"),
+    "  - {id: edr, mitigates: {T1530: 0.5}, check: {policy: checks/ok.rego, evidence: [evidence/e.json]}}\n"
+);
 
 /// A model whose `waf` check runs `policy`; `edr`'s check passes.
 fn model(policy: &str) -> tempfile::TempDir {

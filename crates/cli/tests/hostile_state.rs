@@ -12,19 +12,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_riskpath");
 
-const MODEL: &str = "\
-entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: web, kind: service}
-  - {id: files, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-edges:
-  - {from: internet, to: web, kind: exploits}
-  - {from: web, to: files, kind: reads}
-actors:
-  - {id: crime, frequency: {low: 2, high: 10}, entry: [internet], skill: medium}
-controls:
-  - {id: waf, mitigates: {T1190: 0.5}, check: {policy: checks/p.rego, evidence: [evidence/e.json]}}
-";
+const MODEL: &str = include_str!("../../../data/test/checked.yaml");
 
 /// A model directory; `settings` goes first in its `settings` map (e.g. `attack: x.json, `).
 fn model(settings: &str) -> tempfile::TempDir {

@@ -1,6 +1,10 @@
 //! `riskpath import trivy|grype` end to end: a real report into a model's `scans/` folder, the edge
 //! `explain edge` then shows with its vulnerabilities, and bad input that writes nothing.
 
+mod common;
+
+use common::{copy_dir, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,10 +26,6 @@ fn scan_fixture(name: &str) -> PathBuf {
 
 fn riskpath(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN).args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("run riskpath")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn model_dir() -> tempfile::TempDir {
@@ -111,25 +111,11 @@ fn bad_input_names_the_file_and_line_and_writes_nothing() {
     assert!(!dir.path().join("m/scans").exists(), "nothing was written");
 }
 
-/// Copies a directory tree (the example model) into `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn the_readme_flow_on_acme_names_the_cves_that_carry_the_risk() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&root.join("examples/acme"), &dir.path().join("acme"));
+    copy_dir(&root.join("examples/acme"), &dir.path().join("acme"));
     let scans = root.join("examples/scans/acme");
     let mut args: Vec<String> = vec!["import".into(), "trivy".into()];
     let mut reports: Vec<PathBuf> = std::fs::read_dir(&scans)

@@ -5,6 +5,10 @@
 //! xmllint and mitreattack-python are installed by `.ci/run` (see `tests/validators/README.md`);
 //! without them those tests are skipped with a notice, except under CI, where they fail.
 
+mod common;
+
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -34,21 +38,6 @@ fn acme_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tmp.path().join("acme");
     copy_dir(Path::new(ACME), &dir);
     (tmp, dir)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != ".riskpath" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A validator that is missing: a notice and a skip, or a failure under CI.

@@ -1,6 +1,10 @@
 //! The published JSON Schemas in `schemas/` against the real outputs on the bundled examples: every
 //! object in a schema is closed, so a field added to an output without its schema fails here.
 
+mod common;
+
+use common::copy_dir;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -300,35 +304,14 @@ fn scanned_acme(tmp: &Path) -> (String, Value) {
     (dir.to_string_lossy().into_owned(), summary)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Two routes an actor walks in nearly every attempt (P ≥ 0.99): the saturation view, with one
 /// initiative to plan.
-const SATURATED: &str = "entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: web, kind: service}
-  - {id: app, kind: service}
-  - {id: db, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-edges:
-  - {from: internet, to: web, kind: exploits, p: 0.999}
-  - {from: internet, to: app, kind: exploits, p: 0.999}
-  - {from: web, to: db, kind: authenticates, p: 0.999}
-  - {from: app, to: db, kind: authenticates, p: 0.999}
-actors: [{id: crime, frequency: 5, entry: [internet]}]
-controls: [{id: waf, uses: catalog/waf, scope: [web, app], status: planned}]
+const SATURATED: &str = concat!(
+    include_str!("../../../data/test/saturated.yaml"),
+    "controls: [{id: waf, uses: catalog/waf, scope: [web, app], status: planned}]
 initiatives: [{id: deploy-waf, deploys: [waf], cost: {once: 500, yearly: 100}, duration: 1q}]
-";
+"
+);
 
 fn saturated(tmp: &Path) -> String {
     let dir = tmp.join("saturated");

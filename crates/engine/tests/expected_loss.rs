@@ -8,25 +8,9 @@ use riskpath_engine::dist;
 use riskpath_engine::risk::{RiskConfig, assess, expected_loss};
 use riskpath_model::Estimate;
 
-const RISKQUANT: &str = r#"
-entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: j1, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-  - {id: j2, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e7, high: 1e9}}}
-  - {id: j3, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 5e6, high: 5e7}}}
-edges:
-  - {from: internet, to: j1, kind: exploits, p: 1}
-  - {from: internet, to: j2, kind: exploits, p: 1}
-  - {from: internet, to: j3, kind: exploits, p: 1}
-actors:
-  - {id: a1, frequency: 0.01, entry: [internet], skill: medium, targets: [j1]}
-  - {id: a2, frequency: 0.10, entry: [internet], skill: medium, targets: [j2]}
-  - {id: a3, frequency: 0.05, entry: [internet], skill: medium, targets: [j3]}
-"#;
-
 #[test]
 fn certain_paths_give_the_closed_form_exactly() {
-    let model = common::model(RISKQUANT);
+    let model = common::model(common::RISKQUANT);
     let graph = compile(&model, &Posture::as_deployed(&model));
     let e = expected_loss(&model, &graph, 1000, 1);
     let published = ["4.04e4", "2.66e7", "1.01e6"];

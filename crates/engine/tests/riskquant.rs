@@ -8,22 +8,6 @@ use riskpath_engine::dist;
 use riskpath_engine::risk::{RiskConfig, assess};
 use riskpath_model::Estimate;
 
-const MODEL: &str = r#"
-entry_points: [{id: internet, kind: internet}]
-nodes:
-  - {id: j1, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
-  - {id: j2, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e7, high: 1e9}}}
-  - {id: j3, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 5e6, high: 5e7}}}
-edges:
-  - {from: internet, to: j1, kind: exploits, p: 1}
-  - {from: internet, to: j2, kind: exploits, p: 1}
-  - {from: internet, to: j3, kind: exploits, p: 1}
-actors:
-  - {id: a1, frequency: 0.01, entry: [internet], skill: medium, targets: [j1]}
-  - {id: a2, frequency: 0.10, entry: [internet], skill: medium, targets: [j2]}
-  - {id: a3, frequency: 0.05, entry: [internet], skill: medium, targets: [j3]}
-"#;
-
 /// (frequency, low, high, riskquant's published ALE to three significant digits).
 const SCENARIOS: [(f64, f64, f64, &str); 3] =
     [(0.01, 1e6, 1e7, "4.04e4"), (0.10, 1e7, 1e9, "2.66e7"), (0.05, 5e6, 5e7, "1.01e6")];
@@ -48,7 +32,7 @@ fn closed_form_gives_the_published_numbers() {
 
 #[test]
 fn simulation_matches_the_published_numbers() {
-    let model = common::model(MODEL);
+    let model = common::model(common::RISKQUANT);
     let years = 1_000_000u64;
     let r = assess(&model, &Posture::as_deployed(&model), RiskConfig { trials: 1000, years, seed: 2024 });
     assert_eq!(r.scenarios.len(), 3);

@@ -4,6 +4,24 @@
 
 use riskpath_model::Model;
 
+/// riskquant's README scenarios (Netflix): three actors, each reaching one crown jewel with
+/// certainty (frequency 0.01, 0.10, 0.05; losses 1e6–1e7, 1e7–1e9, 5e6–5e7).
+pub const RISKQUANT: &str = r#"
+entry_points: [{id: internet, kind: internet}]
+nodes:
+  - {id: j1, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e6, high: 1e7}}}
+  - {id: j2, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 1e7, high: 1e9}}}
+  - {id: j3, kind: datastore, crown_jewel: true, loss: {confidentiality: {low: 5e6, high: 5e7}}}
+edges:
+  - {from: internet, to: j1, kind: exploits, p: 1}
+  - {from: internet, to: j2, kind: exploits, p: 1}
+  - {from: internet, to: j3, kind: exploits, p: 1}
+actors:
+  - {id: a1, frequency: 0.01, entry: [internet], skill: medium, targets: [j1]}
+  - {id: a2, frequency: 0.10, entry: [internet], skill: medium, targets: [j2]}
+  - {id: a3, frequency: 0.05, entry: [internet], skill: medium, targets: [j3]}
+"#;
+
 /// Two actors (one with uncertain frequency), uncertain and AND edges, controls with interval
 /// efficacies, two jewels with several loss types: most of what a run draws.
 pub const RICH_MODEL: &str = r#"
