@@ -46,13 +46,16 @@ struct Running {
 }
 
 impl Running {
-    fn start(data: &str) -> Running {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--data", data, "--bind", "127.0.0.1:0"])
-            .env_remove("RISKPATH_ADMIN_PASSWORD")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+    /// `riskpath serve` on a free loopback port; the first run's administrator gets `password`
+    /// when given (else a generated one, printed once).
+    fn start(data: &str, password: Option<&str>) -> Running {
+        let mut command = Command::new(BIN);
+        command.args(["serve", "--data", data, "--bind", "127.0.0.1:0"]).stderr(Stdio::piped());
+        match password {
+            Some(p) => command.env("RISKPATH_ADMIN_PASSWORD", p),
+            None => command.env_remove("RISKPATH_ADMIN_PASSWORD"),
+        };
+        let mut child = command.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -90,17 +93,58 @@ impl Drop for Running {
     }
 }
 
-fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+/// A response as read off the wire.
+struct Reply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Reply {
+    /// A string field of the JSON body.
+    fn field(&self, key: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body));
+        v[key].as_str().unwrap_or_else(|| panic!("no {key} in {}", self.body)).to_string()
+    }
+}
+
+/// One HTTP/1.1 request on its own connection, with `headers` besides the JSON content type.
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let status = out.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status: {out}"));
+    Reply { status, head: head.to_string(), body: body.to_string() }
+}
+
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let r = request(addr, method, path, &[], body);
+    (r.status, r.body)
+}
+
+/// Logs in and makes an API token: the `Authorization` header's value.
+fn bearer(addr: &str, name: &str, password: &str) -> String {
+    let login = request(
+        addr,
+        "POST",
+        "/api/login",
+        &[],
+        &serde_json::json!({ "name": name, "password": password }).to_string(),
+    );
+    assert_eq!(login.status, 200, "{}", login.body);
+    // The cookie is HttpOnly: a raw client reads it from the response's head.
+    let cookie = login.head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).unwrap().split(';').next().unwrap();
+    let csrf = login.field("csrf_token");
+    let made = request(addr, "POST", "/api/tokens", &[("Cookie", cookie), ("X-CSRF-Token", &csrf)], r#"{"name":"ci"}"#);
+    assert_eq!(made.status, 201, "{}", made.body);
+    format!("Bearer {}", made.field("token"))
 }
 
 #[test]
@@ -108,7 +152,7 @@ fn a_first_run_prints_a_one_time_password_once_and_serves_on_loopback() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let data = data.to_str().unwrap();
-    let mut server = Running::start(data);
+    let mut server = Running::start(data, None);
     server.wait_for("riskpath serve: first run: created the administrator `admin`");
     let password = server.lines.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(password.len(), 32, "{password}");
@@ -126,7 +170,7 @@ fn a_first_run_prints_a_one_time_password_once_and_serves_on_loopback() {
     assert!(log.contains(" POST /api/login 200 admin ") && log.contains(" GET /api/health 200 - "), "{log}");
     drop(server);
 
-    let mut again = Running::start(data);
+    let mut again = Running::start(data, None);
     again.wait_for("riskpath serve: listening on http://");
     assert!(!again.seen.iter().any(|l| l.contains("first run")), "{:?}", again.seen);
     drop(again);
@@ -147,4 +191,46 @@ fn a_first_run_prints_a_one_time_password_once_and_serves_on_loopback() {
         .output()
         .unwrap();
     assert_eq!(none.status.code(), Some(2));
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[test]
+fn a_job_gives_the_bytes_of_riskpath_analyze_for_the_same_model_seed_and_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    let starter = include_str!("../src/starter.yaml");
+    std::fs::write(model.join("main.yaml"), starter).unwrap();
+    let mut server = Running::start(tmp.path().join("data").to_str().unwrap(), Some(PASSWORD));
+    let addr = server.wait_for("riskpath serve: listening on http://");
+    let bearer = bearer(&addr, "admin", PASSWORD);
+    let auth = [("Authorization", bearer.as_str())];
+    assert_eq!(request(&addr, "POST", "/api/workspaces", &auth, r#"{"name":"prod"}"#).status, 201);
+    let files = serde_json::json!({ "main.yaml": starter }).to_string();
+    let version = request(&addr, "POST", "/api/workspaces/prod/models", &auth, &files);
+    assert_eq!(version.status, 201, "{}", version.body);
+    let hash = version.field("hash");
+    let job = format!(
+        r#"{{"model":"{hash}","kind":"analyze","options":{{"seed":7,"trials":3000,"years":3000,"decision_trials":128,"paths":3,"as_of":"2026-01-15"}}}}"#
+    );
+    let submitted = request(&addr, "POST", "/api/workspaces/prod/jobs", &auth, &job);
+    assert_eq!(submitted.status, 202, "{}", submitted.body);
+    let id = submitted.field("id");
+    let events = request(&addr, "GET", &format!("/api/workspaces/prod/jobs/{id}/events"), &auth, "");
+    assert!(events.body.contains("event: done"), "{}", events.body);
+    let result = request(&addr, "GET", &format!("/api/workspaces/prod/jobs/{id}/result"), &auth, "");
+    assert_eq!(result.status, 200);
+    let cli = Command::new(BIN)
+        .args(["analyze", model.to_str().unwrap(), "--format", "json", "--seed", "7", "--trials", "3000"])
+        .args(["--years", "3000", "--decision-trials", "128", "-k", "3", "--as-of", "2026-01-15"])
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert_eq!(
+        result.body,
+        String::from_utf8(cli.stdout).unwrap(),
+        "the server's result is the CLI's output, byte for byte"
+    );
+    drop(server);
 }

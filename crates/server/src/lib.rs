@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod modelcheck;
 pub mod roles;
 pub mod routes;

@@ -89,7 +89,29 @@ pub fn open(dir: &Path) -> Result<Arc<SqliteStore>, String> {
     prepare_dir(dir)?;
     let store = SqliteStore::open(&dir.join(DB_FILE)).map_err(|e| format!("the database: {e}"))?;
     migrate(&store, &now()).map_err(|e| format!("the database: {e}"))?;
+    interrupted(&store).map_err(|e| format!("the database: {e}"))?;
     Ok(Arc::new(store))
+}
+
+/// Jobs queued or running when the server last stopped are marked failed (audited): nothing of
+/// theirs was committed, and they are submitted again by whoever needs them.
+pub fn interrupted(store: &dyn Store) -> Result<usize, crate::store::DbError> {
+    transact(store, |tx| {
+        let rows = tx.query(
+            "SELECT id, created_by FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id",
+            &[],
+        )?;
+        let t = now();
+        for row in &rows {
+            let (id, actor) = (row.text(0)?, row.text(1)?);
+            let error = "the server stopped before the job finished: submit it again";
+            let params = [t.as_str().into(), error.into(), id.as_str().into()];
+            tx.execute("UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?", &params)?;
+            let detail = serde_json::json!({ "state": "failed", "reason": "server stopped" });
+            audit::append(tx, &t, Event { actor: &actor, action: "job.finish", target: &id, detail })?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// On the first run (no account yet), creates the administrator with `given` as its password, or
@@ -226,6 +248,28 @@ mod tests {
         drop(store);
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         assert!(open(&dir).err().unwrap().contains("chmod 700"));
+    }
+
+    #[test]
+    fn jobs_cut_off_by_a_stop_are_marked_failed_on_the_next_start() {
+        let store = SqliteStore::in_memory().unwrap();
+        migrate(&store, "t").unwrap();
+        transact(&store, |tx| {
+            tx.execute("INSERT INTO workspaces VALUES ('w', 't', 'admin')", &[])?;
+            for (id, state) in [("a", "queued"), ("b", "running"), ("c", "done")] {
+                let sql = format!("INSERT INTO jobs VALUES ('{id}', 'w', 'analyze', 'h', '{{}}', 'k', '{state}', 'admin', 't', NULL, NULL)");
+                tx.execute(&sql, &[])?;
+            }
+            Ok::<_, crate::store::DbError>(())
+        })
+        .unwrap();
+        assert_eq!(interrupted(&store).unwrap(), 2);
+        let states = transact(&store, |tx| tx.query("SELECT id, state FROM jobs ORDER BY id", &[])).unwrap();
+        let states: Vec<String> =
+            states.iter().map(|r| format!("{}={}", r.text(0).unwrap(), r.text(1).unwrap())).collect();
+        assert_eq!(states, ["a=failed", "b=failed", "c=done"]);
+        assert!(matches!(audit::check(&store).unwrap(), Verdict::Intact { rows: 2, .. }));
+        assert_eq!(interrupted(&store).unwrap(), 0);
     }
 
     #[test]

@@ -5,7 +5,13 @@ use std::sync::Arc;
 
 use crate::auth::limit::Limiter;
 use crate::error::ApiError;
+use crate::jobs::Pool;
 use crate::store::{Store, Tx, transact};
+
+/// Jobs run at once.
+pub const WORKERS: usize = 2;
+/// Jobs queued or running at most; more are refused (`503 queue_full`).
+pub const QUEUE: usize = 64;
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -17,11 +23,20 @@ pub struct AppState {
     pub access_log: bool,
     /// The OpenAPI document served at `/api/openapi.json`.
     pub openapi: String,
+    /// The job worker pool.
+    pub jobs: Arc<Pool>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, tls: bool) -> AppState {
-        AppState { store, tls, logins: Limiter::logins(), access_log: true, openapi: String::new() }
+        AppState {
+            store,
+            tls,
+            logins: Limiter::logins(),
+            access_log: true,
+            openapi: String::new(),
+            jobs: Arc::new(Pool::new(WORKERS, QUEUE)),
+        }
     }
 
     /// Runs `work` in one transaction on the blocking pool.

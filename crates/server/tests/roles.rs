@@ -6,7 +6,8 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{ADMIN_PASSWORD, Auth, PASSWORD, STARTER, Server, server};
+use common::{ADMIN_PASSWORD, Auth, PASSWORD, STARTER, Server, server_with_pool};
+use riskpath_server::jobs::Pool;
 use serde_json::{Value, json};
 
 const CALLERS: [&str; 7] = ["anonymous", "outsider", "uploader", "viewer", "analyst", "wsadmin", "administrator"];
@@ -37,6 +38,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/workspaces/{ws}/models") | ("get", "/api/workspaces/{ws}/imports") => READ,
         ("get", "/api/workspaces/{ws}/evidence") => READ,
         ("post", "/api/workspaces/{ws}/imports") | ("post", "/api/workspaces/{ws}/evidence") => PUSH,
+        ("post", "/api/workspaces/{ws}/jobs") | ("delete", "/api/workspaces/{ws}/jobs/{id}") => EDIT,
+        ("get", "/api/workspaces/{ws}/jobs") | ("get", "/api/workspaces/{ws}/jobs/{id}") => READ,
+        ("get", "/api/workspaces/{ws}/jobs/{id}/result") | ("get", "/api/workspaces/{ws}/jobs/{id}/events") => READ,
         _ => return None,
     })
 }
@@ -48,12 +52,18 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let s = server();
+    // No workers: submitted jobs stay queued (each allowed caller can cancel one), and a finished
+    // job with its result is put in the database directly.
+    let s = server_with_pool(Pool::new(0, 1000));
     let admin = s.admin().await;
     s.call(Method::POST, "/api/workspaces", &admin, json!({ "name": "w" })).await;
     let up = s.call(Method::POST, "/api/workspaces/w/models", &admin, json!({ "m.yaml": STARTER })).await;
     let hash = up.json()["hash"].as_str().unwrap().to_string();
     s.account(&admin, "target").await;
+    s.exec(&format!(
+        "INSERT INTO jobs VALUES ('donejob', 'w', 'analyze', '{hash}', '{{}}', 'k', 'done', 'admin', 't', 't', NULL)"
+    ));
+    s.exec("INSERT INTO results VALUES ('k', x'7b7d', 't')");
     let mut callers = vec![("anonymous", Auth::None, "")];
     for (name, role) in [
         ("outsider", None),
@@ -85,6 +95,9 @@ async fn request(f: &Fixture, method: &str, template: &str, who: &str, auth: &Au
         ("post", "/api/accounts") => json!({ "name": format!("new-{who}"), "password": PASSWORD }),
         ("post", "/api/workspaces") => json!({ "name": format!("ws-{who}") }),
         ("put", "/api/workspaces/{ws}/members/{account}") => json!({ "role": "viewer" }),
+        ("post", "/api/workspaces/{ws}/jobs") => {
+            json!({ "model": f.hash, "kind": "analyze", "options": { "paths": 1 } })
+        }
         ("post", "/api/workspaces/{ws}/models") => json!({ "m.yaml": STARTER }),
         ("post", _) if template.ends_with("/imports") || template.ends_with("/evidence") => json!({ "e.json": "{}" }),
         _ => Value::Null,
@@ -99,6 +112,19 @@ async fn request(f: &Fixture, method: &str, template: &str, who: &str, auth: &Au
                 .to_string(),
         };
         path = path.replace("{id}", &own);
+    }
+    if template.contains("/jobs/{id}") {
+        let id = if method == "delete" {
+            let admin = &f.callers.last().unwrap().1;
+            let queued = json!({ "model": f.hash, "kind": "analyze", "options": { "paths": 2 } });
+            f.s.call(Method::POST, "/api/workspaces/w/jobs", admin, queued).await.json()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        } else {
+            "donejob".to_string()
+        };
+        path = path.replace("{id}", &id);
     }
     if method == "delete" && template.ends_with("/members/{account}") {
         // Put the member back first, so that every allowed caller has someone to remove.

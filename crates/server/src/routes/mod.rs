@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod files;
+pub mod jobs;
 pub mod meta;
 pub mod session;
 pub mod tokens;
@@ -52,7 +53,7 @@ impl Modify for Security {
     info(title = "riskpath server", description = "Attack paths and risk in money, shared: workspaces, roles, uploads, audit. docs/server.md."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "meta"), (name = "session"), (name = "accounts"), (name = "tokens"), (name = "workspaces"), (name = "files"), (name = "audit"))
+    tags((name = "meta"), (name = "session"), (name = "accounts"), (name = "tokens"), (name = "workspaces"), (name = "files"), (name = "jobs"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -76,6 +77,10 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(files::get_model))
         .routes(routes!(files::push_import, files::list_imports))
         .routes(routes!(files::push_evidence, files::list_evidence))
+        .routes(routes!(jobs::submit, jobs::list))
+        .routes(routes!(jobs::get, jobs::cancel))
+        .routes(routes!(jobs::result))
+        .routes(routes!(jobs::events))
 }
 
 /// The OpenAPI document, as served.

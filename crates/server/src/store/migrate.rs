@@ -14,6 +14,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "accounts", sql: include_str!("../../migrations/0001_accounts.sql") },
     Migration { version: 2, name: "workspaces", sql: include_str!("../../migrations/0002_workspaces.sql") },
+    Migration { version: 3, name: "jobs", sql: include_str!("../../migrations/0003_jobs.sql") },
 ];
 
 /// The newest schema version this build knows.

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use riskpath_server::jobs::Pool;
 use riskpath_server::serve::bootstrap;
 use riskpath_server::state::AppState;
 use riskpath_server::store::migrate::migrate;
@@ -51,11 +52,23 @@ pub enum Auth {
 }
 
 pub fn server_with(tls: bool) -> Server {
+    server_of(tls, None)
+}
+
+/// A server whose job pool is `pool` (e.g. no workers: jobs stay queued).
+pub fn server_with_pool(pool: Pool) -> Server {
+    server_of(false, Some(pool))
+}
+
+fn server_of(tls: bool, pool: Option<Pool>) -> Server {
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     migrate(store.as_ref(), "2026-01-01T00:00:00Z").unwrap();
     bootstrap(store.as_ref(), Some(ADMIN_PASSWORD.into())).unwrap();
     let mut state = AppState::new(store.clone(), tls);
     state.access_log = false;
+    if let Some(pool) = pool {
+        state.jobs = Arc::new(pool);
+    }
     Server { app: riskpath_server::routes::app(state), store }
 }
 
