@@ -12,6 +12,11 @@ pub struct Args {
     /// Folder of the server's database (created private, 0700, on the first run).
     #[arg(long, value_name = "DIR", default_value = "riskpath-data")]
     data: PathBuf,
+    /// Keep the data in PostgreSQL instead (postgres://USER:PASSWORD@HOST:PORT/DATABASE; no TLS):
+    /// --data is then unused. Default: the RISKPATH_DATABASE_URL environment variable, which keeps
+    /// the password out of the process list.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// Address and port to listen on; anything but loopback needs --tls-cert and --tls-key.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8470")]
     bind: SocketAddr,
@@ -32,9 +37,13 @@ enum Action {
     AuditCheck,
 }
 
+/// The environment variable `--database-url` defaults to.
+const DATABASE_URL_ENV: &str = "RISKPATH_DATABASE_URL";
+
 pub fn run(args: Args) -> Result<(), Failure> {
+    let database = args.database_url.or_else(|| std::env::var(DATABASE_URL_ENV).ok().filter(|u| !u.is_empty()));
     if let Some(Action::AuditCheck) = args.action {
-        return match riskpath_server::audit_check(&args.data) {
+        return match riskpath_server::audit_check(&args.data, database.as_deref()) {
             Ok(verdict) => {
                 println!("{verdict}");
                 Ok(())
@@ -44,6 +53,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         };
     }
     let tls = args.tls_cert.zip(args.tls_key);
-    let config = riskpath_server::Config { data: args.data, bind: args.bind, tls };
+    let config = riskpath_server::Config { data: args.data, database, bind: args.bind, tls };
     riskpath_server::run(&config).map_err(Failure::usage)
 }

@@ -36,6 +36,19 @@ fn off_loopback_without_tls_it_refuses_to_start_and_creates_nothing() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/c.pem"));
+    let url = "postgres://riskpath@127.0.0.1:1/riskpath";
+    let data = tmp.path().join("unused");
+    for args in
+        [&["--data", data.to_str().unwrap(), "--database-url", url][..], &["--database-url", url, "audit-check"]]
+    {
+        let out = serve(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("connecting to PostgreSQL"), "{err}");
+    }
+    let out = serve(&["--database-url", "postgres://u@h:port/d"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--database-url: "), "a URL that does not parse");
+    assert!(!data.exists(), "with --database-url the data folder is not used");
 }
 
 /// A running server and the lines it writes on stderr.

@@ -1,5 +1,5 @@
-//! Starting the server: the data directory (created 0700) and its SQLite database migrated, the
-//! first-run administrator, the bind rules (TLS unless loopback), the listener, graceful stop.
+//! Starting the server: the database (SQLite in the data directory, created 0700, or PostgreSQL
+//! at `--database-url`) migrated, the first-run administrator, the bind rules, the listener, stop.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use crate::routes::accounts;
 use crate::secret::{now, random_hex};
 use crate::state::AppState;
 use crate::store::migrate::migrate;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, transact};
 
@@ -25,6 +26,8 @@ pub const ADMIN_NAME: &str = "admin";
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data: PathBuf,
+    /// PostgreSQL's URL: the database is there instead of in `data`.
+    pub database: Option<String>,
     pub bind: SocketAddr,
     /// Certificate chain and private key, PEM.
     pub tls: Option<(PathBuf, PathBuf)>,
@@ -88,9 +91,30 @@ fn check_private(_: &Path) -> Result<(), String> {
 pub fn open(dir: &Path) -> Result<Arc<SqliteStore>, String> {
     prepare_dir(dir)?;
     let store = SqliteStore::open(&dir.join(DB_FILE)).map_err(|e| format!("the database: {e}"))?;
-    migrate(&store, &now()).map_err(|e| format!("the database: {e}"))?;
-    interrupted(&store).map_err(|e| format!("the database: {e}"))?;
+    ready(&store)?;
     Ok(Arc::new(store))
+}
+
+/// Connects to the PostgreSQL database at `url` and migrates it.
+pub fn open_postgres(url: &str) -> Result<Arc<PostgresStore>, String> {
+    let store = PostgresStore::open(url, None).map_err(|e| format!("the database: {e}"))?;
+    ready(&store)?;
+    Ok(Arc::new(store))
+}
+
+/// The configured database, migrated, with the jobs a stop cut off marked failed.
+pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    Ok(match &config.database {
+        Some(url) => open_postgres(url)?,
+        None => open(&config.data)?,
+    })
+}
+
+/// A database brought to the newest schema, with the jobs a stop cut off marked failed.
+fn ready(store: &dyn Store) -> Result<(), String> {
+    migrate(store, &now()).map_err(|e| format!("the database: {e}"))?;
+    interrupted(store).map_err(|e| format!("the database: {e}"))?;
+    Ok(())
 }
 
 /// Jobs queued or running when the server last stopped are marked failed (audited): nothing of
@@ -139,14 +163,20 @@ pub fn bootstrap(store: &dyn Store, given: Option<String>) -> Result<Option<Stri
     Ok((source == "generated").then_some(secret))
 }
 
-/// `audit-check`: the chain's verdict in words; an error when it is broken.
-pub fn audit_check(dir: &Path) -> Result<String, String> {
-    let file = dir.join(DB_FILE);
-    if !file.is_file() {
-        return Err(format!("no database at {}", file.display()));
-    }
-    let store = SqliteStore::open(&file).map_err(|e| format!("the database: {e}"))?;
-    match audit::check(&store).map_err(|e| format!("the database: {e}"))? {
+/// `audit-check`: the chain's verdict in words; an error when it is broken. The database is
+/// PostgreSQL's at `url` when given, else the data directory's (which must exist).
+pub fn audit_check(dir: &Path, url: Option<&str>) -> Result<String, String> {
+    let store: Box<dyn Store> = match url {
+        Some(url) => Box::new(PostgresStore::open(url, None).map_err(|e| format!("the database: {e}"))?),
+        None => {
+            let file = dir.join(DB_FILE);
+            if !file.is_file() {
+                return Err(format!("no database at {}", file.display()));
+            }
+            Box::new(SqliteStore::open(&file).map_err(|e| format!("the database: {e}"))?)
+        }
+    };
+    match audit::check(store.as_ref()).map_err(|e| format!("the database: {e}"))? {
         Verdict::Intact { rows, head } => Ok(format!("audit log intact: {rows} rows, head {head}")),
         Verdict::Broken { seq, reason } => Err(format!("audit log broken at row {seq}: {reason}")),
     }
@@ -209,7 +239,7 @@ async fn listen(config: &Config, state: AppState) -> Result<(), String> {
 /// Serves until SIGINT or SIGTERM.
 pub fn run(config: &Config) -> Result<(), String> {
     check_bind(config.bind, config.tls.is_some())?;
-    let store = open(&config.data)?;
+    let store = open_store(config)?;
     let given = std::env::var(ADMIN_PASSWORD_ENV).ok().filter(|p| !p.is_empty());
     if let Some(secret) = bootstrap(store.as_ref(), given)? {
         eprintln!(

@@ -1,12 +1,13 @@
 //! The role matrix: every route of the OpenAPI document, called by every kind of caller (an
 //! anonymous client, a signed-in outsider, each workspace role, the server's administrator),
 //! answers 2xx exactly for the callers this table allows and 401/403 for the others. A route
-//! added without an entry here fails the test.
+//! added without an entry here fails the test. Each test runs on SQLite and, when
+//! RISKPATH_TEST_DATABASE_URL is set, on PostgreSQL.
 
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{ADMIN_PASSWORD, Auth, PASSWORD, STARTER, Server, server_with_pool};
+use common::{ADMIN_PASSWORD, Auth, Backend, PASSWORD, STARTER, Server, backends, server_on};
 use riskpath_server::jobs::Pool;
 use serde_json::{Value, json};
 
@@ -51,10 +52,10 @@ struct Fixture {
     hash: String,
 }
 
-async fn fixture() -> Fixture {
+async fn fixture(backend: Backend) -> Fixture {
     // No workers: submitted jobs stay queued (each allowed caller can cancel one), and a finished
     // job with its result is put in the database directly.
-    let s = server_with_pool(Pool::new(0, 1000));
+    let s = server_on(backend, false, Some(Pool::new(0, 1000)));
     let admin = s.admin().await;
     s.call(Method::POST, "/api/workspaces", &admin, json!({ "name": "w" })).await;
     let up = s.call(Method::POST, "/api/workspaces/w/models", &admin, json!({ "m.yaml": STARTER })).await;
@@ -63,7 +64,7 @@ async fn fixture() -> Fixture {
     s.exec(&format!(
         "INSERT INTO jobs VALUES ('donejob', 'w', 'analyze', '{hash}', '{{}}', 'k', 'done', 'admin', 't', 't', NULL)"
     ));
-    s.exec("INSERT INTO results VALUES ('k', x'7b7d', 't')");
+    s.exec_with("INSERT INTO results VALUES ('k', ?, 't')", &[b"{}".to_vec().into()]);
     let mut callers = vec![("anonymous", Auth::None, "")];
     for (name, role) in [
         ("outsider", None),
@@ -137,7 +138,13 @@ async fn request(f: &Fixture, method: &str, template: &str, who: &str, auth: &Au
 
 #[tokio::test]
 async fn every_route_admits_exactly_its_roles() {
-    let f = fixture().await;
+    for backend in backends() {
+        walk_every_route(backend).await;
+    }
+}
+
+async fn walk_every_route(backend: Backend) {
+    let f = fixture(backend).await;
     let doc: Value = serde_json::from_str(&riskpath_server::routes::openapi_json()).unwrap();
     let mut checked = 0;
     for (template, item) in doc["paths"].as_object().unwrap() {
@@ -150,7 +157,8 @@ async fn every_route_admits_exactly_its_roles() {
                 let (path, body) = request(&f, method, template, who, auth, password).await;
                 let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let r = f.s.call(m, &path, auth, body).await;
-                let shown = format!("{method} {path} as {who}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+                let shown =
+                    format!("{backend:?}: {method} {path} as {who}: {} {}", r.status, String::from_utf8_lossy(&r.body));
                 if allowed.contains(who) {
                     assert!(r.status.is_success(), "{shown}");
                 } else if *who == "anonymous" {
@@ -167,7 +175,13 @@ async fn every_route_admits_exactly_its_roles() {
 
 #[tokio::test]
 async fn a_workspace_role_does_not_reach_another_workspace() {
-    let f = fixture().await;
+    for backend in backends() {
+        other_workspace(backend).await;
+    }
+}
+
+async fn other_workspace(backend: Backend) {
+    let f = fixture(backend).await;
     let admin = &f.callers.last().unwrap().1;
     f.s.call(Method::POST, "/api/workspaces", admin, json!({ "name": "other" })).await;
     for (who, auth, _) in &f.callers[1..6] {

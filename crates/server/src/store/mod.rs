@@ -1,11 +1,13 @@
 //! Database access behind one small trait: a backend runs a closure in a transaction, the closure
 //! speaks portable SQL (`?` placeholders, TEXT/INTEGER/BLOB columns, no backend-specific syntax).
 //!
-//! [`Store`] is all a backend implements (SQLite in [`sqlite`]; PostgreSQL can follow by rewriting
-//! `?` to `$n`). [`migrate`] applies the numbered schema files. Calls block: the server runs them
-//! on tokio's blocking pool ([`crate::state::AppState::db`]), never on the async workers.
+//! [`Store`] is all a backend implements: SQLite in [`sqlite`], PostgreSQL in [`postgres`] (the same
+//! SQL through [`dialect`]). [`migrate`] applies the numbered schema files. Calls block: the server
+//! runs them on tokio's blocking pool ([`crate::state::AppState::db`]), never on the async workers.
 
+pub mod dialect;
 pub mod migrate;
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
@@ -115,6 +117,11 @@ pub trait Tx {
 /// back otherwise. Transactions are serializable with respect to each other.
 pub trait Store: Send + Sync + 'static {
     fn transaction(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<(), DbError>) -> Result<(), DbError>;
+
+    /// A schema script (a migration) in this backend's dialect; the portable text by default.
+    fn schema_sql(&self, sql: &str) -> String {
+        sql.to_string()
+    }
 }
 
 /// Runs `work` in one transaction of `store` and returns its value; an error of `work` (a

@@ -1,5 +1,5 @@
-//! The test client: the server's application on an in-memory database, called in process
-//! (tower's `oneshot`), with the administrator bootstrapped and helpers to sign in and make tokens.
+//! The test client: the server's application on a fresh database (SQLite, or PostgreSQL when asked),
+//! called in process (tower's `oneshot`), the administrator bootstrapped, helpers to sign in.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -13,8 +13,9 @@ use riskpath_server::jobs::Pool;
 use riskpath_server::serve::bootstrap;
 use riskpath_server::state::AppState;
 use riskpath_server::store::migrate::migrate;
+use riskpath_server::store::postgres::PostgresStore;
 use riskpath_server::store::sqlite::SqliteStore;
-use riskpath_server::store::{Store, transact};
+use riskpath_server::store::{Store, Value as SqlValue, transact};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -24,6 +25,106 @@ pub const PASSWORD: &str = "a long enough password";
 pub struct Server {
     pub app: Router,
     pub store: Arc<dyn Store>,
+    /// Declared last: dropped after the application, it drops a PostgreSQL schema.
+    _db: Db,
+}
+
+/// The PostgreSQL database the tests may use, each test in a schema of its own.
+pub const DATABASE_URL_ENV: &str = "RISKPATH_TEST_DATABASE_URL";
+/// When `1` (as in CI), a missing [`DATABASE_URL_ENV`] fails the tests instead of leaving
+/// PostgreSQL out.
+pub const REQUIRE_ENV: &str = "RISKPATH_REQUIRE_POSTGRES";
+
+/// A database backend under test.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn database_url() -> Option<String> {
+    std::env::var(DATABASE_URL_ENV).ok().filter(|u| !u.is_empty())
+}
+
+/// The backends to test: SQLite always, PostgreSQL when [`DATABASE_URL_ENV`] is set; with
+/// [`REQUIRE_ENV`]`=1` and no URL this panics, so that CI cannot skip PostgreSQL silently.
+pub fn backends() -> Vec<Backend> {
+    let url = database_url();
+    let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
+    assert!(
+        url.is_some() || !required,
+        "{REQUIRE_ENV}=1 but {DATABASE_URL_ENV} is not set: PostgreSQL cannot be tested"
+    );
+    let mut out = vec![Backend::Sqlite];
+    if url.is_some() {
+        out.push(Backend::Postgres);
+    }
+    out
+}
+
+/// Runs `f` on a thread of its own: the PostgreSQL client blocks on a runtime of its own, which
+/// tokio forbids on an async test's thread.
+pub fn off_async<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+}
+
+/// A fresh, empty database: SQLite in memory (or in a temporary folder), or a PostgreSQL schema
+/// of its own, dropped with it.
+pub struct Db {
+    pub store: Arc<dyn Store>,
+    sqlite: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+impl Db {
+    pub fn new(backend: Backend) -> Db {
+        Self::make(backend, false)
+    }
+
+    /// A database that [`Db::twin`] can open again: SQLite in a file.
+    pub fn on_disk(backend: Backend) -> Db {
+        Self::make(backend, true)
+    }
+
+    fn make(backend: Backend, disk: bool) -> Db {
+        off_async(|| match backend {
+            Backend::Sqlite if !disk => {
+                Db { store: Arc::new(SqliteStore::in_memory().unwrap()), sqlite: None, schema: None }
+            }
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let store = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+                Db { store, sqlite: Some(dir), schema: None }
+            }
+            Backend::Postgres => {
+                let schema = format!("t_{}", riskpath_server::secret::random_hex(8).unwrap());
+                Db { store: postgres(&schema), sqlite: None, schema: Some(schema) }
+            }
+        })
+    }
+
+    /// A second store on the same database (another server, as far as the database knows).
+    pub fn twin(&self) -> Arc<dyn Store> {
+        off_async(|| match (&self.sqlite, &self.schema) {
+            (Some(dir), _) => Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap()) as Arc<dyn Store>,
+            (None, Some(schema)) => postgres(schema),
+            (None, None) => panic!("an in-memory database has no twin: use Db::on_disk"),
+        })
+    }
+}
+
+fn postgres(schema: &str) -> Arc<dyn Store> {
+    let url = database_url().expect("the PostgreSQL backend is only listed with its URL");
+    Arc::new(PostgresStore::open(&url, Some(schema)).unwrap_or_else(|e| panic!("{DATABASE_URL_ENV}: {e}")))
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(schema) = &self.schema {
+            let url = database_url().unwrap_or_default();
+            off_async(|| PostgresStore::open(&url, Some(schema)).and_then(|s| s.drop_schema())).ok();
+        }
+    }
 }
 
 pub struct Reply {
@@ -61,15 +162,23 @@ pub fn server_with_pool(pool: Pool) -> Server {
 }
 
 fn server_of(tls: bool, pool: Option<Pool>) -> Server {
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
-    migrate(store.as_ref(), "2026-01-01T00:00:00Z").unwrap();
-    bootstrap(store.as_ref(), Some(ADMIN_PASSWORD.into())).unwrap();
+    server_on(Backend::Sqlite, tls, pool)
+}
+
+/// A server on a fresh database of `backend`.
+pub fn server_on(backend: Backend, tls: bool, pool: Option<Pool>) -> Server {
+    let db = Db::new(backend);
+    let store = Arc::clone(&db.store);
+    off_async(|| {
+        migrate(store.as_ref(), "2026-01-01T00:00:00Z").unwrap();
+        bootstrap(store.as_ref(), Some(ADMIN_PASSWORD.into())).unwrap();
+    });
     let mut state = AppState::new(store.clone(), tls);
     state.access_log = false;
     if let Some(pool) = pool {
         state.jobs = Arc::new(pool);
     }
-    Server { app: riskpath_server::routes::app(state), store }
+    Server { app: riskpath_server::routes::app(state), store, _db: db }
 }
 
 pub fn server() -> Server {
@@ -140,11 +249,15 @@ impl Server {
     }
 
     pub fn sql(&self, sql: &str) -> Vec<riskpath_server::store::Row> {
-        transact(self.store.as_ref(), |tx| tx.query(sql, &[])).unwrap()
+        off_async(|| transact(self.store.as_ref(), |tx| tx.query(sql, &[])).unwrap())
     }
 
     pub fn exec(&self, sql: &str) {
-        transact(self.store.as_ref(), |tx| tx.execute(sql, &[])).unwrap();
+        self.exec_with(sql, &[]);
+    }
+
+    pub fn exec_with(&self, sql: &str, params: &[SqlValue]) {
+        off_async(|| transact(self.store.as_ref(), |tx| tx.execute(sql, params)).unwrap());
     }
 }
 
