@@ -1,5 +1,5 @@
 //! `riskpath serve` as a process: the bind rule, the first run's one-time password (printed once,
-//! never in the access log), a request over loopback, and `audit-check` catching a tampered row.
+//! never in the access log), jobs, a kill during a job, and `audit-check` catching a tampered row.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -246,4 +246,85 @@ fn a_job_gives_the_bytes_of_riskpath_analyze_for_the_same_model_seed_and_options
         "the server's result is the CLI's output, byte for byte"
     );
     drop(server);
+}
+
+/// Every file of the bundled example, as an upload: `{path: text}`.
+fn example_upload() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
+    let mut files = serde_json::Map::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(&root).unwrap().to_str().unwrap().replace('\\', "/");
+                files.insert(name, std::fs::read_to_string(&path).unwrap().into());
+            }
+        }
+    }
+    serde_json::Value::Object(files).to_string()
+}
+
+/// Polls a job until `done` says its state is reached; the job's JSON.
+fn wait_job(addr: &str, auth: &[(&str, &str)], id: &str, done: impl Fn(&str) -> bool) -> serde_json::Value {
+    for _ in 0..600 {
+        let job = request(addr, "GET", &format!("/api/workspaces/prod/jobs/{id}"), auth, "");
+        let v: serde_json::Value = serde_json::from_str(&job.body).unwrap();
+        if done(v["state"].as_str().unwrap_or("")) {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("job {id} never reached the state");
+}
+
+#[test]
+fn a_server_killed_during_a_job_restarts_with_everything_committed_and_the_job_failed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let data = data.to_str().unwrap();
+    let mut server = Running::start(data, Some(PASSWORD));
+    let addr = server.wait_for("riskpath serve: listening on http://");
+    let bearer = bearer(&addr, "admin", PASSWORD);
+    let auth = [("Authorization", bearer.as_str())];
+    assert_eq!(request(&addr, "POST", "/api/workspaces", &auth, r#"{"name":"prod"}"#).status, 201);
+    let upload = request(&addr, "POST", "/api/workspaces/prod/models", &auth, &example_upload());
+    assert_eq!(upload.status, 201, "{}", upload.body);
+    let hash = upload.field("hash");
+    let job = format!(r#"{{"model":"{hash}","kind":"analyze","options":{{"trials":50000000}}}}"#);
+    let submitted = request(&addr, "POST", "/api/workspaces/prod/jobs", &auth, &job);
+    assert_eq!(submitted.status, 202, "{}", submitted.body);
+    let id = submitted.field("id");
+    wait_job(&addr, &auth, &id, |s| s == "running");
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no cleanup
+    server.child.wait().unwrap();
+    drop(server);
+
+    let mut again = Running::start(data, None);
+    let addr = again.wait_for("riskpath serve: listening on http://");
+    let auth = [("Authorization", bearer.as_str())];
+    let models = request(&addr, "GET", "/api/workspaces/prod/models", &auth, "");
+    assert_eq!(models.status, 200, "the token and the workspace survived: {}", models.body);
+    assert!(models.body.contains(&hash), "{}", models.body);
+    let stored = request(&addr, "GET", &format!("/api/workspaces/prod/models/{hash}"), &auth, "");
+    assert_eq!(stored.status, 200);
+    let sent: serde_json::Value = serde_json::from_str(&example_upload()).unwrap();
+    let back: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+    assert_eq!(back["files"], sent, "the upload, file for file");
+    let login = serde_json::json!({ "name": "admin", "password": PASSWORD }).to_string();
+    assert_eq!(request(&addr, "POST", "/api/login", &[], &login).status, 200, "the account and its password survived");
+    let failed = wait_job(&addr, &auth, &id, |s| s != "running" && s != "queued");
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(failed["error"].as_str().unwrap().contains("server stopped"), "{failed}");
+    let audit = request(&addr, "GET", "/api/audit?after=0&limit=1000", &auth, "");
+    assert!(audit.body.contains(r#"\"reason\":\"server stopped\""#), "{}", audit.body);
+    drop(again);
+
+    let check = Command::new(BIN).args(["serve", "--data", data, "audit-check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    let db = rusqlite::Connection::open(std::path::Path::new(data).join("riskpath.db")).unwrap();
+    let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
 }
