@@ -62,8 +62,13 @@ impl Running {
     /// `riskpath serve` on a free loopback port; the first run's administrator gets `password`
     /// when given (else a generated one, printed once).
     fn start(data: &str, password: Option<&str>) -> Running {
+        Self::start_with(data, password, &[])
+    }
+
+    /// [`Running::start`] with more flags.
+    fn start_with(data: &str, password: Option<&str>, flags: &[&str]) -> Running {
         let mut command = Command::new(BIN);
-        command.args(["serve", "--data", data, "--bind", "127.0.0.1:0"]).stderr(Stdio::piped());
+        command.args(["serve", "--data", data, "--bind", "127.0.0.1:0"]).args(flags).stderr(Stdio::piped());
         match password {
             Some(p) => command.env("RISKPATH_ADMIN_PASSWORD", p),
             None => command.env_remove("RISKPATH_ADMIN_PASSWORD"),
@@ -327,4 +332,59 @@ fn a_server_killed_during_a_job_restarts_with_everything_committed_and_the_job_f
     let db = rusqlite::Connection::open(std::path::Path::new(data).join("riskpath.db")).unwrap();
     let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
+}
+
+/// Reads until the peer closes; a close without TLS's close_notify is an end like any other.
+fn read_all(stream: &mut impl Read) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn over_tls_a_client_trusting_the_certificate_signs_in_with_a_secure_cookie_and_plain_http_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, key) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let data = tmp.path().join("data");
+    let flags = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+    let mut server = Running::start_with(data.to_str().unwrap(), Some(PASSWORD), &flags);
+    let addr = server.wait_for("riskpath serve: listening on https://");
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(made.cert.der().clone()).unwrap();
+    // The one crypto provider built in (ring, as the server's), picked by rustls itself.
+    let config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, TcpStream::connect(&addr).unwrap());
+    let body = serde_json::json!({ "name": "admin", "password": PASSWORD }).to_string();
+    let login = format!(
+        "POST /api/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tls.write_all(login.as_bytes()).unwrap();
+    let reply = read_all(&mut tls);
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let cookie =
+        reply.lines().find(|l| l.starts_with("set-cookie: riskpath_session=")).unwrap_or_else(|| panic!("{reply}"));
+    for attribute in ["; Secure", "; HttpOnly", "; SameSite=Strict"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(reply.to_ascii_lowercase().contains("strict-transport-security: "), "{reply}");
+
+    let mut plain = TcpStream::connect(&addr).unwrap();
+    plain.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    plain.write_all(login.as_bytes()).unwrap();
+    let answer = read_all(&mut plain);
+    assert!(!answer.contains("HTTP/1.1 200") && !answer.contains("csrf_token"), "plain HTTP was served: {answer}");
+    drop(server);
 }
