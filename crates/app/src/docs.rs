@@ -13,6 +13,8 @@
 //! | `kb [list]` | [`KbDoc`] | `kb.v1` |
 //! | `kb catalog` | [`CatalogDoc`] | `kb-catalog.v1` |
 //! | `kb group` | [`GroupDoc`] (riskpath-report) | `kb-group.v1` |
+//! | `export sarif`, `verify`/`diff --format sarif` | [`SarifLog`] (riskpath-report) | OASIS SARIF 2.1.0 |
+//! | `export navigator`, `gaps --format navigator` | [`NavigatorLayer`] (riskpath-report) | ATT&CK Navigator layer 4.5 |
 //!
 //! The documents that were first written as JSON values (chokepoints, plan, gaps) keep their
 //! version-1 bytes: their keys are in alphabetical order at every level ([`Sorted`]); so do
@@ -29,6 +31,8 @@ use serde::Serialize;
 
 pub use riskpath_report::json::AnalysisDoc;
 pub use riskpath_report::kb::GroupDoc;
+pub use riskpath_report::navigator::LayerDoc as NavigatorLayer;
+pub use riskpath_report::sarif::Log as SarifLog;
 
 use crate::AppError;
 use crate::outcome::Document;
@@ -45,6 +49,10 @@ impl<D: Sorted> Document for D {
         crate::to_json(&value)
     }
 }
+
+// Their fields are declared in the order of their JSON names, so they are written as they are.
+impl Document for SarifLog {}
+impl Document for NavigatorLayer {}
 
 /// `riskpath chokepoints --format json`.
 #[derive(Debug, Serialize)]

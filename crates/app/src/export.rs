@@ -29,7 +29,10 @@ pub struct NavigatorConfig {
 }
 
 /// The Navigator layer (format 4.5): every technique, even one used by a single step, scored.
-pub fn navigator_layer(config: &NavigatorConfig, progress: &dyn Progress) -> Result<Outcome<Value>, AppError> {
+pub fn navigator_layer(
+    config: &NavigatorConfig,
+    progress: &dyn Progress,
+) -> Result<Outcome<crate::docs::NavigatorLayer>, AppError> {
     on_model(&config.model, config.threads, |loaded| {
         let model = &loaded.model;
         let (risk, eval) = config.sim.assess(model, progress)?;
@@ -56,7 +59,7 @@ pub struct SarifConfig {
 }
 
 /// SARIF 2.1.0: endemic classes and choke points as findings at their place in the model files.
-pub fn sarif_log(config: &SarifConfig, progress: &dyn Progress) -> Result<Outcome<Value>, AppError> {
+pub fn sarif_log(config: &SarifConfig, progress: &dyn Progress) -> Result<Outcome<crate::docs::SarifLog>, AppError> {
     on_model(&config.model, config.threads, |loaded| {
         let model = &loaded.model;
         let (risk, eval) = config.sim.assess(model, progress)?;

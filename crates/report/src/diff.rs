@@ -6,8 +6,9 @@ use std::path::Path;
 use riskpath_decide::diff::{Attributed, Diff, How, Kind, PathChange, Reason, ScenarioDelta, Status};
 use riskpath_model::{Labels, Loc, Model, escape};
 use riskpath_review::gate::{Crossed, Unit};
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::sarif::{Finding, Location, ReportingDescriptor};
 use crate::style::{Style, money, percent};
 
 /// Everything a diff report shows, with the models for names.
@@ -502,7 +503,7 @@ impl View<'_> {
     /// (`RP-DIFF-NEW-PATH`), each change that alone raises the ALE at the item in the head's files
     /// (`RP-DIFF-RISK-INCREASE`, level by its share of the change). Removed items have no place in
     /// the head's files and are left to the other formats.
-    pub fn sarif(&self) -> Value {
+    pub fn sarif(&self) -> crate::sarif::Log {
         let rules = vec![
             rule(
                 "RP-DIFF-NEW-PATH",
@@ -517,7 +518,7 @@ impl View<'_> {
                 "Applied alone to the base (re-simulated on common random numbers), this change raises the ALE by the amount shown. Levels: error at 20% of the change or more, warning at 5%, note below.",
             ),
         ];
-        let mut results: Vec<Value> =
+        let mut results: Vec<Finding> =
             self.diff.paths.iter().filter(|p| p.status == Status::New).map(|p| self.new_path_result(p)).collect();
         results.extend(
             self.diff
@@ -526,16 +527,15 @@ impl View<'_> {
                 .filter(|c| c.ale_delta.is_some_and(|d| d > 0.0))
                 .filter_map(|c| self.increase_result(c)),
         );
-        let extra =
-            json!({"properties": {"summary": self.summary(), "base": self.base_label, "head": self.head_label}});
-        crate::sarif::log(crate::sarif::driver(rules), results, self.head_root, extra)
+        let properties = json!({"summary": self.summary(), "base": self.base_label, "head": self.head_label});
+        crate::sarif::log(crate::sarif::driver(rules), results, self.head_root, properties)
     }
 
-    fn place(&self, loc: Loc, message: Option<String>) -> Value {
+    fn place(&self, loc: Loc, message: Option<String>) -> Location {
         crate::sarif::location(self.head, self.head_dir, loc, message)
     }
 
-    fn new_path_result(&self, p: &PathChange) -> Value {
+    fn new_path_result(&self, p: &PathChange) -> Finding {
         let route = p.nodes.iter().map(|n| self.name(n)).collect::<Vec<_>>().join(" → ");
         let text = format!(
             "New attack path for {} to {} ({} per attempt): {route}.",
@@ -549,17 +549,12 @@ impl View<'_> {
             None => (p.nodes[p.nodes.len().saturating_sub(2)].as_str(), p.nodes[p.nodes.len() - 1].as_str()),
         };
         let edge = self.head.edges.iter().find(|e| e.from.value == from && e.to.value == to);
-        let locations: Vec<Value> = edge.map(|e| self.place(e.loc, None)).into_iter().collect();
-        json!({
-            "ruleId": "RP-DIFF-NEW-PATH",
-            "level": "warning",
-            "message": {"text": text},
-            "locations": locations,
-            "partialFingerprints": {"riskpathPath": format!("{}|{}", p.actor, p.nodes.join(">"))},
-        })
+        let locations = edge.map(|e| self.place(e.loc, None)).into_iter().collect();
+        Finding::new("RP-DIFF-NEW-PATH", "warning", text, locations)
+            .fingerprint("riskpathPath", format!("{}|{}", p.actor, p.nodes.join(">")))
     }
 
-    fn increase_result(&self, c: &Attributed) -> Option<Value> {
+    fn increase_result(&self, c: &Attributed) -> Option<Finding> {
         let loc = item_loc(self.head, c.change.kind, c.change.head?)?;
         let alone = c.ale_delta?;
         let share = c.share.unwrap_or(0.0);
@@ -571,26 +566,14 @@ impl View<'_> {
             self.money(alone),
             self::share(share)
         );
-        Some(json!({
-            "ruleId": "RP-DIFF-RISK-INCREASE",
-            "level": crate::sarif::level(share),
-            "message": {"text": text},
-            "locations": [self.place(loc, None)],
-            "partialFingerprints": {"riskpathItem": format!("{:?}|{}", c.change.kind, c.change.key)},
-        }))
+        let finding =
+            Finding::new("RP-DIFF-RISK-INCREASE", crate::sarif::level(share), text, vec![self.place(loc, None)]);
+        Some(finding.fingerprint("riskpathItem", format!("{:?}|{}", c.change.kind, c.change.key)))
     }
 }
 
-fn rule(id: &str, name: &str, short: &str, full: &str) -> Value {
-    json!({
-        "id": id,
-        "name": name,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full},
-        "defaultConfiguration": {"level": "warning"},
-        "help": {"text": full},
-        "properties": {"tags": ["security", "attack-path", "risk"]}
-    })
+fn rule(id: &'static str, name: &'static str, short: &str, full: &str) -> ReportingDescriptor {
+    ReportingDescriptor::new(id, name, short, full.into(), "warning").tagged()
 }
 
 /// Where item `index` of a kind is written in a model (the settings have no one place).

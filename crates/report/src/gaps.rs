@@ -111,7 +111,7 @@ pub fn text(doc: &GapsDoc, model: &Model, top: usize, style: &Style) -> String {
 
 /// An ATT&CK Navigator layer (format 4.5) of the gaps: each technique scored by its risk (ALE per
 /// year, rounded), with the missing mitigations as its comment.
-pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> serde_json::Value {
+pub fn navigator(doc: &GapsDoc, catalog: Option<&Catalog>) -> crate::navigator::LayerDoc {
     use crate::navigator::{Layer, ScoredTechnique, build};
     let mitigation_name = |id: &str| {
         doc.techniques

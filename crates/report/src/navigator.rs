@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use riskpath_decide::classes::{ClassKind, EndemicClass};
 use riskpath_engine::AttackGraph;
@@ -34,7 +35,7 @@ pub fn layer(
     seed: u64,
     trials: u64,
     name: &str,
-) -> Value {
+) -> LayerDoc {
     let cur = model.settings.currency.as_str();
     // Per technique: the paths (scenario, rank, chain) that take a step of it.
     let labels = Labels::new(model);
@@ -150,82 +151,185 @@ pub struct Layer {
     pub metadata: Vec<(String, String)>,
 }
 
-fn metadata(pairs: &[(String, String)]) -> Vec<Value> {
-    pairs.iter().map(|(name, value)| json!({"name": name, "value": value})).collect()
+// The layer format 4.5 objects riskpath writes. Fields are declared in the order of their JSON
+// names (byte order), so a layer's bytes are those of the same document as a sorted JSON map.
+
+/// A Navigator layer document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerDoc {
+    pub description: String,
+    pub domain: &'static str,
+    pub gradient: Gradient,
+    pub hide_disabled: bool,
+    pub layout: Layout,
+    pub legend_items: Vec<LegendItem>,
+    pub links: Vec<Link>,
+    pub metadata: Vec<Metadata>,
+    pub name: String,
+    pub select_subtechniques_with_parent: bool,
+    pub select_techniques_across_tactics: bool,
+    pub select_visible_techniques: bool,
+    pub show_tactic_row_background: bool,
+    pub sorting: u8,
+    pub tactic_row_background: &'static str,
+    pub techniques: Vec<TechniqueEntry>,
+    pub versions: Versions,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gradient {
+    pub colors: [&'static str; 3],
+    pub max_value: u64,
+    pub min_value: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layout {
+    pub aggregate_function: &'static str,
+    pub count_unscored: bool,
+    pub expanded_subtechniques: &'static str,
+    pub layout: &'static str,
+    pub show_aggregate_scores: bool,
+    #[serde(rename = "showID")]
+    pub show_id: bool,
+    pub show_name: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LegendItem {
+    pub color: &'static str,
+    pub label: String,
+}
+
+/// A link of a layer or technique (riskpath writes none).
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Metadata {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Versions {
+    pub attack: String,
+    pub layer: &'static str,
+    pub navigator: &'static str,
+}
+
+/// A technique of the layer: scored, or the expanded parent of scored sub-techniques.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TechniqueEntry {
+    pub comment: String,
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Vec<Metadata>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<u64>,
+    pub show_subtechniques: bool,
+    #[serde(rename = "techniqueID")]
+    pub technique_id: String,
+}
+
+fn metadata(pairs: &[(String, String)]) -> Vec<Metadata> {
+    pairs.iter().map(|(name, value)| Metadata { name: name.clone(), value: value.clone() }).collect()
+}
+
+/// A technique's score: whole percent of the ALE, at least 1 for any measurable risk.
+fn score(t: &ScoredTechnique) -> u64 {
+    match (t.share.max(0.0) * 100.0).round() as u64 {
+        0 if t.risk > 0.0 => 1,
+        s => s.min(100),
+    }
+}
+
+/// The layer's technique entries: each scored technique, then the parents of scored
+/// sub-techniques not scored themselves (Navigator shows a sub-technique only under its expanded
+/// parent).
+fn entries(techniques: &[ScoredTechnique]) -> Vec<TechniqueEntry> {
+    let mut entries: Vec<TechniqueEntry> = techniques
+        .iter()
+        .map(|t| TechniqueEntry {
+            comment: t.comment.clone(),
+            enabled: true,
+            metadata: Some(metadata(&t.metadata)),
+            score: Some(score(t)),
+            show_subtechniques: false,
+            technique_id: t.id.clone(),
+        })
+        .collect();
+    let mut parents: Vec<&str> = Vec::new();
+    for t in techniques {
+        if let Some((parent, _)) = t.id.split_once('.')
+            && !parents.contains(&parent)
+        {
+            parents.push(parent);
+        }
+    }
+    for parent in parents {
+        match entries.iter_mut().find(|e| e.technique_id == parent) {
+            Some(e) => e.show_subtechniques = true,
+            None => entries.push(TechniqueEntry {
+                comment: "Parent of scored sub-techniques.".into(),
+                enabled: true,
+                metadata: None,
+                score: None,
+                show_subtechniques: true,
+                technique_id: parent.to_string(),
+            }),
+        }
+    }
+    entries
 }
 
 /// The layer format 4.5 document. Scores are whole percent of the ALE (at least 1 for any
 /// measurable risk): MITRE's loader, mitreattack-python, refuses a non-integer `gradient.maxValue`
 /// and builds one colour per unit of the gradient, so scores in money took it minutes. Sub-techniques
 /// are shown under their expanded parent; the legend is in money.
-pub fn build(layer: &Layer) -> Value {
-    let score = |t: &ScoredTechnique| match (t.share.max(0.0) * 100.0).round() as u64 {
-        0 if t.risk > 0.0 => 1,
-        s => s.min(100),
-    };
-    let mut entries: Vec<Value> = Vec::new();
-    let mut parents: Vec<String> = Vec::new();
-    for t in &layer.techniques {
-        entries.push(json!({
-            "techniqueID": t.id,
-            "score": score(t),
-            "comment": t.comment,
-            "enabled": true,
-            "showSubtechniques": false,
-            "metadata": metadata(&t.metadata),
-        }));
-        if let Some((parent, _)) = t.id.split_once('.')
-            && !parents.iter().any(|p| p == parent)
-        {
-            parents.push(parent.to_string());
-        }
-    }
-    // Navigator shows a sub-technique only under its expanded parent.
-    for parent in parents {
-        match entries.iter_mut().find(|e| e["techniqueID"] == parent.as_str()) {
-            Some(e) => e["showSubtechniques"] = json!(true),
-            None => entries.push(json!({
-                "techniqueID": parent,
-                "enabled": true,
-                "showSubtechniques": true,
-                "comment": "Parent of scored sub-techniques.",
-            })),
-        }
-    }
+pub fn build(layer: &Layer) -> LayerDoc {
     let max = layer.techniques.iter().map(score).max().unwrap_or(0).max(1);
     let top_risk = layer.techniques.iter().map(|t| t.risk).fold(0.0, f64::max);
     let mut meta = vec![("generator".to_string(), format!("riskpath {}", env!("CARGO_PKG_VERSION")))];
     meta.extend(layer.metadata.iter().cloned());
-    json!({
-        "name": layer.name,
-        "versions": {"attack": layer.attack_version, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
-        "domain": "enterprise-attack",
-        "description": layer.description,
-        "sorting": 3,
-        "layout": {
-            "layout": "side",
-            "aggregateFunction": "max",
-            "showID": true,
-            "showName": true,
-            "showAggregateScores": false,
-            "countUnscored": false,
-            "expandedSubtechniques": "annotated"
+    let highest = format!("highest risk: {max}% of the ALE, {}/yr", money(top_risk, &layer.currency));
+    LayerDoc {
+        description: layer.description.clone(),
+        domain: "enterprise-attack",
+        gradient: Gradient { colors: ["#ffffffff", "#ffb366ff", "#ff3333ff"], max_value: max, min_value: 0 },
+        hide_disabled: false,
+        layout: Layout {
+            aggregate_function: "max",
+            count_unscored: false,
+            expanded_subtechniques: "annotated",
+            layout: "side",
+            show_aggregate_scores: false,
+            show_id: true,
+            show_name: true,
         },
-        "hideDisabled": false,
-        "techniques": entries,
-        "gradient": {"colors": ["#ffffffff", "#ffb366ff", "#ff3333ff"], "minValue": 0, "maxValue": max},
-        "legendItems": [
-            {"label": "no measurable risk", "color": "#ffffff"},
-            {"label": format!("highest risk: {max}% of the ALE, {}/yr", money(top_risk, &layer.currency)), "color": "#ff3333"},
+        legend_items: vec![
+            LegendItem { color: "#ffffff", label: "no measurable risk".into() },
+            LegendItem { color: "#ff3333", label: highest },
         ],
-        "metadata": metadata(&meta),
-        "links": [],
-        "showTacticRowBackground": false,
-        "tacticRowBackground": "#dddddd",
-        "selectTechniquesAcrossTactics": true,
-        "selectSubtechniquesWithParent": false,
-        "selectVisibleTechniques": false,
-    })
+        links: Vec::new(),
+        metadata: metadata(&meta),
+        name: layer.name.clone(),
+        select_subtechniques_with_parent: false,
+        select_techniques_across_tactics: true,
+        select_visible_techniques: false,
+        show_tactic_row_background: false,
+        sorting: 3,
+        tactic_row_background: "#dddddd",
+        techniques: entries(&layer.techniques),
+        versions: Versions { attack: layer.attack_version.clone(), layer: LAYER_VERSION, navigator: NAVIGATOR_VERSION },
+    }
 }
 
 /// Checks a layer against the layer format 4.5's required fields and types; returns the problems.
@@ -299,6 +403,36 @@ pub fn validate(layer: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// A scored sub-technique whose parent is not scored (so a parent entry without score or
+    /// metadata) and a scored technique: the typed layer's bytes equal those of the same layer as
+    /// a sorted JSON map, so a field declared out of order fails here; it passes the checks.
+    #[test]
+    fn the_typed_layer_is_written_in_sorted_key_order_and_valid() {
+        let technique = |id: &str, share: f64| ScoredTechnique {
+            id: id.into(),
+            risk: share * 1e6,
+            share,
+            comment: format!("{id} comment"),
+            metadata: vec![("edges".into(), "2".into())],
+        };
+        let layer = Layer {
+            name: "n".into(),
+            description: "d".into(),
+            attack_version: "18".into(),
+            currency: "USD".into(),
+            techniques: vec![technique("T1078.004", 0.004), technique("T1190", 0.5)],
+            metadata: vec![("seed".into(), "1".into())],
+        };
+        let doc = build(&layer);
+        let value = serde_json::to_value(&doc).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&doc).unwrap(), serde_json::to_string_pretty(&value).unwrap());
+        assert!(validate(&value).is_empty(), "{:?}", validate(&value));
+        let scores: Vec<_> = doc.techniques.iter().map(|t| (t.technique_id.as_str(), t.score)).collect();
+        assert_eq!(scores, [("T1078.004", Some(1)), ("T1190", Some(50)), ("T1078", None)]);
+        assert_eq!(doc.gradient.max_value, 50);
+    }
 
     #[test]
     fn validation_names_missing_and_wrong_fields() {

@@ -2,7 +2,10 @@
 //! points (`RP-CHOKEPOINT`) as results located at the edges and nodes in the model files, with the
 //! level set by the share of the ALE they carry.
 
+use std::collections::BTreeMap;
 use std::path::{Component, Path};
+
+use serde::Serialize;
 
 use serde_json::{Value, json};
 
@@ -16,6 +19,196 @@ use crate::style::{count, money, percent};
 pub const MODEL_DIR: &str = "MODELDIR";
 /// Most related locations listed per result.
 const MAX_RELATED: usize = 100;
+
+// The SARIF 2.1.0 objects riskpath writes. Fields are declared in the order of their JSON names
+// (byte order), so a log's bytes are those of the same document built as a sorted JSON map.
+// Property bags are free-form by the standard and stay JSON values.
+
+/// A SARIF log of runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Log {
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    pub runs: Vec<Run>,
+    pub version: &'static str,
+}
+
+/// One run: the tool, where file URIs are relative to, the results and the run's properties.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    #[serde(rename = "columnKind")]
+    pub column_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invocations: Option<Vec<Invocation>>,
+    #[serde(rename = "originalUriBaseIds")]
+    pub original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
+    pub results: Vec<Finding>,
+    pub tool: Tool,
+}
+
+/// How a run went: riskpath records its end time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invocation {
+    #[serde(rename = "endTimeUtc")]
+    pub end_time_utc: String,
+    #[serde(rename = "executionSuccessful")]
+    pub execution_successful: bool,
+}
+
+/// An `originalUriBaseIds` entry: an absolute URI, or one relative to another base.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaseUri {
+    pub description: Message,
+    pub uri: String,
+    #[serde(rename = "uriBaseId", skip_serializing_if = "Option::is_none")]
+    pub uri_base_id: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub driver: Driver,
+}
+
+/// The tool component: riskpath, its version and the rules of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Driver {
+    pub name: &'static str,
+    pub rules: Vec<ReportingDescriptor>,
+    #[serde(rename = "semanticVersion")]
+    pub semantic_version: &'static str,
+    pub version: &'static str,
+}
+
+/// A rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportingDescriptor {
+    #[serde(rename = "defaultConfiguration")]
+    pub default_configuration: Configuration,
+    #[serde(rename = "fullDescription")]
+    pub full_description: Message,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<Message>,
+    pub id: &'static str,
+    pub name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
+    #[serde(rename = "shortDescription")]
+    pub short_description: Message,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Configuration {
+    pub level: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub text: String,
+}
+
+impl Message {
+    pub fn new(text: impl Into<String>) -> Self {
+        Message { text: text.into() }
+    }
+}
+
+/// A result (SARIF's `result` object).
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub level: &'static str,
+    pub locations: Vec<Location>,
+    pub message: Message,
+    #[serde(rename = "partialFingerprints")]
+    pub partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
+    #[serde(rename = "relatedLocations", skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<Location>,
+    #[serde(rename = "ruleId")]
+    pub rule_id: &'static str,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    pub rule_index: Option<usize>,
+}
+
+impl Finding {
+    /// A result of rule `rule_id` at `locations` (a result riskpath writes has one).
+    pub fn new(rule_id: &'static str, level: &'static str, text: String, locations: Vec<Location>) -> Self {
+        Finding {
+            level,
+            locations,
+            message: Message::new(text),
+            partial_fingerprints: BTreeMap::new(),
+            properties: None,
+            related_locations: Vec::new(),
+            rule_id,
+            rule_index: None,
+        }
+    }
+
+    /// The same result with a partial fingerprint.
+    pub fn fingerprint(mut self, key: &'static str, value: String) -> Self {
+        self.partial_fingerprints.insert(key, value);
+        self
+    }
+}
+
+/// A location: a place in a file, with an id and a message when it is a related one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    #[serde(rename = "physicalLocation")]
+    pub physical_location: PhysicalLocation,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhysicalLocation {
+    #[serde(rename = "artifactLocation")]
+    pub artifact_location: ArtifactLocation,
+    pub region: Region,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactLocation {
+    pub uri: String,
+    #[serde(rename = "uriBaseId")]
+    pub uri_base_id: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    #[serde(rename = "startColumn")]
+    pub start_column: usize,
+    #[serde(rename = "startLine")]
+    pub start_line: usize,
+}
+
+impl ReportingDescriptor {
+    /// A rule with its descriptions and default level; `help` repeats the full description
+    /// where the caller gives one.
+    pub fn new(id: &'static str, name: &'static str, short: &str, full: String, level: &'static str) -> Self {
+        ReportingDescriptor {
+            default_configuration: Configuration { level },
+            full_description: Message::new(full),
+            help: None,
+            id,
+            name,
+            properties: None,
+            short_description: Message::new(short),
+        }
+    }
+
+    /// The rule as riskpath's findings rules are shown: help text and the security tags.
+    pub fn tagged(mut self) -> Self {
+        self.help = Some(self.full_description.clone());
+        self.properties = Some(json!({"tags": ["security", "attack-path", "risk"]}));
+        self
+    }
+}
 
 struct Rule {
     id: &'static str,
@@ -99,60 +292,56 @@ fn encode(s: &str) -> String {
 
 /// Where the model directory is, for `originalUriBaseIds`: an absolute `file://` URI, or a path
 /// relative to the source root (`%SRCROOT%`), always ending in `/`.
-pub fn base_uri(model_dir: &Path) -> Value {
+pub fn base_uri(model_dir: &Path) -> BaseUri {
     let joined = encoded_components(model_dir);
+    let description = Message::new("The model directory");
     if model_dir.is_absolute() {
-        json!({"uri": format!("file:///{joined}/").replace("file:////", "file:///"), "description": {"text": "The model directory"}})
+        let uri = format!("file:///{joined}/").replace("file:////", "file:///");
+        BaseUri { description, uri, uri_base_id: None }
     } else if joined.is_empty() {
-        json!({"uri": "./", "uriBaseId": "%SRCROOT%", "description": {"text": "The model directory"}})
+        BaseUri { description, uri: "./".into(), uri_base_id: Some("%SRCROOT%") }
     } else {
-        json!({"uri": format!("{joined}/"), "uriBaseId": "%SRCROOT%", "description": {"text": "The model directory"}})
+        BaseUri { description, uri: format!("{joined}/"), uri_base_id: Some("%SRCROOT%") }
     }
 }
 
 /// A location in a model file: `file` as loaded, made relative to the model directory
 /// (`uriBaseId` [`MODEL_DIR`]), with an optional message.
-pub fn file_location(file: &Path, model_dir: &Path, line: usize, column: usize, message: Option<String>) -> Value {
-    let mut l = json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": relative_uri(file, model_dir), "uriBaseId": MODEL_DIR},
-            "region": {"startLine": line, "startColumn": column}
-        }
-    });
-    if let Some(m) = message {
-        l["message"] = json!({"text": m});
+pub fn file_location(file: &Path, model_dir: &Path, line: usize, column: usize, message: Option<String>) -> Location {
+    Location {
+        id: None,
+        message: message.map(Message::new),
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation { uri: relative_uri(file, model_dir), uri_base_id: MODEL_DIR },
+            region: Region { start_column: column, start_line: line },
+        },
     }
-    l
 }
 
 /// [`file_location`] of a place in a loaded model file.
-pub fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) -> Value {
+pub fn location(model: &Model, model_dir: &Path, loc: Loc, message: Option<String>) -> Location {
     let (line, column) = model.sources.line_col(loc);
     file_location(&model.sources.get(loc.file).path, model_dir, line, column, message)
 }
 
-/// The tool's driver: riskpath, its version and `rules`.
-pub fn driver(rules: Vec<Value>) -> Value {
-    json!({"driver": {
-        "name": "riskpath",
-        "version": env!("CARGO_PKG_VERSION"),
-        "semanticVersion": env!("CARGO_PKG_VERSION"),
-        "rules": rules
-    }})
+/// The tool: riskpath, its version and `rules`.
+pub fn driver(rules: Vec<ReportingDescriptor>) -> Tool {
+    let version = env!("CARGO_PKG_VERSION");
+    Tool { driver: Driver { name: "riskpath", rules, semantic_version: version, version } }
 }
 
-/// A SARIF 2.1.0 log of one run (with the model directory as [`MODEL_DIR`]) from its parts.
-pub fn log(tool: Value, results: Vec<Value>, model_dir: &Path, mut extra: Value) -> Value {
-    let mut run = json!({
-        "tool": tool,
-        "originalUriBaseIds": {MODEL_DIR: base_uri(model_dir)},
-        "results": results,
-        "columnKind": "unicodeCodePoints",
-    });
-    if let (Some(run), Some(extra)) = (run.as_object_mut(), extra.as_object_mut()) {
-        run.append(extra);
-    }
-    json!({"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]})
+/// A SARIF 2.1.0 log of one run (with the model directory as [`MODEL_DIR`]) from its parts and
+/// the run's property bag.
+pub fn log(tool: Tool, results: Vec<Finding>, model_dir: &Path, properties: Value) -> Log {
+    let run = Run {
+        column_kind: "unicodeCodePoints",
+        invocations: None,
+        original_uri_base_ids: BTreeMap::from([(MODEL_DIR, base_uri(model_dir))]),
+        properties: Some(properties),
+        results,
+        tool,
+    };
+    Log { schema: "https://json.schemastore.org/sarif-2.1.0.json", runs: vec![run], version: "2.1.0" }
 }
 
 /// The SARIF log. `model_dir` is the directory the model was loaded from (file paths are made
@@ -166,22 +355,12 @@ pub fn sarif(
     ale: f64,
     seed: u64,
     trials: u64,
-) -> Value {
+) -> Log {
     let cur = model.settings.currency.as_str();
     let labels = riskpath_model::Labels::new(model);
-    let rules: Vec<Value> = RULES
+    let rules: Vec<ReportingDescriptor> = RULES
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "shortDescription": {"text": r.short},
-                "fullDescription": {"text": r.full},
-                "defaultConfiguration": {"level": "warning"},
-                "help": {"text": r.full},
-                "properties": {"tags": ["security", "attack-path", "risk"]}
-            })
-        })
+        .map(|r| ReportingDescriptor::new(r.id, r.name, r.short, r.full.into(), "warning").tagged())
         .collect();
     let mut results = Vec::new();
     for c in classes.iter().filter(|c| c.ale_reduction > 0.0 && !c.edges.is_empty()) {
@@ -199,47 +378,28 @@ pub fn sarif(
         );
         // The first step is the location, the next MAX_RELATED the related ones: only those are
         // located (a class may hold most of a 10^6-edge estate).
-        let steps: Vec<Value> = c
-            .edges
-            .iter()
-            .take(1 + MAX_RELATED)
-            .map(|&e| {
-                let me = &model.edges[e];
-                location(
-                    model,
-                    model_dir,
-                    me.loc,
-                    Some(format!(
-                        "attack step {} → {} ({})",
-                        labels.get(&me.from.value),
-                        labels.get(&me.to.value),
-                        me.kind.value
-                    )),
-                )
-            })
-            .collect();
-        let mut related: Vec<Value> = steps.iter().skip(1).take(MAX_RELATED).cloned().collect();
-        for (i, r) in related.iter_mut().enumerate() {
-            r["id"] = json!(i + 1);
-        }
-        let mut result = json!({
-            "ruleId": RULES[rule].id,
-            "ruleIndex": rule,
-            "level": level(c.share),
-            "message": {"text": text},
-            "locations": [steps[0].clone()],
-            "partialFingerprints": {"riskpathFinding/v1": format!("class/{what}/{}", c.key)},
-            "properties": {
-                "key": c.key,
-                "name": c.name,
-                "edges": c.edge_count,
-                "ale_reduction": c.ale_reduction,
-                "share": c.share
-            }
+        let mut steps = c.edges.iter().take(1 + MAX_RELATED).map(|&e| {
+            let me = &model.edges[e];
+            let what = format!(
+                "attack step {} → {} ({})",
+                labels.get(&me.from.value),
+                labels.get(&me.to.value),
+                me.kind.value
+            );
+            location(model, model_dir, me.loc, Some(what))
         });
-        if !related.is_empty() {
-            result["relatedLocations"] = json!(related);
-        }
+        let Some(first) = steps.next() else { continue };
+        let mut result = Finding::new(RULES[rule].id, level(c.share), text, vec![first])
+            .fingerprint("riskpathFinding/v1", format!("class/{what}/{}", c.key));
+        result.rule_index = Some(rule);
+        result.properties = Some(json!({
+            "key": c.key,
+            "name": c.name,
+            "edges": c.edge_count,
+            "ale_reduction": c.ale_reduction,
+            "share": c.share
+        }));
+        result.related_locations = steps.enumerate().map(|(i, l)| Location { id: Some(i + 1), ..l }).collect();
         results.push(result);
     }
     for p in crate::view::stable_order(choke_points).into_iter().filter(|p| p.ale_reduction > 0.0) {
@@ -258,29 +418,20 @@ pub fn sarif(
             money(p.ale_reduction, cur),
             percent(share)
         );
-        results.push(json!({
-            "ruleId": RULES[3].id,
-            "ruleIndex": 3,
-            "level": level(share),
-            "message": {"text": text},
-            "locations": [location(model, model_dir, loc, None)],
-            "partialFingerprints": {"riskpathFinding/v1": format!("chokepoint/{}/{}", p.kind, p.id)},
-            "properties": {
-                "kind": p.kind,
-                "id": p.id,
-                "dominated_share": p.dominated_share,
-                "risk_share": p.risk_share,
-                "breaches_stopped": p.breaches_stopped,
-                "ale_reduction": p.ale_reduction
-            }
+        let mut result = Finding::new(RULES[3].id, level(share), text, vec![location(model, model_dir, loc, None)])
+            .fingerprint("riskpathFinding/v1", format!("chokepoint/{}/{}", p.kind, p.id));
+        result.rule_index = Some(3);
+        result.properties = Some(json!({
+            "kind": p.kind,
+            "id": p.id,
+            "dominated_share": p.dominated_share,
+            "risk_share": p.risk_share,
+            "breaches_stopped": p.breaches_stopped,
+            "ale_reduction": p.ale_reduction
         }));
+        results.push(result);
     }
-    log(
-        driver(rules),
-        results,
-        model_dir,
-        json!({"properties": {"currency": cur, "ale": ale, "seed": seed, "trials": trials}}),
-    )
+    log(driver(rules), results, model_dir, json!({"currency": cur, "ale": ale, "seed": seed, "trials": trials}))
 }
 
 /// Checks a SARIF log for the fields SARIF 2.1.0 requires and the ones riskpath promises; returns
@@ -354,9 +505,35 @@ mod tests {
     fn uris_are_relative_to_the_model_directory() {
         assert_eq!(relative_uri(Path::new("examples/acme/cloud.yaml"), Path::new("examples/acme")), "cloud.yaml");
         assert_eq!(relative_uri(Path::new("m/sub dir/a#b.yaml"), Path::new("m")), "sub%20dir/a%23b.yaml");
-        assert_eq!(base_uri(Path::new("examples/acme"))["uri"], "examples/acme/");
-        assert_eq!(base_uri(Path::new("/srv/model"))["uri"], "file:///srv/model/");
-        assert_eq!(base_uri(Path::new(""))["uri"], "./");
+        assert_eq!(base_uri(Path::new("examples/acme")).uri, "examples/acme/");
+        assert_eq!(base_uri(Path::new("/srv/model")).uri, "file:///srv/model/");
+        assert_eq!(base_uri(Path::new("")).uri, "./");
+    }
+
+    /// Every field set: the typed log's bytes equal those of the same log as a sorted JSON map, so
+    /// a field declared out of order (or a renamed one) fails here.
+    #[test]
+    fn the_typed_log_is_written_in_sorted_key_order() {
+        let rule = ReportingDescriptor::new("R", "Rule", "short", "full".into(), "warning").tagged();
+        let mut result = Finding::new(
+            "R",
+            "note",
+            "text".into(),
+            vec![file_location(Path::new("m/a.yaml"), Path::new("m"), 2, 3, Some("at".into()))],
+        )
+        .fingerprint("b", "2".into())
+        .fingerprint("a", "1".into());
+        result.rule_index = Some(0);
+        result.properties = Some(json!({"z": 1, "a": [1, 2]}));
+        result.related_locations =
+            vec![Location { id: Some(1), ..file_location(Path::new("m/b.yaml"), Path::new("m"), 1, 1, None) }];
+        let mut log = log(driver(vec![rule]), vec![result], Path::new("m"), json!({"k": "v"}));
+        log.runs[0].invocations =
+            Some(vec![Invocation { end_time_utc: "2026-12-05T00:00:00Z".into(), execution_successful: true }]);
+        let typed = serde_json::to_string_pretty(&log).unwrap();
+        let sorted = serde_json::to_string_pretty(&serde_json::to_value(&log).unwrap()).unwrap();
+        assert_eq!(typed, sorted);
+        assert!(validate(&serde_json::to_value(&log).unwrap()).is_empty());
     }
 
     #[test]

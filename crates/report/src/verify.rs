@@ -332,28 +332,33 @@ const LAPSED: usize = 3;
 
 /// SARIF 2.1.0: one result per failing, stale or erroring control, located at the control in its
 /// model file, relative to the model directory (`uriBaseId` MODELDIR), as `export sarif` does.
-pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> serde_json::Value {
-    use crate::sarif::{driver, file_location, log};
-    let rules: Vec<serde_json::Value> = RULES
+pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> crate::sarif::Log {
+    use crate::sarif::{Finding, Invocation, ReportingDescriptor, driver, file_location, log};
+    let rules: Vec<ReportingDescriptor> = RULES
         .iter()
-        .map(|(id, name, text, level)| {
-            serde_json::json!({
-                "id": id,
-                "name": name,
-                "shortDescription": {"text": text},
-                "fullDescription": {"text": if *id == RULES[LAPSED].0 {
-                    format!("{text}: nobody owns the decision to carry it any more; renew it with its owner or treat the risk.")
-                } else {
-                    format!("{text}; riskpath counts it as absent and prices the erosion in money.")
-                }},
-                "defaultConfiguration": {"level": level}
-            })
+        .map(|&(id, name, text, level)| {
+            let full = if id == RULES[LAPSED].0 {
+                format!(
+                    "{text}: nobody owns the decision to carry it any more; renew it with its owner or treat the risk."
+                )
+            } else {
+                format!("{text}; riskpath counts it as absent and prices the erosion in money.")
+            };
+            ReportingDescriptor::new(id, name, text, full, level)
         })
         .collect();
     let at = |loc: &Location, message: Option<String>| {
         file_location(Path::new(&loc.file), model_dir, loc.line, loc.column, message)
     };
-    let results: Vec<serde_json::Value> = doc
+    let finding = |rule: usize, text: String, loc: &Location, fingerprint: String, properties: serde_json::Value| {
+        let (rule_id, _, _, level) = RULES[rule];
+        let mut result =
+            Finding::new(rule_id, level, text, vec![at(loc, None)]).fingerprint("riskpathFinding/v1", fingerprint);
+        result.rule_index = Some(rule);
+        result.properties = Some(properties);
+        result
+    };
+    let results: Vec<Finding> = doc
         .controls
         .iter()
         .filter(|c| c.state.is_failing())
@@ -363,55 +368,38 @@ pub fn sarif(doc: &VerifyDoc, model_dir: &Path) -> serde_json::Value {
                 State::Stale => 1,
                 _ => 2,
             };
-            let (rule_id, _, _, level) = RULES[rule];
-            let mut result = serde_json::json!({
-                "ruleId": rule_id,
-                "ruleIndex": rule,
-                "level": level,
-                "message": {"text": sarif_text(doc, c)},
-                "locations": [at(&c.location, None)],
-                "partialFingerprints": {"riskpathFinding/v1": format!("control/{}", c.id)},
-                "properties": {
-                    "control": c.id,
-                    "state": c.state,
-                    "regression": c.regression,
-                    "messages": c.messages,
-                }
+            let mut properties = serde_json::json!({
+                "control": c.id,
+                "state": c.state,
+                "regression": c.regression,
+                "messages": c.messages,
             });
             if let Some(a) = c.ale_increase {
-                result["properties"]["ale_increase"] = a.into();
+                properties["ale_increase"] = a.into();
             }
+            let mut result = finding(rule, sarif_text(doc, c), &c.location, format!("control/{}", c.id), properties);
             if let Some(check) = &c.check_location {
-                let mut l = at(check, Some("the control's check".into()));
-                l["id"] = 1.into();
-                result["relatedLocations"] = serde_json::json!([l]);
+                let related = at(check, Some("the control's check".into()));
+                result.related_locations = vec![crate::sarif::Location { id: Some(1), ..related }];
             }
             result
         })
         .chain(doc.accepted_risks.iter().filter(|a| a.lapsed()).map(|a| {
-            let (rule_id, _, _, level) = RULES[LAPSED];
-            serde_json::json!({
-                "ruleId": rule_id,
-                "ruleIndex": LAPSED,
-                "level": level,
-                "message": {"text": format!("Accepted risk `{}`: {}.", a.id, a.message)},
-                "locations": [at(&a.location, None)],
-                "partialFingerprints": {"riskpathFinding/v1": format!("accepted/{}", a.id)},
-                "properties": {"accepted_risk": a.id, "owner": a.owner, "expires": a.expires, "ale": a.ale,
-                               "expired": a.expired, "over_max_ale": a.over_max_ale}
-            })
+            let properties = serde_json::json!({"accepted_risk": a.id, "owner": a.owner, "expires": a.expires,
+                "ale": a.ale, "expired": a.expired, "over_max_ale": a.over_max_ale});
+            let text = format!("Accepted risk `{}`: {}.", a.id, a.message);
+            finding(LAPSED, text, &a.location, format!("accepted/{}", a.id), properties)
         }))
         .collect();
-    let extra = serde_json::json!({
-        "invocations": [{"executionSuccessful": true, "endTimeUtc": doc.time}],
-        "properties": {
-            "model_hash": doc.model.hash,
-            "currency": doc.currency,
-            "ale_design": doc.risk.ale_design,
-            "ale_verified": doc.risk.ale_verified
-        }
+    let properties = serde_json::json!({
+        "model_hash": doc.model.hash,
+        "currency": doc.currency,
+        "ale_design": doc.risk.ale_design,
+        "ale_verified": doc.risk.ale_verified
     });
-    log(driver(rules), results, model_dir, extra)
+    let mut log = log(driver(rules), results, model_dir, properties);
+    log.runs[0].invocations = Some(vec![Invocation { end_time_utc: doc.time.clone(), execution_successful: true }]);
+    log
 }
 
 /// A failing control's SARIF message: what is wrong, what it costs, whether it regressed.
