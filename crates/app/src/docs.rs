@@ -13,12 +13,15 @@
 //! | `kb [list]` | [`KbDoc`] | `kb.v1` |
 //! | `kb catalog` | [`CatalogDoc`] | `kb-catalog.v1` |
 //! | `kb group` | [`GroupDoc`] (riskpath-report) | `kb-group.v1` |
+//! | `kb import-attack` | [`ImportAttackDoc`] | `kb-import-attack.v1` |
+//! | `history` | [`HistoryDoc`] | `history.v1` |
+//! | `import scan`, `import trivy`, … | [`ImportDoc`] | `import-scan.v1` |
 //! | `export sarif`, `verify`/`diff --format sarif` | [`SarifLog`] (riskpath-report) | OASIS SARIF 2.1.0 |
 //! | `export navigator`, `gaps --format navigator` | [`NavigatorLayer`] (riskpath-report) | ATT&CK Navigator layer 4.5 |
 //!
 //! The documents that were first written as JSON values (chokepoints, plan, gaps) keep their
 //! version-1 bytes: their keys are in alphabetical order at every level ([`Sorted`]); so do
-//! `explain`, `kb`, `kb catalog` and `kb group`.
+//! `explain`, `kb`, `kb catalog`, `kb group`, `kb import-attack`, `history` and `import`.
 
 use riskpath_decide::chokepoints::{ChokePoint, MinCut};
 use riskpath_decide::gaps::GapsDoc;
@@ -200,3 +203,81 @@ impl CatalogDoc {
         CatalogDoc { schema_version: SCHEMA_VERSION, catalog: kb::CATALOG }
     }
 }
+
+/// `riskpath history --format json`: the newest verify runs of a history database.
+#[derive(Debug, Serialize)]
+pub struct HistoryDoc {
+    pub schema_version: u32,
+    /// The database's path as given.
+    pub db: String,
+    pub runs: Vec<HistoryRun>,
+}
+
+impl Sorted for HistoryDoc {}
+
+/// One recorded verify run, as `history` lists it.
+#[derive(Debug, Serialize)]
+pub struct HistoryRun {
+    pub seq: i64,
+    pub time: String,
+    /// The record's hash in the chain.
+    pub hash: String,
+    pub model_hash: String,
+    pub currency: String,
+    /// ALE as verified and as designed.
+    pub ale: f64,
+    pub ale_design: f64,
+    pub counts: riskpath_assure::check::Counts,
+    pub regressions: Vec<String>,
+}
+
+impl HistoryDoc {
+    /// The document of `runs` (oldest first) of the database at `db`.
+    pub fn new(db: String, runs: &[riskpath_assure::history::Stored]) -> Self {
+        let runs = runs
+            .iter()
+            .map(|s| {
+                let r = &s.record;
+                HistoryRun {
+                    seq: r.seq,
+                    time: r.time.clone(),
+                    hash: s.hash.clone(),
+                    model_hash: r.model_hash.clone(),
+                    currency: r.currency.clone(),
+                    ale: r.ale,
+                    ale_design: r.ale_design,
+                    counts: r.counts,
+                    regressions: r.regressions.clone(),
+                }
+            })
+            .collect();
+        HistoryDoc { schema_version: SCHEMA_VERSION, db, runs }
+    }
+}
+
+/// `riskpath kb import-attack --format json`: what was imported, the cache written and the times.
+#[derive(Debug, Serialize)]
+pub struct ImportAttackDoc {
+    pub schema_version: u32,
+    pub bundle: std::path::PathBuf,
+    /// The bundle's ATT&CK version, when it states one.
+    pub version: Option<String>,
+    pub cache: std::path::PathBuf,
+    pub cache_bytes: u64,
+    pub counts: riskpath_model::attack::Counts,
+    pub import_ms: f64,
+    /// How long loading the cache takes: what `settings.attack` costs on every run.
+    pub cache_load_ms: f64,
+}
+
+impl Sorted for ImportAttackDoc {}
+
+/// `riskpath import <scanner> --format json`: the folder written and the importer's summary.
+#[derive(Debug, Serialize)]
+pub struct ImportDoc<'a, S: Serialize> {
+    pub schema_version: u32,
+    pub output: &'a std::path::Path,
+    pub import: &'a S,
+}
+
+impl<S: Serialize> Sorted for ImportDoc<'_, S> {}

@@ -9,7 +9,7 @@ use riskpath_assure::history::{self, Store, Stored};
 use riskpath_report::style::{Style, money};
 
 use crate::Format;
-use crate::common::{Failure, to_json, write_output};
+use crate::common::{Failure, write_output};
 
 #[derive(clap::Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -132,19 +132,8 @@ fn list(args: &Args) -> Result<(), Failure> {
     let shown: &[Stored] = &records[records.len().saturating_sub(args.last.max(1))..];
     let content = match args.format {
         Format::Json => {
-            let runs: Vec<serde_json::Value> = shown
-                .iter()
-                .map(|s| {
-                    let r = &s.record;
-                    serde_json::json!({
-                        "seq": r.seq, "time": r.time, "hash": s.hash, "model_hash": r.model_hash,
-                        "currency": r.currency, "ale": r.ale, "ale_design": r.ale_design,
-                        "counts": r.counts, "regressions": r.regressions,
-                    })
-                })
-                .collect();
-            let doc = serde_json::json!({"schema_version": 1, "db": store.path().display().to_string(), "runs": runs});
-            to_json(&doc)?
+            let doc = riskpath_app::docs::HistoryDoc::new(store.path().display().to_string(), shown);
+            riskpath_app::outcome::Document::json(&doc)?
         }
         Format::Text => {
             let style = Style::detect();

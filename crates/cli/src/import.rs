@@ -12,7 +12,7 @@ use riskpath_import::scan::kev::Kev;
 use riskpath_import::scan::mapping::Mapping;
 use riskpath_import::scan::{self, ImportOptions, ModelView, Scanner};
 
-use crate::common::{Failure, load_options, print_problems, stderr_color, to_json};
+use crate::common::{Failure, load_options, print_problems, stderr_color};
 use crate::{Format, ModelArgs};
 
 #[derive(Subcommand, Debug)]
@@ -113,7 +113,11 @@ pub fn run(source: Source) -> Result<(), Failure> {
     imported.generated.replace(&out).map_err(|e| Failure::usage(e.to_string()))?;
     let summary = &imported.summary;
     let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({"schema_version": 1, "output": out, "import": summary}))?,
+        Format::Json => riskpath_app::outcome::Document::json(&riskpath_app::docs::ImportDoc {
+            schema_version: riskpath_app::docs::SCHEMA_VERSION,
+            output: &out,
+            import: summary,
+        })?,
         Format::Text => riskpath_report::style::Style::plain().finish(text(scanner, summary, &out)),
     };
     crate::common::write_output(None, &content)

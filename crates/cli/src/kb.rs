@@ -16,7 +16,7 @@ use riskpath_app::docs::{CatalogDoc, KbDoc};
 use riskpath_app::kb::GroupConfig;
 use riskpath_app::outcome::Document;
 
-use crate::common::{Failure, load_model, to_json, write_output};
+use crate::common::{Failure, load_model, write_output};
 use crate::{Format, ModelArgs};
 
 #[derive(clap::Args, Debug)]
@@ -242,16 +242,16 @@ fn import_attack(args: ImportArgs) -> Result<(), Failure> {
     }
     let counts = catalog.counts();
     let content = match args.format {
-        Format::Json => to_json(&serde_json::json!({
-            "schema_version": 1,
-            "bundle": args.bundle,
-            "version": catalog.version,
-            "cache": cache,
-            "cache_bytes": cache_bytes,
-            "counts": counts,
-            "import_ms": import_ms,
-            "cache_load_ms": cache_load_ms,
-        }))?,
+        Format::Json => riskpath_app::outcome::Document::json(&riskpath_app::docs::ImportAttackDoc {
+            schema_version: riskpath_app::docs::SCHEMA_VERSION,
+            bundle: args.bundle.clone(),
+            version: catalog.version.clone(),
+            cache: cache.clone(),
+            cache_bytes,
+            counts,
+            import_ms,
+            cache_load_ms,
+        })?,
         Format::Text => {
             let mut out = String::new();
             let _ = writeln!(

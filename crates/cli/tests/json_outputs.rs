@@ -62,3 +62,23 @@ fn no_json_output_contains_negative_zero() {
     check(&["history", ACME, "--format", "json", "--db", db]);
     assert!(Path::new(db).is_file());
 }
+
+/// Floats read back are bit-exact in the shipped binary, not only in test builds: a verify run's
+/// ALE listed by `history` (read back from the database) is the verify document's, to the last
+/// digit. Test builds turn serde_json's `float_roundtrip` on through jsonschema, so the workspace
+/// must turn it on for every build; this checks that it does, then checks the round trip.
+#[test]
+fn floats_read_back_are_the_floats_written() {
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml")).unwrap();
+    let line = manifest.lines().find(|l| l.starts_with("serde_json =")).expect("serde_json in the workspace");
+    assert!(line.contains("float_roundtrip"), "{line}");
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("h.db");
+    let db = db.to_str().unwrap();
+    let verify = run(&["verify", ACME, "--db", db, "--trials", "500", "--seed", "1", "--format", "json"]);
+    let verify: Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let history: Value = serde_json::from_slice(&run(&["history", "--db", db, "--format", "json"]).stdout).unwrap();
+    let run0 = &history["runs"][0];
+    assert_eq!(run0["ale"].as_f64().map(f64::to_bits), verify["risk"]["ale_verified"].as_f64().map(f64::to_bits));
+    assert_eq!(run0["ale_design"].as_f64().map(f64::to_bits), verify["risk"]["ale_design"].as_f64().map(f64::to_bits));
+}
